@@ -1,0 +1,201 @@
+"""FalkorDB backend (embedded or external), through the native ``falkordb`` client."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+import redis
+from falkordb import Edge, FalkorDB, Node, Path
+
+from graph.store import GraphError, GraphStore, GraphUnavailable, Row
+from ontology import Ontology
+from tianji.settings import Settings
+
+if TYPE_CHECKING:
+    from graph.embedded import EmbeddedServer
+
+
+def to_plain(value: Any) -> Any:
+    """FalkorDB client values to plain Python: nodes, edges and paths become dicts."""
+    if isinstance(value, Node):
+        props = dict(value.properties)
+        return {"id": props.get("id"), "element_id": str(value.id), "labels": list(value.labels or []),
+                "properties": props}
+    if isinstance(value, Edge):
+        src = value.src_node.id if isinstance(value.src_node, Node) else value.src_node
+        dst = value.dest_node.id if isinstance(value.dest_node, Node) else value.dest_node
+        return {"element_id": str(value.id), "type": value.relation, "start": str(src), "end": str(dst),
+                "properties": dict(value.properties)}
+    if isinstance(value, Path):
+        return {"nodes": [to_plain(n) for n in value.nodes()], "relationships": [to_plain(e) for e in value.edges()]}
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value
+
+
+class FalkorStore(GraphStore):
+    backend = "falkordb"
+    RETRIES = 3
+
+    def __init__(
+        self, host: str, port: int, *, password: str | None = None, settings: Settings | None = None,
+        ontology: Ontology | None = None, server: EmbeddedServer | None = None,
+    ) -> None:
+        super().__init__(ontology, settings)
+        self.server = server
+        self.host, self.port = host, port
+        self.db = FalkorDB(host=host, port=port, password=password, socket_timeout=None)
+        self.graph = self.db.select_graph(self.settings.graph_name)
+
+    @classmethod
+    def from_url(cls, url: str, *, settings: Settings | None = None, ontology: Ontology | None = None) -> FalkorStore:
+        parsed = redis.connection.parse_url(url)
+        return cls(parsed.get("host", "127.0.0.1"), int(parsed.get("port", 6379)), password=parsed.get("password"),
+                   settings=settings, ontology=ontology)
+
+    def query(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False,
+        timeout_ms: int | None = None,
+    ) -> list[Row]:
+        """Run one query. Connection failures are retried briefly (writes are MERGE-based and safe to repeat)."""
+        timeout = min(timeout_ms, self.settings.graph_timeout_max_ms) if timeout_ms else None
+        for attempt in range(self.RETRIES):
+            self.round_trips += 1
+            try:
+                if read_only:
+                    result = self.graph.ro_query(cypher, dict(params or {}), timeout=timeout)
+                else:
+                    result = self.graph.query(cypher, dict(params or {}), timeout=timeout)
+                break
+            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
+                if attempt == self.RETRIES - 1:
+                    raise GraphUnavailable(f"FalkorDB at {self.host}:{self.port} is unreachable: {exc}") from exc
+                time.sleep(0.2 * (attempt + 1))
+            except redis.exceptions.ResponseError as exc:
+                raise GraphError(str(exc)) from exc
+        names = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
+        names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
+        return [dict(zip(names, (to_plain(v) for v in row), strict=True)) for row in result.result_set]
+
+    def execute(self, *command: Any) -> Any:
+        self.round_trips += 1
+        try:
+            return self.db.connection.execute_command(*command)
+        except redis.exceptions.ResponseError as exc:
+            raise GraphError(str(exc)) from exc
+
+    def _existing_indexes(self) -> set[tuple[str, str, str]]:
+        rows = self.query("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
+        found = set()
+        for row in rows:
+            types = row["types"] or {}
+            for prop in row["properties"]:
+                for kind in types.get(prop, ["RANGE"]) if isinstance(types, dict) else ["RANGE"]:
+                    found.add((row["label"], prop, str(kind).upper()))
+        return found
+
+    def apply_schema(self) -> list[str]:
+        created: list[str] = []
+        existing = self._existing_indexes()
+        constraints = {(c.get("label"), tuple(c.get("properties", []))) for c in self._constraints()}
+        for node in self.ontology.nodes.values():
+            label = node.label
+            for prop in ["id", *node.indexed]:
+                if (label, prop, "RANGE") not in existing:
+                    self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{self.prop(label, prop)})")
+                    created.append(f"index {label}.{prop}")
+            if (label, ("id",)) not in constraints:
+                self.execute("GRAPH.CONSTRAINT", "CREATE", self.graph.name, "UNIQUE", "NODE", label,
+                             "PROPERTIES", 1, "id")
+                created.append(f"unique {label}.id")
+        return created
+
+    def _constraints(self) -> list[dict[str, Any]]:
+        rows = self.query("CALL db.constraints() YIELD type, label, properties, status "
+                          "RETURN type, label, properties, status")
+        return [r for r in rows if r["type"] == "UNIQUE"]
+
+    def wait_for_constraints(self, timeout_s: float = 60) -> None:
+        deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            pending = [c for c in self._constraints() if c["status"] != "OPERATIONAL"]
+            if not pending:
+                return
+            failed = [c for c in pending if c["status"] == "FAILED"]
+            if failed:
+                raise GraphError(f"unique constraints failed (duplicate keys present): {failed}")
+            time.sleep(0.1)
+        raise GraphError("unique constraints still pending")
+
+    def clear(self) -> None:
+        self.round_trips += 1
+        try:
+            self.graph.delete()
+        except redis.exceptions.ResponseError as exc:
+            if "empty key" not in str(exc) and "Invalid graph operation on empty key" not in str(exc):
+                raise GraphError(str(exc)) from exc
+        self.graph = self.db.select_graph(self.settings.graph_name)
+
+    def ping(self) -> bool:
+        try:
+            return bool(self.db.connection.ping())
+        except redis.exceptions.RedisError:
+            return False
+
+    def close(self) -> None:
+        self.db.connection.close()
+
+    def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None:
+        label = self.label(label)
+        props = [self.prop(label, p) for p in properties]
+        try:
+            self.query(f"CALL db.idx.fulltext.createNodeIndex('{label}', " + ", ".join(f"'{p}'" for p in props) + ")")
+        except GraphError as exc:
+            if "already" not in str(exc):
+                raise
+
+    def fulltext_search(self, label: str, text: str, limit: int = 20) -> list[Row]:
+        label = self.label(label)
+        rows = self.query(
+            f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score RETURN node, score "
+            "ORDER BY score DESC LIMIT $limit",
+            {"q": text, "limit": limit}, read_only=True,
+        )
+        return [{**r["node"], "score": r["score"]} for r in rows]
+
+    def create_vector_index(self, label: str, prop: str, dimension: int) -> None:
+        label, prop = self.label(label), self.prop(label, prop)
+        try:
+            self.query(
+                f"CREATE VECTOR INDEX FOR (n:{label}) ON (n.{prop}) "
+                f"OPTIONS {{dimension: {int(dimension)}, similarityFunction: 'cosine'}}"
+            )
+        except GraphError as exc:
+            if "already" not in str(exc):
+                raise
+
+    def vector_search(self, label: str, prop: str, vector: Sequence[float], k: int = 10) -> list[Row]:
+        label, prop = self.label(label), self.prop(label, prop)
+        rows = self.query(
+            f"CALL db.idx.vector.queryNodes('{label}', '{prop}', $k, vecf32($v)) YIELD node, score "
+            "RETURN node, score",
+            {"k": int(k), "v": [float(x) for x in vector]}, read_only=True,
+        )
+        # FalkorDB reports cosine distance; turn it into similarity
+        return [{**r["node"], "score": 1.0 - float(r["score"])} for r in rows]
+
+    def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
+        config = {"nodeLabels": self.ontology.check_labels(labels), "relationshipTypes": self.ontology.check_types(types)}
+        rows = self.query("CALL algo.WCC($config) YIELD node, componentId RETURN node.id AS id, componentId AS c",
+                          {"config": config}, read_only=True)
+        return {r["id"]: int(r["c"]) for r in rows}
+
+    def pagerank(self, label: str, rtype: str) -> dict[str, float]:
+        label, rtype = self.label(label), self.rtype(rtype)
+        rows = self.query(f"CALL algo.pageRank('{label}', '{rtype}') YIELD node, score RETURN node.id AS id, score",
+                          read_only=True)
+        return {r["id"]: float(r["score"]) for r in rows}

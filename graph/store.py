@@ -1,0 +1,248 @@
+"""The one interface to the graph: ``GraphStore``, and ``open_store`` to reach a backend by URI.
+
+Callers pass Cypher with parameters for every value. Labels and relationship types that must be
+spliced into Cypher are checked against the ontology first (``GraphStore.label``/``rtype``); the
+generic write helpers (``merge_nodes``, ``merge_relationships``) do that themselves.
+
+Results come back as plain Python values: a node is ``{"id", "element_id", "labels", "properties"}``,
+a relationship ``{"element_id", "type", "start", "end", "properties"}``, a path
+``{"nodes": [...], "relationships": [...]}``.
+"""
+
+from __future__ import annotations
+
+import abc
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from ontology import Ontology, OntologyError, get_ontology
+from tianji.settings import Settings, get_settings
+
+Row = dict[str, Any]
+
+
+class GraphError(RuntimeError):
+    """The database refused or failed a query; the message carries the server's reason."""
+
+
+class GraphUnavailable(GraphError):
+    """The database cannot be reached."""
+
+
+@dataclass
+class WriteResult:
+    """What a batched write did: rows sent, rows that found their endpoints, and the rows that did not."""
+
+    sent: int = 0
+    written: int = 0
+    missing: list[int] = field(default_factory=list)
+
+    def __iadd__(self, other: WriteResult) -> WriteResult:
+        offset = self.sent
+        self.sent += other.sent
+        self.written += other.written
+        self.missing.extend(offset + i for i in other.missing)
+        return self
+
+
+def batched(rows: Sequence[Row], size: int) -> Iterator[Sequence[Row]]:
+    for start in range(0, len(rows), size):
+        yield rows[start : start + size]
+
+
+class GraphStore(abc.ABC):
+    """Parameterised reads and writes, batched upserts, schema from the ontology, plain results."""
+
+    backend: str = "abstract"
+
+    def __init__(self, ontology: Ontology | None = None, settings: Settings | None = None) -> None:
+        self.ontology = ontology or get_ontology()
+        self.settings = settings or get_settings()
+        self.round_trips = 0  # every call that reaches the server; tests count these
+
+    # -- the backend's part ---------------------------------------------------------------------
+
+    @abc.abstractmethod
+    def query(
+        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False,
+        timeout_ms: int | None = None,
+    ) -> list[Row]:
+        """Run one parameterised query; rows are dicts keyed by the RETURN column names."""
+
+    @abc.abstractmethod
+    def apply_schema(self) -> list[str]:
+        """Create the indexes and unique constraints the ontology asks for; return what was created."""
+
+    @abc.abstractmethod
+    def clear(self) -> None:
+        """Delete every node and relationship of this graph (tests and demo reloads only)."""
+
+    @abc.abstractmethod
+    def ping(self) -> bool: ...
+
+    @abc.abstractmethod
+    def close(self) -> None: ...
+
+    @abc.abstractmethod
+    def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None: ...
+
+    @abc.abstractmethod
+    def fulltext_search(self, label: str, text: str, limit: int = 20) -> list[Row]:
+        """Nodes of ``label`` matching ``text`` in its full-text index, best first, with ``score``."""
+
+    @abc.abstractmethod
+    def create_vector_index(self, label: str, prop: str, dimension: int) -> None: ...
+
+    @abc.abstractmethod
+    def vector_search(self, label: str, prop: str, vector: Sequence[float], k: int = 10) -> list[Row]:
+        """The ``k`` nodes nearest ``vector`` (cosine), with ``score`` (similarity, higher is closer)."""
+
+    @abc.abstractmethod
+    def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
+        """Weakly connected components over the given labels and types: node id -> component id."""
+
+    @abc.abstractmethod
+    def pagerank(self, label: str, rtype: str) -> dict[str, float]:
+        """PageRank over one label and one relationship type: node id -> score."""
+
+    # -- ontology guards ------------------------------------------------------------------------
+
+    def label(self, label: str) -> str:
+        """The label, if the ontology defines it; the only way a label may reach Cypher."""
+        return self.ontology.check_label(label)
+
+    def rtype(self, rtype: str) -> str:
+        return self.ontology.check_type(rtype)
+
+    def prop(self, owner: str, name: str) -> str:
+        return self.ontology.check_property(owner, name)
+
+    # -- generic writes, driven by the ontology ------------------------------------------------
+
+    def _clean_props(self, owner: str, props: Mapping[str, Any]) -> dict[str, Any]:
+        spec = self.ontology.nodes.get(owner) or self.ontology.relationships.get(owner)
+        if spec is None:
+            raise OntologyError(f"unknown label or relationship type {owner!r}")
+        clean: dict[str, Any] = {}
+        for name, value in props.items():
+            if value is None:
+                continue
+            if name not in spec.properties:
+                raise OntologyError(
+                    f"{owner} has no property {name!r}; it has: {', '.join(sorted(spec.properties))}"
+                )
+            clean[name] = value
+        return clean
+
+    def merge_nodes(self, label: str, rows: Sequence[Row], *, batch_size: int | None = None) -> WriteResult:
+        """Upsert nodes by ``id``: each row is ``{"id": ..., **properties}``; ``None`` values are skipped.
+
+        Safe to retry: a batch that was applied twice leaves the same graph as once.
+        """
+        label = self.label(label)
+        payload = []
+        for row in rows:
+            if not row.get("id"):
+                raise OntologyError(f"{label} row without id: {row!r}")
+            payload.append({"id": str(row["id"]), "props": self._clean_props(label, row)})
+        cypher = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props RETURN count(n) AS c"
+        result = WriteResult()
+        for chunk in batched(payload, batch_size or self.settings.graph_batch_size):
+            done = self.query(cypher, {"rows": list(chunk)})
+            result += WriteResult(sent=len(chunk), written=int(done[0]["c"]) if done else 0)
+        return result
+
+    def merge_relationships(
+        self, rtype: str, start_label: str, end_label: str, rows: Sequence[Row], *, batch_size: int | None = None,
+    ) -> WriteResult:
+        """Upsert relationships between existing nodes: rows are ``{"start": id, "end": id, **properties}``.
+
+        One relationship of a type per ordered pair. Rows whose endpoints do not exist are reported
+        in ``WriteResult.missing`` (their positions in ``rows``), never silently created.
+        """
+        rel = self.ontology.relationship(rtype)
+        start_label, end_label = self.label(start_label), self.label(end_label)
+        if not rel.allows(start_label, end_label):
+            raise OntologyError(
+                f"{rel.type} does not connect {start_label} to {end_label}; it connects "
+                + ", ".join(f"{a}->{b}" for a, b in rel.endpoints)
+            )
+        payload = []
+        for i, row in enumerate(rows):
+            props = {k: v for k, v in row.items() if k not in ("start", "end")}
+            payload.append({"i": i, "s": str(row["start"]), "e": str(row["end"]),
+                            "props": self._clean_props(rel.type, props)})
+        cypher = (
+            f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.s}}) MATCH (b:{end_label} {{id: row.e}}) "
+            f"MERGE (a)-[r:{rel.type}]->(b) SET r += row.props RETURN row.i AS i"
+        )
+        result = WriteResult()
+        for chunk in batched(payload, batch_size or self.settings.graph_batch_size):
+            done = {int(r["i"]) for r in self.query(cypher, {"rows": list(chunk)})}
+            missing = [p["i"] - chunk[0]["i"] for p in chunk if p["i"] not in done]
+            result += WriteResult(sent=len(chunk), written=len(done), missing=missing)
+        return result
+
+    # -- convenience reads ----------------------------------------------------------------------
+
+    def node(self, label: str, node_id: str) -> Row | None:
+        rows = self.query(f"MATCH (n:{self.label(label)} {{id: $id}}) RETURN n", {"id": node_id}, read_only=True)
+        return rows[0]["n"] if rows else None
+
+    def nodes(self, label: str, ids: Iterable[str]) -> dict[str, Row]:
+        rows = self.query(
+            f"UNWIND $ids AS id MATCH (n:{self.label(label)} {{id: id}}) RETURN n",
+            {"ids": list(ids)}, read_only=True,
+        )
+        return {r["n"]["id"]: r["n"] for r in rows}
+
+    def count(self, label: str) -> int:
+        return int(self.query(f"MATCH (n:{self.label(label)}) RETURN count(n) AS c", read_only=True)[0]["c"])
+
+    def stats(self) -> dict[str, dict[str, int]]:
+        """Counts per label and per relationship type, for every label and type in the ontology."""
+        labels = {label: self.count(label) for label in sorted(self.ontology.nodes)}
+        types = {}
+        for rtype in sorted(self.ontology.relationships):
+            rows = self.query(f"MATCH ()-[r:{rtype}]->() RETURN count(r) AS c", read_only=True)
+            types[rtype] = int(rows[0]["c"])
+        return {"labels": labels, "types": types}
+
+    def __enter__(self) -> GraphStore:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+
+def open_store(
+    uri: str | None = None, *, settings: Settings | None = None, ontology: Ontology | None = None,
+    start: bool = True,
+) -> GraphStore:
+    """Open the graph named by ``uri`` (default: the settings' ``graph_uri``).
+
+    ``embedded://DIR`` starts (or reuses) the FalkorDB server for DIR unless ``start`` is false;
+    ``redis://`` reaches an external FalkorDB; ``neo4j://``, ``neo4j+s://`` and ``bolt://`` use Neo4j.
+    """
+    settings = settings or get_settings()
+    uri = uri or settings.graph_uri
+    if uri.startswith("embedded://"):
+        from graph.embedded import EmbeddedServer
+        from graph.falkor import FalkorStore
+
+        server = EmbeddedServer.for_uri(uri, settings)
+        if start:
+            server.start()
+        elif not server.running():
+            raise GraphUnavailable(f"the embedded graph at {server.directory} is not running; run `tianji db start`")
+        return FalkorStore("127.0.0.1", server.port, settings=settings, ontology=ontology, server=server)
+    if uri.startswith(("redis://", "rediss://")):
+        from graph.falkor import FalkorStore
+
+        return FalkorStore.from_url(uri, settings=settings, ontology=ontology)
+    if uri.startswith(("neo4j://", "neo4j+s://", "bolt://", "bolt+s://")):
+        from graph.neo4j_store import Neo4jStore
+
+        return Neo4jStore(uri, settings=settings, ontology=ontology)
+    raise GraphError(f"unsupported graph URI {uri!r}")

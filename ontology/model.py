@@ -1,0 +1,230 @@
+"""The ontology, loaded from ``ontology/schema``: node types, relationship types and their properties.
+
+The YAML files are the single source of truth. Code asks the ontology for labels and relationship
+types (``check_label``, ``check_type``) before they reach Cypher; anything unknown is refused.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from ontology.types import ValueType, value_type
+
+SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
+LINEAGE_PROPERTIES = ("source", "source_line", "ingested_at", "run_id")
+
+
+class OntologyError(ValueError):
+    """A label, relationship type or property that the ontology does not define, or a bad schema file."""
+
+
+@dataclass(frozen=True)
+class Property:
+    name: str
+    type: ValueType
+    required: bool = False
+    description: str = ""
+    indexed: bool = False
+    search: bool = False
+
+    def clean(self, value: Any) -> Any:
+        return self.type.clean(value)
+
+
+@dataclass(frozen=True)
+class NodeType:
+    label: str
+    description: str
+    id_from: tuple[str, ...]
+    caption: str
+    category: str
+    properties: Mapping[str, Property]
+    name_zh: str = ""
+    restricted: bool = False
+
+    def prop(self, name: str) -> Property:
+        try:
+            return self.properties[name]
+        except KeyError:
+            raise OntologyError(
+                f"{self.label} has no property {name!r}; it has: {', '.join(sorted(self.properties))}"
+            ) from None
+
+    @property
+    def indexed(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.indexed and p.name != "id"]
+
+    @property
+    def searchable(self) -> list[str]:
+        return [p.name for p in self.properties.values() if p.search]
+
+
+@dataclass(frozen=True)
+class RelationshipType:
+    type: str
+    description: str
+    endpoints: tuple[tuple[str, str], ...]
+    properties: Mapping[str, Property]
+    name_zh: str = ""
+
+    def allows(self, start: str, end: str) -> bool:
+        return (start, end) in self.endpoints
+
+    def prop(self, name: str) -> Property:
+        try:
+            return self.properties[name]
+        except KeyError:
+            raise OntologyError(
+                f"relationship {self.type} has no property {name!r}; it has: {', '.join(sorted(self.properties))}"
+            ) from None
+
+
+def _properties(owner: str, raw: Mapping[str, Any] | None) -> dict[str, Property]:
+    props: dict[str, Property] = {}
+    for name, spec in (raw or {}).items():
+        if not IDENTIFIER.fullmatch(name):
+            raise OntologyError(f"{owner}: property name {name!r} is not an identifier")
+        spec = spec or {}
+        try:
+            vtype = value_type(spec.get("type", "string"))
+        except KeyError as exc:
+            raise OntologyError(f"{owner}.{name}: {exc.args[0]}") from None
+        props[name] = Property(
+            name=name,
+            type=vtype,
+            required=bool(spec.get("required", False)),
+            description=spec.get("description", ""),
+            indexed=bool(spec.get("indexed", False)),
+            search=bool(spec.get("search", False)),
+        )
+    return props
+
+
+_LINEAGE = {
+    "source": {"type": "string", "description": "file or producer this node came from"},
+    "source_line": {"type": "int", "description": "line of the source file"},
+    "ingested_at": {"type": "datetime", "description": "when it was written"},
+    "run_id": {"type": "string", "description": "ingest or analysis run that wrote it"},
+}
+
+
+@dataclass
+class Ontology:
+    nodes: dict[str, NodeType] = field(default_factory=dict)
+    relationships: dict[str, RelationshipType] = field(default_factory=dict)
+
+    @classmethod
+    def load(cls, directory: Path = SCHEMA_DIR) -> Ontology:
+        onto = cls()
+        for path in sorted((directory / "nodes").glob("*.yaml")):
+            onto._add_node(path, yaml.safe_load(path.read_text(encoding="utf-8")))
+        for path in sorted((directory / "relationships").glob("*.yaml")):
+            onto._add_relationship(path, yaml.safe_load(path.read_text(encoding="utf-8")))
+        onto._check()
+        return onto
+
+    def _add_node(self, path: Path, doc: dict[str, Any]) -> None:
+        label = doc.get("label", "")
+        if not IDENTIFIER.fullmatch(label) or path.stem != label:
+            raise OntologyError(f"{path.name}: label {label!r} must be an identifier equal to the file name")
+        raw_props = {"id": {"type": "string", "required": True, "description": "key of this node"}}
+        raw_props.update(doc.get("properties") or {})
+        for name, spec in _LINEAGE.items():
+            raw_props.setdefault(name, spec)
+        props = _properties(label, raw_props)
+        id_from = tuple(doc.get("id_from") or ["id"])
+        for name in id_from:
+            if name not in props:
+                raise OntologyError(f"{label}: id_from names unknown property {name!r}")
+        self.nodes[label] = NodeType(
+            label=label,
+            description=doc.get("description", ""),
+            id_from=id_from,
+            caption=doc.get("caption", "id"),
+            category=doc.get("category", "subject"),
+            properties=props,
+            name_zh=doc.get("name_zh", ""),
+            restricted=bool(doc.get("restricted", False)),
+        )
+
+    def _add_relationship(self, path: Path, doc: dict[str, Any]) -> None:
+        rtype = doc.get("type", "")
+        if not re.fullmatch(r"[A-Z][A-Z0-9_]*", rtype) or path.stem != rtype:
+            raise OntologyError(f"{path.name}: type {rtype!r} must be UPPER_SNAKE and equal to the file name")
+        raw_props = dict(doc.get("properties") or {})
+        for name, spec in _LINEAGE.items():
+            raw_props.setdefault(name, spec)
+        endpoints = tuple((str(a), str(b)) for a, b in doc.get("endpoints") or [])
+        if not endpoints:
+            raise OntologyError(f"{rtype}: no endpoints")
+        self.relationships[rtype] = RelationshipType(
+            type=rtype,
+            description=doc.get("description", ""),
+            endpoints=endpoints,
+            properties=_properties(rtype, raw_props),
+            name_zh=doc.get("name_zh", ""),
+        )
+
+    def _check(self) -> None:
+        for rel in self.relationships.values():
+            for start, end in rel.endpoints:
+                for label in (start, end):
+                    if label not in self.nodes:
+                        raise OntologyError(f"relationship {rel.type} names unknown label {label!r}")
+
+    # -- lookups that guard Cypher ---------------------------------------------------------------
+
+    def node(self, label: str) -> NodeType:
+        try:
+            return self.nodes[label]
+        except (KeyError, TypeError):
+            raise OntologyError(
+                f"unknown label {label!r}; known labels: {', '.join(sorted(self.nodes))}"
+            ) from None
+
+    def relationship(self, rtype: str) -> RelationshipType:
+        try:
+            return self.relationships[rtype]
+        except (KeyError, TypeError):
+            raise OntologyError(
+                f"unknown relationship type {rtype!r}; known types: {', '.join(sorted(self.relationships))}"
+            ) from None
+
+    def check_label(self, label: str) -> str:
+        """Return ``label`` if the ontology defines it, else raise: the only way a label reaches Cypher."""
+        return self.node(label).label
+
+    def check_type(self, rtype: str) -> str:
+        return self.relationship(rtype).type
+
+    def check_labels(self, labels: Iterable[str]) -> list[str]:
+        return [self.check_label(label) for label in labels]
+
+    def check_types(self, types: Iterable[str]) -> list[str]:
+        return [self.check_type(t) for t in types]
+
+    def check_property(self, label_or_type: str, name: str) -> str:
+        owner = self.nodes.get(label_or_type) or self.relationships.get(label_or_type)
+        if owner is None:
+            raise OntologyError(f"unknown label or relationship type {label_or_type!r}")
+        return owner.prop(name).name
+
+    def labels(self, category: str | None = None) -> list[str]:
+        return sorted(l for l, n in self.nodes.items() if category is None or n.category == category)
+
+    def types_between(self, start: str, end: str) -> list[str]:
+        return sorted(r.type for r in self.relationships.values() if r.allows(start, end))
+
+
+@lru_cache(maxsize=1)
+def get_ontology() -> Ontology:
+    """The ontology shipped with the code, loaded once."""
+    return Ontology.load()

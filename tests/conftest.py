@@ -1,0 +1,76 @@
+"""Shared fixtures. Tests run against the real embedded FalkorDB server; nothing is mocked.
+
+Named fixtures:
+
+- ``graph_server`` (session): one embedded FalkorDB server in a temporary directory, stopped at the end.
+- ``settings``: a ``Settings`` pointing at that server with a graph name unique to the test.
+- ``store``: an empty ``GraphStore`` on its own graph with the ontology's schema applied; dropped after.
+- ``make_store``: a factory for further stores on the same server (``make_store("name")``).
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import pytest
+
+from graph.embedded import EmbeddedServer
+from graph.store import GraphStore, open_store
+from tianji.settings import Settings
+
+_counter = itertools.count()
+
+
+@pytest.fixture(scope="session")
+def graph_dir(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("graph")
+
+
+@pytest.fixture(scope="session")
+def graph_server(graph_dir: Path) -> Iterator[EmbeddedServer]:
+    server = EmbeddedServer(graph_dir, Settings(graph_uri=f"embedded://{graph_dir}"))
+    server.start()
+    yield server
+    server.stop()
+
+
+def settings_for(server: EmbeddedServer, graph_name: str, **overrides: object) -> Settings:
+    return Settings(
+        graph_uri=f"embedded://{server.directory}", graph_name=graph_name, data_dir=server.directory.parent / graph_name,
+        **overrides,  # type: ignore[arg-type]
+    )
+
+
+@pytest.fixture
+def settings(graph_server: EmbeddedServer, request: pytest.FixtureRequest) -> Settings:
+    name = f"t{next(_counter)}_{request.node.name}"[:60].replace("[", "_").replace("]", "_")
+    return settings_for(graph_server, name)
+
+
+@pytest.fixture
+def make_store(graph_server: EmbeddedServer) -> Iterator[Callable[..., GraphStore]]:
+    opened: list[GraphStore] = []
+
+    def make(graph_name: str | None = None, **overrides: object) -> GraphStore:
+        name = graph_name or f"s{next(_counter)}"
+        store = open_store(settings=settings_for(graph_server, name, **overrides))
+        store.apply_schema()
+        opened.append(store)
+        return store
+
+    yield make
+    for store in opened:
+        store.clear()
+        store.close()
+
+
+@pytest.fixture
+def store(settings: Settings) -> Iterator[GraphStore]:
+    st = open_store(settings=settings)
+    st.clear()
+    st.apply_schema()
+    yield st
+    st.clear()
+    st.close()

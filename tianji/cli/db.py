@@ -1,0 +1,53 @@
+"""Start, stop and inspect the graph database."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from graph.embedded import EmbeddedServer
+from graph.store import open_store
+from tianji.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _embedded() -> EmbeddedServer:
+    settings = get_settings()
+    if not settings.graph_uri.startswith("embedded://"):
+        raise typer.BadParameter(f"TIANJI_GRAPH_URI={settings.graph_uri} is not embedded; nothing to start or stop")
+    return EmbeddedServer.for_uri(settings.graph_uri, settings)
+
+
+@app.command()
+def start() -> None:
+    """Start the embedded FalkorDB server (or adopt the one already running) and apply the schema."""
+    server = _embedded()
+    port = server.start()
+    with open_store() as store:
+        created = store.apply_schema()
+    typer.echo(f"graph running at 127.0.0.1:{port} (data in {server.directory}); schema: {len(created)} created")
+
+
+@app.command()
+def stop() -> None:
+    """Stop the embedded server cleanly (the append-only file is flushed first)."""
+    server = _embedded()
+    typer.echo("stopped" if server.stop() else "not running")
+
+
+@app.command()
+def status() -> None:
+    """Show whether the graph answers, where it lives and how big it is."""
+    settings = get_settings()
+    info: dict[str, object] = {"uri": settings.graph_uri, "graph": settings.graph_name}
+    if settings.graph_uri.startswith("embedded://"):
+        info.update(_embedded().status())
+        if not info["running"]:
+            typer.echo(json.dumps(info))
+            raise typer.Exit(1)
+    with open_store(start=False) as store:
+        info["reachable"] = store.ping()
+        info["nodes"] = store.query("MATCH (n) RETURN count(n) AS c", read_only=True)[0]["c"]
+    typer.echo(json.dumps(info))
