@@ -94,27 +94,46 @@ class EmbeddedServer:
         s = self.settings
         args = [
             get_redis_server(),
-            "--bind", "127.0.0.1",
-            "--port", str(port),
-            "--dir", str(self.directory),
-            "--appendonly", "yes",
-            "--appendfsync", s.graph_appendfsync,
-            "--appenddirname", "aof",
-            "--save", "",
-            "--maxmemory-policy", "noeviction",
-            "--protected-mode", "yes",
-            "--logfile", str(self.log_file),
-            "--loadmodule", get_falkordb_module(),
-            "TIMEOUT_DEFAULT", str(s.graph_timeout_ms),
-            "TIMEOUT_MAX", str(s.graph_timeout_max_ms),
-            "QUERY_MEM_CAPACITY", str(s.graph_query_mem_mb * 1024 * 1024),
-            "MAX_QUEUED_QUERIES", "256",
+            "--bind",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--dir",
+            str(self.directory),
+            "--appendonly",
+            "yes",
+            "--appendfsync",
+            s.graph_appendfsync,
+            "--appenddirname",
+            "aof",
+            "--save",
+            "",
+            "--maxmemory-policy",
+            "noeviction",
+            "--protected-mode",
+            "yes",
+            "--logfile",
+            str(self.log_file),
+            "--loadmodule",
+            get_falkordb_module(),
+            "TIMEOUT_DEFAULT",
+            str(s.graph_timeout_ms),
+            "TIMEOUT_MAX",
+            str(s.graph_timeout_max_ms),
+            "QUERY_MEM_CAPACITY",
+            str(s.graph_query_mem_mb * 1024 * 1024),
+            "MAX_QUEUED_QUERIES",
+            "256",
         ]
         # The server outlives this process (it is shared by the API, dashboards and scheduler):
         # a new session so that a Ctrl-C in the terminal that started it does not kill it.
         proc = subprocess.Popen(
-            args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            start_new_session=True, cwd=self.directory,
+            args,
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            start_new_session=True,
+            cwd=self.directory,
         )
         deadline = time.monotonic() + timeout_s
         while time.monotonic() < deadline:
@@ -169,7 +188,12 @@ class EmbeddedServer:
     def status(self) -> dict[str, object]:
         state = self._state() or {}
         alive = self.running()
-        return {"directory": str(self.directory), "running": alive, "port": state.get("port"), "pid": state.get("pid")}
+        return {
+            "directory": str(self.directory),
+            "running": alive,
+            "port": state.get("port"),
+            "pid": state.get("pid"),
+        }
 
 
 def _pid_alive(pid: int) -> bool:

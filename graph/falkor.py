@@ -21,15 +21,27 @@ def to_plain(value: Any) -> Any:
     """FalkorDB client values to plain Python: nodes, edges and paths become dicts."""
     if isinstance(value, Node):
         props = dict(value.properties)
-        return {"id": props.get("id"), "element_id": str(value.id), "labels": list(value.labels or []),
-                "properties": props}
+        return {
+            "id": props.get("id"),
+            "element_id": str(value.id),
+            "labels": list(value.labels or []),
+            "properties": props,
+        }
     if isinstance(value, Edge):
         src = value.src_node.id if isinstance(value.src_node, Node) else value.src_node
         dst = value.dest_node.id if isinstance(value.dest_node, Node) else value.dest_node
-        return {"element_id": str(value.id), "type": value.relation, "start": str(src), "end": str(dst),
-                "properties": dict(value.properties)}
+        return {
+            "element_id": str(value.id),
+            "type": value.relation,
+            "start": str(src),
+            "end": str(dst),
+            "properties": dict(value.properties),
+        }
     if isinstance(value, Path):
-        return {"nodes": [to_plain(n) for n in value.nodes()], "relationships": [to_plain(e) for e in value.edges()]}
+        return {
+            "nodes": [to_plain(n) for n in value.nodes()],
+            "relationships": [to_plain(e) for e in value.edges()],
+        }
     if isinstance(value, list):
         return [to_plain(v) for v in value]
     if isinstance(value, dict):
@@ -42,8 +54,14 @@ class FalkorStore(GraphStore):
     RETRIES = 3
 
     def __init__(
-        self, host: str, port: int, *, password: str | None = None, settings: Settings | None = None,
-        ontology: Ontology | None = None, server: EmbeddedServer | None = None,
+        self,
+        host: str,
+        port: int,
+        *,
+        password: str | None = None,
+        settings: Settings | None = None,
+        ontology: Ontology | None = None,
+        server: EmbeddedServer | None = None,
     ) -> None:
         super().__init__(ontology, settings)
         self.server = server
@@ -52,13 +70,24 @@ class FalkorStore(GraphStore):
         self.graph = self.db.select_graph(self.settings.graph_name)
 
     @classmethod
-    def from_url(cls, url: str, *, settings: Settings | None = None, ontology: Ontology | None = None) -> FalkorStore:
+    def from_url(
+        cls, url: str, *, settings: Settings | None = None, ontology: Ontology | None = None
+    ) -> FalkorStore:
         parsed = redis.connection.parse_url(url)
-        return cls(parsed.get("host", "127.0.0.1"), int(parsed.get("port", 6379)), password=parsed.get("password"),
-                   settings=settings, ontology=ontology)
+        return cls(
+            parsed.get("host", "127.0.0.1"),
+            int(parsed.get("port", 6379)),
+            password=parsed.get("password"),
+            settings=settings,
+            ontology=ontology,
+        )
 
     def query(
-        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False,
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
         timeout_ms: int | None = None,
     ) -> list[Row]:
         """Run one query. Connection failures are retried briefly (writes are MERGE-based and safe to repeat)."""
@@ -73,7 +102,9 @@ class FalkorStore(GraphStore):
                 break
             except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
                 if attempt == self.RETRIES - 1:
-                    raise GraphUnavailable(f"FalkorDB at {self.host}:{self.port} is unreachable: {exc}") from exc
+                    raise GraphUnavailable(
+                        f"FalkorDB at {self.host}:{self.port} is unreachable: {exc}"
+                    ) from exc
                 time.sleep(0.2 * (attempt + 1))
             except redis.exceptions.ResponseError as exc:
                 raise GraphError(str(exc)) from exc
@@ -109,14 +140,25 @@ class FalkorStore(GraphStore):
                     self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{self.prop(label, prop)})")
                     created.append(f"index {label}.{prop}")
             if (label, ("id",)) not in constraints:
-                self.execute("GRAPH.CONSTRAINT", "CREATE", self.graph.name, "UNIQUE", "NODE", label,
-                             "PROPERTIES", 1, "id")
+                self.execute(
+                    "GRAPH.CONSTRAINT",
+                    "CREATE",
+                    self.graph.name,
+                    "UNIQUE",
+                    "NODE",
+                    label,
+                    "PROPERTIES",
+                    1,
+                    "id",
+                )
                 created.append(f"unique {label}.id")
         return created
 
     def _constraints(self) -> list[dict[str, Any]]:
-        rows = self.query("CALL db.constraints() YIELD type, label, properties, status "
-                          "RETURN type, label, properties, status")
+        rows = self.query(
+            "CALL db.constraints() YIELD type, label, properties, status "
+            "RETURN type, label, properties, status"
+        )
         return [r for r in rows if r["type"] == "UNIQUE"]
 
     def wait_for_constraints(self, timeout_s: float = 60) -> None:
@@ -153,7 +195,9 @@ class FalkorStore(GraphStore):
         label = self.label(label)
         props = [self.prop(label, p) for p in properties]
         try:
-            self.query(f"CALL db.idx.fulltext.createNodeIndex('{label}', " + ", ".join(f"'{p}'" for p in props) + ")")
+            self.query(
+                f"CALL db.idx.fulltext.createNodeIndex('{label}', " + ", ".join(f"'{p}'" for p in props) + ")"
+            )
         except GraphError as exc:
             if "already" not in str(exc):
                 raise
@@ -163,7 +207,8 @@ class FalkorStore(GraphStore):
         rows = self.query(
             f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score RETURN node, score "
             "ORDER BY score DESC LIMIT $limit",
-            {"q": text, "limit": limit}, read_only=True,
+            {"q": text, "limit": limit},
+            read_only=True,
         )
         return [{**r["node"], "score": r["score"]} for r in rows]
 
@@ -183,19 +228,28 @@ class FalkorStore(GraphStore):
         rows = self.query(
             f"CALL db.idx.vector.queryNodes('{label}', '{prop}', $k, vecf32($v)) YIELD node, score "
             "RETURN node, score",
-            {"k": int(k), "v": [float(x) for x in vector]}, read_only=True,
+            {"k": int(k), "v": [float(x) for x in vector]},
+            read_only=True,
         )
         # FalkorDB reports cosine distance; turn it into similarity
         return [{**r["node"], "score": 1.0 - float(r["score"])} for r in rows]
 
     def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
-        config = {"nodeLabels": self.ontology.check_labels(labels), "relationshipTypes": self.ontology.check_types(types)}
-        rows = self.query("CALL algo.WCC($config) YIELD node, componentId RETURN node.id AS id, componentId AS c",
-                          {"config": config}, read_only=True)
+        config = {
+            "nodeLabels": self.ontology.check_labels(labels),
+            "relationshipTypes": self.ontology.check_types(types),
+        }
+        rows = self.query(
+            "CALL algo.WCC($config) YIELD node, componentId RETURN node.id AS id, componentId AS c",
+            {"config": config},
+            read_only=True,
+        )
         return {r["id"]: int(r["c"]) for r in rows}
 
     def pagerank(self, label: str, rtype: str) -> dict[str, float]:
         label, rtype = self.label(label), self.rtype(rtype)
-        rows = self.query(f"CALL algo.pageRank('{label}', '{rtype}') YIELD node, score RETURN node.id AS id, score",
-                          read_only=True)
+        rows = self.query(
+            f"CALL algo.pageRank('{label}', '{rtype}') YIELD node, score RETURN node.id AS id, score",
+            read_only=True,
+        )
         return {r["id"]: float(r["score"]) for r in rows}

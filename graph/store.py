@@ -65,7 +65,11 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def query(
-        self, cypher: str, params: Mapping[str, Any] | None = None, *, read_only: bool = False,
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
         timeout_ms: int | None = None,
     ) -> list[Row]:
         """Run one parameterised query; rows are dicts keyed by the RETURN column names."""
@@ -135,10 +139,19 @@ class GraphStore(abc.ABC):
             clean[name] = value
         return clean
 
-    def merge_nodes(self, label: str, rows: Sequence[Row], *, batch_size: int | None = None) -> WriteResult:
+    def merge_nodes(
+        self,
+        label: str,
+        rows: Sequence[Row],
+        *,
+        batch_size: int | None = None,
+        on_create: Mapping[str, Any] | None = None,
+    ) -> WriteResult:
         """Upsert nodes by ``id``: each row is ``{"id": ..., **properties}``; ``None`` values are skipped.
 
-        Safe to retry: a batch that was applied twice leaves the same graph as once.
+        ``on_create`` properties (lineage such as ``ingested_at``) are set only when the node is new,
+        so that re-running a source changes nothing. Safe to retry: a batch applied twice leaves the
+        same graph as once.
         """
         label = self.label(label)
         payload = []
@@ -146,15 +159,26 @@ class GraphStore(abc.ABC):
             if not row.get("id"):
                 raise OntologyError(f"{label} row without id: {row!r}")
             payload.append({"id": str(row["id"]), "props": self._clean_props(label, row)})
-        cypher = f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) SET n += row.props RETURN count(n) AS c"
+        created = self._clean_props(label, on_create or {})
+        cypher = (
+            f"UNWIND $rows AS row MERGE (n:{label} {{id: row.id}}) ON CREATE SET n += $created "
+            "SET n += row.props RETURN count(n) AS c"
+        )
         result = WriteResult()
         for chunk in batched(payload, batch_size or self.settings.graph_batch_size):
-            done = self.query(cypher, {"rows": list(chunk)})
+            done = self.query(cypher, {"rows": list(chunk), "created": created})
             result += WriteResult(sent=len(chunk), written=int(done[0]["c"]) if done else 0)
         return result
 
     def merge_relationships(
-        self, rtype: str, start_label: str, end_label: str, rows: Sequence[Row], *, batch_size: int | None = None,
+        self,
+        rtype: str,
+        start_label: str,
+        end_label: str,
+        rows: Sequence[Row],
+        *,
+        batch_size: int | None = None,
+        on_create: Mapping[str, Any] | None = None,
     ) -> WriteResult:
         """Upsert relationships between existing nodes: rows are ``{"start": id, "end": id, **properties}``.
 
@@ -171,15 +195,22 @@ class GraphStore(abc.ABC):
         payload = []
         for i, row in enumerate(rows):
             props = {k: v for k, v in row.items() if k not in ("start", "end")}
-            payload.append({"i": i, "s": str(row["start"]), "e": str(row["end"]),
-                            "props": self._clean_props(rel.type, props)})
+            payload.append(
+                {
+                    "i": i,
+                    "s": str(row["start"]),
+                    "e": str(row["end"]),
+                    "props": self._clean_props(rel.type, props),
+                }
+            )
+        created = self._clean_props(rel.type, on_create or {})
         cypher = (
             f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row.s}}) MATCH (b:{end_label} {{id: row.e}}) "
-            f"MERGE (a)-[r:{rel.type}]->(b) SET r += row.props RETURN row.i AS i"
+            f"MERGE (a)-[r:{rel.type}]->(b) ON CREATE SET r += $created SET r += row.props RETURN row.i AS i"
         )
         result = WriteResult()
         for chunk in batched(payload, batch_size or self.settings.graph_batch_size):
-            done = {int(r["i"]) for r in self.query(cypher, {"rows": list(chunk)})}
+            done = {int(r["i"]) for r in self.query(cypher, {"rows": list(chunk), "created": created})}
             missing = [p["i"] - chunk[0]["i"] for p in chunk if p["i"] not in done]
             result += WriteResult(sent=len(chunk), written=len(done), missing=missing)
         return result
@@ -187,13 +218,16 @@ class GraphStore(abc.ABC):
     # -- convenience reads ----------------------------------------------------------------------
 
     def node(self, label: str, node_id: str) -> Row | None:
-        rows = self.query(f"MATCH (n:{self.label(label)} {{id: $id}}) RETURN n", {"id": node_id}, read_only=True)
+        rows = self.query(
+            f"MATCH (n:{self.label(label)} {{id: $id}}) RETURN n", {"id": node_id}, read_only=True
+        )
         return rows[0]["n"] if rows else None
 
     def nodes(self, label: str, ids: Iterable[str]) -> dict[str, Row]:
         rows = self.query(
             f"UNWIND $ids AS id MATCH (n:{self.label(label)} {{id: id}}) RETURN n",
-            {"ids": list(ids)}, read_only=True,
+            {"ids": list(ids)},
+            read_only=True,
         )
         return {r["n"]["id"]: r["n"] for r in rows}
 
@@ -217,7 +251,10 @@ class GraphStore(abc.ABC):
 
 
 def open_store(
-    uri: str | None = None, *, settings: Settings | None = None, ontology: Ontology | None = None,
+    uri: str | None = None,
+    *,
+    settings: Settings | None = None,
+    ontology: Ontology | None = None,
     start: bool = True,
 ) -> GraphStore:
     """Open the graph named by ``uri`` (default: the settings' ``graph_uri``).
@@ -235,7 +272,9 @@ def open_store(
         if start:
             server.start()
         elif not server.running():
-            raise GraphUnavailable(f"the embedded graph at {server.directory} is not running; run `tianji db start`")
+            raise GraphUnavailable(
+                f"the embedded graph at {server.directory} is not running; run `tianji db start`"
+            )
         return FalkorStore("127.0.0.1", server.port, settings=settings, ontology=ontology, server=server)
     if uri.startswith(("redis://", "rediss://")):
         from graph.falkor import FalkorStore

@@ -218,7 +218,7 @@ class Ontology:
         return owner.prop(name).name
 
     def labels(self, category: str | None = None) -> list[str]:
-        return sorted(l for l, n in self.nodes.items() if category is None or n.category == category)
+        return sorted(name for name, n in self.nodes.items() if category is None or n.category == category)
 
     def types_between(self, start: str, end: str) -> list[str]:
         return sorted(r.type for r in self.relationships.values() if r.allows(start, end))

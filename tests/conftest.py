@@ -38,7 +38,9 @@ def graph_server(graph_dir: Path) -> Iterator[EmbeddedServer]:
 
 def settings_for(server: EmbeddedServer, graph_name: str, **overrides: object) -> Settings:
     return Settings(
-        graph_uri=f"embedded://{server.directory}", graph_name=graph_name, data_dir=server.directory.parent / graph_name,
+        graph_uri=f"embedded://{server.directory}",
+        graph_name=graph_name,
+        data_dir=server.directory.parent / graph_name,
         **overrides,  # type: ignore[arg-type]
     )
 

@@ -43,8 +43,12 @@ class Settings(BaseSettings):
     neo4j_user: str = Field("neo4j", description="user for neo4j:// and bolt:// URIs")
     neo4j_password: str = Field("", description="password for neo4j:// and bolt:// URIs")
 
-    data_dir: Path = Field(Path("./var"), description="working data: quarantine files, models, tracks, job store")
-    demo_scale: Literal["small", "medium", "large"] = Field("medium", description="demo world size for make run")
+    data_dir: Path = Field(
+        Path("./var"), description="working data: quarantine files, models, tracks, job store"
+    )
+    demo_scale: Literal["small", "medium", "large"] = Field(
+        "medium", description="demo world size for make run"
+    )
     demo_seed: int = Field(7, description="seed of the demo world")
 
     api_host: str = Field("127.0.0.1", description="address the API and dashboards bind to")
@@ -60,9 +64,12 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
-        if self.environment == "production" and self.graph_uri.startswith(("neo4j", "bolt")):
-            if not self.neo4j_password:
-                raise ValueError("production with a Neo4j graph needs TIANJI_NEO4J_PASSWORD")
+        if (
+            self.environment == "production"
+            and self.graph_uri.startswith(("neo4j", "bolt"))
+            and not self.neo4j_password
+        ):
+            raise ValueError("production with a Neo4j graph needs TIANJI_NEO4J_PASSWORD")
         return self
 
     def path(self, *parts: str) -> Path:

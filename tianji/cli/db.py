@@ -16,7 +16,9 @@ app = typer.Typer(no_args_is_help=True)
 def _embedded() -> EmbeddedServer:
     settings = get_settings()
     if not settings.graph_uri.startswith("embedded://"):
-        raise typer.BadParameter(f"TIANJI_GRAPH_URI={settings.graph_uri} is not embedded; nothing to start or stop")
+        raise typer.BadParameter(
+            f"TIANJI_GRAPH_URI={settings.graph_uri} is not embedded; nothing to start or stop"
+        )
     return EmbeddedServer.for_uri(settings.graph_uri, settings)
 
 
@@ -27,7 +29,9 @@ def start() -> None:
     port = server.start()
     with open_store() as store:
         created = store.apply_schema()
-    typer.echo(f"graph running at 127.0.0.1:{port} (data in {server.directory}); schema: {len(created)} created")
+    typer.echo(
+        f"graph running at 127.0.0.1:{port} (data in {server.directory}); schema: {len(created)} created"
+    )
 
 
 @app.command()

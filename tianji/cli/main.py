@@ -9,8 +9,12 @@ import typer
 
 import tianji.cli
 
-app = typer.Typer(help="Tianji: knowledge-graph investigation platform for customs risk.", no_args_is_help=True,
-                  add_completion=False, pretty_exceptions_enable=False)
+app = typer.Typer(
+    help="Tianji: knowledge-graph investigation platform for customs risk.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
 
 
 def _register() -> None:

@@ -1,0 +1,172 @@
+"""Neo4j 5 / Aura backend through the official ``neo4j`` driver (GDS used where the server has it)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+import neo4j
+from neo4j.graph import Node, Path, Relationship
+
+from graph.store import GraphError, GraphStore, GraphUnavailable, Row
+from ontology import Ontology
+from tianji.settings import Settings
+
+
+def to_plain(value: Any) -> Any:
+    if isinstance(value, Node):
+        props = dict(value)
+        return {
+            "id": props.get("id"),
+            "element_id": value.element_id,
+            "labels": sorted(value.labels),
+            "properties": props,
+        }
+    if isinstance(value, Relationship):
+        return {
+            "element_id": value.element_id,
+            "type": value.type,
+            "start": value.start_node.element_id if value.start_node else None,
+            "end": value.end_node.element_id if value.end_node else None,
+            "properties": dict(value),
+        }
+    if isinstance(value, Path):
+        return {
+            "nodes": [to_plain(n) for n in value.nodes],
+            "relationships": [to_plain(r) for r in value.relationships],
+        }
+    if isinstance(value, list):
+        return [to_plain(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_plain(v) for k, v in value.items()}
+    return value
+
+
+class Neo4jStore(GraphStore):
+    backend = "neo4j"
+
+    def __init__(
+        self, uri: str, *, settings: Settings | None = None, ontology: Ontology | None = None
+    ) -> None:
+        super().__init__(ontology, settings)
+        self.driver = neo4j.GraphDatabase.driver(
+            uri, auth=(self.settings.neo4j_user, self.settings.neo4j_password)
+        )
+        self.database = None if self.settings.graph_name == "tianji" else self.settings.graph_name
+
+    def query(
+        self,
+        cypher: str,
+        params: Mapping[str, Any] | None = None,
+        *,
+        read_only: bool = False,
+        timeout_ms: int | None = None,
+    ) -> list[Row]:
+        self.round_trips += 1
+        timeout = (
+            min(timeout_ms, self.settings.graph_timeout_max_ms)
+            if timeout_ms
+            else self.settings.graph_timeout_ms
+        ) / 1000
+        try:
+            with self.driver.session(
+                database=self.database,
+                default_access_mode=neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS,
+            ) as s:
+                result = s.run(neo4j.Query(cypher, timeout=timeout), dict(params or {}))
+                return [{k: to_plain(v) for k, v in record.items()} for record in result]
+        except neo4j.exceptions.ServiceUnavailable as exc:
+            raise GraphUnavailable(str(exc)) from exc
+        except neo4j.exceptions.Neo4jError as exc:
+            raise GraphError(str(exc)) from exc
+
+    def apply_schema(self) -> list[str]:
+        created = []
+        for node in self.ontology.nodes.values():
+            label = node.label
+            self.query(f"CREATE CONSTRAINT {label}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE")
+            created.append(f"unique {label}.id")
+            for prop in node.indexed:
+                self.query(
+                    f"CREATE INDEX {label}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{self.prop(label, prop)})"
+                )
+                created.append(f"index {label}.{prop}")
+        return created
+
+    def clear(self) -> None:
+        self.query("MATCH (n) CALL (n) { DETACH DELETE n } IN TRANSACTIONS OF 10000 ROWS")
+
+    def ping(self) -> bool:
+        try:
+            self.driver.verify_connectivity()
+            return True
+        except neo4j.exceptions.Neo4jError:
+            return False
+        except neo4j.exceptions.DriverError:
+            return False
+
+    def close(self) -> None:
+        self.driver.close()
+
+    def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None:
+        label = self.label(label)
+        props = ", ".join(f"n.{self.prop(label, p)}" for p in properties)
+        self.query(f"CREATE FULLTEXT INDEX {label}_fulltext IF NOT EXISTS FOR (n:{label}) ON EACH [{props}]")
+
+    def fulltext_search(self, label: str, text: str, limit: int = 20) -> list[Row]:
+        label = self.label(label)
+        rows = self.query(
+            "CALL db.index.fulltext.queryNodes($index, $q) YIELD node, score RETURN node, score LIMIT $limit",
+            {"index": f"{label}_fulltext", "q": text, "limit": limit},
+            read_only=True,
+        )
+        return [{**r["node"], "score": r["score"]} for r in rows]
+
+    def create_vector_index(self, label: str, prop: str, dimension: int) -> None:
+        label, prop = self.label(label), self.prop(label, prop)
+        self.query(
+            f"CREATE VECTOR INDEX {label}_{prop}_vec IF NOT EXISTS FOR (n:{label}) ON (n.{prop}) "
+            "OPTIONS {indexConfig: {`vector.dimensions`: $dim, `vector.similarity_function`: 'cosine'}}",
+            {"dim": int(dimension)},
+        )
+
+    def vector_search(self, label: str, prop: str, vector: Sequence[float], k: int = 10) -> list[Row]:
+        label, prop = self.label(label), self.prop(label, prop)
+        rows = self.query(
+            "CALL db.index.vector.queryNodes($index, $k, $v) YIELD node, score RETURN node, score",
+            {"index": f"{label}_{prop}_vec", "k": int(k), "v": [float(x) for x in vector]},
+            read_only=True,
+        )
+        return [{**r["node"], "score": float(r["score"])} for r in rows]
+
+    def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
+        """Connected components computed client-side from the scoped edges (GDS not required)."""
+        import igraph as ig
+
+        labels, types = self.ontology.check_labels(labels), self.ontology.check_types(types)
+        label_filter = " OR ".join(f"n:{lb}" for lb in labels)
+        nodes = [
+            r["id"] for r in self.query(f"MATCH (n) WHERE {label_filter} RETURN n.id AS id", read_only=True)
+        ]
+        index = {n: i for i, n in enumerate(nodes)}
+        rel = "|".join(types)
+        edges = self.query(f"MATCH (a)-[:{rel}]->(b) RETURN a.id AS a, b.id AS b", read_only=True)
+        graph = ig.Graph(
+            n=len(nodes),
+            edges=[(index[e["a"]], index[e["b"]]) for e in edges if e["a"] in index and e["b"] in index],
+        )
+        membership = graph.connected_components(mode="weak").membership
+        return {n: int(membership[i]) for n, i in index.items()}
+
+    def pagerank(self, label: str, rtype: str) -> dict[str, float]:
+        import igraph as ig
+
+        label, rtype = self.label(label), self.rtype(rtype)
+        nodes = [r["id"] for r in self.query(f"MATCH (n:{label}) RETURN n.id AS id", read_only=True)]
+        index = {n: i for i, n in enumerate(nodes)}
+        edges = self.query(
+            f"MATCH (a:{label})-[:{rtype}]->(b:{label}) RETURN a.id AS a, b.id AS b", read_only=True
+        )
+        graph = ig.Graph(n=len(nodes), edges=[(index[e["a"]], index[e["b"]]) for e in edges], directed=True)
+        scores = graph.pagerank()
+        return {n: float(scores[i]) for n, i in index.items()}

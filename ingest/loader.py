@@ -1,0 +1,338 @@
+"""The loader: source files → validated rows → batched, idempotent upserts, bad rows to quarantine.
+
+Each row is turned into nodes and relationships by its mapping; every value is cleaned by the
+ontology's value type. A row with a missing key, a value that does not clean, or a reference to a
+node that does not exist is quarantined with its reason and line, and the rest loads. Writes are
+``MERGE`` on ids, so re-running a file (after a crash, or by mistake) changes nothing. After each
+batch is acknowledged by the database its last line is appended to the run's journal.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import uuid
+from collections import defaultdict
+from collections.abc import Iterable, Iterator
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+
+from graph.store import GraphStore
+from ingest.mapping import EndpointMapping, Mapping, NodeMapping, load_mappings
+from ingest.quarantine import Quarantine
+from ingest.readers import BadRow, SourceError, SourceRow, read_rows
+from tianji.settings import Settings
+
+
+class RowError(ValueError):
+    """Why one row cannot load."""
+
+
+@dataclass
+class FileSummary:
+    source: str
+    read: int = 0
+    loaded: int = 0
+    quarantined: int = 0
+    nodes: dict[str, int] = field(default_factory=dict)
+    relationships: dict[str, int] = field(default_factory=dict)
+    seconds: float = 0.0
+
+
+@dataclass
+class RunSummary:
+    run_id: str
+    started_at: str
+    files: list[FileSummary] = field(default_factory=list)
+    quarantine_file: str = ""
+    errors: list[str] = field(default_factory=list)
+
+    @property
+    def read(self) -> int:
+        return sum(f.read for f in self.files)
+
+    @property
+    def loaded(self) -> int:
+        return sum(f.loaded for f in self.files)
+
+    @property
+    def quarantined(self) -> int:
+        return sum(f.quarantined for f in self.files)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "read": self.read, "loaded": self.loaded, "quarantined": self.quarantined}
+
+
+@dataclass
+class Planned:
+    """What one row becomes: nodes by label and relationships by (type, start label, end label)."""
+
+    line: int
+    nodes: list[tuple[str, str, dict[str, Any]]]
+    relationships: list[tuple[str, str, str, str, str, dict[str, Any]]]
+
+
+class Loader:
+    """Loads files into one store; keeps the ids it has seen so that references are checked cheaply."""
+
+    def __init__(
+        self,
+        store: GraphStore,
+        settings: Settings,
+        *,
+        run_id: str | None = None,
+        progress: bool = True,
+        chunk_rows: int = 10_000,
+    ) -> None:
+        self.store = store
+        self.settings = settings
+        self.ontology = store.ontology
+        self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+        self.run_id = run_id or f"run-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        self.run_dir = settings.path("ingest", self.run_id, "x").parent
+        self.quarantine = Quarantine(self.run_dir / "quarantine.jsonl")
+        self.journal = self.run_dir / "journal.jsonl"
+        self.progress = progress
+        self.chunk_rows = chunk_rows
+        self._known: dict[str, set[str]] = {}
+
+    # -- reference checks ------------------------------------------------------------------------
+
+    def known(self, label: str) -> set[str]:
+        if label not in self._known:
+            rows = self.store.query(f"MATCH (n:{self.store.label(label)}) RETURN n.id AS id", read_only=True)
+            self._known[label] = {r["id"] for r in rows}
+        return self._known[label]
+
+    # -- one row ---------------------------------------------------------------------------------
+
+    def _clean_id(self, label: str, raw: str, from_column: bool) -> str:
+        spec = self.ontology.node(label)
+        if from_column and len(spec.id_from) == 1 and spec.id_from[0] != "id":
+            try:
+                cleaned = spec.prop(spec.id_from[0]).clean(raw)
+            except ValueError as exc:
+                raise RowError(f"{label} key: {exc}") from None
+            return str(cleaned)
+        return " ".join(str(raw).split())
+
+    def _node(self, node: NodeMapping, row: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
+        raw_id = node.id.extract(row)
+        if raw_id is None:
+            if node.optional:
+                return None
+            raise RowError(
+                f"missing key for {node.label}: column {', '.join(node.id.source_columns)} is empty"
+            )
+        spec = self.ontology.node(node.label)
+        props: dict[str, Any] = {}
+        for name, vspec in node.properties.items():
+            prop = spec.prop(name)
+            try:
+                value = prop.clean(vspec.extract(row))
+            except ValueError as exc:
+                raise RowError(f"{', '.join(vspec.source_columns) or name}: {exc}") from None
+            if value is None and prop.required:
+                raise RowError(
+                    f"missing required {node.label}.{name} (column {', '.join(vspec.source_columns)})"
+                )
+            props[name] = value
+        node_id = self._clean_id(node.label, raw_id, node.id.column is not None and node.id.derive is None)
+        props["id"] = node_id
+        for name in spec.id_from:
+            if name != "id" and props.get(name) is None:
+                props[name] = node_id
+        return node_id, props
+
+    def _endpoint(
+        self, end: EndpointMapping, row: dict[str, str], own: dict[str, tuple[str, str]]
+    ) -> tuple[str, str] | None:
+        if end.node is not None:
+            return own.get(end.node)
+        assert end.id is not None
+        raw = end.id.extract(row)
+        if raw is None:
+            return None
+        label = end.label
+        if end.label_column:
+            label = (row.get(end.label_column) or "").strip()
+            if label not in end.labels:
+                raise RowError(f"{end.label_column}: {label!r} is not one of {', '.join(end.labels)}")
+        assert label is not None
+        return label, self._clean_id(label, raw, end.id.column is not None and end.id.derive is None)
+
+    def plan(self, mapping: Mapping, source: SourceRow) -> Planned:
+        row = source.values
+        own: dict[str, tuple[str, str]] = {}
+        nodes = []
+        for node in mapping.nodes:
+            made = self._node(node, row)
+            if made is not None:
+                own[node.name] = (node.label, made[0])
+                nodes.append((node.label, made[0], made[1]))
+        rels = []
+        for rel in mapping.relationships:
+            rtype = rel.type
+            if rel.type_column:
+                key = (row.get(rel.type_column) or "").strip()
+                if key not in rel.types:
+                    raise RowError(f"{rel.type_column}: {key!r} is not one of {', '.join(sorted(rel.types))}")
+                rtype = rel.types[key]
+            start = self._endpoint(rel.start, row, own)
+            end = self._endpoint(rel.end, row, own)
+            if start is None or end is None:
+                if rel.optional:
+                    continue
+                missing = rel.start if start is None else rel.end
+                cols = ", ".join(missing.id.source_columns) if missing.id else missing.node
+                raise RowError(f"missing {rtype} endpoint: {cols} is empty")
+            for label, node_id in (start, end):
+                if (label, node_id) not in {(lb, i) for lb, i in own.values()} and node_id not in self.known(
+                    label
+                ):
+                    raise RowError(f"{rtype}: {label} {node_id!r} does not exist")
+            props = {}
+            rspec = self.ontology.relationship(rtype)
+            for name, vspec in rel.properties.items():
+                try:
+                    props[name] = rspec.prop(name).clean(vspec.extract(row))
+                except ValueError as exc:
+                    raise RowError(f"{', '.join(vspec.source_columns)}: {exc}") from None
+            rels.append((rtype, start[0], start[1], end[0], end[1], props))
+        return Planned(source.line, nodes, rels)
+
+    # -- files -----------------------------------------------------------------------------------
+
+    def _chunks(self, rows: Iterable[SourceRow | BadRow], size: int) -> Iterator[list[SourceRow | BadRow]]:
+        chunk: list[SourceRow | BadRow] = []
+        for row in rows:
+            chunk.append(row)
+            if len(chunk) >= size:
+                yield chunk
+                chunk = []
+        if chunk:
+            yield chunk
+
+    def load_file(self, path: Path, mapping: Mapping, progress: Progress | None = None) -> FileSummary:
+        started = dt.datetime.now()
+        summary = FileSummary(source=path.name)
+        lineage = {"source": path.name, "ingested_at": self.now, "run_id": self.run_id}
+        total = _count_lines(path)
+        task = progress.add_task(path.name, total=total) if progress else None
+        for chunk in self._chunks(
+            read_rows(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter),
+            self.chunk_rows,
+        ):
+            planned: list[Planned] = []
+            for item in chunk:
+                summary.read += 1
+                if isinstance(item, BadRow):
+                    self.quarantine.add(path.name, item.line, item.reason, item.raw)
+                    continue
+                try:
+                    planned.append(self.plan(mapping, item))
+                except RowError as exc:
+                    self.quarantine.add(path.name, item.line, str(exc), item.values)
+            self._write(planned, lineage, summary)
+            summary.loaded += len(planned)
+            last_line = chunk[-1].line
+            with self.journal.open("a", encoding="utf-8") as journal:
+                journal.write(
+                    json.dumps({"source": path.name, "through_line": last_line, "loaded": summary.loaded})
+                    + "\n"
+                )
+            if progress is not None and task is not None:
+                progress.update(task, advance=len(chunk))
+        summary.quarantined = summary.read - summary.loaded
+        summary.seconds = round((dt.datetime.now() - started).total_seconds(), 3)
+        return summary
+
+    def _write(self, planned: list[Planned], lineage: dict[str, Any], summary: FileSummary) -> None:
+        nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
+        for p in planned:
+            for label, node_id, props in p.nodes:
+                merged = nodes[label].setdefault(node_id, {"source_line": p.line})
+                merged.update({k: v for k, v in props.items() if v is not None})
+        for label, by_id in nodes.items():
+            self.store.merge_nodes(label, list(by_id.values()), on_create=lineage)
+            self.known(label).update(by_id)
+            summary.nodes[label] = summary.nodes.get(label, 0) + len(by_id)
+        rels: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
+        for p in planned:
+            for rtype, sl, sid, el, eid, props in p.relationships:
+                merged = rels[(rtype, sl, el)].setdefault((sid, eid), {"start": sid, "end": eid})
+                merged.update({k: v for k, v in props.items() if v is not None})
+        for (rtype, sl, el), by_pair in rels.items():
+            result = self.store.merge_relationships(rtype, sl, el, list(by_pair.values()), on_create=lineage)
+            if result.missing:
+                raise RuntimeError(f"{rtype}: {len(result.missing)} endpoints vanished during the load")
+            summary.relationships[rtype] = summary.relationships.get(rtype, 0) + len(by_pair)
+
+    def load_dir(self, directory: Path, mappings: list[Mapping] | None = None) -> RunSummary:
+        """Load every file of ``directory`` that a mapping names, in the mappings' order."""
+        if not directory.is_dir():
+            raise SourceError(f"{directory} is not a directory")
+        mappings = mappings if mappings is not None else load_mappings(ontology=self.ontology)
+        run = RunSummary(run_id=self.run_id, started_at=self.now, quarantine_file=str(self.quarantine.path))
+        todo = [(directory / m.source, m) for m in mappings if (directory / m.source).exists()]
+        if not todo:
+            raise SourceError(
+                f"{directory} holds none of the files the mappings name "
+                f"({', '.join(m.source for m in mappings)})"
+            )
+        with _progress(self.progress) as progress:
+            for path, mapping in todo:
+                try:
+                    run.files.append(self.load_file(path, mapping, progress))
+                except SourceError as exc:
+                    run.errors.append(str(exc))
+        self.quarantine.close()
+        (self.run_dir / "summary.json").write_text(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
+        return run
+
+
+def _count_lines(path: Path) -> int:
+    try:
+        with path.open("rb") as handle:
+            return max(sum(block.count(b"\n") for block in iter(lambda: handle.read(1 << 20), b"")) - 1, 0)
+    except OSError:
+        return 0
+
+
+class _NoProgress:
+    def __enter__(self) -> None:
+        return None
+
+    def __exit__(self, *exc: object) -> None:
+        return None
+
+
+def _progress(enabled: bool) -> Any:
+    if not enabled:
+        return _NoProgress()
+    return Progress(
+        TextColumn("{task.description:<22}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        transient=False,
+    )
+
+
+def ingest(
+    store: GraphStore,
+    settings: Settings,
+    directory: Path,
+    *,
+    mapping_file: Path | None = None,
+    progress: bool = True,
+) -> RunSummary:
+    """Load a directory (or, with ``mapping_file``, just that mapping's file) into the store."""
+    from ingest.mapping import load_mapping
+
+    loader = Loader(store, settings, progress=progress)
+    mappings = [load_mapping(mapping_file, store.ontology)] if mapping_file else None
+    return loader.load_dir(directory, mappings)

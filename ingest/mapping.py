@@ -1,0 +1,220 @@
+"""Declarative mappings from source files to the ontology (``ingest/mappings/*.yaml``).
+
+A mapping names its source file, the nodes each row yields (label, id, property ← column) and the
+relationships between them or to nodes that already exist. A new administration's export loads by
+writing a new mapping file, not code. Mappings are validated with pydantic and against the ontology
+when loaded.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+
+from ingest import keys
+from ontology import Ontology, OntologyError, get_ontology
+
+MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+
+
+def _hs_heading(value: str) -> str:
+    return str(value)[:4]
+
+
+def _upper(value: str) -> str:
+    return str(value).upper()
+
+
+#: functions a mapping may use to derive an id from one or more columns
+DERIVATIONS: dict[str, Callable[..., str]] = {
+    "mention_id": keys.mention_id,
+    "address_id": keys.address_id,
+    "account_id": keys.account_id,
+    "hash_id_number": keys.hash_id_number,
+    "hs_heading": _hs_heading,
+    "upper": _upper,
+}
+
+
+class ValueSpec(BaseModel):
+    """Where a value comes from: one column, or a derivation over several columns."""
+
+    model_config = ConfigDict(extra="forbid")
+    column: str | None = None
+    columns: list[str] = Field(default_factory=list)
+    derive: str | None = None
+    value: str | None = None  # a constant
+
+    @model_validator(mode="after")
+    def _one_source(self) -> ValueSpec:
+        if sum(x is not None and x != [] for x in (self.column, self.columns or None, self.value)) != 1:
+            raise ValueError("give exactly one of column, columns or value")
+        if self.columns and not self.derive:
+            raise ValueError("columns need a derive function")
+        if self.derive and self.derive not in DERIVATIONS:
+            raise ValueError(f"unknown derive {self.derive!r}; known: {', '.join(sorted(DERIVATIONS))}")
+        return self
+
+    @property
+    def source_columns(self) -> list[str]:
+        return [self.column] if self.column else list(self.columns)
+
+    def extract(self, row: dict[str, str]) -> str | None:
+        if self.value is not None:
+            return self.value
+        raw = [row.get(c) for c in self.source_columns]
+        if not raw or raw[0] is None or not str(raw[0]).strip():
+            return None
+        if self.derive:
+            return DERIVATIONS[self.derive](*[r.strip() if isinstance(r, str) else r for r in raw])
+        return raw[0]
+
+
+def _spec(value: Any) -> Any:
+    return {"column": value} if isinstance(value, str) else value
+
+
+class NodeMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    label: str
+    alias: str | None = None  # how relationships of this mapping refer to this node; defaults to label
+    id: ValueSpec
+    properties: dict[str, ValueSpec] = Field(default_factory=dict)
+    optional: bool = False  # a row without this node's id still loads (the node is skipped)
+
+    _spec_id = field_validator("id", mode="before")(_spec)
+
+    @field_validator("properties", mode="before")
+    @classmethod
+    def _specs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: _spec(v) for k, v in (value or {}).items()}
+
+    @property
+    def name(self) -> str:
+        return self.alias or self.label
+
+
+class EndpointMapping(BaseModel):
+    """A relationship end: a node of this row (``node``) or an existing node found by id (``label`` + id)."""
+
+    model_config = ConfigDict(extra="forbid")
+    node: str | None = None
+    label: str | None = None
+    label_column: str | None = None  # the label comes from this column and must be one of ``labels``
+    labels: list[str] = Field(default_factory=list)
+    id: ValueSpec | None = None
+
+    _spec_id = field_validator("id", mode="before")(_spec)
+
+    @model_validator(mode="after")
+    def _one(self) -> EndpointMapping:
+        existing = self.label is not None or self.label_column is not None
+        if (self.node is None) == (not existing):
+            raise ValueError(
+                "an endpoint names either node (of this row) or label/label_column + id (an existing node)"
+            )
+        if existing and self.id is None:
+            raise ValueError("an existing-node endpoint needs an id")
+        if self.label_column and not self.labels:
+            raise ValueError("label_column needs the list of labels it may name")
+        return self
+
+    def possible_labels(self) -> list[str]:
+        return list(self.labels) if self.label_column else [self.label] if self.label else []
+
+
+class RelationshipMapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    type: str
+    start: EndpointMapping
+    end: EndpointMapping
+    properties: dict[str, ValueSpec] = Field(default_factory=dict)
+    optional: bool = False  # skipped when an endpoint id is empty; a non-empty id that is unknown still fails
+    type_column: str | None = None  # take the type from a column, mapped through ``types``
+    types: dict[str, str] = Field(default_factory=dict)
+
+    @field_validator("properties", mode="before")
+    @classmethod
+    def _specs(cls, value: dict[str, Any]) -> dict[str, Any]:
+        return {k: _spec(v) for k, v in (value or {}).items()}
+
+
+class Mapping(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    source: str
+    description: str = ""
+    order: int = 100
+    format: str = "auto"  # csv, jsonl or auto (from the file name)
+    encoding: str = "utf-8"
+    delimiter: str = ","
+    nodes: list[NodeMapping]
+    relationships: list[RelationshipMapping] = Field(default_factory=list)
+    keep_unmapped: bool = (
+        False  # extra columns are kept as raw_<column> properties (needs the label to allow it)
+    )
+
+    path: Path | None = None
+
+    def node(self, name: str) -> NodeMapping:
+        for node in self.nodes:
+            if node.name == name:
+                return node
+        raise OntologyError(f"mapping {self.source}: no node named {name!r}")
+
+    def check(self, ontology: Ontology) -> None:
+        """Every label, type and property named here must exist in the ontology."""
+        for node in self.nodes:
+            spec = ontology.node(node.label)
+            for prop in node.properties:
+                spec.prop(prop)
+        for rel in self.relationships:
+            rtypes = list(rel.types.values()) if rel.type_column else [rel.type]
+            for rtype in rtypes:
+                rspec = ontology.relationship(rtype)
+                for prop in rel.properties:
+                    rspec.prop(prop)
+                starts = [self.node(rel.start.node).label] if rel.start.node else rel.start.possible_labels()
+                ends = [self.node(rel.end.node).label] if rel.end.node else rel.end.possible_labels()
+                for start in starts:
+                    for end in ends:
+                        if not rspec.allows(start, end):
+                            raise OntologyError(
+                                f"mapping {self.source}: {rtype} cannot connect {start} to {end}"
+                            )
+            for endpoint in (rel.start, rel.end):
+                for label in endpoint.possible_labels():
+                    ontology.node(label)
+
+    @property
+    def columns(self) -> set[str]:
+        cols: set[str] = set()
+        for node in self.nodes:
+            cols.update(node.id.source_columns)
+            for spec in node.properties.values():
+                cols.update(spec.source_columns)
+        for rel in self.relationships:
+            for spec in [*(e.id for e in (rel.start, rel.end) if e.id), *rel.properties.values()]:
+                cols.update(spec.source_columns)
+            if rel.type_column:
+                cols.add(rel.type_column)
+            cols.update(e.label_column for e in (rel.start, rel.end) if e.label_column)
+        return cols
+
+
+def load_mapping(path: Path, ontology: Ontology | None = None) -> Mapping:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError) as exc:
+        raise OntologyError(f"mapping {path}: cannot read: {exc}") from exc
+    mapping = Mapping.model_validate({**doc, "path": path})
+    mapping.check(ontology or get_ontology())
+    return mapping
+
+
+def load_mappings(directory: Path = MAPPINGS_DIR, ontology: Ontology | None = None) -> list[Mapping]:
+    mappings = [load_mapping(p, ontology) for p in sorted(directory.glob("*.yaml"))]
+    return sorted(mappings, key=lambda m: (m.order, m.source))
