@@ -1,0 +1,31 @@
+"""Settings: one class, documented, refusing what is unsafe or unknown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from pydantic import ValidationError
+
+from tianji.settings import ROOT, Settings
+
+
+def test_every_setting_is_documented() -> None:
+    doc = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    for name in Settings.model_fields:
+        assert f"`TIANJI_{name.upper()}`" in doc, f"TIANJI_{name.upper()} missing from docs/settings.md"
+
+
+def test_environment_variables_configure(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("TIANJI_GRAPH_URI", "redis://127.0.0.1:7000")
+    monkeypatch.setenv("TIANJI_GRAPH_APPENDFSYNC", "always")
+    settings = Settings()
+    assert settings.graph_uri == "redis://127.0.0.1:7000"
+    assert settings.graph_appendfsync == "always"
+
+
+def test_bad_values_are_refused() -> None:
+    with pytest.raises(ValidationError, match="graph_uri must start with"):
+        Settings(graph_uri="mysql://x")
+    with pytest.raises(ValidationError, match="needs TIANJI_NEO4J_PASSWORD"):
+        Settings(environment="production", graph_uri="neo4j://db:7687")

@@ -1,0 +1,82 @@
+"""What ``make run`` does: start the graph, load the demo world when the graph is empty, run the
+analysis steps over it once, then serve the API and dashboards.
+
+Each capability adds its step to ``STEPS`` as ``"module:function"``; the function takes
+``(store, settings, world_dir)``. A step that completed for this world is not run again on the next
+start (the record lives in ``<data_dir>/bootstrap.json``); ``tianji run --redo`` runs them all again.
+"""
+
+from __future__ import annotations
+
+import importlib
+import json
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from rich.console import Console
+
+from graph.store import GraphStore, open_store
+from tianji.settings import Settings
+
+STEPS: list[str] = []
+
+console = Console()
+
+
+def resolve_step(spec: str) -> Callable[[GraphStore, Settings, Path], Any]:
+    module, _, name = spec.partition(":")
+    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+
+
+def demo_world(settings: Settings) -> Path:
+    """Generate the demo world (scale and seed from settings) unless it is already on disk."""
+    from ingest.synthetic import generate_world
+
+    out = settings.data_dir / "demo" / f"{settings.demo_scale}-{settings.demo_seed}"
+    if not (out / "manifest.json").exists():
+        console.print(
+            f"[bold]generating the {settings.demo_scale} demo world[/] (seed {settings.demo_seed}) in {out}"
+        )
+        generate_world(settings.demo_scale, settings.demo_seed, out)
+    return out
+
+
+def load_demo(store: GraphStore, settings: Settings) -> Path:
+    from ingest.loader import Loader
+
+    world = demo_world(settings)
+    if store.count("Declaration") == 0:
+        console.print("[bold]loading the demo world into the graph[/]")
+        run = Loader(store, settings).load_dir(world)
+        console.print(f"read {run.read:,} rows, loaded {run.loaded:,}, quarantined {run.quarantined:,}")
+    return world
+
+
+def run_steps(store: GraphStore, settings: Settings, world: Path, *, redo: bool = False) -> dict[str, float]:
+    record_file = settings.path("bootstrap.json")
+    record: dict[str, Any] = json.loads(record_file.read_text()) if record_file.exists() else {}
+    done = set(record.get(str(world), [])) if not redo else set()
+    timings: dict[str, float] = {}
+    for spec in STEPS:
+        if spec in done:
+            continue
+        console.print(f"[bold]step[/] {spec}")
+        started = time.perf_counter()
+        resolve_step(spec)(store, settings, world)
+        timings[spec] = round(time.perf_counter() - started, 2)
+        done.add(spec)
+        record[str(world)] = sorted(done)
+        record_file.write_text(json.dumps(record, indent=2))
+        console.print(f"  done in {timings[spec]:.1f}s")
+    return timings
+
+
+def prepare(settings: Settings, *, redo: bool = False) -> Path:
+    """Everything before serving: graph up, schema applied, demo world loaded, steps run."""
+    with open_store(settings=settings) as store:
+        store.apply_schema()
+        world = load_demo(store, settings)
+        run_steps(store, settings, world, redo=redo)
+    return world
