@@ -11,17 +11,19 @@ from __future__ import annotations
 
 import datetime as dt
 import json
+import time
 import uuid
 from collections import defaultdict
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from graph.store import GraphStore
-from ingest.mapping import EndpointMapping, Mapping, NodeMapping, load_mappings
+from ingest.mapping import EndpointMapping, Mapping, NodeMapping, ValueSpec, load_mappings
 from ingest.quarantine import Quarantine
 from ingest.readers import BadRow, SourceError, SourceRow, read_rows
 from tianji.settings import Settings
@@ -29,6 +31,26 @@ from tianji.settings import Settings
 
 class RowError(ValueError):
     """Why one row cannot load."""
+
+
+def memoised(clean: Callable[[Any], Any], limit: int = 200_000) -> Callable[[Any], Any]:
+    """A value type's ``clean`` with a bounded memo: source columns repeat (ports, dates, codes, parties)."""
+    cache: dict[Any, Any] = {}
+
+    def cached(value: Any) -> Any:
+        try:
+            return cache[value]
+        except KeyError:
+            pass
+        except TypeError:  # unhashable
+            return clean(value)
+        result = clean(value)  # a ValueError propagates and is not remembered
+        if len(cache) >= limit:
+            cache.clear()
+        cache[value] = result
+        return result
+
+    return cached
 
 
 @dataclass
@@ -40,6 +62,8 @@ class FileSummary:
     nodes: dict[str, int] = field(default_factory=dict)
     relationships: dict[str, int] = field(default_factory=dict)
     seconds: float = 0.0
+    validate_seconds: float = 0.0  # parsing and validation
+    write_seconds: float = 0.0  # waiting on the database (overlaps validation of the next batch)
 
 
 @dataclass
@@ -98,6 +122,9 @@ class Loader:
         self.progress = progress
         self.chunk_rows = chunk_rows
         self._known: dict[str, set[str]] = {}
+        self._id_cleaners: dict[str, Any] = {}
+        self._extractors: dict[int, Callable[[dict[str, str]], str | None]] = {}
+        self._compiled: dict[int, list[tuple[str, Any, Any, bool, str]]] = {}
 
     # -- reference checks ------------------------------------------------------------------------
 
@@ -109,40 +136,66 @@ class Loader:
 
     # -- one row ---------------------------------------------------------------------------------
 
+    def _fn(self, spec: ValueSpec) -> Callable[[dict[str, str]], str | None]:
+        key = id(spec)
+        fn = self._extractors.get(key)
+        if fn is None:
+            fn = self._extractors[key] = spec.compile()
+        return fn
+
+    def _id_cleaner(self, label: str) -> Any:
+        """The value type that cleans ``label``'s key column (its single ``id_from`` property), if any."""
+        if label not in self._id_cleaners:
+            spec = self.ontology.node(label)
+            key = spec.id_from[0] if len(spec.id_from) == 1 and spec.id_from[0] != "id" else None
+            self._id_cleaners[label] = memoised(spec.prop(key).clean) if key else None
+        return self._id_cleaners[label]
+
     def _clean_id(self, label: str, raw: str, from_column: bool) -> str:
-        spec = self.ontology.node(label)
-        if from_column and len(spec.id_from) == 1 and spec.id_from[0] != "id":
-            try:
-                cleaned = spec.prop(spec.id_from[0]).clean(raw)
-            except ValueError as exc:
-                raise RowError(f"{label} key: {exc}") from None
-            return str(cleaned)
-        return " ".join(str(raw).split())
+        cleaner = self._id_cleaner(label) if from_column else None
+        if cleaner is None:
+            return " ".join(str(raw).split())
+        try:
+            return str(cleaner(raw))
+        except ValueError as exc:
+            raise RowError(f"{label} key: {exc}") from None
+
+    def _compiled_node(self, node: NodeMapping) -> list[tuple[str, Any, Any, bool, str]]:
+        key = id(node)
+        if key not in self._compiled:
+            spec = self.ontology.node(node.label)
+            self._compiled[key] = [
+                (
+                    name,
+                    vspec.compile(),
+                    memoised(spec.prop(name).clean),
+                    spec.prop(name).required,
+                    ", ".join(vspec.source_columns) or name,
+                )
+                for name, vspec in node.properties.items()
+            ]
+        return self._compiled[key]
 
     def _node(self, node: NodeMapping, row: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
-        raw_id = node.id.extract(row)
+        raw_id = self._fn(node.id)(row)
         if raw_id is None:
             if node.optional:
                 return None
             raise RowError(
                 f"missing key for {node.label}: column {', '.join(node.id.source_columns)} is empty"
             )
-        spec = self.ontology.node(node.label)
         props: dict[str, Any] = {}
-        for name, vspec in node.properties.items():
-            prop = spec.prop(name)
+        for name, extract, clean, required, columns in self._compiled_node(node):
             try:
-                value = prop.clean(vspec.extract(row))
+                value = clean(extract(row))
             except ValueError as exc:
-                raise RowError(f"{', '.join(vspec.source_columns) or name}: {exc}") from None
-            if value is None and prop.required:
-                raise RowError(
-                    f"missing required {node.label}.{name} (column {', '.join(vspec.source_columns)})"
-                )
+                raise RowError(f"{columns}: {exc}") from None
+            if value is None and required:
+                raise RowError(f"missing required {node.label}.{name} (column {columns})")
             props[name] = value
         node_id = self._clean_id(node.label, raw_id, node.id.column is not None and node.id.derive is None)
         props["id"] = node_id
-        for name in spec.id_from:
+        for name in self.ontology.node(node.label).id_from:
             if name != "id" and props.get(name) is None:
                 props[name] = node_id
         return node_id, props
@@ -153,7 +206,7 @@ class Loader:
         if end.node is not None:
             return own.get(end.node)
         assert end.id is not None
-        raw = end.id.extract(row)
+        raw = self._fn(end.id)(row)
         if raw is None:
             return None
         label = end.label
@@ -173,6 +226,7 @@ class Loader:
             if made is not None:
                 own[node.name] = (node.label, made[0])
                 nodes.append((node.label, made[0], made[1]))
+        own_nodes = set(own.values())
         rels = []
         for rel in mapping.relationships:
             rtype = rel.type
@@ -189,18 +243,17 @@ class Loader:
                 missing = rel.start if start is None else rel.end
                 cols = ", ".join(missing.id.source_columns) if missing.id else missing.node
                 raise RowError(f"missing {rtype} endpoint: {cols} is empty")
-            for label, node_id in (start, end):
-                if (label, node_id) not in {(lb, i) for lb, i in own.values()} and node_id not in self.known(
-                    label
-                ):
-                    raise RowError(f"{rtype}: {label} {node_id!r} does not exist")
+            for endpoint in (start, end):
+                if endpoint not in own_nodes and endpoint[1] not in self.known(endpoint[0]):
+                    raise RowError(f"{rtype}: {endpoint[0]} {endpoint[1]!r} does not exist")
             props = {}
-            rspec = self.ontology.relationship(rtype)
-            for name, vspec in rel.properties.items():
-                try:
-                    props[name] = rspec.prop(name).clean(vspec.extract(row))
-                except ValueError as exc:
-                    raise RowError(f"{', '.join(vspec.source_columns)}: {exc}") from None
+            if rel.properties:
+                rspec = self.ontology.relationship(rtype)
+                for name, vspec in rel.properties.items():
+                    try:
+                        props[name] = rspec.prop(name).clean(self._fn(vspec)(row))
+                    except ValueError as exc:
+                        raise RowError(f"{', '.join(vspec.source_columns)}: {exc}") from None
             rels.append((rtype, start[0], start[1], end[0], end[1], props))
         return Planned(source.line, nodes, rels)
 
@@ -217,40 +270,63 @@ class Loader:
             yield chunk
 
     def load_file(self, path: Path, mapping: Mapping, progress: Progress | None = None) -> FileSummary:
-        started = dt.datetime.now()
+        """Load one file. Validation of the next batch overlaps the database's work on the current one;
+        a batch's last line goes to the journal only once the database has acknowledged it."""
+        started = time.perf_counter()
         summary = FileSummary(source=path.name)
         lineage = {"source": path.name, "ingested_at": self.now, "run_id": self.run_id}
-        total = _count_lines(path)
-        task = progress.add_task(path.name, total=total) if progress else None
-        for chunk in self._chunks(
-            read_rows(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter),
-            self.chunk_rows,
-        ):
-            planned: list[Planned] = []
-            for item in chunk:
-                summary.read += 1
-                if isinstance(item, BadRow):
-                    self.quarantine.add(path.name, item.line, item.reason, item.raw)
-                    continue
-                try:
-                    planned.append(self.plan(mapping, item))
-                except RowError as exc:
-                    self.quarantine.add(path.name, item.line, str(exc), item.values)
-            self._write(planned, lineage, summary)
-            summary.loaded += len(planned)
-            last_line = chunk[-1].line
-            with self.journal.open("a", encoding="utf-8") as journal:
-                journal.write(
-                    json.dumps({"source": path.name, "through_line": last_line, "loaded": summary.loaded})
-                    + "\n"
-                )
-            if progress is not None and task is not None:
-                progress.update(task, advance=len(chunk))
+        task = progress.add_task(path.name, total=_count_lines(path)) if progress else None
+        rows = read_rows(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter)
+        with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
+            pending: tuple[Future[None], int, int, int] | None = None
+            for chunk in self._chunks(rows, self.chunk_rows):
+                tick = time.perf_counter()
+                planned: list[Planned] = []
+                for item in chunk:
+                    if isinstance(item, BadRow):
+                        self.quarantine.add(path.name, item.line, item.reason, item.raw)
+                        continue
+                    try:
+                        planned.append(self.plan(mapping, item))
+                    except RowError as exc:
+                        self.quarantine.add(path.name, item.line, str(exc), item.values)
+                for p in planned:  # later rows of this file may refer to nodes of earlier ones
+                    for label, node_id, _ in p.nodes:
+                        self.known(label).add(node_id)
+                summary.validate_seconds += time.perf_counter() - tick
+                if pending is not None:
+                    self._acknowledge(pending, path, summary, progress, task)
+                future = writer.submit(self._write, planned, lineage, summary)
+                pending = (future, chunk[-1].line, len(chunk), len(planned))
+            if pending is not None:
+                self._acknowledge(pending, path, summary, progress, task)
         summary.quarantined = summary.read - summary.loaded
-        summary.seconds = round((dt.datetime.now() - started).total_seconds(), 3)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        summary.validate_seconds = round(summary.validate_seconds, 3)
+        summary.write_seconds = round(summary.write_seconds, 3)
         return summary
 
+    def _acknowledge(
+        self,
+        pending: tuple[Future[None], int, int, int],
+        path: Path,
+        summary: FileSummary,
+        progress: Progress | None,
+        task: TaskID | None,
+    ) -> None:
+        future, last_line, read, loaded = pending
+        future.result()  # re-raises a database failure: nothing after it is journaled
+        summary.read += read
+        summary.loaded += loaded
+        with self.journal.open("a", encoding="utf-8") as journal:
+            journal.write(
+                json.dumps({"source": path.name, "through_line": last_line, "loaded": summary.loaded}) + "\n"
+            )
+        if progress is not None and task is not None:
+            progress.update(task, advance=read)
+
     def _write(self, planned: list[Planned], lineage: dict[str, Any], summary: FileSummary) -> None:
+        tick = time.perf_counter()
         nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for p in planned:
             for label, node_id, props in p.nodes:
@@ -258,7 +334,6 @@ class Loader:
                 merged.update({k: v for k, v in props.items() if v is not None})
         for label, by_id in nodes.items():
             self.store.merge_nodes(label, list(by_id.values()), on_create=lineage)
-            self.known(label).update(by_id)
             summary.nodes[label] = summary.nodes.get(label, 0) + len(by_id)
         rels: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
         for p in planned:
@@ -270,6 +345,7 @@ class Loader:
             if result.missing:
                 raise RuntimeError(f"{rtype}: {len(result.missing)} endpoints vanished during the load")
             summary.relationships[rtype] = summary.relationships.get(rtype, 0) + len(by_pair)
+        summary.write_seconds += time.perf_counter() - tick
 
     def load_dir(self, directory: Path, mappings: list[Mapping] | None = None) -> RunSummary:
         """Load every file of ``directory`` that a mapping names, in the mappings' order."""

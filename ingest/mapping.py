@@ -63,15 +63,32 @@ class ValueSpec(BaseModel):
     def source_columns(self) -> list[str]:
         return [self.column] if self.column else list(self.columns)
 
-    def extract(self, row: dict[str, str]) -> str | None:
+    def compile(self) -> Callable[[dict[str, str]], str | None]:
+        """A function from a row to this value: built once, called for every row."""
         if self.value is not None:
-            return self.value
-        raw = [row.get(c) for c in self.source_columns]
-        if not raw or raw[0] is None or not str(raw[0]).strip():
-            return None
-        if self.derive:
-            return DERIVATIONS[self.derive](*[r.strip() if isinstance(r, str) else r for r in raw])
-        return raw[0]
+            constant = self.value
+            return lambda row: constant
+        if self.column and not self.derive:
+            column = self.column
+
+            def one(row: dict[str, str]) -> str | None:
+                value = row.get(column)
+                return value if value and not value.isspace() else None
+
+            return one
+        columns, derive = self.source_columns, DERIVATIONS[self.derive or ""]
+
+        def derived(row: dict[str, str]) -> str | None:
+            raw = [row.get(c) for c in columns]
+            if raw[0] is None or not raw[0].strip():
+                return None
+            return derive(*[r.strip() if isinstance(r, str) else r for r in raw])
+
+        return derived
+
+    def extract(self, row: dict[str, str]) -> str | None:
+        """The value for one row (loaders call ``compile()`` once instead, for speed)."""
+        return self.compile()(row)
 
 
 def _spec(value: Any) -> Any:
