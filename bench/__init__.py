@@ -1,0 +1,1 @@
+"""Benchmarks: ``bench/NAME.py`` defines ``run(scale) -> dict``; ``tianji bench NAME`` prints it as JSON."""
