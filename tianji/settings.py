@@ -51,6 +51,39 @@ class Settings(BaseSettings):
     )
     demo_seed: int = Field(7, description="seed of the demo world")
 
+    smtp_host: str = Field("", description="SMTP server for alert e-mail; empty turns the e-mail channel off")
+    smtp_port: int = Field(25, description="SMTP port")
+    smtp_sender: str = Field("tianji-alerts@localhost", description="From address of alert e-mail")
+    smtp_user: str = Field("", description="SMTP login, if the server needs one")
+    smtp_password: str = Field("", description="SMTP password")
+    smtp_starttls: bool = Field(False, description="upgrade the SMTP connection with STARTTLS")
+    sms_gateway_url: str = Field("", description="HTTP endpoint of the SMS gateway; empty turns SMS off")
+    sms_payload: str = Field(
+        '{"to": "{phone}", "text": "{text}", "id": "{key}"}',
+        description="JSON body sent to the SMS gateway; {phone}, {text} and {key} are filled in",
+    )
+    sms_token: str = Field("", description="bearer token sent to the SMS gateway")
+    delivery_max_attempts: int = Field(
+        8, description="attempts per alert and channel before it is marked failed"
+    )
+    delivery_backoff_s: float = Field(
+        5.0, description="first retry delay; doubles with each attempt (capped at 1 h)"
+    )
+    digest_threshold: int = Field(
+        5, description="more alerts than this for one user in one scan go out as one digest"
+    )
+    jobs_store: str = Field(
+        "", description="SQLAlchemy URL of the scheduler's job store; default sqlite in data_dir"
+    )
+    jobs_misfire_grace_s: int = Field(
+        300, description="a job that missed its time by less than this still runs"
+    )
+    jobs_scan_interval_s: int = Field(60, description="seconds between watch and drift scans")
+    jobs_delivery_interval_s: int = Field(
+        10, description="seconds between delivery attempts of pending alerts"
+    )
+    jobs_digest_hour: int = Field(8, description="hour of the daily digest (local time)")
+
     api_host: str = Field("127.0.0.1", description="address the API and dashboards bind to")
     api_port: int = Field(8000, description="port of the API and dashboards")
 

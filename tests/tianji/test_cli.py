@@ -14,13 +14,23 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def tianji(*args: str, env: dict[str, str], cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "tianji.cli.main", *args], env=env, cwd=cwd, text=True,
-                          capture_output=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "tianji.cli.main", *args],
+        env=env,
+        cwd=cwd,
+        text=True,
+        capture_output=True,
+        timeout=300,
+    )
 
 
 def test_operator_journey(tmp_path: Path) -> None:
-    env = {**os.environ, "PYTHONPATH": str(ROOT), "TIANJI_GRAPH_URI": f"embedded://{tmp_path / 'graph'}",
-           "TIANJI_DATA_DIR": str(tmp_path / "var")}
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "TIANJI_GRAPH_URI": f"embedded://{tmp_path / 'graph'}",
+        "TIANJI_DATA_DIR": str(tmp_path / "var"),
+    }
     tiny_world(tmp_path / "world")
     try:
         started = tianji("db", "start", env=env, cwd=tmp_path)

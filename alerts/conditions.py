@@ -1,0 +1,256 @@
+"""Watch conditions: named functions that find what is new around a watched target since a watermark.
+
+Each condition returns ``Finding`` objects: a cause (the same cause updates one alert), a severity, a
+title an officer reads, and the evidence (node ids by label). Facts count as new when they were
+first ingested after the watch's watermark (``ingested_at``, set once when a node is created).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from graph.store import GraphStore
+
+TIES = "LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT|USES_VEHICLE"
+OFFICE = "LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF"
+
+
+@dataclass
+class Finding:
+    condition: str
+    cause: str
+    severity: int
+    title: str
+    evidence: dict[str, set[str]] = field(default_factory=dict)
+
+    def add(self, label: str, node_id: str) -> None:
+        self.evidence.setdefault(label, set()).add(node_id)
+
+
+@dataclass
+class Scope:
+    """The watched target and the subjects it stands for (a gang's members, a person's enterprises)."""
+
+    label: str
+    target_id: str
+    enterprises: list[str]
+    persons: list[str]
+    vehicles: list[str]
+
+
+def scope_of(store: GraphStore, label: str, target_id: str) -> Scope:
+    label = store.label(label)
+    if label == "Gang":
+        rows = store.query(
+            "MATCH (m)-[:MEMBER_OF]->(g:Gang {id: $id}) RETURN labels(m)[0] AS label, m.id AS id",
+            {"id": target_id},
+            read_only=True,
+        )
+        by: dict[str, list[str]] = {}
+        for row in rows:
+            by.setdefault(row["label"], []).append(row["id"])
+        return Scope(label, target_id, by.get("Enterprise", []), by.get("Person", []), by.get("Vehicle", []))
+    if label == "Enterprise":
+        return Scope(label, target_id, [target_id], [], [])
+    if label == "Person":
+        rows = store.query(
+            f"MATCH (p:Person {{id: $id}})-[:{OFFICE}]->(e:Enterprise) RETURN DISTINCT e.id AS id",
+            {"id": target_id},
+            read_only=True,
+        )
+        return Scope(label, target_id, [r["id"] for r in rows], [target_id], [])
+    if label == "Vehicle":
+        rows = store.query(
+            "MATCH (e:Enterprise)-[:USES_VEHICLE]->(v:Vehicle {id: $id}) RETURN e.id AS id",
+            {"id": target_id},
+            read_only=True,
+        )
+        return Scope(label, target_id, [r["id"] for r in rows], [], [target_id])
+    return Scope(label, target_id, [], [], [])
+
+
+def new_related_enterprise(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """A newly registered enterprise tied to the target through a person in office, an address, a phone,
+    a bank account or a vehicle: the classic change of vest."""
+    rows = store.query(
+        f"MATCH (m:Enterprise) WHERE m.id IN $ents MATCH (m)-[:{TIES}]-(x)-[:{TIES}]-(n:Enterprise) "
+        "WHERE n.ingested_at > $since AND NOT n.id IN $ents "
+        "RETURN DISTINCT n.id AS new, n.name AS name, labels(x)[0] AS via, x.id AS via_id, m.id AS member",
+        {"ents": scope.enterprises, "since": since},
+        read_only=True,
+    )
+    rows += store.query(
+        f"MATCH (p:Person) WHERE p.id IN $persons MATCH (p)-[:{OFFICE}]->(n:Enterprise) "
+        "WHERE n.ingested_at > $since AND NOT n.id IN $ents "
+        "RETURN DISTINCT n.id AS new, n.name AS name, 'Person' AS via, p.id AS via_id, null AS member",
+        {"persons": scope.persons, "ents": scope.enterprises, "since": since},
+        read_only=True,
+    )
+    findings: dict[str, Finding] = {}
+    for row in rows:
+        finding = findings.setdefault(
+            row["new"],
+            Finding(
+                "new_related_enterprise",
+                f"new_related_enterprise:{row['new']}",
+                4,
+                f"新关联企业 New related enterprise {row['name']} ({row['new']})",
+            ),
+        )
+        finding.add("Enterprise", row["new"])
+        finding.add(row["via"], row["via_id"])
+        if row["member"]:
+            finding.add("Enterprise", row["member"])
+    return list(findings.values())
+
+
+def _declarations_since(store: GraphStore, enterprises: list[str], since: str) -> list[dict[str, Any]]:
+    return store.query(
+        "MATCH (e:Enterprise)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) WHERE e.id IN $ents "
+        "AND d.ingested_at > $since RETURN DISTINCT d.id AS id, d.port AS port, e.id AS enterprise",
+        {"ents": enterprises, "since": since},
+        read_only=True,
+    )
+
+
+def new_declaration(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """New declarations lodged by or for the watched enterprises (one alert collects them)."""
+    rows = _declarations_since(store, scope.enterprises, since)
+    if not rows:
+        return []
+    finding = Finding("new_declaration", "new_declaration", 3, f"新报关单 {len(rows)} new declaration(s)")
+    for row in rows:
+        finding.add("Declaration", row["id"])
+        finding.add("Enterprise", row["enterprise"])
+    return [finding]
+
+
+def new_port(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """Declarations at a port the watched enterprises (and new enterprises tied to them) never used before."""
+    related = {f.cause.split(":", 1)[1] for f in new_related_enterprise(store, scope, since, "")}
+    enterprises = sorted(set(scope.enterprises) | related)
+    before = store.query(
+        "MATCH (e:Enterprise)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) WHERE e.id IN $ents "
+        "AND d.ingested_at <= $since RETURN DISTINCT d.port AS port",
+        {"ents": enterprises, "since": since},
+        read_only=True,
+    )
+    used = {r["port"] for r in before}
+    findings: dict[str, Finding] = {}
+    for row in _declarations_since(store, enterprises, since):
+        if row["port"] in used or row["port"] is None:
+            continue
+        finding = findings.setdefault(
+            row["port"],
+            Finding(
+                "new_port", f"new_port:{row['port']}", 4, f"异地申报 Declaring at a new port {row['port']}"
+            ),
+        )
+        finding.add("Port", row["port"])
+        finding.add("Declaration", row["id"])
+        finding.add("Enterprise", row["enterprise"])
+    return list(findings.values())
+
+
+def tag_level_reached(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """A watched subject was given a tag of at least the given risk level."""
+    level = int(arg or 4)
+    ids = scope.enterprises + scope.persons + scope.vehicles + [scope.target_id]
+    rows = store.query(
+        "MATCH (s)-[h:HAS_TAG]->(t:Tag) WHERE s.id IN $ids AND t.level >= $level AND h.tagged_at > $since "
+        "AND h.ended_at IS NULL RETURN DISTINCT labels(s)[0] AS label, s.id AS id, t.id AS tag, t.level AS level, "
+        "t.name AS name",
+        {"ids": ids, "level": level, "since": since},
+        read_only=True,
+    )
+    findings: dict[str, Finding] = {}
+    for row in rows:
+        finding = findings.setdefault(
+            row["tag"],
+            Finding(
+                "tag_level_reached",
+                f"tag:{row['tag']}",
+                int(row["level"] or level),
+                f"标签 Tag {row['name'] or row['tag']} (level {row['level']})",
+            ),
+        )
+        finding.add(row["label"], row["id"])
+        finding.add("Tag", row["tag"])
+    return list(findings.values())
+
+
+def fence_event(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """A watched vehicle (or one used by a watched enterprise) entered or left a monitoring fence."""
+    if "FenceEvent" not in store.ontology.nodes:
+        return []
+    vehicles = _vehicles(store, scope)
+    rows = store.query(
+        "MATCH (f:FenceEvent)--(v:Vehicle) WHERE v.id IN $vehicles AND f.ingested_at > $since "
+        "RETURN DISTINCT f.id AS id, v.id AS vehicle",
+        {"vehicles": vehicles, "since": since},
+        read_only=True,
+    )
+    if not rows:
+        return []
+    finding = Finding("fence_event", "fence_event", 3, f"电子围栏 {len(rows)} fence event(s)")
+    for row in rows:
+        finding.add("FenceEvent", row["id"])
+        finding.add("Vehicle", row["vehicle"])
+    return [finding]
+
+
+def companion_detected(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """A watched vehicle travelled with another vehicle (a companion link appeared)."""
+    if "TRAVELLED_WITH" not in store.ontology.relationships:
+        return []
+    vehicles = _vehicles(store, scope)
+    rows = store.query(
+        "MATCH (v:Vehicle)-[t:TRAVELLED_WITH]-(o:Vehicle) WHERE v.id IN $vehicles AND t.ingested_at > $since "
+        "RETURN DISTINCT v.id AS vehicle, o.id AS other",
+        {"vehicles": vehicles, "since": since},
+        read_only=True,
+    )
+    findings: dict[str, Finding] = {}
+    for row in rows:
+        finding = findings.setdefault(
+            row["other"],
+            Finding(
+                "companion_detected",
+                f"companion:{row['other']}",
+                3,
+                f"伴随车辆 Companion vehicle {row['other']}",
+            ),
+        )
+        finding.add("Vehicle", row["vehicle"])
+        finding.add("Vehicle", row["other"])
+    return list(findings.values())
+
+
+def _vehicles(store: GraphStore, scope: Scope) -> list[str]:
+    rows = store.query(
+        "MATCH (e:Enterprise)-[:USES_VEHICLE]->(v:Vehicle) WHERE e.id IN $ents RETURN v.id AS id",
+        {"ents": scope.enterprises},
+        read_only=True,
+    )
+    return sorted(set(scope.vehicles) | {r["id"] for r in rows})
+
+
+CONDITIONS: dict[str, Callable[[GraphStore, Scope, str, str], list[Finding]]] = {
+    "new_related_enterprise": new_related_enterprise,
+    "new_declaration": new_declaration,
+    "new_port": new_port,
+    "tag_level_reached": tag_level_reached,
+    "fence_event": fence_event,
+    "companion_detected": companion_detected,
+}
+
+
+def evaluate(store: GraphStore, watch: dict[str, Any], since: str) -> list[Finding]:
+    scope = scope_of(store, watch["target_label"], watch["target_id"])
+    findings: list[Finding] = []
+    for condition in watch.get("conditions") or []:
+        name, _, arg = condition.partition(":")
+        findings.extend(CONDITIONS[name](store, scope, since, arg))
+    return findings

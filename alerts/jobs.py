@@ -1,0 +1,78 @@
+"""The scheduled jobs. Each is a plain function the job store can name ("alerts.jobs:scan_watches")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections import defaultdict
+from typing import Any
+
+from alerts.channels import channels
+from alerts.delivery import pump, render
+from alerts.outbox import Message, enqueue, open_outbox
+from alerts.raising import list_alerts
+from alerts.scan import scan_all
+from alerts.watches import list_watches
+from graph.store import open_store
+from tianji.settings import Settings, get_settings
+
+log = logging.getLogger("tianji.jobs")
+
+_runtime: dict[str, Settings] = {}
+
+
+def use_settings(settings: Settings) -> None:
+    """The settings the jobs of this process run with (set by the scheduler that runs them)."""
+    _runtime["settings"] = settings
+
+
+def current_settings() -> Settings:
+    return _runtime.get("settings") or get_settings()
+
+
+def scan_watches() -> dict[str, Any]:
+    """Scan every active watch for new related enterprises, declarations, ports, tags, fences, companions."""
+    settings = current_settings()
+    engine = open_outbox(settings)
+    with open_store(settings=settings) as store:
+        report = scan_all(store, engine, settings)
+    log.info("watch scan: %s", report)
+    return report.__dict__
+
+
+def deliver() -> dict[str, int]:
+    """Send the messages that are due; failures wait for their next attempt."""
+    settings = current_settings()
+    engine = open_outbox(settings)
+    counts = pump(engine, settings, channels(settings, engine))
+    if counts:
+        log.info("delivery: %s", counts)
+    return counts
+
+
+def daily_digest() -> int:
+    """One e-mail per watch owner listing their open alerts of the last day."""
+    settings = current_settings()
+    engine = open_outbox(settings)
+    today = dt.date.today().isoformat()
+    queued = 0
+    with open_store(settings=settings) as store:
+        email_of = {w["owner"]: w.get("email") for w in list_watches(store) if w.get("email")}
+        by_owner: dict[str, list[dict[str, Any]]] = defaultdict(list)
+        for alert in list_alerts(store, status=["open", "acknowledged", "assigned"], limit=10_000):
+            by_owner[alert.get("assignee") or alert.get("owner") or ""].append(alert)
+    for owner, alerts in by_owner.items():
+        address = email_of.get(owner)
+        if not address or not alerts:
+            continue
+        body = "\n\n".join(render(a)[1] for a in alerts[:50])
+        message = Message(
+            alerts[0]["id"],
+            "email",
+            address,
+            f"[天机 Tianji] daily digest {today}: {len(alerts)} open",
+            body,
+            f"daily:{owner}:{today}",
+        )
+        queued += enqueue(engine, message)
+    return queued

@@ -1,0 +1,140 @@
+"""Alert nodes: raised from findings, de-duplicated by watch and cause, acknowledged, assigned, closed.
+
+The same cause on the same watch updates one open alert (its evidence grows, ``occurrences`` counts the
+distinct evidence items) instead of raising a new one; after it is closed, the cause starts a new alert.
+Raising is idempotent: re-running a scan that crashed half-way leaves the same alerts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import Any
+
+from alerts.conditions import Finding
+from alerts.watches import now
+from graph.store import GraphStore
+from ingest.keys import stable_id
+
+OPEN = ("open", "acknowledged", "assigned")
+
+
+class AlertError(ValueError):
+    pass
+
+
+def _open_alert(store: GraphStore, watch_id: str, cause: str) -> dict[str, Any] | None:
+    rows = store.query(
+        "MATCH (a:Alert {watch_id: $watch, cause: $cause}) WHERE a.status IN $open RETURN a",
+        {"watch": watch_id, "cause": cause, "open": list(OPEN)},
+        read_only=True,
+    )
+    return rows[0]["a"]["properties"] if rows else None
+
+
+def raise_alert(
+    store: GraphStore, watch: dict[str, Any], finding: Finding, *, scan_id: str
+) -> tuple[dict[str, Any], bool]:
+    """Create or update the alert for this watch and cause; return it and whether it is new or got worse."""
+    existing = _open_alert(store, watch["id"], finding.cause)
+    evidence = sorted(f"{label}:{i}" for label, ids in finding.evidence.items() for i in ids)
+    if existing:
+        merged = sorted(set(existing.get("evidence") or []) | set(evidence))
+        severity = max(int(existing.get("severity") or 0), finding.severity)
+        changed = severity > int(existing.get("severity") or 0)
+        alert_id = existing["id"]
+        props = {
+            "id": alert_id,
+            "evidence": merged,
+            "occurrences": len(merged),
+            "severity": severity,
+            "last_seen_at": now(),
+        }
+        if merged == sorted(existing.get("evidence") or []) and not changed:
+            return existing, False
+    else:
+        alert_id = stable_id("alert_", watch["id"], finding.cause, scan_id)
+        changed = True
+        props = {
+            "id": alert_id,
+            "kind": finding.condition,
+            "cause": finding.cause,
+            "title": finding.title,
+            "severity": finding.severity,
+            "status": "open",
+            "raised_at": now(),
+            "last_seen_at": now(),
+            "watch_id": watch["id"],
+            "owner": watch["owner"],
+            "unit": watch["unit"],
+            "evidence": evidence,
+            "occurrences": len(evidence),
+        }
+    store.merge_nodes("Alert", [props])
+    store.merge_relationships("RAISED_BY", "Alert", "Watch", [{"start": alert_id, "end": watch["id"]}])
+    for label, ids in finding.evidence.items():
+        if store.ontology.relationship("ALERT_ON").allows("Alert", label):
+            store.merge_relationships(
+                "ALERT_ON", "Alert", label, [{"start": alert_id, "end": i} for i in ids]
+            )
+    return store.node("Alert", alert_id)["properties"], changed  # type: ignore[index]
+
+
+def get_alert(store: GraphStore, alert_id: str) -> dict[str, Any]:
+    node = store.node("Alert", alert_id)
+    if node is None:
+        raise AlertError(f"alert {alert_id!r} does not exist")
+    return node["properties"]
+
+
+def list_alerts(
+    store: GraphStore,
+    *,
+    unit: str | None = None,
+    owner: str | None = None,
+    status: Iterable[str] | None = None,
+    limit: int = 100,
+) -> list[dict[str, Any]]:
+    rows = store.query(
+        "MATCH (a:Alert) WHERE ($unit IS NULL OR a.unit = $unit) AND ($owner IS NULL OR a.owner = $owner "
+        "OR a.assignee = $owner) AND ($status IS NULL OR a.status IN $status) "
+        "RETURN a ORDER BY a.raised_at DESC LIMIT $limit",
+        {"unit": unit, "owner": owner, "status": list(status) if status else None, "limit": limit},
+        read_only=True,
+    )
+    return [r["a"]["properties"] for r in rows]
+
+
+def acknowledge(store: GraphStore, alert_id: str, user: str) -> dict[str, Any]:
+    alert = get_alert(store, alert_id)
+    if alert["status"] == "closed":
+        raise AlertError(f"alert {alert_id} is closed")
+    store.merge_nodes(
+        "Alert",
+        [
+            {
+                "id": alert_id,
+                "status": "acknowledged" if alert["status"] == "open" else alert["status"],
+                "acknowledged_by": user,
+                "acknowledged_at": now(),
+            }
+        ],
+    )
+    return get_alert(store, alert_id)
+
+
+def assign(store: GraphStore, alert_id: str, assignee: str) -> dict[str, Any]:
+    alert = get_alert(store, alert_id)
+    if alert["status"] == "closed":
+        raise AlertError(f"alert {alert_id} is closed")
+    store.merge_nodes("Alert", [{"id": alert_id, "status": "assigned", "assignee": assignee}])
+    return get_alert(store, alert_id)
+
+
+def close(store: GraphStore, alert_id: str, reason: str) -> dict[str, Any]:
+    if not reason.strip():
+        raise AlertError("closing an alert needs a reason")
+    get_alert(store, alert_id)
+    store.merge_nodes(
+        "Alert", [{"id": alert_id, "status": "closed", "closed_reason": reason, "closed_at": now()}]
+    )
+    return get_alert(store, alert_id)
