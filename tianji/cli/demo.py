@@ -1,0 +1,25 @@
+"""The demo world: generate a reproducible synthetic customs world with its ground truth."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def generate(
+    scale: str = typer.Option("small", help="small (≈2k declarations), medium (≈100k) or large (≈1M)"),
+    seed: int = typer.Option(7, help="the same scale and seed give identical files"),
+    out: Path = typer.Option(..., help="folder to write the files into"),
+) -> None:
+    """Write the world's CSV files, ground_truth.json and manifest.json (formats in docs/world.md)."""
+    from ingest.synthetic import SCALES, generate_world
+
+    if scale not in SCALES:
+        raise typer.BadParameter(f"unknown scale {scale!r}; known: {', '.join(SCALES)}")
+    manifest = generate_world(scale, seed, out)
+    typer.echo(json.dumps(manifest, ensure_ascii=False))
