@@ -127,6 +127,9 @@ class FalkorStore(GraphStore):
                     ) from exc
                 time.sleep(0.2 * (attempt + 1))
             except redis.exceptions.ResponseError as exc:
+                if "empty key" in str(exc) and attempt < self.RETRIES - 1:
+                    self._create_graph()  # a graph that was never written to does not exist yet: create it
+                    continue
                 raise GraphError(str(exc)) from exc
         names = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
@@ -149,6 +152,11 @@ class FalkorStore(GraphStore):
         except SchemaVersionMismatchException as exc:
             self.graph.schema.refresh(exc.version)
             return QueryResult(self.graph, self.graph.execute_command(*command))
+
+    def _create_graph(self) -> None:
+        self.graph.execute_command(
+            "GRAPH.QUERY", self.graph.name, "CREATE (n:Tianji_init) DELETE n", "--compact"
+        )
 
     def execute(self, *command: Any) -> Any:
         self.round_trips += 1

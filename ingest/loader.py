@@ -26,6 +26,7 @@ from graph.store import GraphStore
 from ingest.mapping import EndpointMapping, Mapping, NodeMapping, ValueSpec, load_mappings
 from ingest.quarantine import Quarantine
 from ingest.readers import BadRow, SourceError, SourceRow, read_rows
+from ontology.text import search_text
 from tianji.settings import Settings
 
 
@@ -123,6 +124,7 @@ class Loader:
         self.chunk_rows = chunk_rows
         self._known: dict[str, set[str]] = {}
         self._id_cleaners: dict[str, Any] = {}
+        self._search_props: dict[str, list[str]] = {}
         self._extractors: dict[int, Callable[[dict[str, str]], str | None]] = {}
         self._compiled: dict[int, list[tuple[str, Any, Any, bool, str]]] = {}
 
@@ -160,6 +162,11 @@ class Loader:
         except ValueError as exc:
             raise RowError(f"{label} key: {exc}") from None
 
+    def _searchable(self, label: str) -> list[str]:
+        if label not in self._search_props:
+            self._search_props[label] = self.ontology.node(label).searchable
+        return self._search_props[label]
+
     def _compiled_node(self, node: NodeMapping) -> list[tuple[str, Any, Any, bool, str]]:
         key = id(node)
         if key not in self._compiled:
@@ -195,6 +202,9 @@ class Loader:
             props[name] = value
         node_id = self._clean_id(node.label, raw_id, node.id.column is not None and node.id.derive is None)
         props["id"] = node_id
+        searchable = self._searchable(node.label)
+        if searchable:
+            props["search_text"] = search_text(*(props.get(name) for name in searchable))
         for name in self.ontology.node(node.label).id_from:
             if name != "id" and props.get(name) is None:
                 props[name] = node_id

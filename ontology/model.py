@@ -137,6 +137,12 @@ class Ontology:
             raise OntologyError(f"{path.name}: label {label!r} must be an identifier equal to the file name")
         raw_props = {"id": {"type": "string", "required": True, "description": "key of this node"}}
         raw_props.update(doc.get("properties") or {})
+        if any((spec or {}).get("search") for spec in raw_props.values()):
+            raw_props["search_text"] = {
+                "type": "string",
+                "description": "normalised text of the searchable "
+                "properties (derived at ingest, see ontology/text.py)",
+            }
         for name, spec in _LINEAGE.items():
             raw_props.setdefault(name, spec)
         props = _properties(label, raw_props)

@@ -84,6 +84,25 @@ class Settings(BaseSettings):
     )
     jobs_digest_hour: int = Field(8, description="hour of the daily digest (local time)")
 
+    auth_secret: str = Field(
+        "dev-only-secret-change-me-0123456789abcdef",
+        description="HMAC secret that signs JWT bearer tokens (at least 32 characters; required in production)",
+    )
+    auth_token_hours: int = Field(12, description="lifetime of issued JWT tokens")
+    auth_modes: str = Field("jwt,apikey", description="accepted bearer token kinds: jwt, apikey or both")
+    api_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
+    api_max_aliases: int = Field(15, description="most aliases in one GraphQL document")
+    api_max_tokens: int = Field(2000, description="most tokens in one GraphQL document")
+    api_max_complexity: int = Field(5000, description="highest estimated cost of one GraphQL request")
+    api_max_body_bytes: int = Field(200_000, description="largest accepted request body")
+    api_timeout_s: float = Field(20.0, description="longest time one request may take")
+    api_introspection: bool | None = Field(
+        None, description="allow schema introspection; default: on except in production"
+    )
+    api_max_nodes: int = Field(
+        2000, description="most nodes a neighbourhood returns before it says truncated"
+    )
+
     api_host: str = Field("127.0.0.1", description="address the API and dashboards bind to")
     api_port: int = Field(8000, description="port of the API and dashboards")
 
@@ -97,6 +116,10 @@ class Settings(BaseSettings):
 
     @model_validator(mode="after")
     def _production_is_safe(self) -> Settings:
+        if self.environment == "production" and (
+            len(self.auth_secret) < 32 or self.auth_secret.startswith("dev-only")
+        ):
+            raise ValueError("production needs TIANJI_AUTH_SECRET: a random secret of at least 32 characters")
         if (
             self.environment == "production"
             and self.graph_uri.startswith(("neo4j", "bolt"))
@@ -104,6 +127,12 @@ class Settings(BaseSettings):
         ):
             raise ValueError("production with a Neo4j graph needs TIANJI_NEO4J_PASSWORD")
         return self
+
+    @property
+    def introspection(self) -> bool:
+        return (
+            self.api_introspection if self.api_introspection is not None else self.environment != "production"
+        )
 
     def path(self, *parts: str) -> Path:
         """A path under the data directory, created on demand."""

@@ -1,0 +1,205 @@
+"""Relation queries: a subject's neighbourhood, expanded layer by layer within a scope, and its profile.
+
+Expansion is breadth-first, one parameterised query per layer, so that depth and node caps are
+enforced as the graph is read (a port with a hundred thousand declarations cannot blow up a query):
+reference hubs (ports, countries, HS headings) are not expanded through unless asked for, and a
+result that hit a cap says so (``truncated`` with a notice).
+
+Visibility: restricted cases of another customs unit, and their relationships, are never returned
+(``unit='*'`` sees every unit).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+from pydantic import BaseModel, Field, field_validator
+
+from graph.store import GraphStore
+
+HUBS = ("Port", "Country", "HSCode", "Tag")
+MAX_DEPTH = 4
+
+
+def visible(var: str) -> str:
+    """Cypher predicate: ``var`` is not a restricted case of another unit (``$unit`` must be bound)."""
+    return (
+        f"(NOT {var}:Case OR coalesce({var}.restricted, false) = false OR {var}.unit = $unit OR $unit = '*')"
+    )
+
+
+class Scope(BaseModel):
+    """Which relationships and labels an expansion may follow, how deep, and in which time window."""
+
+    depth: int = Field(1, ge=1, le=MAX_DEPTH)
+    types: list[str] = Field(default_factory=list)
+    labels: list[str] = Field(default_factory=list)
+    since: str | None = None
+    until: str | None = None
+    max_nodes: int = Field(500, ge=1, le=20_000)
+    through_hubs: bool = False
+
+    @field_validator("since", "until")
+    @classmethod
+    def _iso(cls, value: str | None) -> str | None:
+        if value is not None and len(value) < 10:
+            raise ValueError("dates are ISO text, e.g. 2025-03-01")
+        return value
+
+
+@dataclass
+class Subgraph:
+    nodes: dict[str, dict[str, Any]] = field(default_factory=dict)  # element id -> node
+    edges: dict[str, dict[str, Any]] = field(default_factory=dict)
+    truncated: bool = False
+    notice: str = ""
+    layers: list[int] = field(default_factory=list)
+
+
+def _window(var: str) -> str:
+    """Nodes dated outside [since, until] are left out; undated nodes stay."""
+    date = f"coalesce({var}.date, {var}.opened_on, {var}.registered_on, {var}.raised_at, {var}.detected_at)"
+    return f"(($since IS NULL OR {date} IS NULL OR {date} >= $since) AND ($until IS NULL OR {date} IS NULL OR {date} <= $until))"
+
+
+def start_nodes(store: GraphStore, seeds: list[tuple[str, str]], unit: str) -> list[dict[str, Any]]:
+    found = []
+    for label, node_id in seeds:
+        rows = store.query(
+            f"MATCH (n:{store.label(label)} {{id: $id}}) WHERE {visible('n')} RETURN n",
+            {"id": node_id, "unit": unit},
+            read_only=True,
+        )
+        if rows:
+            found.append(rows[0]["n"])
+    return found
+
+
+def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, unit: str) -> Subgraph:
+    """Expand from the seeds layer by layer; every node and edge returned is visible to ``unit``."""
+    types = store.ontology.check_types(scope.types)
+    labels = store.ontology.check_labels(scope.labels)
+    graph = Subgraph()
+    frontier: list[dict[str, Any]] = []
+    for node in start_nodes(store, seeds, unit):
+        graph.nodes[node["element_id"]] = node
+        frontier.append(node)
+    hubs = [h for h in HUBS if h not in labels] if not scope.through_hubs else []
+    for _layer in range(scope.depth):
+        if not frontier:
+            break
+        by_label: dict[str, list[str]] = {}
+        for node in frontier:
+            by_label.setdefault(node["labels"][0], []).append(node["id"])
+        nxt: list[dict[str, Any]] = []
+        for label, ids in sorted(by_label.items()):
+            room = scope.max_nodes - len(graph.nodes)
+            if room <= 0:
+                graph.truncated = True
+                break
+            cap = room * 4 + 50
+            rows = store.query(
+                f"MATCH (a:{store.label(label)}) WHERE a.id IN $ids WITH a MATCH (a)-[r]-(b) "
+                "WHERE ($types = [] OR type(r) IN $types) AND ($labels = [] OR any(l IN labels(b) WHERE l IN $labels)) "
+                f"AND {visible('b')} AND {_window('b')} "
+                "RETURN r, b, any(l IN labels(b) WHERE l IN $hubs) AS hub LIMIT $cap",
+                {
+                    "ids": ids,
+                    "types": types,
+                    "labels": labels,
+                    "unit": unit,
+                    "since": scope.since,
+                    "until": scope.until,
+                    "hubs": hubs,
+                    "cap": cap,
+                },
+                read_only=True,
+                timeout_ms=20_000,
+            )
+            if len(rows) >= cap:
+                graph.truncated = True
+            for row in rows:
+                node, edge = row["b"], row["r"]
+                if node["element_id"] not in graph.nodes:
+                    if len(graph.nodes) >= scope.max_nodes:
+                        graph.truncated = True
+                        continue
+                    graph.nodes[node["element_id"]] = node
+                    if not row["hub"]:
+                        nxt.append(node)
+                graph.edges[edge["element_id"]] = edge
+        graph.layers.append(len(graph.nodes))
+        frontier = nxt
+    # keep only edges whose two ends are in the result
+    graph.edges = {
+        k: e for k, e in graph.edges.items() if e["start"] in graph.nodes and e["end"] in graph.nodes
+    }
+    if graph.truncated:
+        graph.notice = (
+            f"result truncated at {scope.max_nodes} nodes; narrow the scope (types, labels, time "
+            "window) or lower the depth"
+        )
+    return graph
+
+
+@dataclass
+class Profile:
+    label: str
+    id: str
+    natural: dict[str, Any]
+    declaration_count: int = 0
+    total_value_usd: float = 0.0
+    origin_countries: list[str] = field(default_factory=list)
+    ports: list[str] = field(default_factory=list)
+    first_declaration: str | None = None
+    last_declaration: str | None = None
+    inspection_count: int = 0
+    hit_count: int = 0
+    relations: dict[str, int] = field(default_factory=dict)
+    key_people: list[dict[str, str]] = field(default_factory=list)
+
+    @property
+    def hit_rate(self) -> float | None:
+        return self.hit_count / self.inspection_count if self.inspection_count else None
+
+
+def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profile | None:
+    """Natural, behavioural and relational attributes of a subject, visible to ``unit``."""
+    label = store.label(label)
+    nodes = start_nodes(store, [(label, node_id)], unit)
+    if not nodes:
+        return None
+    result = Profile(label, node_id, nodes[0]["properties"])
+    if label == "Enterprise":
+        rows = store.query(
+            "MATCH (e:Enterprise {id: $id})<-[:CONSIGNEE]-(d:Declaration) "
+            "OPTIONAL MATCH (i:Inspection)-[:INSPECTION_OF]->(d) "
+            "RETURN count(DISTINCT d) AS n, sum(d.value_usd) AS value, collect(DISTINCT d.origin) AS origins, "
+            "collect(DISTINCT d.port) AS ports, min(d.date) AS first, max(d.date) AS last, count(i) AS inspections, "
+            "sum(CASE WHEN i.outcome = 'hit' THEN 1 ELSE 0 END) AS hits",
+            {"id": node_id},
+            read_only=True,
+        )
+        if rows:
+            row = rows[0]
+            result.declaration_count = int(row["n"] or 0)
+            result.total_value_usd = float(row["value"] or 0.0)
+            result.origin_countries = sorted(o for o in row["origins"] if o)
+            result.ports = sorted(p for p in row["ports"] if p)
+            result.first_declaration, result.last_declaration = row["first"], row["last"]
+            result.inspection_count, result.hit_count = int(row["inspections"] or 0), int(row["hits"] or 0)
+        people = store.query(
+            "MATCH (p:Person)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|CONTACT_OF]->(e:Enterprise {id: $id}) "
+            "RETURN p.id AS id, p.name AS name, type(r) AS role",
+            {"id": node_id},
+            read_only=True,
+        )
+        result.key_people = [{"id": p["id"], "name": p["name"], "role": p["role"]} for p in people]
+    rels = store.query(
+        f"MATCH (n:{label} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {visible('m')} RETURN type(r) AS type, count(r) AS c",
+        {"id": node_id, "unit": unit},
+        read_only=True,
+    )
+    result.relations = {r["type"]: int(r["c"]) for r in rels}
+    return result

@@ -1,0 +1,149 @@
+"""Users, bearer tokens (signed JWT or API keys) and what each role may do.
+
+Users live in SQLite under the data directory; API keys are stored as SHA-256 hashes only. A JWT
+carries the user name and expires; both kinds name a user that must exist and be active, so
+revoking a user revokes every token.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+import jwt
+from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, create_engine, insert, select, update
+
+from api.errors import Forbidden, Unauthenticated
+from tianji.settings import Settings
+
+ROLES = ("investigator", "analyst", "admin", "service")
+
+#: what each role may do; every GraphQL field names the permission it needs
+PERMISSIONS: dict[str, frozenset[str]] = {
+    "investigator": frozenset({"read", "search", "watch", "alert", "case_file"}),
+    "analyst": frozenset({"read", "search", "tag_edit", "score", "watch", "alert"}),
+    "service": frozenset({"read", "search", "ingest", "score"}),
+    "admin": frozenset(
+        {
+            "read",
+            "search",
+            "watch",
+            "alert",
+            "case_file",
+            "tag_edit",
+            "score",
+            "ingest",
+            "audit_read",
+            "user_admin",
+        }
+    ),
+}
+
+metadata = MetaData()
+users = Table(
+    "users",
+    metadata,
+    Column("name", String, primary_key=True),
+    Column("role", String, nullable=False),
+    Column("unit", String, nullable=False),
+    Column("key_hash", String, unique=True),
+    Column("active", Boolean, nullable=False, default=True),
+    Column("created_at", String, nullable=False),
+)
+
+
+@dataclass(frozen=True)
+class User:
+    name: str
+    role: str
+    unit: str  # customs unit; "*" sees every unit's restricted cases
+
+    def can(self, permission: str) -> bool:
+        return permission in PERMISSIONS.get(self.role, frozenset())
+
+    def require(self, permission: str) -> None:
+        if not self.can(permission):
+            raise Forbidden(
+                f"role {self.role!r} may not {permission.replace('_', ' ')}; "
+                f"ask an administrator for a role that may"
+            )
+
+
+def open_users(settings: Settings) -> Engine:
+    engine = create_engine(f"sqlite:///{settings.path('users.sqlite')}", connect_args={"timeout": 30})
+    metadata.create_all(engine)
+    return engine
+
+
+def _hash(key: str) -> str:
+    return hashlib.sha256(key.encode()).hexdigest()
+
+
+def create_user(engine: Engine, name: str, role: str, unit: str) -> str:
+    """Create or replace a user; return a new API key (shown once, stored only as a hash)."""
+    if role not in ROLES:
+        raise ValueError(f"unknown role {role!r}; roles: {', '.join(ROLES)}")
+    if not name or not unit:
+        raise ValueError("a user needs a name and a customs unit")
+    key = "tjk_" + secrets.token_urlsafe(32)
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with engine.begin() as conn:
+        conn.execute(users.delete().where(users.c.name == name))
+        conn.execute(
+            insert(users).values(
+                name=name, role=role, unit=unit, key_hash=_hash(key), active=True, created_at=now
+            )
+        )
+    return key
+
+
+def deactivate(engine: Engine, name: str) -> None:
+    with engine.begin() as conn:
+        conn.execute(update(users).where(users.c.name == name).values(active=False))
+
+
+def issue_jwt(settings: Settings, user: User, hours: float | None = None) -> str:
+    now = dt.datetime.now(dt.UTC)
+    claims = {
+        "sub": user.name,
+        "role": user.role,
+        "unit": user.unit,
+        "iat": now,
+        "exp": now + dt.timedelta(hours=hours if hours is not None else settings.auth_token_hours),
+    }
+    return jwt.encode(claims, settings.auth_secret, algorithm="HS256")
+
+
+def _user(engine: Engine, **where: str) -> User:
+    column, value = next(iter(where.items()))
+    with engine.connect() as conn:
+        row = conn.execute(select(users).where(users.c[column] == value)).mappings().first()
+    if row is None or not row["active"]:
+        raise Unauthenticated("the token names no active user; ask an administrator for a new one")
+    return User(row["name"], row["role"], row["unit"])
+
+
+def authenticate(settings: Settings, engine: Engine, header: str | None) -> User:
+    """The user behind an ``Authorization: Bearer …`` header, or ``Unauthenticated`` saying why not."""
+    if not header:
+        raise Unauthenticated("missing Authorization header: send 'Authorization: Bearer <token>'")
+    scheme, _, token = header.partition(" ")
+    if scheme.lower() != "bearer" or not token.strip():
+        raise Unauthenticated("the Authorization header must be 'Bearer <token>'")
+    token = token.strip()
+    modes = {m.strip() for m in settings.auth_modes.split(",")}
+    if token.count(".") == 2 and "jwt" in modes:
+        try:
+            claims = jwt.decode(
+                token, settings.auth_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+            )
+        except jwt.ExpiredSignatureError:
+            raise Unauthenticated("the token has expired; sign in again for a new one") from None
+        except jwt.InvalidTokenError as exc:
+            raise Unauthenticated(f"the token is not valid ({exc})") from None
+        return _user(engine, name=str(claims["sub"]))
+    if token.startswith("tjk_") and "apikey" in modes:
+        return _user(engine, key_hash=_hash(token))
+    raise Unauthenticated("unrecognised token; send a JWT or an API key issued by `tianji users create`")

@@ -1,0 +1,62 @@
+"""The per-request context: the user, the shared store, settings, and this request's DataLoaders."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any, TypeVar
+
+from sqlalchemy import Engine
+from strawberry.dataloader import DataLoader
+from strawberry.fastapi import BaseContext
+
+from api.auth import User
+from graph.store import GraphStore
+from tianji.settings import Settings
+
+R = TypeVar("R")
+
+
+@dataclass
+class Services:
+    """What the app opens once at start-up and shares between requests."""
+
+    settings: Settings
+    store: GraphStore
+    users: Engine
+    audit: Engine
+    outbox: Engine
+
+
+class Context(BaseContext):
+    def __init__(self, services: Services, user: User) -> None:
+        super().__init__()
+        self.services = services
+        self.user = user
+        self.loaders: dict[str, DataLoader[Any, Any]] = {}
+        self.result_size = 0
+
+    @property
+    def store(self) -> GraphStore:
+        return self.services.store
+
+    @property
+    def settings(self) -> Settings:
+        return self.services.settings
+
+    async def run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
+        """Run a blocking store call off the event loop."""
+        return await asyncio.to_thread(fn, *args, **kwargs)
+
+    def loader(self, name: str, batch: Callable[[list[Any]], Any]) -> DataLoader[Any, Any]:
+        """This request's DataLoader called ``name`` (created on first use): one store call per batch."""
+        if name not in self.loaders:
+            self.loaders[name] = DataLoader(load_fn=batch)
+        return self.loaders[name]
+
+
+@dataclass
+class Allowed:
+    permission: str
+    extra: dict[str, Any] = field(default_factory=dict)

@@ -1,0 +1,8 @@
+"""GraphQL modules. Each module listed here contributes ``Query``, ``Mutation`` and/or ``Subscription``
+classes that ``api/schema.py`` merges into the one schema."""
+
+MODULES = [
+    "api.graphql.entities",
+    "api.graphql.alerts",
+    "api.graphql.admin",
+]

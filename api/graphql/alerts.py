@@ -1,0 +1,162 @@
+"""Watches and alerts: put a subject or gang under watch, read, acknowledge, assign and close alerts,
+and subscribe to alerts as they are raised."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import AsyncGenerator
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from alerts import raising, watches
+from alerts.outbox import inapp_since
+from api.errors import Forbidden, NotFound
+from api.graphql.entities import need
+from api.types import NODE_TYPES, to_node
+
+Alert = NODE_TYPES["Alert"]
+Watch = NODE_TYPES["Watch"]
+
+
+def _alert(props: dict[str, Any]) -> Any:
+    return to_node({"id": props["id"], "labels": ["Alert"], "properties": props})
+
+
+def _watch(props: dict[str, Any]) -> Any:
+    return to_node({"id": props["id"], "labels": ["Watch"], "properties": props})
+
+
+@strawberry.input
+class WatchInput:
+    target_label: str
+    target_id: str
+    conditions: list[str] | None = None
+    channels: list[str] | None = None
+    email: str | None = None
+    phone: str | None = None
+    min_severity: int = 1
+    title: str | None = None
+
+
+def _own_unit(ctx: Any, props: dict[str, Any], what: str) -> None:
+    if ctx.user.unit != "*" and props.get("unit") not in (None, ctx.user.unit):
+        raise NotFound(f"no {what} {props['id']!r}")  # another unit's: as if it did not exist
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Alerts of your unit, newest first; filter by status.")
+    async def alerts(
+        self, info: Info, status: list[str] | None = None, mine: bool = False, first: int = 50
+    ) -> list[Alert]:
+        ctx = need(info, "alert")
+        unit = None if ctx.user.unit == "*" else ctx.user.unit
+        rows = await ctx.run(
+            raising.list_alerts,
+            ctx.store,
+            unit=unit,
+            owner=ctx.user.name if mine else None,
+            status=status,
+            limit=min(first, 500),
+        )
+        ctx.result_size += len(rows)
+        return [_alert(r) for r in rows]
+
+    @strawberry.field(description="Your unit's active watches.")
+    async def watches(self, info: Info) -> list[Watch]:
+        ctx = need(info, "watch")
+        unit = None if ctx.user.unit == "*" else ctx.user.unit
+        return [_watch(w) for w in await ctx.run(watches.list_watches, ctx.store, unit=unit)]
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(description="Put a subject or gang under watch for yourself and your unit.")
+    async def create_watch(self, info: Info, watch: WatchInput) -> Watch:
+        ctx = need(info, "watch")
+        spec = watches.WatchSpec(
+            owner=ctx.user.name,
+            unit=ctx.user.unit,
+            target_label=watch.target_label,
+            target_id=watch.target_id,
+            conditions=watch.conditions or ["new_related_enterprise", "new_declaration", "new_port"],
+            channels=watch.channels or ["inapp"],
+            email=watch.email or "",
+            phone=watch.phone or "",
+            min_severity=watch.min_severity,
+            title=watch.title or "",
+        )
+        try:
+            return _watch(await ctx.run(watches.create_watch, ctx.store, spec))
+        except watches.WatchError as exc:
+            raise NotFound(str(exc)) if "does not exist" in str(exc) else ValueError(str(exc)) from None
+
+    @strawberry.mutation(
+        description="Mute, snooze, change the severity floor or conditions of, or retire a watch."
+    )
+    async def tune_watch(
+        self,
+        info: Info,
+        id: strawberry.ID,
+        muted: bool | None = None,
+        snoozed_until: str | None = None,
+        min_severity: int | None = None,
+        conditions: list[str] | None = None,
+        retire: bool = False,
+    ) -> Watch:
+        ctx = need(info, "watch")
+        current = await ctx.run(watches.get_watch, ctx.store, str(id))
+        _own_unit(ctx, current, "watch")
+        if current["owner"] != ctx.user.name and ctx.user.role != "admin":
+            raise Forbidden("only the watch's owner or an administrator may change it")
+        return _watch(
+            await ctx.run(
+                watches.tune_watch,
+                ctx.store,
+                str(id),
+                muted=muted,
+                snoozed_until=snoozed_until,
+                min_severity=min_severity,
+                conditions=conditions,
+                retire=retire,
+            )
+        )
+
+    @strawberry.mutation(description="Acknowledge an alert.")
+    async def acknowledge_alert(self, info: Info, id: strawberry.ID) -> Alert:
+        ctx = need(info, "alert")
+        _own_unit(ctx, await ctx.run(raising.get_alert, ctx.store, str(id)), "alert")
+        return _alert(await ctx.run(raising.acknowledge, ctx.store, str(id), ctx.user.name))
+
+    @strawberry.mutation(description="Assign an alert to a user.")
+    async def assign_alert(self, info: Info, id: strawberry.ID, assignee: str) -> Alert:
+        ctx = need(info, "alert")
+        _own_unit(ctx, await ctx.run(raising.get_alert, ctx.store, str(id)), "alert")
+        return _alert(await ctx.run(raising.assign, ctx.store, str(id), assignee))
+
+    @strawberry.mutation(description="Close an alert with a reason.")
+    async def close_alert(self, info: Info, id: strawberry.ID, reason: str) -> Alert:
+        ctx = need(info, "alert")
+        _own_unit(ctx, await ctx.run(raising.get_alert, ctx.store, str(id)), "alert")
+        return _alert(await ctx.run(raising.close, ctx.store, str(id), reason))
+
+
+@strawberry.type
+class Subscription:
+    @strawberry.subscription(description="Alerts delivered in-app to you, as they are delivered.")
+    async def alerts(self, info: Info, since_event: int | None = None) -> AsyncGenerator[JSON, None]:
+        ctx = need(info, "alert")
+        engine = ctx.services.outbox
+        last = since_event
+        if last is None:
+            existing = await asyncio.to_thread(inapp_since, engine, 0, "alerts")
+            last = existing[-1]["id"] if existing else 0
+        while True:
+            for event in await asyncio.to_thread(inapp_since, engine, last, "alerts"):
+                last = event["id"]
+                if event["recipient"] == ctx.user.name or ctx.user.role == "admin":
+                    yield {"event": event["id"], "at": event["at"], **event["payload"]}
+            await asyncio.sleep(0.3)

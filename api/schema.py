@@ -1,0 +1,185 @@
+"""The one GraphQL schema: the modules of ``api.graphql.MODULES`` merged, with limits and audit."""
+
+from __future__ import annotations
+
+import importlib
+import re
+import time
+from collections.abc import Iterator
+from typing import Any
+
+import strawberry
+from graphql import FieldNode, GraphQLError, OperationDefinitionNode
+from strawberry.extensions import (
+    DisableIntrospection,
+    MaxAliasesLimiter,
+    MaxTokensLimiter,
+    QueryDepthLimiter,
+    SchemaExtension,
+)
+from strawberry.tools import merge_types
+
+from api.audit import AuditEntry, record
+from api.errors import classify
+from api.graphql import MODULES
+from api.types import NODE_TYPES
+from tianji.settings import Settings
+
+_SUGGESTION = re.compile(r" ?Did you mean .*\?$")
+_LIMITS = re.compile(r"exceeds maximum operation depth|aliases found|more than \d+ tokens|too complex")
+
+
+def _parts(kind: str) -> list[type]:
+    found = []
+    for name in MODULES:
+        module = importlib.import_module(name)
+        if hasattr(module, kind):
+            found.append(getattr(module, kind))
+    return found
+
+
+class ComplexityLimiter(SchemaExtension):
+    """Refuse documents whose estimated cost (fields, multiplied by list sizes asked for) is too high."""
+
+    def __init__(self, limit: int) -> None:
+        self.limit = limit
+
+    def on_validate(self) -> Iterator[None]:
+        document = self.execution_context.graphql_document
+        if document is not None:
+            cost = sum(
+                _cost(op.selection_set, 1)
+                for op in document.definitions
+                if isinstance(op, OperationDefinitionNode)
+            )
+            if cost > self.limit:
+                self.execution_context.pre_execution_errors = [
+                    GraphQLError(
+                        f"query too complex: estimated cost {cost} exceeds the limit {self.limit}; ask for fewer "
+                        "fields or smaller pages",
+                        extensions={"code": "LIMIT_EXCEEDED"},
+                    )
+                ]
+        yield
+
+
+def _cost(selection_set: Any, multiplier: int) -> int:
+    if selection_set is None:
+        return 0
+    total = 0
+    for sel in selection_set.selections:
+        if isinstance(sel, FieldNode):
+            size = 1
+            for arg in sel.arguments or []:
+                if arg.name.value in ("first", "maxNodes") and hasattr(arg.value, "value"):
+                    size = max(1, min(int(arg.value.value), 10_000))
+            total += multiplier + _cost(sel.selection_set, multiplier * size)
+        else:
+            total += _cost(getattr(sel, "selection_set", None), multiplier)
+    return total
+
+
+class ErrorCodes(SchemaExtension):
+    """Every error gets ``extensions.code`` and an actionable message; suggestions are dropped in production."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+
+    def on_operation(self) -> Iterator[None]:
+        yield
+        result = self.execution_context.result
+        errors = (
+            (result.errors if result is not None else None)
+            or self.execution_context.pre_execution_errors
+            or []
+        )
+        for error in errors:
+            original = error.original_error
+            if original is not None and not isinstance(original, GraphQLError):
+                code, _, message = classify(original)
+                error.message = message
+                error.extensions = {"code": code, **(getattr(original, "details", None) or {})}
+            elif not (error.extensions or {}).get("code"):
+                code = "LIMIT_EXCEEDED" if _LIMITS.search(error.message) else "INVALID_INPUT"
+                error.extensions = {**(error.extensions or {}), "code": code}
+            if not self.settings.introspection:
+                error.message = _SUGGESTION.sub("", error.message)
+
+
+class Audit(SchemaExtension):
+    """Append one audit entry per operation: who, what, variables, result size, outcome, time."""
+
+    def on_operation(self) -> Iterator[None]:
+        started = time.perf_counter()
+        yield
+        ctx = self.execution_context.context
+        if ctx is None or not hasattr(ctx, "user"):
+            return
+        result = self.execution_context.result
+        errors = (
+            (result.errors if result is not None else None)
+            or self.execution_context.pre_execution_errors
+            or []
+        )
+        codes = sorted({str((e.extensions or {}).get("code", "ERROR")) for e in errors})
+        try:
+            op_type = self.execution_context.operation_type.value
+        except (RuntimeError, AttributeError):
+            op_type = "invalid"
+        record(
+            ctx.services.audit,
+            AuditEntry(
+                user=ctx.user.name,
+                role=ctx.user.role,
+                unit=ctx.user.unit,
+                operation_type=op_type,
+                operation_name=self.execution_context.operation_name,
+                document=self.execution_context.query or "",
+                variables=self.execution_context.variables or {},
+                result_size=getattr(ctx, "result_size", 0),
+                outcome="error" if errors else "ok",
+                error_codes=codes,
+                duration_ms=(time.perf_counter() - started) * 1000,
+            ),
+        )
+
+
+class Schema(strawberry.Schema):
+    """Logs only unexpected errors: a client's mistake (not found, forbidden, bad input) is not a fault."""
+
+    def process_errors(self, errors: list[GraphQLError], execution_context: Any = None) -> None:
+        unexpected = [
+            e
+            for e in errors
+            if e.original_error is not None and classify(e.original_error)[0] in ("INTERNAL", "UNAVAILABLE")
+        ]
+        if unexpected:
+            super().process_errors(unexpected, execution_context)
+
+
+def build_schema(settings: Settings) -> strawberry.Schema:
+    query = merge_types("Query", tuple(_parts("Query")))
+    mutation = merge_types("Mutation", tuple(_parts("Mutation")))
+    subscriptions = _parts("Subscription")
+    subscription = merge_types("Subscription", tuple(subscriptions)) if subscriptions else None
+    extensions: list[Any] = [
+        QueryDepthLimiter(max_depth=settings.api_max_depth),
+        MaxAliasesLimiter(max_alias_count=settings.api_max_aliases),
+        MaxTokensLimiter(max_token_count=settings.api_max_tokens),
+        ComplexityLimiter(settings.api_max_complexity),
+        Audit,  # listed before ErrorCodes so that it sees the codes (extensions unwind in reverse)
+        ErrorCodes(settings),
+    ]
+    if not settings.introspection:
+        extensions.append(DisableIntrospection())
+    return Schema(
+        query=query,
+        mutation=mutation,
+        subscription=subscription,
+        types=list(NODE_TYPES.values()),
+        extensions=extensions,
+    )
+
+
+def export_sdl(settings: Settings | None = None) -> str:
+    return build_schema(settings or Settings()).as_str() + "\n"

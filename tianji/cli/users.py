@@ -1,0 +1,41 @@
+"""API users: create a user with a role and customs unit and print its API key and a JWT."""
+
+from __future__ import annotations
+
+import json
+
+import typer
+
+from tianji.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def create(
+    name: str = typer.Argument(..., help="user name"),
+    role: str = typer.Option(..., help="investigator, analyst, admin or service"),
+    unit: str = typer.Option(
+        ..., help="customs unit (GZ, SZ, HP, …); '*' sees every unit's restricted cases"
+    ),
+) -> None:
+    """Create (or replace) a user; print an API key (shown once) and a JWT valid for TIANJI_AUTH_TOKEN_HOURS."""
+    from api.auth import User, create_user, issue_jwt, open_users
+
+    settings = get_settings()
+    try:
+        key = create_user(open_users(settings), name, role, unit)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    token = issue_jwt(settings, User(name, role, unit))
+    typer.echo(json.dumps({"user": name, "role": role, "unit": unit, "api_key": key, "jwt": token}))
+
+
+@app.command()
+def deactivate(name: str) -> None:
+    """Deactivate a user: every token it holds stops working."""
+    from api.auth import deactivate as off
+    from api.auth import open_users
+
+    off(open_users(get_settings()), name)
+    typer.echo(f"{name} deactivated")
