@@ -20,7 +20,9 @@ from rich.console import Console
 from graph.store import GraphStore, open_store
 from tianji.settings import Settings
 
-STEPS: list[str] = []
+STEPS: list[str] = [
+    "tianji.bootstrap:demo_users",
+]
 
 console = Console()
 
@@ -71,6 +73,27 @@ def run_steps(store: GraphStore, settings: Settings, world: Path, *, redo: bool 
         record_file.write_text(json.dumps(record, indent=2))
         console.print(f"  done in {timings[spec]:.1f}s")
     return timings
+
+
+def demo_users(store: GraphStore, settings: Settings, world: Path) -> None:
+    """One user per role for the demo, their tokens written to <data_dir>/demo-tokens.json."""
+    from api.auth import User, create_user, issue_jwt, open_users
+
+    engine = open_users(settings)
+    tokens = {}
+    for name, role, unit in (
+        ("demo_investigator", "investigator", "GZ"),
+        ("demo_analyst", "analyst", "GZ"),
+        ("demo_admin", "admin", "*"),
+    ):
+        key = create_user(engine, name, role, unit)
+        tokens[name] = {
+            "role": role,
+            "unit": unit,
+            "api_key": key,
+            "jwt": issue_jwt(settings, User(name, role, unit), hours=24 * 30),
+        }
+    settings.path("demo-tokens.json").write_text(json.dumps(tokens, indent=2))
 
 
 def prepare(settings: Settings, *, redo: bool = False) -> Path:

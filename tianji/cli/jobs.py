@@ -19,6 +19,7 @@ def run() -> None:
     from alerts.scheduler import run_service
 
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s")
+    logging.getLogger("apscheduler").setLevel(logging.WARNING)
     settings = get_settings()
     for name, state in check_channels(settings).items():
         level = "ok" if state["ok"] else ("OFF" if not state["configured"] else "PROBLEM")

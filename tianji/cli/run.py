@@ -21,4 +21,4 @@ def command(
         return
     from tianji.serving import serve
 
-    serve(settings)
+    serve(settings, with_scheduler=True)
