@@ -40,6 +40,18 @@ def scan_watches() -> dict[str, Any]:
     return report.__dict__
 
 
+def high_risk_prompts() -> int:
+    """Raise high-risk prompts for new declarations and new enterprises around blacklisted subjects."""
+    from alerts.prompts import raise_prompts
+
+    settings = current_settings()
+    with open_store(settings=settings) as store:
+        raised = raise_prompts(store, settings)
+    if raised:
+        log.info("high-risk prompts: %d", len(raised))
+    return len(raised)
+
+
 def deliver() -> dict[str, int]:
     """Send the messages that are due; failures wait for their next attempt."""
     settings = current_settings()

@@ -13,6 +13,7 @@ from __future__ import annotations
 import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -76,3 +77,37 @@ def store(settings: Settings) -> Iterator[GraphStore]:
     yield st
     st.clear()
     st.close()
+
+
+@pytest.fixture(scope="session")
+def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The small synthetic world (seed 7) on disk, with its ground_truth.json; generated once per session."""
+    from ingest.synthetic import generate_world
+
+    out = tmp_path_factory.mktemp("small_world")
+    generate_world("small", 7, out)
+    return out
+
+
+@pytest.fixture(scope="module")
+def world_store(
+    graph_server: EmbeddedServer, small_world: Path, request: pytest.FixtureRequest
+) -> Iterator[GraphStore]:
+    """The small world loaded into a graph of this test module's own (so modules may write freely)."""
+    from ingest.loader import Loader
+
+    name = "w_" + request.module.__name__.rsplit(".", 1)[-1][:40]
+    settings = settings_for(graph_server, name)
+    store = open_store(settings=settings)
+    store.clear()
+    store.apply_schema()
+    Loader(store, settings, progress=False).load_dir(small_world)
+    yield store
+    store.clear()
+    store.close()
+
+
+def ground_truth(world: Path) -> dict[str, Any]:
+    import json
+
+    return json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))

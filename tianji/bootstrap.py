@@ -22,6 +22,8 @@ from tianji.settings import Settings
 
 STEPS: list[str] = [
     "tianji.bootstrap:demo_users",
+    "tagging.service:run_tagging",
+    "tianji.bootstrap:start_prompts",
 ]
 
 console = Console()
@@ -94,6 +96,13 @@ def demo_users(store: GraphStore, settings: Settings, world: Path) -> None:
             "jwt": issue_jwt(settings, User(name, role, unit), hours=24 * 30),
         }
     settings.path("demo-tokens.json").write_text(json.dumps(tokens, indent=2))
+
+
+def start_prompts(store: GraphStore, settings: Settings, world: Path) -> None:
+    """High-risk prompts start from now: what the demo world already holds is history."""
+    from alerts.prompts import raise_prompts
+
+    raise_prompts(store, settings)
 
 
 def prepare(settings: Settings, *, redo: bool = False) -> Path:

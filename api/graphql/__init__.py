@@ -4,5 +4,6 @@ classes that ``api/schema.py`` merges into the one schema."""
 MODULES = [
     "api.graphql.entities",
     "api.graphql.alerts",
+    "api.graphql.tagging",
     "api.graphql.admin",
 ]

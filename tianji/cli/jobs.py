@@ -32,7 +32,12 @@ def once(job: str = typer.Argument(..., help="scan_watches, deliver or daily_dig
     """Run one job now, in this process, and print what it did."""
     from alerts import jobs
 
-    known = {"scan_watches": jobs.scan_watches, "deliver": jobs.deliver, "daily_digest": jobs.daily_digest}
+    known = {
+        "scan_watches": jobs.scan_watches,
+        "deliver": jobs.deliver,
+        "daily_digest": jobs.daily_digest,
+        "high_risk_prompts": jobs.high_risk_prompts,
+    }
     if job not in known:
         raise typer.BadParameter(f"unknown job {job!r}; known: {', '.join(known)}")
     typer.echo(json.dumps(known[job](), default=str))
