@@ -23,6 +23,8 @@ from tianji.settings import Settings
 STEPS: list[str] = [
     "tianji.bootstrap:demo_users",
     "tagging.service:run_tagging",
+    "algorithms.service:run_gangs",
+    "algorithms.service:run_drift",
     "tianji.bootstrap:start_prompts",
 ]
 

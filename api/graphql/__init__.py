@@ -5,5 +5,6 @@ MODULES = [
     "api.graphql.entities",
     "api.graphql.alerts",
     "api.graphql.tagging",
+    "api.graphql.analysis",
     "api.graphql.admin",
 ]

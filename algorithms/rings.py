@@ -1,0 +1,103 @@
+"""Ring search ("intelligent detection"): find the groups built like a known gang.
+
+A gang's ring is the graph of its enterprises and what ties them (people in office, addresses, phones,
+accounts, vehicles, trade and ownership). Its Weisfeiler–Lehman signature, over node kinds, is the
+same for rings of the same structure (exact match) and close for similar ones (cosine similarity of
+the WL subtree features); other gangs are ranked by both.
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from dataclasses import dataclass
+
+import networkx as nx
+
+from graph.store import GraphStore
+
+TIES = {
+    "LEGAL_REP_OF": "Person",
+    "SHAREHOLDER_OF": "Person",
+    "MANAGER_OF": "Person",
+    "LOCATED_AT": "Address",
+    "HAS_PHONE": "Phone",
+    "HAS_ACCOUNT": "BankAccount",
+    "USES_VEHICLE": "Vehicle",
+}
+
+
+def ring(store: GraphStore, members: list[str]) -> nx.Graph:
+    graph = nx.Graph()
+    for member in members:
+        graph.add_node(f"E:{member}", kind="Enterprise")
+    rows = store.query(
+        "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)-[r]-(x) "
+        "WHERE type(r) IN $ties RETURN e.id AS e, type(r) AS t, labels(x)[0] AS kind, x.id AS x",
+        {"ids": members, "ties": list(TIES)},
+        read_only=True,
+    )
+    counts = Counter(r["x"] for r in rows)
+    for row in rows:
+        if counts[row["x"]] >= 2 or row["kind"] == "Person":  # only what is shared, and people
+            graph.add_node(f"X:{row['x']}", kind=row["kind"])
+            graph.add_edge(f"E:{row['e']}", f"X:{row['x']}", kind=row["t"])
+    trade = store.query(
+        "MATCH (a:Enterprise)-[r:TRADES_WITH|SHAREHOLDER_OF]->(b:Enterprise) WHERE a.id IN $ids "
+        "AND b.id IN $ids RETURN a.id AS a, b.id AS b, type(r) AS t",
+        {"ids": members},
+        read_only=True,
+    )
+    for row in trade:
+        graph.add_edge(f"E:{row['a']}", f"E:{row['b']}", kind=row["t"])
+    graph.remove_nodes_from([n for n, d in graph.degree() if d == 0 and graph.nodes[n]["kind"] == "Person"])
+    return graph
+
+
+def signature(graph: nx.Graph) -> tuple[str, Counter[str]]:
+    exact = nx.weisfeiler_lehman_graph_hash(graph, node_attr="kind", edge_attr="kind", iterations=3)
+    features: Counter[str] = Counter()
+    for hashes in nx.weisfeiler_lehman_subgraph_hashes(
+        graph, node_attr="kind", edge_attr="kind", iterations=3
+    ).values():
+        features.update(hashes)
+    return exact, features
+
+
+def cosine(a: Counter[str], b: Counter[str]) -> float:
+    dot = sum(a[k] * b[k] for k in a.keys() & b.keys())
+    norm = math.sqrt(sum(v * v for v in a.values())) * math.sqrt(sum(v * v for v in b.values()))
+    return dot / norm if norm else 0.0
+
+
+@dataclass
+class RingMatch:
+    gang: str
+    exact: bool
+    similarity: float
+    size: int
+
+
+def gang_members(store: GraphStore) -> dict[str, list[str]]:
+    rows = store.query(
+        "MATCH (e:Enterprise)-[:MEMBER_OF]->(g:Gang) WHERE g.status = 'active' "
+        "RETURN g.id AS g, collect(e.id) AS m",
+        read_only=True,
+    )
+    return {r["g"]: sorted(r["m"]) for r in rows}
+
+
+def search_like(store: GraphStore, gang: str, top: int = 10) -> list[RingMatch]:
+    """Gangs ranked by structural likeness to ``gang``: exact WL matches first, then by similarity."""
+    groups = gang_members(store)
+    if gang not in groups:
+        raise KeyError(f"no active gang {gang!r}")
+    signatures = {g: signature(ring(store, m)) for g, m in groups.items()}
+    exact, features = signatures[gang]
+    matches = [
+        RingMatch(g, s[0] == exact, round(cosine(features, s[1]), 4), len(groups[g]))
+        for g, s in signatures.items()
+        if g != gang
+    ]
+    matches.sort(key=lambda m: (not m.exact, -m.similarity, m.gang))
+    return matches[:top]

@@ -1,0 +1,171 @@
+"""The analysis centre: gangs with key members and loops, ring search, drift events, paths and strength."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from algorithms import paths, rings
+from algorithms.relations import visible
+from api.errors import NotFound
+from api.graphql.entities import need
+from api.types import Node, to_node
+
+
+@strawberry.type(description="A member of a gang with its role and centrality.")
+class GangMember:
+    node: Node
+    role: str | None
+    pagerank: float | None
+    betweenness: float | None
+
+
+@strawberry.type(description="A gang found by community detection, with provenance.")
+class GangView:
+    id: strawberry.ID
+    size: int | None
+    risk: float | None
+    algorithm: str | None
+    parameters: str | None
+    version: str | None
+    computed_at: str | None
+    status: str | None
+    trade_loops: list[str]
+    ownership_loops: list[str]
+    members: list[GangMember]
+    drift_events: list[JSON]
+
+
+@strawberry.type
+class RingMatch:
+    gang: strawberry.ID
+    exact: bool
+    similarity: float
+    size: int
+
+
+@strawberry.type
+class PathView:
+    nodes: list[Node]
+    types: list[str]
+
+
+@strawberry.type
+class RelationStrength:
+    score: float
+    explanation: list[str]
+    paths: list[PathView]
+
+
+def _gang(store, gang_id: str) -> GangView:  # type: ignore[no-untyped-def]
+    rows = store.query("MATCH (g:Gang {id: $id}) RETURN g", {"id": gang_id}, read_only=True)
+    if not rows:
+        raise NotFound(f"no gang {gang_id!r}")
+    props = rows[0]["g"]["properties"]
+    members = store.query(
+        "MATCH (m)-[r:MEMBER_OF]->(:Gang {id: $id}) RETURN m, r ORDER BY r.pagerank DESC",
+        {"id": gang_id},
+        read_only=True,
+    )
+    events = store.query(
+        "MATCH (d:DriftEvent)-[:DRIFT_OF]->(:Gang {id: $id}) RETURN d", {"id": gang_id}, read_only=True
+    )
+    return GangView(
+        id=strawberry.ID(gang_id),
+        size=props.get("size"),
+        risk=props.get("risk"),
+        algorithm=props.get("algorithm"),
+        parameters=props.get("parameters"),
+        version=props.get("version"),
+        computed_at=props.get("computed_at"),
+        status=props.get("status"),
+        trade_loops=list(props.get("trade_loops") or []),
+        ownership_loops=list(props.get("ownership_loops") or []),
+        members=[
+            GangMember(
+                node=to_node(m["m"]),
+                role=m["r"]["properties"].get("role"),
+                pagerank=m["r"]["properties"].get("pagerank"),
+                betweenness=m["r"]["properties"].get("betweenness"),
+            )
+            for m in members
+        ],
+        drift_events=[e["d"]["properties"] for e in events],
+    )
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Active gangs, riskiest first.")
+    async def gangs(self, info: Info, first: int = 50, min_risk: float = 0.0) -> list[GangView]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (g:Gang) WHERE g.status = 'active' AND g.risk >= $r "
+            "RETURN g.id AS id ORDER BY g.risk DESC, g.id LIMIT $n",
+            {"r": min_risk, "n": min(first, 500)},
+            read_only=True,
+        )
+        return [await ctx.run(_gang, ctx.store, r["id"]) for r in rows]
+
+    @strawberry.field(description="One gang: members with roles and centrality, closed loops, drift events.")
+    async def gang(self, info: Info, id: strawberry.ID) -> GangView:
+        ctx = need(info, "read")
+        return await ctx.run(_gang, ctx.store, str(id))
+
+    @strawberry.field(description="Gangs of your unit's subject, if it belongs to any.")
+    async def gangs_of(self, info: Info, label: str, id: strawberry.ID) -> list[strawberry.ID]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            f"MATCH (s:{ctx.store.label(label)} {{id: $id}})-[:MEMBER_OF]->(g:Gang) "
+            f"WHERE {visible('s')} RETURN g.id AS id",
+            {"id": str(id), "unit": ctx.user.unit},
+            read_only=True,
+        )
+        return [strawberry.ID(r["id"]) for r in rows]
+
+    @strawberry.field(description="Ring search: other gangs built like this one (exact structure first).")
+    async def similar_gangs(self, info: Info, id: strawberry.ID, first: int = 10) -> list[RingMatch]:
+        ctx = need(info, "read")
+        try:
+            found = await ctx.run(rings.search_like, ctx.store, str(id), min(first, 50))
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0])) from None
+        return [
+            RingMatch(gang=strawberry.ID(m.gang), exact=m.exact, similarity=m.similarity, size=m.size)
+            for m in found
+        ]
+
+    @strawberry.field(description="Drift events (change of vest, port drift), newest first.")
+    async def drift_events(self, info: Info, first: int = 50) -> list[JSON]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (d:DriftEvent)-[:DRIFT_OF]->(g:Gang) RETURN d, g.id AS gang "
+            "ORDER BY d.detected_at DESC LIMIT $n",
+            {"n": min(first, 500)},
+            read_only=True,
+        )
+        return [{**r["d"]["properties"], "gang": r["gang"]} for r in rows]
+
+    @strawberry.field(
+        description="Relation strength between two subjects, with the paths and an explanation."
+    )
+    async def relation_strength(
+        self, info: Info, from_label: str, from_id: strawberry.ID, to_label: str, to_id: strawberry.ID
+    ) -> RelationStrength:
+        ctx = need(info, "read")
+        result = await ctx.run(
+            paths.strength,
+            ctx.store,
+            (ctx.store.label(from_label), str(from_id)),
+            (ctx.store.label(to_label), str(to_id)),
+            unit=ctx.user.unit,
+        )
+        return RelationStrength(
+            score=result.score,
+            explanation=result.explanation,
+            paths=[PathView(nodes=[to_node(n) for n in p.nodes], types=p.types) for p in result.paths],
+        )
