@@ -40,6 +40,15 @@ def scan_watches() -> dict[str, Any]:
     return report.__dict__
 
 
+def drift_scan() -> int:
+    """Re-scan active gangs for a change of vest or port drift (DriftEvent nodes; watches see them)."""
+    from algorithms.drift import scan_all, write_back
+
+    settings = current_settings()
+    with open_store(settings=settings) as store:
+        return write_back(store, scan_all(store))
+
+
 def high_risk_prompts() -> int:
     """Raise high-risk prompts for new declarations and new enterprises around blacklisted subjects."""
     from alerts.prompts import raise_prompts

@@ -25,6 +25,7 @@ STEPS: list[str] = [
     "tagging.service:run_tagging",
     "algorithms.service:run_gangs",
     "algorithms.service:run_drift",
+    "scoring.service:run_scoring",
     "tianji.bootstrap:start_prompts",
 ]
 

@@ -6,5 +6,6 @@ MODULES = [
     "api.graphql.alerts",
     "api.graphql.tagging",
     "api.graphql.analysis",
+    "api.graphql.scoring",
     "api.graphql.admin",
 ]

@@ -117,8 +117,12 @@ def declarations(
     can_misdeclare = np.array([h in MISDECLARED_AS for h in heading])
     kinds = np.where((kinds == "hs_misdeclaration") & ~can_misdeclare, "undervaluation", kinds)
     kind = np.where(risky, kinds, "")
-    value = np.where(kind == "undervaluation", value * gen.uniform(0.25, 0.45, n), value)
-    weight_kg = np.where(kind == "concealment", weight_kg * gen.uniform(1.3, 1.8, n), weight_kg)
+    # rings hide better: their undervaluation stays within the usual spread of prices; others are blatant
+    subtle = gen.uniform(0.62, 0.8, n)
+    blatant = gen.uniform(0.25, 0.45, n)
+    value = np.where(kind == "undervaluation", value * np.where(is_gang, subtle, blatant), value)
+    hidden = np.where(is_gang, gen.uniform(1.1, 1.25, n), gen.uniform(1.3, 1.8, n))
+    weight_kg = np.where(kind == "concealment", weight_kg * hidden, weight_kg)
     declared = np.array([MISDECLARED_AS.get(h, h) for h in heading], dtype=object)
     declared = np.where(kind == "hs_misdeclaration", declared, heading)
     sea = gen.random(n) < 0.7

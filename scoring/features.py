@@ -1,0 +1,215 @@
+"""Features of a declaration: declared fields, deviations from norms, the subject's past, the graph.
+
+Every feature is computed from the declaration and what happened strictly before it: history counts
+use only earlier declarations and inspections; a case counts only once it was opened. Graph features
+(gang membership and risk, ties to blacklisted enterprises, degree) come from the knowledge graph and
+are zero when the analyses that produce them have not run.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from graph.store import GraphStore
+
+CATEGORICAL = ["hs2", "hs4", "hs6", "hs8", "origin", "port", "trade_mode", "transport", "agent"]
+DECLARED = ["log_value", "log_weight", "log_quantity", "duty_rate"]
+DEVIATIONS = ["unit_price_dev", "kg_per_unit_dev", "duty_at_stake"]
+HISTORY = [
+    "prior_declarations",
+    "prior_inspections",
+    "prior_hits",
+    "prior_hit_rate",
+    "days_since_last",
+    "enterprise_age_days",
+    "agent_prior_hit_rate",
+]
+GRAPH = [
+    "in_gang",
+    "gang_risk",
+    "gang_size",
+    "tie_to_case_enterprise",
+    "case_before",
+    "ties",
+    "shared_address_count",
+    "blacklist_level",
+]
+
+
+def load_declarations(store: GraphStore) -> pd.DataFrame:
+    rows = store.query(
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) OPTIONAL MATCH (d)-[:DECLARING_AGENT]->(a:Enterprise) "
+        "RETURN d.id AS entry_no, d.date AS date, d.port AS port, d.hs_code AS hs_code, d.origin AS origin, "
+        "d.trade_mode AS trade_mode, d.transport AS transport, d.value_usd AS value_usd, d.weight_kg AS weight_kg, "
+        "d.quantity AS quantity, d.duty_rate AS duty_rate, e.id AS consignee, e.registered_on AS registered_on, "
+        "a.id AS agent",
+        read_only=True,
+        timeout_ms=120_000,
+    )
+    frame = pd.DataFrame(rows)
+    inspections = pd.DataFrame(
+        store.query(
+            "MATCH (i:Inspection)-[:INSPECTION_OF]->(d:Declaration) RETURN d.id AS entry_no, i.outcome AS outcome, "
+            "i.recovered_duty AS recovered_duty",
+            read_only=True,
+            timeout_ms=120_000,
+        ),
+        columns=["entry_no", "outcome", "recovered_duty"],
+    )
+    inspections = inspections.drop_duplicates("entry_no")
+    frame = frame.merge(inspections, on="entry_no", how="left")
+    frame["inspected"] = frame["outcome"].notna()
+    frame["hit"] = (frame["outcome"] == "hit").astype(int)
+    frame["date"] = pd.to_datetime(frame["date"])
+    return frame.sort_values(["date", "entry_no"]).reset_index(drop=True)
+
+
+def declared(frame: pd.DataFrame) -> pd.DataFrame:
+    """HS code at 2, 4, 6 and 8 digits and the declared categories, as CatBoost native categoricals."""
+    out = pd.DataFrame(index=frame.index)
+    hs = frame["hs_code"].fillna("").astype(str)
+    for digits in (2, 4, 6, 8):
+        out[f"hs{digits}"] = hs.str[:digits]
+    for column in ("origin", "port", "trade_mode", "transport"):
+        out[column] = frame[column].fillna("NA").astype(str)
+    out["agent"] = frame["agent"].fillna("self").astype(str)
+    out["log_value"] = np.log1p(frame["value_usd"].astype(float))
+    out["log_weight"] = np.log1p(frame["weight_kg"].astype(float))
+    out["log_quantity"] = np.log1p(frame["quantity"].astype(float))
+    out["duty_rate"] = frame["duty_rate"].astype(float)
+    return out
+
+
+def norms(frame: pd.DataFrame) -> dict[str, dict[str, float]]:
+    """Median unit price and kg per unit per HS heading and origin (computed on training data only)."""
+    key = frame["hs_code"].astype(str).str[:4] + "|" + frame["origin"].astype(str)
+    unit_price = frame["value_usd"] / frame["quantity"].clip(lower=1)
+    kg = frame["weight_kg"] / frame["quantity"].clip(lower=1)
+    return {
+        "unit_price": unit_price.groupby(key).median().to_dict(),
+        "kg_per_unit": kg.groupby(key).median().to_dict(),
+        "hs_unit_price": unit_price.groupby(frame["hs_code"].astype(str).str[:4]).median().to_dict(),
+    }
+
+
+def deviations(frame: pd.DataFrame, norm: dict[str, dict[str, float]]) -> pd.DataFrame:
+    """How far unit price and weight per unit sit from the HS–origin norm (log ratio), and duty at stake."""
+    key = frame["hs_code"].astype(str).str[:4] + "|" + frame["origin"].astype(str)
+    unit_price = frame["value_usd"] / frame["quantity"].clip(lower=1)
+    kg = frame["weight_kg"] / frame["quantity"].clip(lower=1)
+    price_norm = key.map(norm["unit_price"]).fillna(
+        frame["hs_code"].astype(str).str[:4].map(norm["hs_unit_price"])
+    )
+    out = pd.DataFrame(index=frame.index)
+    out["unit_price_dev"] = np.log((unit_price + 1e-6) / (price_norm + 1e-6))
+    out["kg_per_unit_dev"] = np.log((kg + 1e-6) / (key.map(norm["kg_per_unit"]) + 1e-6))
+    expected_value = price_norm * frame["quantity"]
+    out["duty_at_stake"] = np.log1p(
+        (expected_value - frame["value_usd"]).clip(lower=0) * frame["duty_rate"].fillna(0)
+    )
+    return out
+
+
+def history(frame: pd.DataFrame) -> pd.DataFrame:
+    """The consignee's and agent's past at each declaration: counts, hits, recency. Never the future."""
+    out = pd.DataFrame(index=frame.index)
+    by = frame.groupby("consignee", sort=False)
+    out["prior_declarations"] = by.cumcount()
+    inspected = frame["inspected"].astype(int)
+    out["prior_inspections"] = inspected.groupby(frame["consignee"]).cumsum() - inspected
+    out["prior_hits"] = frame["hit"].groupby(frame["consignee"]).cumsum() - frame["hit"]
+    out["prior_hit_rate"] = (out["prior_hits"] / out["prior_inspections"].replace(0, np.nan)).fillna(-1)
+    previous = by["date"].shift(1)
+    out["days_since_last"] = (frame["date"] - previous).dt.days.fillna(-1)
+    out["enterprise_age_days"] = (frame["date"] - pd.to_datetime(frame["registered_on"])).dt.days.fillna(-1)
+    agent = frame["agent"].fillna("self")
+    agent_hits = frame["hit"].groupby(agent).cumsum() - frame["hit"]
+    agent_insp = inspected.groupby(agent).cumsum() - inspected
+    out["agent_prior_hit_rate"] = (agent_hits / agent_insp.replace(0, np.nan)).fillna(-1)
+    return out
+
+
+def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """What only the knowledge graph knows about the consignee, as of each declaration where time matters."""
+    out = pd.DataFrame(index=frame.index)
+    gang = pd.DataFrame(
+        store.query(
+            "MATCH (e:Enterprise)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN e.id AS consignee, g.risk AS gang_risk, "
+            "g.size AS gang_size",
+            read_only=True,
+        ),
+        columns=["consignee", "gang_risk", "gang_size"],
+    ).drop_duplicates("consignee")
+    merged = frame[["consignee"]].merge(gang, on="consignee", how="left")
+    out["in_gang"] = merged["gang_risk"].notna().astype(int).to_numpy()
+    out["gang_risk"] = merged["gang_risk"].fillna(0).to_numpy()
+    out["gang_size"] = merged["gang_size"].fillna(0).to_numpy()
+    ties = pd.DataFrame(
+        store.query(
+            "MATCH (e:Enterprise)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT|USES_VEHICLE"
+            "|TRADES_WITH]-() RETURN e.id AS consignee, count(r) AS ties",
+            read_only=True,
+        ),
+        columns=["consignee", "ties"],
+    )
+    out["ties"] = frame[["consignee"]].merge(ties, on="consignee", how="left")["ties"].fillna(0).to_numpy()
+    shared = pd.DataFrame(
+        store.query(
+            "MATCH (e:Enterprise)-[:LOCATED_AT]->(a:Address)<-[:LOCATED_AT]-(o:Enterprise) "
+            "RETURN e.id AS consignee, count(DISTINCT o) AS n",
+            read_only=True,
+        ),
+        columns=["consignee", "n"],
+    )
+    out["shared_address_count"] = (
+        frame[["consignee"]].merge(shared, on="consignee", how="left")["n"].fillna(0).to_numpy()
+    )
+    # cases count only from the day they were opened
+    own = pd.DataFrame(
+        store.query(
+            "MATCH (e:Enterprise)-[:INVOLVED_IN]->(c:Case) RETURN e.id AS consignee, "
+            "min(c.opened_on) AS opened",
+            read_only=True,
+        ),
+        columns=["consignee", "opened"],
+    )
+    near = pd.DataFrame(
+        store.query(
+            "MATCH (e:Enterprise)-[:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT]-(x)-"
+            "[:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT]-(o:Enterprise)-[:INVOLVED_IN]->(c:Case) "
+            "WHERE o <> e RETURN e.id AS consignee, min(c.opened_on) AS opened",
+            read_only=True,
+        ),
+        columns=["consignee", "opened"],
+    )
+    own_opened = pd.to_datetime(
+        frame[["consignee"]].merge(own, on="consignee", how="left")["opened"]
+    ).to_numpy()
+    near_opened = pd.to_datetime(
+        frame[["consignee"]].merge(near, on="consignee", how="left")["opened"]
+    ).to_numpy()
+    dates = frame["date"].to_numpy()
+    out["case_before"] = (own_opened < dates).astype(int)
+    out["tie_to_case_enterprise"] = (near_opened < dates).astype(int)
+    level = pd.DataFrame(
+        store.query(
+            "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
+            "RETURN e.id AS consignee, max(t.level) AS level",
+            read_only=True,
+        ),
+        columns=["consignee", "level"],
+    )
+    # a blacklist tag stands on a case: it counts from the case's opening, like the case itself
+    raw_level = frame[["consignee"]].merge(level, on="consignee", how="left")["level"].fillna(0).to_numpy()
+    out["blacklist_level"] = np.where(out["case_before"] | out["tie_to_case_enterprise"], raw_level, 0)
+    return out
+
+
+def build(
+    store: GraphStore, frame: pd.DataFrame, norm: dict[str, dict[str, float]], *, graph: bool = True
+) -> pd.DataFrame:
+    parts = [declared(frame), deviations(frame, norm), history(frame)]
+    if graph:
+        parts.append(graph_features(store, frame))
+    return pd.concat(parts, axis=1)

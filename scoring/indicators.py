@@ -1,0 +1,118 @@
+"""Expert risk indicators: named rules in YAML, parsed into a safe expression tree and evaluated on features.
+
+Expressions may use feature names, numbers, quoted strings, comparisons, ``in (…)`` and ``and``/``or``/
+``not``; anything else (calls, attributes, subscripts) is refused when the file is loaded.
+"""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import yaml
+from pydantic import BaseModel
+
+INDICATORS = Path(__file__).resolve().parent / "indicators.yaml"
+_ALLOWED = (
+    ast.Expression,
+    ast.BoolOp,
+    ast.And,
+    ast.Or,
+    ast.UnaryOp,
+    ast.Not,
+    ast.USub,
+    ast.Compare,
+    ast.Name,
+    ast.Load,
+    ast.Constant,
+    ast.Tuple,
+    ast.Lt,
+    ast.LtE,
+    ast.Gt,
+    ast.GtE,
+    ast.Eq,
+    ast.NotEq,
+    ast.In,
+    ast.NotIn,
+)
+
+
+class IndicatorError(ValueError):
+    pass
+
+
+class Indicator(BaseModel):
+    code: str
+    name_zh: str
+    name_en: str
+    expression: str
+
+    def tree(self, known: set[str]) -> ast.Expression:
+        try:
+            tree = ast.parse(self.expression, mode="eval")
+        except SyntaxError as exc:
+            raise IndicatorError(f"{self.code}: expression does not parse: {exc.msg}") from None
+        for node in ast.walk(tree):
+            if not isinstance(node, _ALLOWED):
+                raise IndicatorError(f"{self.code}: {type(node).__name__} is not allowed in an indicator")
+            if isinstance(node, ast.Name) and node.id not in known:
+                raise IndicatorError(f"{self.code}: unknown feature {node.id!r}")
+        return tree
+
+
+def load(path: Path = INDICATORS) -> list[Indicator]:
+    doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    return [Indicator.model_validate(item) for item in doc["indicators"]]
+
+
+def _eval(node: ast.AST, frame: pd.DataFrame) -> Any:
+    if isinstance(node, ast.Expression):
+        return _eval(node.body, frame)
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return frame[node.id]
+    if isinstance(node, ast.Tuple):
+        return [_eval(e, frame) for e in node.elts]
+    if isinstance(node, ast.UnaryOp):
+        value = _eval(node.operand, frame)
+        return ~value.astype(bool) if isinstance(node.op, ast.Not) else -value
+    if isinstance(node, ast.BoolOp):
+        values = [np.asarray(_eval(v, frame), dtype=bool) for v in node.values]
+        result = values[0]
+        for value in values[1:]:
+            result = (result & value) if isinstance(node.op, ast.And) else (result | value)
+        return result
+    if isinstance(node, ast.Compare):
+        left = _eval(node.left, frame)
+        result = np.ones(len(frame), dtype=bool)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = _eval(comparator, frame)
+            if isinstance(op, ast.In | ast.NotIn):
+                hit = pd.Series(left).isin(right).to_numpy()
+                part = hit if isinstance(op, ast.In) else ~hit
+            else:
+                part = {
+                    ast.Lt: lambda a, b: a < b,
+                    ast.LtE: lambda a, b: a <= b,
+                    ast.Gt: lambda a, b: a > b,
+                    ast.GtE: lambda a, b: a >= b,
+                    ast.Eq: lambda a, b: a == b,
+                    ast.NotEq: lambda a, b: a != b,
+                }[type(op)](left, right)
+            result = result & np.asarray(part, dtype=bool)
+            left = right
+        return result
+    raise IndicatorError(f"cannot evaluate {type(node).__name__}")
+
+
+def evaluate(indicators: list[Indicator], features: pd.DataFrame) -> pd.DataFrame:
+    """One 0/1 column per indicator."""
+    known = set(features.columns)
+    out = pd.DataFrame(index=features.index)
+    for indicator in indicators:
+        out[indicator.code] = np.asarray(_eval(indicator.tree(known), features), dtype=bool).astype(int)
+    return out

@@ -1,0 +1,233 @@
+"""The risk model: CatBoost on declared, deviation, history, graph and indicator features.
+
+Trained on inspected declarations with a time-based split; stored in CatBoost's native format with a
+JSON sidecar (features, categorical features, HS–origin norms, training data range and hash, metrics,
+level thresholds). A model whose sidecar does not match the code's feature list is refused on load.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import shutil
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from catboost import CatBoostClassifier, Pool
+from sklearn.metrics import roc_auc_score
+
+from scoring import features as F
+from scoring.indicators import Indicator
+from scoring.indicators import evaluate as evaluate_indicators
+from scoring.indicators import load as load_indicators
+from tianji.settings import Settings
+
+LEVELS = (0.05, 0.15, 0.35, 0.6)  # score thresholds of levels 2, 3, 4, 5
+RATES = (0.01, 0.02, 0.05, 0.10)
+
+
+class ModelError(ValueError):
+    pass
+
+
+def feature_names(graph: bool, indicators: list[Indicator]) -> list[str]:
+    names = F.CATEGORICAL + F.DECLARED + F.DEVIATIONS + F.HISTORY + (F.GRAPH if graph else [])
+    return names + [i.code for i in indicators]
+
+
+def matrix(
+    frame: pd.DataFrame,
+    store: Any,
+    norm: dict[str, dict[str, float]],
+    *,
+    graph: bool,
+    indicators: list[Indicator],
+) -> pd.DataFrame:
+    feats = F.build(store, frame, norm, graph=graph)
+    usable = [i for i in indicators if graph or not _uses_graph(i)]
+    return pd.concat([feats, evaluate_indicators(usable, feats)], axis=1)
+
+
+def _uses_graph(indicator: Indicator) -> bool:
+    return any(name in indicator.expression for name in F.GRAPH)
+
+
+def level(score: float, thresholds: tuple[float, ...] = LEVELS) -> int:
+    return 1 + sum(score >= t for t in thresholds)
+
+
+def at_rates(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None = None) -> dict[str, float]:
+    order = np.argsort(-scores)
+    out: dict[str, float] = {}
+    positives = max(labels.sum(), 1)
+    for rate in RATES:
+        k = max(1, int(len(scores) * rate))
+        top = order[:k]
+        out[f"precision@{int(rate * 100)}%"] = round(float(labels[top].mean()), 4)
+        out[f"recall@{int(rate * 100)}%"] = round(float(labels[top].sum() / positives), 4)
+        if revenue is not None:
+            out[f"revenue@{int(rate * 100)}%"] = round(
+                float(revenue[top].sum() / max(revenue.sum(), 1e-9)), 4
+            )
+    return out
+
+
+def calibration(scores: np.ndarray, labels: np.ndarray, bins: int = 5) -> list[dict[str, float]]:
+    edges = np.quantile(scores, np.linspace(0, 1, bins + 1))
+    out = []
+    for lo, hi in zip(edges[:-1], edges[1:], strict=True):
+        mask = (scores >= lo) & (scores <= hi)
+        if mask.any():
+            out.append(
+                {
+                    "predicted": round(float(scores[mask].mean()), 4),
+                    "observed": round(float(labels[mask].mean()), 4),
+                    "n": int(mask.sum()),
+                }
+            )
+    return out
+
+
+@dataclass
+class Trained:
+    model: CatBoostClassifier
+    meta: dict[str, Any]
+
+
+def train(
+    store: Any,
+    frame: pd.DataFrame,
+    *,
+    split_date: str,
+    graph: bool = True,
+    iterations: int = 300,
+    seed: int = 7,
+) -> Trained:
+    """Train on inspected declarations before ``split_date``; evaluate on inspected ones after it."""
+    indicators = load_indicators()
+    train_rows = frame[(frame["date"] < split_date)]
+    norm = F.norms(train_rows)
+    X = matrix(frame, store, norm, graph=graph, indicators=indicators)
+    names = [c for c in feature_names(graph, indicators) if c in X.columns]
+    labelled = frame["inspected"].to_numpy()
+    before = (frame["date"] < split_date).to_numpy()
+    fit = labelled & before
+    test = labelled & ~before
+    if fit.sum() < 50 or frame.loc[fit, "hit"].nunique() < 2:
+        raise ModelError(
+            "not enough inspected declarations with both outcomes before the split date to train"
+        )
+    model = CatBoostClassifier(
+        iterations=iterations,
+        depth=6,
+        learning_rate=0.08,
+        random_seed=seed,
+        verbose=False,
+        auto_class_weights="Balanced",
+        thread_count=2,
+    )
+    cats = [c for c in F.CATEGORICAL if c in names]
+    model.fit(Pool(X.loc[fit, names], frame.loc[fit, "hit"], cat_features=cats))
+    metrics: dict[str, Any] = {"train_rows": int(fit.sum()), "test_rows": int(test.sum())}
+    if test.sum() and frame.loc[test, "hit"].nunique() == 2:
+        scores = model.predict_proba(Pool(X.loc[test, names], cat_features=cats))[:, 1]
+        labels = frame.loc[test, "hit"].to_numpy()
+        revenue = frame.loc[test, "recovered_duty"].fillna(0).to_numpy()
+        metrics["auc"] = round(float(roc_auc_score(labels, scores)), 4)
+        metrics.update(at_rates(scores, labels, revenue))
+        metrics["calibration"] = calibration(scores, labels)
+    digest = hashlib.sha256(
+        pd.util.hash_pandas_object(frame.loc[fit, ["entry_no", "hit"]], index=False).values
+    ).hexdigest()
+    meta = {
+        "version": dt.datetime.now(dt.UTC).strftime("m%Y%m%d%H%M%S") + ("g" if graph else "n"),
+        "features": names,
+        "categorical": cats,
+        "graph_features": graph,
+        "norms": norm,
+        "indicators": [i.model_dump() for i in indicators if i.code in names],
+        "data": {
+            "from": str(frame.loc[fit, "date"].min().date()),
+            "to": str(frame.loc[fit, "date"].max().date()),
+            "split_date": split_date,
+            "sha256": digest,
+        },
+        "metrics": metrics,
+        "levels": list(LEVELS),
+        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+    }
+    return Trained(model, meta)
+
+
+# -- registry ---------------------------------------------------------------------------------------
+
+
+def registry(settings: Settings) -> Path:
+    return settings.data_dir / "models"
+
+
+def save(settings: Settings, trained: Trained) -> Path:
+    folder = registry(settings) / trained.meta["version"]
+    folder.mkdir(parents=True, exist_ok=True)
+    trained.model.save_model(str(folder / "model.cbm"))
+    (folder / "model.json").write_text(
+        json.dumps(trained.meta, ensure_ascii=False, indent=1), encoding="utf-8"
+    )
+    return folder
+
+
+def promote(settings: Settings, version: str) -> None:
+    folder = registry(settings) / version
+    if not (folder / "model.cbm").exists():
+        raise ModelError(f"no model version {version!r} in {registry(settings)}")
+    history = registry(settings) / "promoted.json"
+    versions = json.loads(history.read_text()) if history.exists() else []
+    versions.append(version)
+    history.write_text(json.dumps(versions))
+
+
+def rollback(settings: Settings) -> str:
+    history = registry(settings) / "promoted.json"
+    versions = json.loads(history.read_text()) if history.exists() else []
+    if len(versions) < 2:
+        raise ModelError("no earlier promoted version to roll back to")
+    versions.pop()
+    history.write_text(json.dumps(versions))
+    return str(versions[-1])
+
+
+def current_version(settings: Settings) -> str | None:
+    history = registry(settings) / "promoted.json"
+    versions = json.loads(history.read_text()) if history.exists() else []
+    return versions[-1] if versions else None
+
+
+def load(settings: Settings, version: str | None = None) -> Trained:
+    version = version or current_version(settings)
+    if version is None:
+        raise ModelError("no model has been promoted yet: run `tianji score train`")
+    folder = registry(settings) / version
+    meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    expected = feature_names(
+        meta["graph_features"], [Indicator.model_validate(i) for i in meta["indicators"]]
+    )
+    expected = [c for c in expected if c in meta["features"]]
+    known = set(feature_names(True, load_indicators()))
+    unknown = [f for f in meta["features"] if f not in known]
+    if unknown or expected != meta["features"]:
+        raise ModelError(
+            f"model {version} was trained on features this code does not compute: {unknown or meta['features']}"
+        )
+    model = CatBoostClassifier()
+    model.load_model(str(folder / "model.cbm"))
+    if list(model.feature_names_) != meta["features"]:
+        raise ModelError(f"model {version}: the CatBoost file's features differ from its sidecar")
+    return Trained(model, meta)
+
+
+def remove(settings: Settings, version: str) -> None:
+    shutil.rmtree(registry(settings) / version, ignore_errors=True)

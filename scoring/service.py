@@ -1,0 +1,214 @@
+"""Scoring declarations: in batch (written back as RiskScore nodes with reasons), one at a time without
+the store, inspection instructions, and the score-distribution drift monitor."""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+from catboost import Pool
+from rich.console import Console
+
+from graph.store import GraphStore
+from scoring import features as F
+from scoring.indicators import Indicator
+from scoring.model import Trained, level, load, matrix, promote, save, train
+from tianji.settings import Settings
+
+DESCRIBE = {
+    "unit_price_dev": "unit price vs HS–origin norm (log ratio)",
+    "kg_per_unit_dev": "weight per unit vs norm",
+    "duty_at_stake": "duty at stake vs norm",
+    "prior_hit_rate": "past hit rate",
+    "prior_hits": "past hits",
+    "in_gang": "member of a gang",
+    "gang_risk": "gang risk",
+    "case_before": "party to a case",
+    "tie_to_case_enterprise": "tied to an enterprise with a case",
+    "blacklist_level": "blacklist level",
+    "enterprise_age_days": "enterprise age (days)",
+    "days_since_last": "days since last declaration",
+    "shared_address_count": "enterprises at the same address",
+    "agent_prior_hit_rate": "agent's past hit rate",
+}
+
+
+def _names(trained: Trained) -> dict[str, str]:
+    names = dict(DESCRIBE)
+    for item in trained.meta["indicators"]:
+        names[item["code"]] = f"{item['name_zh']} {item['name_en']}"
+    return names
+
+
+def reasons(trained: Trained, X: pd.DataFrame, top: int = 3) -> list[list[str]]:
+    """The strongest risk-raising features of each row (SHAP), in words an officer reads."""
+    cols = trained.meta["features"]
+    shap = trained.model.get_feature_importance(
+        Pool(X[cols], cat_features=trained.meta["categorical"]), type="ShapValues"
+    )[:, :-1]
+    names = _names(trained)
+    out = []
+    for i, row in enumerate(shap):
+        best = np.argsort(-row)[:top]
+        out.append(
+            [
+                f"{names.get(cols[j], cols[j])} = {_fmt(X.iloc[i][cols[j]])} (+{row[j]:.2f})"
+                for j in best
+                if row[j] > 0
+            ]
+        )
+    return out
+
+
+def _fmt(value: Any) -> str:
+    return f"{value:.2f}" if isinstance(value, float | np.floating) else str(value)
+
+
+def score_frame(store: GraphStore, trained: Trained, frame: pd.DataFrame) -> pd.DataFrame:
+    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
+    X = matrix(
+        frame, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
+    )
+    cols = trained.meta["features"]
+    scores = trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[:, 1]
+    out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})
+    out["level"] = [level(s, tuple(trained.meta["levels"])) for s in scores]
+    fired = X[[i.code for i in indicators]]
+    names = {i.code: i.name_zh for i in indicators}
+    out["indicators"] = [[names[c] for c in fired.columns[row.astype(bool)]] for row in fired.to_numpy()]
+    out["reasons"] = [[] for _ in range(len(out))]
+    explain = np.flatnonzero(out["level"].to_numpy() >= 3)[:5000]
+    if len(explain):
+        for position, words in zip(explain, reasons(trained, X.iloc[explain]), strict=True):
+            out.at[position, "reasons"] = words
+    out["expected_duty"] = scores * np.expm1(X["duty_at_stake"].to_numpy())
+    return out
+
+
+def write_scores(store: GraphStore, trained: Trained, scored: pd.DataFrame) -> int:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    version = trained.meta["version"]
+    rows = [
+        {
+            "id": f"{r.entry_no}:{version}",
+            "score": round(float(r.score), 5),
+            "level": int(r.level),
+            "model_version": version,
+            "computed_at": now,
+            "features": (list(r.reasons) + list(r.indicators))[:8],
+            "source": "scoring",
+        }
+        for r in scored.itertuples()
+    ]
+    store.merge_nodes("RiskScore", rows)
+    store.merge_relationships(
+        "SCORED",
+        "RiskScore",
+        "Declaration",
+        [{"start": row["id"], "end": row["id"].split(":")[0]} for row in rows],
+    )
+    return len(rows)
+
+
+def score_one(trained: Trained, declaration: dict[str, Any]) -> dict[str, Any]:
+    """Score one declaration from its fields alone (no store); say which inputs were missing."""
+    frame = pd.DataFrame(
+        [
+            {
+                **{
+                    k: None
+                    for k in (
+                        "entry_no",
+                        "hs_code",
+                        "origin",
+                        "port",
+                        "trade_mode",
+                        "transport",
+                        "agent",
+                        "value_usd",
+                        "weight_kg",
+                        "quantity",
+                        "duty_rate",
+                    )
+                },
+                **declaration,
+            }
+        ]
+    )
+    missing = [
+        k
+        for k in ("hs_code", "origin", "port", "value_usd", "weight_kg", "quantity")
+        if frame.at[0, k] is None
+    ]
+    for column in ("value_usd", "weight_kg", "quantity", "duty_rate"):
+        frame[column] = pd.to_numeric(frame[column], errors="coerce")
+    feats = pd.concat([F.declared(frame), F.deviations(frame, trained.meta["norms"])], axis=1)
+    for name in F.HISTORY + F.GRAPH:
+        if name in trained.meta["features"]:
+            value = declaration.get(name)
+            feats[name] = np.nan if value is None else float(value)
+            if value is None:
+                missing.append(name)
+    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
+    from scoring.indicators import evaluate
+
+    X = pd.concat([feats, evaluate(indicators, feats.fillna(-1))], axis=1)
+    cols = trained.meta["features"]
+    score = float(trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[0, 1])
+    return {
+        "score": score,
+        "level": level(score, tuple(trained.meta["levels"])),
+        "model_version": trained.meta["version"],
+        "reasons": reasons(trained, X)[0],
+        "missing": missing,
+    }
+
+
+def instruct(
+    scored: pd.DataFrame, frame: pd.DataFrame, *, rate: float = 0.05, random_share: float = 0.1, seed: int = 7
+) -> pd.DataFrame:
+    """Inspect the top ``rate`` by risk per port and day, plus a small random sample for unbiased learning."""
+    joined = scored.merge(frame[["entry_no", "port", "date"]], on="entry_no")
+    chosen = []
+    rng = np.random.default_rng(seed)
+    for _, group in joined.groupby(["port", "date"]):
+        k = max(1, math.ceil(len(group) * rate))
+        top = group.nlargest(k, "score")
+        chosen.append(top.assign(reason="risk"))
+        rest = group.drop(top.index)
+        if len(rest) and rng.random() < random_share * len(group) * rate:
+            chosen.append(
+                rest.sample(1, random_state=int(rng.integers(1 << 30))).assign(reason="random sample")
+            )
+    return pd.concat(chosen) if chosen else joined.head(0).assign(reason="")
+
+
+def psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
+    """Population stability index between two score distributions (above 0.2: the distribution drifted)."""
+    edges = np.quantile(expected, np.linspace(0, 1, bins + 1))
+    edges[0], edges[-1] = -np.inf, np.inf
+    e = np.histogram(expected, edges)[0] / len(expected) + 1e-6
+    a = np.histogram(actual, edges)[0] / len(actual) + 1e-6
+    return float(np.sum((a - e) * np.log(a / e)))
+
+
+def run_scoring(store: GraphStore, settings: Settings, world: Path | None = None) -> dict[str, Any]:
+    """Bootstrap step: train a model if none is promoted, then score every declaration and write it back."""
+    console = Console()
+    frame = F.load_declarations(store)
+    split = str(frame["date"].quantile(0.75).date())
+    try:
+        trained = load(settings)
+    except Exception:  # noqa: BLE001 - any unusable model means: train one now
+        trained = train(store, frame, split_date=split, iterations=200)
+        save(settings, trained)
+        promote(settings, trained.meta["version"])
+        console.print(f"  trained {trained.meta['version']}: {trained.meta['metrics'].get('auc')} AUC")
+    scored = score_frame(store, trained, frame)
+    written = write_scores(store, trained, scored)
+    console.print(f"  {written:,} declarations scored; level 5: {(scored['level'] == 5).sum():,}")
+    return {"scored": written, "version": trained.meta["version"]}
