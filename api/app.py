@@ -164,4 +164,30 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             }
         )
 
+    mount_dashboards(app, settings)
     return app
+
+
+def mount_dashboards(app: FastAPI, settings: Settings) -> None:
+    """The Dash dashboards under /dash, calling this server's GraphQL API with the signed-in user's token."""
+    import json
+    import warnings
+
+    from dashboards.app import create_dash
+
+    with (
+        warnings.catch_warnings()
+    ):  # Starlette's WSGI bridge still works; it only announces its future removal
+        warnings.simplefilter("ignore")
+        from starlette.middleware.wsgi import WSGIMiddleware
+
+    def token(role: str = "investigator") -> str:
+        tokens = settings.data_dir / "demo-tokens.json"
+        if settings.environment != "production" and tokens.exists():
+            return str(json.loads(tokens.read_text())[f"demo_{role}"]["jwt"])
+        return settings.dashboard_token
+
+    api_url = f"http://{settings.api_host}:{settings.api_port}/graphql"
+    dash_app = create_dash(settings, api_url, token)
+    app.mount("/dash", WSGIMiddleware(dash_app.server))
+    app.state.extra_urls.append(("/dash/", "dashboards"))

@@ -140,6 +140,9 @@ def train(
         metrics["auc"] = round(float(roc_auc_score(labels, scores)), 4)
         metrics.update(at_rates(scores, labels, revenue))
         metrics["calibration"] = calibration(scores, labels)
+    # levels by rank in the training period: level 5 is the riskiest 1 %, 4 the next 4 %, 3 the next 10 %, 2 the next 25 %
+    period = model.predict_proba(Pool(X.loc[before, names], cat_features=cats))[:, 1]
+    levels = [round(float(np.quantile(period, q)), 5) for q in (0.60, 0.85, 0.95, 0.99)]
     digest = hashlib.sha256(
         pd.util.hash_pandas_object(frame.loc[fit, ["entry_no", "hit"]], index=False).values
     ).hexdigest()
@@ -157,7 +160,7 @@ def train(
             "sha256": digest,
         },
         "metrics": metrics,
-        "levels": list(LEVELS),
+        "levels": levels,
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return Trained(model, meta)

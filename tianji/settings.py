@@ -103,6 +103,12 @@ class Settings(BaseSettings):
         2000, description="most nodes a neighbourhood returns before it says truncated"
     )
 
+    dashboard_token: str = Field(
+        "",
+        description="bearer token the dashboards use outside development (a service "
+        "or investigator token); in development the demo investigator's",
+    )
+
     api_host: str = Field("127.0.0.1", description="address the API and dashboards bind to")
     api_port: int = Field(8000, description="port of the API and dashboards")
 

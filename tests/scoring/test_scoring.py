@@ -65,18 +65,23 @@ def test_registry_saves_loads_promotes_and_rolls_back(trained, settings: Setting
         load(settings, second)
 
 
-def test_scores_are_written_back_with_levels_and_reasons(world_store: GraphStore, trained, frame: pd.DataFrame,
-                                                         small_world: Path) -> None:  # type: ignore[no-untyped-def]
+def test_scores_are_written_back_with_levels_and_reasons(
+    world_store: GraphStore, trained, frame: pd.DataFrame, small_world: Path
+) -> None:  # type: ignore[no-untyped-def]
     scored = score_frame(world_store, trained, frame)
     assert scored["level"].between(1, 5).all() and len(scored) == len(frame)
     assert write_scores(world_store, trained, scored) == len(frame)
     top = scored.nlargest(1, "score").iloc[0]
-    rows = world_store.query("MATCH (r:RiskScore)-[:SCORED]->(d:Declaration {id: $id}) RETURN r",
-                             {"id": top.entry_no})
+    rows = world_store.query(
+        "MATCH (r:RiskScore)-[:SCORED]->(d:Declaration {id: $id}) RETURN r", {"id": top.entry_no}
+    )
     props = rows[0]["r"]["properties"]
     assert props["model_version"] == trained.meta["version"] and props["level"] == top.level
     assert props["features"] and any("+" in reason or reason for reason in props["features"])
-    truth = {r["entry_no"] for r in json.loads((small_world / "ground_truth.json").read_text())["risky_declarations"]}
+    truth = {
+        r["entry_no"]
+        for r in json.loads((small_world / "ground_truth.json").read_text())["risky_declarations"]
+    }
     top5 = set(scored.nlargest(max(1, len(scored) // 20), "score")["entry_no"])
     assert len(top5 & truth) / len(truth) > 0.3  # planted risky declarations rise to the top
 
@@ -87,7 +92,9 @@ def test_one_declaration_scores_without_the_store_and_says_what_was_missing(trai
     assert "port" in result["missing"] and "weight_kg" in result["missing"] and "in_gang" in result["missing"]
 
 
-@pytest.mark.parametrize("expression", ["__import__('os').system('x')", "unit_price_dev.real > 1", "colour > 1"])
+@pytest.mark.parametrize(
+    "expression", ["__import__('os').system('x')", "unit_price_dev.real > 1", "colour > 1"]
+)
 def test_indicators_refuse_anything_but_comparisons_of_features(expression: str) -> None:
     with pytest.raises(IndicatorError):
         Indicator(code="X", name_zh="x", name_en="x", expression=expression).tree({"unit_price_dev"})

@@ -1,0 +1,52 @@
+"""The dashboards talk to the platform only through its GraphQL API, as any client would."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import httpx
+
+
+class ApiError(RuntimeError):
+    pass
+
+
+class GraphQLClient:
+    def __init__(self, url: str, token: str, timeout: float = 30.0) -> None:
+        self.url = url
+        self.token = token
+        self.timeout = timeout
+
+    def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        response = httpx.post(
+            self.url,
+            json={"query": query, "variables": variables},
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=self.timeout,
+        )
+        body = response.json()
+        if body.get("errors"):
+            raise ApiError("; ".join(e["message"] for e in body["errors"]))
+        return body["data"]  # type: ignore[no-any-return]
+
+
+SEARCH = """query($t: String!) { search(text: $t, first: 12) { edges { node { id label caption } } } }"""
+HOOD = """query($l: String!, $id: ID!, $d: Int!, $types: [String!]) {
+  neighbourhood(label: $l, id: $id, depth: $d, types: $types, maxNodes: 300) {
+    nodes { id label caption } edges { id type source sourceLabel target targetLabel } truncated notice } }"""
+PROFILE = """query($l: String!, $id: ID!) { profile(label: $l, id: $id) { declarationCount totalValueUsd
+  originCountries ports inspectionCount hitCount hitRate relationCounts keyPeople node { properties } } }"""
+NODE = """query($l: String!, $id: ID!) { node(label: $l, id: $id) { id label caption properties } }"""
+TAGS = """query($l: String!, $id: ID!) { subjectTags(label: $l, id: $id) { code name level layer category evidence
+  taggedAt } }"""
+SCORES = """query($id: ID!) { riskScores(entryNo: $id) { score level modelVersion reasons } }"""
+GANGS = """{ gangs(first: 100) { id size risk tradeLoops members { node { id label caption } role pagerank } } }"""
+GANG = """query($id: ID!) { gang(id: $id) { id size risk algorithm version tradeLoops ownershipLoops
+  members { node { id label caption } role pagerank betweenness } driftEvents } }"""
+ALERTS = """{ alerts(first: 100) { id title severity status cause raisedAt assignee } }"""
+ACK = """mutation($id: ID!) { acknowledgeAlert(id: $id) { id status } }"""
+TAG_DEFS = """{ tagDefinitions { code category level layer nameZh nameEn version rule } }"""
+PROPOSE = """mutation($d: String!) { proposeTag(definition: $d) { tag add remove keep } }"""
+SAVE = """mutation($d: String!) { saveTag(definition: $d) { tag add remove keep } }"""
+STRENGTH = """query($fl: String!, $fi: ID!, $tl: String!, $ti: ID!) { relationStrength(fromLabel: $fl, fromId: $fi,
+  toLabel: $tl, toId: $ti) { score explanation paths { types nodes { id label caption } } } }"""

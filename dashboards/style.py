@@ -1,0 +1,88 @@
+"""Canvas styling derived from the ontology: one colour per label (by category), edges by type."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import html
+
+from ontology import get_ontology
+
+PALETTE = {
+    "subject": [
+        "#1f77b4",
+        "#2ca02c",
+        "#17becf",
+        "#9467bd",
+        "#8c564b",
+        "#bcbd22",
+        "#7f7f7f",
+        "#e377c2",
+        "#aec7e8",
+    ],
+    "event": ["#ff7f0e", "#ffbb78", "#d62728", "#ff9896", "#c49c94"],
+    "evidence": ["#98df8a", "#c5b0d5"],
+    "result": ["#d62728", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1b9e77", "#7570b3"],
+    "reference": ["#bbbbbb", "#999999", "#dddddd"],
+}
+
+
+def colours() -> dict[str, str]:
+    out: dict[str, str] = {}
+    counters: dict[str, int] = {}
+    for label, node in sorted(get_ontology().nodes.items()):
+        palette = PALETTE.get(node.category, PALETTE["subject"])
+        index = counters.get(node.category, 0)
+        counters[node.category] = index + 1
+        out[label] = palette[index % len(palette)]
+    return out
+
+
+def stylesheet() -> list[dict[str, Any]]:
+    sheet: list[dict[str, Any]] = [
+        {
+            "selector": "node",
+            "style": {
+                "label": "data(label)",
+                "font-size": "9px",
+                "width": "data(size)",
+                "height": "data(size)",
+                "background-color": "#888",
+            },
+        },
+        {"selector": "node[!size]", "style": {"width": 24, "height": 24}},
+        {
+            "selector": "edge",
+            "style": {
+                "curve-style": "bezier",
+                "target-arrow-shape": "triangle",
+                "width": 1.2,
+                "line-color": "#bbb",
+                "target-arrow-color": "#bbb",
+                "font-size": "7px",
+            },
+        },
+        {"selector": ".core", "style": {"border-width": 4, "border-color": "#000"}},
+        {
+            "selector": ".loop",
+            "style": {"border-width": 3, "border-color": "#d62728", "border-style": "double"},
+        },
+        {
+            "selector": ".TRADES_WITH",
+            "style": {"line-color": "#d62728", "target-arrow-color": "#d62728", "width": 2},
+        },
+        {"selector": ".INVOLVED_IN", "style": {"line-color": "#000", "line-style": "dashed"}},
+        {"selector": ".MEMBER_OF", "style": {"line-color": "#e7298a"}},
+        {"selector": ":selected", "style": {"border-width": 4, "border-color": "#ffbf00"}},
+    ]
+    for label, colour in colours().items():
+        sheet.append({"selector": f".{label}", "style": {"background-color": colour}})
+    return sheet
+
+
+def legend() -> list[Any]:
+    onto = get_ontology()
+    return [
+        html.Span(f"● {onto.node(label).name_zh} {label}  ", style={"color": colour})
+        for label, colour in colours().items()
+    ]

@@ -1,0 +1,173 @@
+"""Browser journeys in real headless Chromium against a running server with the analysed small world.
+
+Screenshots of each step go to test-artifacts/dashboards/; any SEVERE browser console entry fails the test.
+"""
+
+from __future__ import annotations
+
+import shutil
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from alerts.conditions import Finding
+from alerts.raising import raise_alert
+from algorithms.service import run_drift, run_gangs
+from api.app import create_app
+from graph.embedded import EmbeddedServer
+from graph.store import GraphStore
+from tagging.service import run_tagging
+from tests.api.conftest import free_port
+from tests.conftest import settings_for
+from tianji.bootstrap import demo_users
+
+ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboards"
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture(scope="module")
+def server(graph_server: EmbeddedServer, world_store: GraphStore) -> Iterator[str]:
+    port = free_port()
+    settings = settings_for(graph_server, world_store.settings.graph_name, api_port=port)
+    demo_users(world_store, settings, Path("."))
+    run_tagging(world_store, settings, Path("."))
+    run_gangs(world_store, settings)
+    run_drift(world_store, settings)
+    finding = Finding("new_port", "new_port:5200", 4, "异地申报 Declaring at a new port 5200")
+    raise_alert(
+        world_store, {"id": "watch_demo", "owner": "demo_investigator", "unit": "GZ"}, finding, scan_id="t"
+    )
+    uv = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
+    )
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    while not uv.started:
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}/dash/"
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[webdriver.Chrome]:
+    if not shutil.which("chromium") or not shutil.which("chromedriver"):
+        pytest.fail("chromium and chromium-driver are needed (make test installs them)")
+    options = Options()
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1600,1100",
+        "--disable-dev-shm-usage",
+    ):
+        options.add_argument(arg)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(
+        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
+    )
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    yield driver
+    driver.quit()
+
+
+def shot(driver: webdriver.Chrome, name: str) -> None:
+    driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
+
+
+def no_console_errors(driver: webdriver.Chrome) -> None:
+    severe = [
+        e for e in driver.get_log("browser") if e["level"] == "SEVERE" and "favicon" not in e["message"]
+    ]
+    assert severe == [], severe
+
+
+def wait_text(driver: webdriver.Chrome, css: str, text: str, timeout: float = 40) -> Any:
+    return WebDriverWait(driver, timeout).until(
+        EC.text_to_be_present_in_element((By.CSS_SELECTOR, css), text)
+    )
+
+
+def tab(driver: webdriver.Chrome, label: str, expect: str) -> None:
+    """Open the tab whose title holds ``label`` and wait for the element ``expect`` (an id) to render."""
+    driver.find_element(By.XPATH, f"//*[@id='tabs']//*[contains(text(), '{label}')]").click()
+    WebDriverWait(driver, 40).until(EC.presence_of_element_located((By.ID, expect)))
+
+
+def choose(driver: webdriver.Chrome, dropdown: str, text: str) -> None:
+    """Open a Dash dropdown, type into its search box and click the option holding ``text``."""
+    driver.find_element(By.ID, dropdown).click()
+    search = WebDriverWait(driver, 20).until(
+        EC.presence_of_element_located((By.CSS_SELECTOR, "input.dash-dropdown-search"))
+    )
+    search.send_keys(text)
+    option = WebDriverWait(driver, 20).until(
+        EC.element_to_be_clickable((By.XPATH, f"//*[@role='option' and contains(., '{text}')]"))
+    )
+    option.click()
+
+
+def test_investigator_journey(server: str, browser: webdriver.Chrome, world_store: GraphStore) -> None:
+    driver = browser
+    driver.get(server)
+    wait_text(driver, "h2", "天机 Tianji")
+    tab(driver, "Workbench", "search-text")
+    box = driver.find_element(By.ID, "search-text")
+    box.send_keys("贸易", Keys.ENTER)
+    wait_text(driver, "#search-results", "Enterprise")
+    shot(driver, "01-search")
+    driver.find_element(By.CSS_SELECTOR, "#search-results button").click()
+    WebDriverWait(driver, 40).until(lambda d: d.find_element(By.ID, "tabs").is_displayed())
+    time.sleep(2)
+    shot(driver, "02-expand")
+    gang = world_store.query("MATCH (d:DriftEvent)-[:DRIFT_OF]->(g:Gang) RETURN g.id AS id LIMIT 1")[0]["id"]
+    tab(driver, "Analysis centre", "gang-select")
+    choose(driver, "gang-select", gang)
+    wait_text(driver, "#gang-panel", gang)
+    wait_text(driver, "#gang-panel", "Key members")
+    shot(driver, "03-gang")
+    events = driver.find_elements(By.CSS_SELECTOR, "#gang-panel .drift-event")
+    assert events and ("change_of_vest" in events[0].text or "port_drift" in events[0].text)
+    shot(driver, "04-drift")
+    no_console_errors(driver)
+
+
+def test_alert_and_label_editor_journey(server: str, browser: webdriver.Chrome) -> None:
+    driver = browser
+    driver.get(server)
+    wait_text(driver, "h2", "天机 Tianji")
+    tab(driver, "Alerts", "alerts-table")
+    WebDriverWait(driver, 40).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#alerts-table input[type=radio]")
+    )
+    driver.find_elements(By.CSS_SELECTOR, "#alerts-table input[type=radio]")[0].click()
+    driver.find_element(By.ID, "alerts-ack").click()
+    wait_text(driver, "#alerts-msg", "acknowledged")
+    shot(driver, "05-alert-acknowledged")
+    tab(driver, "Label editor", "tag-pick")
+    choose(driver, "tag-pick", "BL-II-OFFICER")
+    WebDriverWait(driver, 40).until(
+        lambda d: "BL-II-OFFICER" in d.find_element(By.ID, "tag-yaml").get_attribute("value")
+    )
+    driver.find_element(By.ID, "tag-dry").click()
+    wait_text(driver, "#tag-result", "Dry run BL-II-OFFICER")
+    shot(driver, "06-label-dry-run")
+    no_console_errors(driver)
