@@ -22,6 +22,7 @@ from tianji.settings import Settings
 
 STEPS: list[str] = [
     "tianji.bootstrap:demo_users",
+    "ingest.resolution.overseas:run_resolution",
     "tagging.service:run_tagging",
     "algorithms.service:run_gangs",
     "algorithms.service:run_drift",

@@ -7,5 +7,6 @@ MODULES = [
     "api.graphql.tagging",
     "api.graphql.analysis",
     "api.graphql.scoring",
+    "api.graphql.resolution",
     "api.graphql.admin",
 ]

@@ -28,4 +28,6 @@ def test_bad_values_are_refused() -> None:
     with pytest.raises(ValidationError, match="graph_uri must start with"):
         Settings(graph_uri="mysql://x")
     with pytest.raises(ValidationError, match="needs TIANJI_NEO4J_PASSWORD"):
-        Settings(environment="production", graph_uri="neo4j://db:7687")
+        Settings(environment="production", graph_uri="neo4j://db:7687", auth_secret="s" * 40)
+    with pytest.raises(ValidationError, match="needs TIANJI_AUTH_SECRET"):
+        Settings(environment="production")

@@ -1,0 +1,58 @@
+"""Entity resolution at scale: mentions per second, pairwise precision and recall, peak memory."""
+
+from __future__ import annotations
+
+import json
+import random
+import time
+from typing import Any
+
+from bench.common import peak_rss_mb, world_dir
+from ingest.keys import mention_id
+from ingest.resolution import normalize, pairwise, resolve
+from ingest.synthetic.names import overseas_name, overseas_variant
+
+TARGET = 100_000
+
+
+def mentions(scale: str) -> tuple[list[dict[str, str]], dict[str, str]]:
+    """The world's overseas spellings, topped up to 100k with more generated parties and their variants."""
+    truth_doc = json.loads((world_dir(scale) / "ground_truth.json").read_text(encoding="utf-8"))
+    records, truth = [], {}
+    for item in truth_doc["overseas_identity"]:
+        mid = mention_id(item["name"], item["country"])
+        if mid not in truth:
+            records.append({"id": mid, "name": item["name"], "country": item["country"]})
+            truth[mid] = item["party"]
+    rng = random.Random(11)
+    party = 0
+    countries = ["US", "DE", "JP", "KR", "VN", "TH", "SG", "FR", "ES", "AU", "BR", "IN"]
+    while len(records) < TARGET:
+        party += 1
+        country = rng.choice(countries)
+        name = overseas_name(rng, country) + f" {party}"
+        for spelling in {name, *(overseas_variant(rng, name, country) for _ in range(rng.randrange(1, 5)))}:
+            mid = mention_id(spelling, country)
+            if mid not in truth:
+                records.append({"id": mid, "name": spelling, "country": country})
+                truth[mid] = f"X{party}"
+    return records[:TARGET], truth
+
+
+def run(scale: str = "medium") -> dict[str, Any]:
+    records, truth = mentions(scale)
+    started = time.perf_counter()
+    result = resolve(records, normalise=normalize.overseas, same=["country"])
+    seconds = time.perf_counter() - started
+    scores = pairwise(result.clusters, truth)
+    return {
+        "benchmark": "resolve",
+        "mentions": len(records),
+        "seconds": round(seconds, 2),
+        "mentions_per_s": round(len(records) / seconds),
+        "precision": scores["precision"],
+        "recall": scores["recall"],
+        "subjects": len(set(result.clusters.values())),
+        "refused_merges": result.refused_merges,
+        "peak_rss_mb": peak_rss_mb(),
+    }

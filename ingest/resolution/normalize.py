@@ -1,0 +1,57 @@
+"""Name normalisation for matching: overseas parties, Chinese enterprise names, people."""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+RULES = yaml.safe_load((Path(__file__).parent / "legal_forms.yaml").read_text(encoding="utf-8"))
+_FORMS = sorted((f.split() for f in RULES["legal_forms"]), key=len, reverse=True)
+_ABBR = RULES["abbreviations"]
+_TRANSLIT = RULES["transliterations"]
+_CN_SUFFIX = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|公司)$")
+_CN_BRACKET = re.compile(r"[（(]([^）)]{1,6})[）)]")
+
+
+@lru_cache(maxsize=200_000)
+def overseas(name: str) -> str:
+    """Lower case, transliterated, punctuation gone, abbreviations expanded, legal forms dropped."""
+    text = unicodedata.normalize("NFKC", name).lower()
+    text = "".join(_TRANSLIT.get(ch, ch) for ch in text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    text = re.sub(r"[^a-z0-9&' ]+", " ", text)
+    words = [_ABBR.get(w, w) for w in text.split()]
+    words = " ".join(words).replace("import export", "import export").split()
+    changed = True
+    while changed and words:
+        changed = False
+        for form in _FORMS:
+            if len(words) >= len(form) and words[-len(form) :] == form:
+                words = words[: -len(form)]
+                changed = True
+                break
+    return " ".join(words)
+
+
+def overseas_key(name: str) -> str:
+    """Order-free key: the sorted words of the normalised name (word swaps give the same key)."""
+    return " ".join(sorted(overseas(name).split()))
+
+
+@lru_cache(maxsize=200_000)
+def chinese_enterprise(name: str) -> str:
+    """Half width, no spaces, a bracketed city moved to the front, the legal suffix dropped."""
+    text = unicodedata.normalize("NFKC", name).strip()
+    text = re.sub(r"\s+", "", text)
+    city = _CN_BRACKET.search(text)
+    if city:
+        text = city.group(1) + _CN_BRACKET.sub("", text)
+    return _CN_SUFFIX.sub("", text)
+
+
+def person(name: str) -> str:
+    return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))

@@ -1,0 +1,58 @@
+"""Entity resolution: overseas parties in the graph, or any CSV table, with precision/recall when truth is known."""
+
+from __future__ import annotations
+
+import csv
+import json
+from pathlib import Path
+
+import typer
+
+from tianji.settings import get_settings
+
+app = typer.Typer(no_args_is_help=True)
+
+
+@app.command()
+def overseas() -> None:
+    """Resolve PartyMention spellings into OverseasParty subjects (SAME_AS links); queue uncertain pairs."""
+    from graph.store import open_store
+    from ingest.resolution.overseas import resolve_overseas
+
+    settings = get_settings()
+    with open_store(settings=settings) as store:
+        _, summary = resolve_overseas(store, settings)
+    typer.echo(json.dumps(summary))
+
+
+@app.command()
+def table(
+    file: Path = typer.Argument(..., help="a CSV file"),
+    id_field: str = "id",
+    name_field: str = "name",
+    kind: str = typer.Option("overseas", help="name normalisation: overseas, chinese or person"),
+    strong_key: str = typer.Option("", help="a column that identifies a subject outright when present"),
+    same: list[str] = typer.Option([], help="columns that must agree (e.g. country)"),
+) -> None:
+    """Cluster the rows of any CSV table; print row id -> cluster id as CSV."""
+    from ingest.resolution import normalize, resolve
+
+    normalise = {
+        "overseas": normalize.overseas,
+        "chinese": normalize.chinese_enterprise,
+        "person": normalize.person,
+    }[kind]
+    rows = list(csv.DictReader(file.open(encoding="utf-8")))
+    result = resolve(
+        rows,
+        id_field=id_field,
+        name_field=name_field,
+        normalise=normalise,
+        strong_key=strong_key or None,
+        same=same,
+    )
+    typer.echo("id,cluster")
+    for record, cluster in result.clusters.items():
+        typer.echo(f"{record},{cluster}")
+    for record, reason in result.unresolved.items():
+        typer.echo(f"{record},unresolved: {reason}")
