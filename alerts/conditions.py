@@ -187,7 +187,7 @@ def fence_event(store: GraphStore, scope: Scope, since: str, arg: str) -> list[F
         return []
     vehicles = _vehicles(store, scope)
     rows = store.query(
-        "MATCH (f:FenceEvent)--(v:Vehicle) WHERE v.id IN $vehicles AND f.ingested_at > $since "
+        "MATCH (f:FenceEvent)-[:FENCE_EVENT_OF]->(v:Vehicle) WHERE v.id IN $vehicles AND f.ingested_at > $since "
         "RETURN DISTINCT f.id AS id, v.id AS vehicle",
         {"vehicles": vehicles, "since": since},
         read_only=True,

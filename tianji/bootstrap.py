@@ -27,6 +27,7 @@ STEPS: list[str] = [
     "algorithms.service:run_gangs",
     "algorithms.service:run_drift",
     "scoring.service:run_scoring",
+    "tracks.service:run_tracks",
     "tianji.bootstrap:start_prompts",
 ]
 

@@ -8,5 +8,6 @@ MODULES = [
     "api.graphql.analysis",
     "api.graphql.scoring",
     "api.graphql.resolution",
+    "api.graphql.tracks",
     "api.graphql.admin",
 ]

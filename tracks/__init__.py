@@ -1,0 +1,1 @@
+"""Truck GPS and vessel AIS tracks: columnar storage, fences, multi-zone control, companions."""

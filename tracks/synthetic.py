@@ -1,0 +1,135 @@
+"""Synthetic truck tracks for the demo world: independent trips, planted companion groups, fence
+violations and bonded zone → warehouse → port runs, with their ground truth."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from tracks.analysis import zones
+
+BOX = (22.45, 23.25, 113.05, 114.35)  # lat min, lat max, lon min, lon max (Pearl River Delta)
+DWELL = 2400.0  # seconds a planted vehicle stays at each stop
+
+
+@dataclass
+class TrackTruth:
+    companion_groups: list[list[str]] = field(default_factory=list)
+    fence_violators: list[str] = field(default_factory=list)
+    multi_zone: list[str] = field(default_factory=list)
+
+
+def _centre(zone_id: str) -> tuple[float, float]:
+    point = zones()[zone_id]["geometry"].centroid
+    return point.y, point.x
+
+
+def _path(
+    rng: np.random.Generator, times: np.ndarray, stops: list[tuple[float, float, float]] | None = None
+) -> tuple[np.ndarray, np.ndarray]:
+    """A wandering path through random waypoints every ~45 minutes, passing ``stops`` (time_s, lat, lon)."""
+    span = times[-1] - times[0]
+    n = max(3, int(span / 2700))
+    wt = np.sort(np.concatenate([[times[0], times[-1]], rng.uniform(times[0], times[-1], n)]))
+    lat = rng.uniform(BOX[0], BOX[1], len(wt))
+    lon = rng.uniform(BOX[2], BOX[3], len(wt))
+    # keep each leg drivable (under ~60 km/h): shrink jumps towards the previous waypoint
+    for i in range(1, len(wt)):
+        max_deg = (wt[i] - wt[i - 1]) * 15 / 111_000
+        step = np.array([lat[i] - lat[i - 1], lon[i] - lon[i - 1]])
+        length = np.hypot(*step)
+        if length > max_deg:
+            lat[i], lon[i] = lat[i - 1] + step[0] * max_deg / length, lon[i - 1] + step[1] * max_deg / length
+    if stops:  # clear the road two hours either side, then dwell 40 minutes at each stop
+        keep = np.ones(len(wt), dtype=bool)
+        for t, _, _ in stops:
+            keep &= ~((wt > t - 7200) & (wt < t + DWELL + 7200))
+        keep[0] = keep[-1] = True
+        extra_t = np.array([s[0] for s in stops])
+        wt = np.concatenate([wt[keep], extra_t, extra_t + DWELL])
+        lat = np.concatenate([lat[keep], [s[1] for s in stops], [s[1] for s in stops]])
+        lon = np.concatenate([lon[keep], [s[2] for s in stops], [s[2] for s in stops]])
+        order = np.argsort(wt)
+        wt, lat, lon = wt[order], lat[order], lon[order]
+    return np.interp(times, wt, lat), np.interp(times, wt, lon)
+
+
+def generate(
+    vehicles: list[str],
+    *,
+    day: str = "2025-10-15",
+    interval_s: int = 30,
+    seed: int = 7,
+    groups: list[list[str]] | None = None,
+    violators: int = 5,
+    multi_zone: int = 3,
+) -> tuple[pd.DataFrame, TrackTruth]:
+    rng = np.random.default_rng(seed)
+    start = dt.datetime.fromisoformat(day)
+    times = np.arange(0, 86_400, interval_s, dtype=float)
+    truth = TrackTruth()
+    planted = [g for g in (groups or []) if len(g) >= 2 and all(v in vehicles for v in g)]
+    grouped = {v for g in planted for v in g}
+    free = [v for v in vehicles if v not in grouped]
+    truth.fence_violators = free[:violators]
+    truth.multi_zone = free[violators : violators + multi_zone]
+    truth.companion_groups = [sorted(g) for g in planted]
+    warehouse, bonded, port = _centre("Z-WAREHOUSE-X"), _centre("Z-BONDED-NS"), _centre("Z-PORT-SZ")
+    frames: list[pd.DataFrame] = []
+
+    def emit(target: str, lat: np.ndarray, lon: np.ndarray) -> None:
+        noise = rng.normal(0, 8 / 111_000, (2, len(times)))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "target": target,
+                    "kind": "vehicle",
+                    "ts": [start + dt.timedelta(seconds=float(t)) for t in times],
+                    "lat": lat + noise[0],
+                    "lon": lon + noise[1],
+                    "speed": rng.uniform(20, 70, len(times)).round(1),
+                }
+            )
+        )
+
+    for group in planted:
+        lat, lon = _path(rng, times)
+        begin = rng.uniform(3600, 50_000)
+        together = (times >= begin) & (times <= begin + rng.uniform(5400, 10_800))
+        for i, vehicle in enumerate(group):
+            own_lat, own_lon = _path(rng, times)
+            offset = (i * 60 / 111_000, -i * 40 / 111_000)
+            v_lat = np.where(together, lat + offset[0], own_lat)
+            v_lon = np.where(together, lon + offset[1], own_lon)
+            emit(vehicle, v_lat, v_lon)
+
+    def near(
+        point: tuple[float, float],
+    ) -> tuple[float, float]:  # each truck parks at its own spot in the zone
+        return point[0] + rng.uniform(-0.006, 0.006), point[1] + rng.uniform(-0.006, 0.006)
+
+    for vehicle in free:
+        stops = None
+        if vehicle in truth.fence_violators:
+            stops = [(rng.uniform(20_000, 60_000), *near(warehouse))]
+        elif vehicle in truth.multi_zone:
+            t0 = rng.uniform(9_000, 30_000)
+            stops = [(t0, *near(bonded)), (t0 + 9000, *near(warehouse)), (t0 + 18_000, *near(port))]
+        emit(vehicle, *_path(rng, times, stops))
+    return pd.concat(frames, ignore_index=True), truth
+
+
+def bad_points() -> list[dict[str, Any]]:
+    """Rows that must be refused or flagged: out of range, unreadable, a duplicate, an impossible jump."""
+    return [
+        {"target": "粤Z00001", "ts": "2025-10-15T01:00:00", "lat": 95.0, "lon": 113.5},
+        {"target": "粤Z00001", "ts": "not a time", "lat": 22.6, "lon": 113.5},
+        {"target": "粤Z00001", "ts": "2025-10-15T01:01:00", "lat": 22.60, "lon": 113.50},
+        {"target": "粤Z00001", "ts": "2025-10-15T01:01:00", "lat": 22.60, "lon": 113.50},
+        {"target": "粤Z00001", "ts": "2025-10-15T01:01:30", "lat": 23.60, "lon": 114.50},
+        {"target": "粤Z00001", "ts": "2025-10-15T01:00:30", "lat": 22.599, "lon": 113.499},
+    ]
