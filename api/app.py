@@ -133,6 +133,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return JSONResponse({"ready": False, "reason": message}, status_code=503)
         return JSONResponse({"ready": True})
 
+    @app.post("/certificates/{entry_no}", tags=["imaging"])
+    async def certificate(entry_no: str, file: UploadFile, request: Request) -> JSONResponse:
+        """Read an uploaded certificate image for a declaration; returns the extracted, cross-checked record."""
+        from imaging.certificates import CertificateError
+        from imaging.service import read_certificate
+
+        user: User = request.state.user
+        if not user.can("read"):
+            return _error(403, "FORBIDDEN", f"role {user.role!r} may not upload certificates")
+        services: Services = app.state.services
+        try:
+            record = await asyncio.to_thread(
+                read_certificate, services.store, settings, await file.read(), entry_no
+            )
+        except KeyError as exc:
+            return _error(404, "NOT_FOUND", str(exc.args[0]))
+        except (CertificateError, ValueError) as exc:
+            return _error(400, "INVALID_INPUT", str(exc))
+        return JSONResponse(record)
+
     @app.post("/ingest/{kind}", tags=["ingest"])
     async def upload(kind: str, file: UploadFile, request: Request) -> JSONResponse:
         """Load one uploaded CSV or JSON-lines file through the mapping whose source is ``{kind}.csv``/``.jsonl``."""

@@ -27,10 +27,33 @@ def mentions(scale: str) -> tuple[list[dict[str, str]], dict[str, str]]:
     rng = random.Random(11)
     party = 0
     countries = ["US", "DE", "JP", "KR", "VN", "TH", "SG", "FR", "ES", "AU", "BR", "IN"]
+    syllables = [
+        "ka",
+        "ro",
+        "mi",
+        "ten",
+        "sa",
+        "vo",
+        "lu",
+        "rin",
+        "da",
+        "pe",
+        "zor",
+        "ba",
+        "qui",
+        "nel",
+        "tor",
+        "fa",
+    ]
+    seen: set[str] = set()
     while len(records) < TARGET:
         party += 1
         country = rng.choice(countries)
-        name = overseas_name(rng, country) + f" {party}"
+        word = "".join(rng.choice(syllables) for _ in range(rng.randint(3, 4))).upper()
+        if word in seen:
+            continue
+        seen.add(word)
+        name = word + " " + overseas_name(rng, country)
         for spelling in {name, *(overseas_variant(rng, name, country) for _ in range(rng.randrange(1, 5)))}:
             mid = mention_id(spelling, country)
             if mid not in truth:

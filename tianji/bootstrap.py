@@ -28,6 +28,7 @@ STEPS: list[str] = [
     "algorithms.service:run_drift",
     "scoring.service:run_scoring",
     "tracks.service:run_tracks",
+    "imaging.service:run_imaging",
     "tianji.bootstrap:start_prompts",
 ]
 

@@ -91,24 +91,42 @@ class _Clusters:
         return True
 
 
-def candidates(names: list[str], k: int) -> list[tuple[int, int]]:
-    """Nearest neighbours by character n-gram TF-IDF cosine (sparse, chunked)."""
-    if len(names) < 2:
-        return []
-    matrix = TfidfVectorizer(
-        analyzer="char_wb", ngram_range=(2, 4), min_df=1, dtype=np.float32
-    ).fit_transform(names)
+def sorted_neighbourhood(names: list[str], window: int) -> set[tuple[int, int]]:
+    """Candidate pairs from sorting the names three ways (as written, words sorted, reversed) and pairing
+    each name with the next ``window`` ones: cheap, and robust to word swaps and a typo anywhere."""
     pairs: set[tuple[int, int]] = set()
-    step = 2000
+    keys = (lambda s: s, lambda s: " ".join(sorted(s.split())), lambda s: s[::-1])
+    for key in keys:
+        order = sorted(range(len(names)), key=lambda i: key(names[i]))
+        for pos, i in enumerate(order):
+            for j in order[pos + 1 : pos + 1 + window]:
+                pairs.add((min(i, j), max(i, j)))
+    return pairs
+
+
+def ngram_neighbours(names: list[str], k: int) -> set[tuple[int, int]]:
+    """Nearest neighbours by character n-gram TF-IDF cosine (dense blocks: for tables up to ~20k names)."""
+    matrix = TfidfVectorizer(analyzer="char_wb", ngram_range=(2, 4), dtype=np.float32).fit_transform(names)
+    pairs: set[tuple[int, int]] = set()
+    step = 1000
     for start in range(0, matrix.shape[0], step):
         block = (matrix[start : start + step] @ matrix.T).toarray()
         for offset, row in enumerate(block):
             i = start + offset
             row[i] = 0
-            top = np.argpartition(-row, min(k, len(row) - 1))[:k]
-            for j in top:
+            for j in np.argpartition(-row, min(k, len(row) - 1))[:k]:
                 if row[j] > 0.3:
                     pairs.add((min(i, int(j)), max(i, int(j))))
+    return pairs
+
+
+def candidates(names: list[str], k: int) -> list[tuple[int, int]]:
+    """Blocking: sorted neighbourhoods always, n-gram nearest neighbours as well for tables that allow it."""
+    if len(names) < 2:
+        return []
+    pairs = sorted_neighbourhood(names, k)
+    if len(names) <= 20_000:
+        pairs |= ngram_neighbours(names, k)
     return sorted(pairs)
 
 
