@@ -29,6 +29,7 @@ STEPS: list[str] = [
     "scoring.service:run_scoring",
     "tracks.service:run_tracks",
     "imaging.service:run_imaging",
+    "imaging.service:run_scans",
     "tianji.bootstrap:start_prompts",
 ]
 

@@ -1,0 +1,51 @@
+"""Scan images: a small model trained here from generated scans, anomaly regions, two-port comparison."""
+
+from __future__ import annotations
+
+import numpy as np
+from sklearn.metrics import roc_auc_score
+
+from graph.store import GraphStore
+from imaging import scans
+from imaging.service import run_scans
+from tianji.settings import Settings
+
+
+def test_a_briefly_trained_model_separates_concealment_and_empty_containers(settings: Settings) -> None:
+    model, metrics = scans.train(n=160, epochs=4, seed=2)
+    test = scans.dataset(60, 77)
+    predictions = scans.predict(model, [s.image for s in test])
+    loaded = [i for i, s in enumerate(test) if not s.empty]
+    auc = roc_auc_score([test[i].concealed for i in loaded], [predictions[i]["concealment"] for i in loaded])
+    empty = np.mean([(p["empty"] > 0.5) == s.empty for p, s in zip(predictions, test, strict=True)])
+    assert auc > 0.8 and empty > 0.9, (auc, empty)
+    folder = scans.save(model, metrics, settings.data_dir / "scan-model")
+    again = scans.predict(scans.load(folder), [test[0].image])[0]
+    assert abs(again["concealment"] - predictions[0]["concealment"]) < 1e-5
+
+
+def test_regions_and_image_to_image_comparison_find_the_added_object() -> None:
+    rng = np.random.default_rng(5)
+    first = scans.generate_scan(rng)
+    second = scans.generate_scan(rng, base=np.roll(first.image, (4, 6), axis=(0, 1)), concealed=True)
+    y0, x0, y1, x1 = second.region  # type: ignore[misc]
+    added = scans.compare(first.image, second.image)
+    assert len(added) == 1
+    ay0, ax0, ay1, ax1 = added[0]
+    assert abs(ay0 - y0) <= 8 and abs(ax0 - x0) <= 8 and abs(ay1 - y1) <= 8 and abs(ax1 - x1) <= 8
+    assert any(abs(b[0] - y0) <= 12 and abs(b[1] - x0) <= 12 for b in scans.anomaly_regions(second.image))
+    assert scans.compare(first.image, np.roll(first.image, (4, 6), axis=(0, 1))) == []
+
+
+def test_verdicts_are_written_back(world_store: GraphStore, settings: Settings) -> None:
+    settings = settings.model_copy(update={"data_dir": settings.data_dir / "scans-step"})
+    from imaging.service import scan_model
+
+    scan_model(settings, n=80, epochs=2)
+    assert run_scans(world_store, settings, count=4) == 4
+    rows = world_store.query(
+        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d:Declaration) RETURN v.task AS task, "
+        "v.model_version AS mv, count(*) AS n"
+    )
+    assert {r["task"] for r in rows} == {"concealment", "empty_container", "declared_cargo"}
+    assert all(r["mv"] == "scannet-1" and r["n"] == 4 for r in rows)
