@@ -15,9 +15,9 @@ import uvicorn
 from api.app import create_app
 from api.auth import User, create_user, issue_jwt, open_users
 from bench.common import bench_settings, scratch_store, world_dir
+from graph.embedded import free_port
 from graph.store import open_store
 from ingest.loader import Loader
-from tests.api.conftest import free_port
 
 QUERIES = {
     "lookup": ('query($id: ID!) { node(label: "Enterprise", id: $id) { id caption } }', "id"),
