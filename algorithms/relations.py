@@ -158,6 +158,8 @@ class Profile:
     hit_count: int = 0
     relations: dict[str, int] = field(default_factory=dict)
     key_people: list[dict[str, str]] = field(default_factory=list)
+    monthly_value: dict[str, float] = field(default_factory=dict)  # declared value per month
+    value_fluctuation: float | None = None  # coefficient of variation of the monthly values
 
     @property
     def hit_rate(self) -> float | None:
@@ -189,6 +191,19 @@ def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profil
             result.ports = sorted(p for p in row["ports"] if p)
             result.first_declaration, result.last_declaration = row["first"], row["last"]
             result.inspection_count, result.hit_count = int(row["inspections"] or 0), int(row["hits"] or 0)
+        months = store.query(
+            "MATCH (e:Enterprise {id: $id})<-[:CONSIGNEE]-(d:Declaration) RETURN substring(d.date, 0, 7) AS month, "
+            "sum(d.value_usd) AS value ORDER BY month",
+            {"id": node_id},
+            read_only=True,
+        )
+        result.monthly_value = {m["month"]: round(float(m["value"] or 0), 2) for m in months}
+        values = list(result.monthly_value.values())
+        if len(values) >= 2 and sum(values):
+            mean = sum(values) / len(values)
+            result.value_fluctuation = round(
+                (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 / mean, 3
+            )
         people = store.query(
             "MATCH (p:Person)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|CONTACT_OF]->(e:Enterprise {id: $id}) "
             "RETURN p.id AS id, p.name AS name, type(r) AS role",

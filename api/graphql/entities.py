@@ -99,6 +99,12 @@ class Profile:
     hit_rate: float | None
     relation_counts: strawberry.scalars.JSON
     key_people: strawberry.scalars.JSON
+    monthly_value: strawberry.scalars.JSON = strawberry.field(
+        description="declared value per month (YYYY-MM)"
+    )
+    value_fluctuation: float | None = strawberry.field(
+        description="coefficient of variation of monthly value"
+    )
     node: Node
 
 
@@ -199,6 +205,8 @@ class Query:
             hit_rate=result.hit_rate,
             relation_counts=result.relations,
             key_people=result.key_people,
+            monthly_value=result.monthly_value,
+            value_fluctuation=result.value_fluctuation,
             node=to_node(node),
         )
 

@@ -167,13 +167,14 @@ def test_profile_has_behavioural_and_relational_figures(api: ApiServer, gql: Any
         api.tokens["inv_gz"],
         'query($id: ID!) { profile(label: "Enterprise", id: $id) { declarationCount '
         "totalValueUsd originCountries ports inspectionCount hitCount hitRate "
-        "relationCounts keyPeople } }",
+        "relationCounts keyPeople monthlyValue valueFluctuation } }",
         {"id": ENTERPRISE},
     )
     prof = body["data"]["profile"]
     assert prof["declarationCount"] == 8  # declarations 0, 5, 10, …, 35 of the tiny world
     assert prof["inspectionCount"] == 1 and prof["hitCount"] == 1 and prof["hitRate"] == 1.0
     assert prof["relationCounts"]["CONSIGNEE"] == 8 and prof["keyPeople"][0]["role"] == "LEGAL_REP_OF"
+    assert list(prof["monthlyValue"]) == ["2024-03"] and prof["valueFluctuation"] is None  # one month only
 
 
 def test_restricted_cases_are_invisible_to_other_units(api: ApiServer, gql: Any) -> None:
@@ -384,3 +385,20 @@ def test_ingest_upload_over_rest(api: ApiServer) -> None:
         headers={"Authorization": f"Bearer {api.tokens['inv_gz']}"},
     )
     assert refused.status_code == 403
+
+
+def test_a_request_over_the_time_limit_is_cut_off(api: ApiServer) -> None:
+    from fastapi.testclient import TestClient
+
+    from api.app import create_app
+
+    slow = api.settings.model_copy(update={"api_timeout_s": 0.000001})
+    with TestClient(create_app(slow)) as client:
+        response = client.post(
+            "/graphql",
+            json={"query": "{ me { name } }"},
+            headers={"Authorization": f"Bearer {api.tokens['inv_gz']}"},
+        )
+    assert (
+        response.status_code == 504 and response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
+    )
