@@ -49,6 +49,44 @@ def drift_scan() -> int:
         return write_back(store, scan_all(store))
 
 
+def retag() -> int:
+    """Incremental tagging: re-apply every rule; only subjects whose tags change are touched."""
+    from tagging.service import retag_all
+
+    settings = current_settings()
+    with open_store(settings=settings) as store:
+        return sum(len(c.add) + len(c.remove) for c in retag_all(store, settings))
+
+
+def rescore() -> int:
+    """Score the declarations that have no score from the promoted model yet."""
+    from scoring.features import load_declarations
+    from scoring.model import ModelError, load
+    from scoring.service import score_frame, write_scores
+
+    settings = current_settings()
+    try:
+        trained = load(settings)
+    except ModelError:
+        return 0
+    with open_store(settings=settings) as store:
+        scored = {
+            r["id"]
+            for r in store.query(
+                "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(d:Declaration) RETURN d.id AS id",
+                {"v": trained.meta["version"]},
+                read_only=True,
+            )
+        }
+        frame = load_declarations(store)
+        new = frame[~frame["entry_no"].isin(scored)]
+        if new.empty:
+            return 0
+        # history features need each declaration's past: score on the whole frame, keep the new rows
+        result = score_frame(store, trained, frame)
+        return write_scores(store, trained, result[result["entry_no"].isin(set(new["entry_no"]))])
+
+
 def high_risk_prompts() -> int:
     """Raise high-risk prompts for new declarations and new enterprises around blacklisted subjects."""
     from alerts.prompts import raise_prompts

@@ -26,25 +26,19 @@ def job_store_url(settings: Settings) -> str:
 
 
 def job_definitions(settings: Settings) -> list[dict[str, Any]]:
+    every = settings.jobs_scan_interval_s
+    jobs = [
+        ("scan_watches", "watch scan", IntervalTrigger(seconds=every)),
+        ("high_risk_prompts", "high-risk prompts", IntervalTrigger(seconds=every)),
+        ("drift_scan", "drift scan", IntervalTrigger(seconds=every * 10)),
+        ("retag", "incremental tagging", IntervalTrigger(seconds=every * 5)),
+        ("rescore", "re-scoring of new declarations", IntervalTrigger(seconds=every * 5)),
+        ("deliver", "alert delivery", IntervalTrigger(seconds=settings.jobs_delivery_interval_s)),
+        ("daily_digest", "daily digest", CronTrigger(hour=settings.jobs_digest_hour, minute=0)),
+    ]
     return [
-        {
-            "id": "scan_watches",
-            "func": "alerts.jobs:scan_watches",
-            "name": "watch and drift scan",
-            "trigger": IntervalTrigger(seconds=settings.jobs_scan_interval_s),
-        },
-        {
-            "id": "deliver",
-            "func": "alerts.jobs:deliver",
-            "name": "alert delivery",
-            "trigger": IntervalTrigger(seconds=settings.jobs_delivery_interval_s),
-        },
-        {
-            "id": "daily_digest",
-            "func": "alerts.jobs:daily_digest",
-            "name": "daily digest",
-            "trigger": CronTrigger(hour=settings.jobs_digest_hour, minute=0),
-        },
+        {"id": job, "func": f"alerts.jobs:{job}", "name": name, "trigger": trigger}
+        for job, name, trigger in jobs
     ]
 
 

@@ -28,7 +28,11 @@ def run() -> None:
 
 
 @app.command()
-def once(job: str = typer.Argument(..., help="scan_watches, deliver or daily_digest")) -> None:
+def once(
+    job: str = typer.Argument(
+        ..., help="scan_watches, deliver, daily_digest, high_risk_prompts, drift_scan, retag or rescore"
+    ),
+) -> None:
     """Run one job now, in this process, and print what it did."""
     from alerts import jobs
 
@@ -37,6 +41,9 @@ def once(job: str = typer.Argument(..., help="scan_watches, deliver or daily_dig
         "deliver": jobs.deliver,
         "daily_digest": jobs.daily_digest,
         "high_risk_prompts": jobs.high_risk_prompts,
+        "drift_scan": jobs.drift_scan,
+        "retag": jobs.retag,
+        "rescore": jobs.rescore,
     }
     if job not in known:
         raise typer.BadParameter(f"unknown job {job!r}; known: {', '.join(known)}")
