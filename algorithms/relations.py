@@ -39,6 +39,8 @@ class Scope(BaseModel):
     until: str | None = None
     max_nodes: int = Field(500, ge=1, le=20_000)
     through_hubs: bool = False
+    tags: list[str] = Field(default_factory=list, description="subjects must hold one of these tags (open)")
+    min_level: int = Field(0, ge=0, le=5, description="subjects must hold an open tag of at least this level")
 
     @field_validator("since", "until")
     @classmethod
@@ -119,6 +121,8 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
             )
             if len(rows) >= cap:
                 graph.truncated = True
+            if scope.tags or scope.min_level:
+                rows = _tag_filter(store, rows, scope)
             for row in rows:
                 node, edge = row["b"], row["r"]
                 if node["element_id"] not in graph.nodes:
@@ -141,6 +145,24 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
             "window) or lower the depth"
         )
     return graph
+
+
+SUBJECTS = ("Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty")
+
+
+def _tag_filter(store: GraphStore, rows: list[dict[str, Any]], scope: Scope) -> list[dict[str, Any]]:
+    """Keep non-subjects (addresses, declarations…) and the subjects that hold the tags or level asked for."""
+    subjects = {r["b"]["element_id"] for r in rows if r["b"]["labels"][0] in SUBJECTS}
+    if not subjects:
+        return rows
+    held = store.query(
+        "MATCH (s)-[h:HAS_TAG]->(t:Tag) WHERE id(s) IN $ids AND h.ended_at IS NULL "
+        "AND ($tags = [] OR t.id IN $tags) AND t.level >= $level RETURN DISTINCT id(s) AS s",
+        {"ids": [int(i) for i in subjects], "tags": scope.tags, "level": scope.min_level},
+        read_only=True,
+    )
+    keep = {str(r["s"]) for r in held}
+    return [r for r in rows if r["b"]["element_id"] not in subjects or r["b"]["element_id"] in keep]
 
 
 @dataclass

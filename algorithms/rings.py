@@ -13,6 +13,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 import networkx as nx
+from pydantic import BaseModel, Field
 
 from graph.store import GraphStore
 
@@ -101,3 +102,51 @@ def search_like(store: GraphStore, gang: str, top: int = 10) -> list[RingMatch]:
     ]
     matches.sort(key=lambda m: (not m.exact, -m.similarity, m.gang))
     return matches[:top]
+
+
+class Pattern(BaseModel):
+    """A drawn ring: k shell companies, what they share, and whether they trade in a closed loop."""
+
+    enterprises: int = Field(ge=2, le=30)
+    shared: dict[str, int] = Field(
+        default_factory=dict, description="node kind -> how many are shared by all"
+    )
+    trade_loop: bool = False
+
+    def graph(self) -> nx.Graph:
+        graph = nx.Graph()
+        shells = [f"E:{i}" for i in range(self.enterprises)]
+        for shell in shells:
+            graph.add_node(shell, kind="Enterprise")
+        ties = {
+            "Person": "LEGAL_REP_OF",
+            "Address": "LOCATED_AT",
+            "Phone": "HAS_PHONE",
+            "BankAccount": "HAS_ACCOUNT",
+            "Vehicle": "USES_VEHICLE",
+        }
+        for kind, count in self.shared.items():
+            if kind not in ties:
+                raise ValueError(f"cannot share {kind!r}; shareable: {', '.join(ties)}")
+            for n in range(count):
+                graph.add_node(f"{kind}:{n}", kind=kind)
+                for shell in shells:
+                    graph.add_edge(shell, f"{kind}:{n}", kind=ties[kind])
+        if self.trade_loop:
+            for a, b in zip(shells, shells[1:] + shells[:1], strict=True):
+                graph.add_edge(a, b, kind="TRADES_WITH")
+        return graph
+
+
+def search_pattern(store: GraphStore, pattern: Pattern, top: int = 10) -> list[RingMatch]:
+    """Gangs ranked by likeness to a drawn pattern (exact structure first, then by WL similarity)."""
+    if pattern.enterprises > 2 and not pattern.shared and not pattern.trade_loop:
+        raise ValueError("a pattern with nothing shared and no loop matches every group: draw what ties them")
+    exact, features = signature(pattern.graph())
+    groups = gang_members(store)
+    found = []
+    for gang, members in groups.items():
+        sig = signature(ring(store, members))
+        found.append(RingMatch(gang, sig[0] == exact, round(cosine(features, sig[1]), 4), len(members)))
+    found.sort(key=lambda m: (not m.exact, -m.similarity, m.gang))
+    return found[:top]

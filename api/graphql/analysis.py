@@ -138,6 +138,21 @@ class Query:
             for m in found
         ]
 
+    @strawberry.field(
+        description="Ring search by a drawn pattern: {enterprises: 5, shared: {Person: 1, Address: 1}, "
+        "tradeLoop: true}; gangs of that structure first."
+    )
+    async def ring_search(
+        self, info: Info, enterprises: int, shared: JSON, trade_loop: bool = False, first: int = 10
+    ) -> list[RingMatch]:
+        ctx = need(info, "read")
+        pattern = rings.Pattern(enterprises=enterprises, shared=shared, trade_loop=trade_loop)
+        found = await ctx.run(rings.search_pattern, ctx.store, pattern, min(first, 50))
+        return [
+            RingMatch(gang=strawberry.ID(m.gang), exact=m.exact, similarity=m.similarity, size=m.size)
+            for m in found
+        ]
+
     @strawberry.field(description="Drift events (change of vest, port drift), newest first.")
     async def drift_events(self, info: Info, first: int = 50) -> list[JSON]:
         ctx = need(info, "read")

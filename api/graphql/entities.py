@@ -163,6 +163,8 @@ class Query:
         since: str | None = None,
         until: str | None = None,
         max_nodes: int | None = None,
+        tags: list[str] | None = None,
+        min_level: int = 0,
     ) -> Subgraph:
         ctx = need(info, "read")
         max_nodes = max_nodes or min(500, ctx.settings.api_max_nodes)
@@ -171,7 +173,14 @@ class Query:
         if not 1 <= depth <= 4:
             raise LimitExceeded("depth must be between 1 and 4")
         scope = Scope(
-            depth=depth, types=types or [], labels=labels or [], since=since, until=until, max_nodes=max_nodes
+            depth=depth,
+            types=types or [],
+            labels=labels or [],
+            since=since,
+            until=until,
+            max_nodes=max_nodes,
+            tags=tags or [],
+            min_level=min_level,
         )
         graph = await ctx.run(expand, ctx.store, [(label, str(id))], scope, unit=ctx.user.unit)
         if not graph.nodes:

@@ -152,3 +152,38 @@ def test_lfr_benchmark_nmi_is_reported() -> None:
     predicted = {g.vs[v]["_nx_name"]: c for c, members in enumerate(part) for v in members}
     nmi = normalized_mutual_info_score([truth[v] for v in graph], [predicted[v] for v in graph])
     assert nmi > 0.95  # mu = 0.1; the benchmark reports mu 0.1 … 0.5
+
+
+def test_scope_by_tags_and_risk_level(world_store: GraphStore, small_world: Path) -> None:
+    from tagging.engine import apply_all
+    from tagging.rules import load_hierarchy
+
+    apply_all(world_store, load_hierarchy())
+    start = ("Enterprise", ground_truth(small_world)["gangs"][0]["enterprises"][0])
+    every = expand(world_store, [start], Scope(depth=2, max_nodes=2000), unit="*")
+    risky = expand(world_store, [start], Scope(depth=2, max_nodes=2000, min_level=4), unit="*")
+    subjects = [n for n in risky.nodes.values() if n["labels"][0] == "Enterprise" and n["id"] != start[1]]
+    assert len(risky.nodes) < len(every.nodes)
+    for node in subjects:
+        levels = world_store.query(
+            "MATCH (e:Enterprise {id: $id})-[h:HAS_TAG]->(t:Tag) WHERE h.ended_at IS NULL "
+            "RETURN max(t.level) AS l",
+            {"id": node["id"]},
+        )[0]["l"]
+        assert levels >= 4
+
+
+def test_a_drawn_pattern_finds_gangs_of_that_structure(
+    world_store: GraphStore, analysed: dict[str, Any], small_world: Path
+) -> None:
+    truth = truth_of(small_world)
+    template = {g["id"]: g["template"] for g in ground_truth(small_world)["gangs"]}
+    pattern = rings.Pattern(
+        enterprises=5, shared={"Person": 1, "Address": 1, "Phone": 1, "BankAccount": 1}, trade_loop=True
+    )
+    best = rings.search_pattern(world_store, pattern, top=2)
+    members = rings.gang_members(world_store)
+    kinds = {template[Counter(truth.get(m) for m in members[b.gang]).most_common(1)[0][0]] for b in best}
+    assert kinds == {"ring5"}
+    with pytest.raises(ValueError, match="matches every group"):
+        rings.search_pattern(world_store, rings.Pattern(enterprises=3))
