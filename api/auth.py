@@ -102,6 +102,7 @@ def create_user(engine: Engine, name: str, role: str, unit: str) -> str:
 def deactivate(engine: Engine, name: str) -> None:
     with engine.begin() as conn:
         conn.execute(update(users).where(users.c.name == name).values(active=False))
+    _CACHE.clear()
 
 
 def issue_jwt(settings: Settings, user: User, hours: float | None = None) -> str:
@@ -116,8 +117,26 @@ def issue_jwt(settings: Settings, user: User, hours: float | None = None) -> str
     return jwt.encode(claims, settings.auth_secret, algorithm="HS256")
 
 
+_CACHE: dict[tuple[int, str, str], tuple[float, User]] = {}
+CACHE_SECONDS = 10.0
+
+
 def _user(engine: Engine, **where: str) -> User:
+    """The active user a token names; looked up at most every few seconds per token (a revoked user's
+    tokens stop working within ``CACHE_SECONDS``)."""
+    import time
+
     column, value = next(iter(where.items()))
+    key = (id(engine), column, value)
+    hit = _CACHE.get(key)
+    if hit is not None and time.monotonic() - hit[0] < CACHE_SECONDS:
+        return hit[1]
+    user = _lookup(engine, column, value)
+    _CACHE[key] = (time.monotonic(), user)
+    return user
+
+
+def _lookup(engine: Engine, column: str, value: str) -> User:
     with engine.connect() as conn:
         row = conn.execute(select(users).where(users.c[column] == value)).mappings().first()
     if row is None or not row["active"]:
