@@ -114,8 +114,9 @@ def write_scores(store: GraphStore, trained: Trained, scored: pd.DataFrame) -> i
     return len(rows)
 
 
-def score_one(trained: Trained, declaration: dict[str, Any]) -> dict[str, Any]:
-    """Score one declaration from its fields alone (no store); say which inputs were missing."""
+def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = True) -> dict[str, Any]:
+    """Score one declaration from its fields alone (no store); say which inputs were missing.
+    ``explain`` adds the SHAP reasons (about 30 ms more)."""
     frame = pd.DataFrame(
         [
             {
@@ -163,7 +164,7 @@ def score_one(trained: Trained, declaration: dict[str, Any]) -> dict[str, Any]:
         "score": score,
         "level": level(score, tuple(trained.meta["levels"])),
         "model_version": trained.meta["version"],
-        "reasons": reasons(trained, X)[0],
+        "reasons": reasons(trained, X)[0] if explain else [],
         "missing": missing,
     }
 
