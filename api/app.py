@@ -20,7 +20,7 @@ from api.audit import open_audit
 from api.auth import User, authenticate, open_users
 from api.context import Context, Services
 from api.errors import ApiError, classify
-from api.schema import build_schema
+from api.schema import annotate, build_schema
 from graph.store import open_store
 from tianji.settings import Settings, get_settings
 
@@ -30,6 +30,13 @@ def _error(status: int, code: str, message: str) -> JSONResponse:
 
 
 class Router(GraphQLRouter[Context, None]):
+    settings: Settings
+
+    async def process_result(self, request: Request, result: Any) -> Any:
+        for error in result.errors or []:
+            annotate(error, self.settings)
+        return await super().process_result(request, result)
+
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = getattr(context, "connection_params", None) or {}
         header = params.get("Authorization") or params.get("authorization")
@@ -78,6 +85,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         graphql_ide="graphiql",
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
+    graphql.settings = settings
     app.include_router(graphql, prefix="/graphql")
 
     @app.middleware("http")

@@ -14,8 +14,10 @@ from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
     MaxTokensLimiter,
+    ParserCache,
     QueryDepthLimiter,
     SchemaExtension,
+    ValidationCache,
 )
 from strawberry.tools import merge_types
 
@@ -79,8 +81,24 @@ def _cost(selection_set: Any, multiplier: int) -> int:
     return total
 
 
+def annotate(error: GraphQLError, settings: Settings) -> str:
+    """Give ``error`` its ``extensions.code`` and an actionable message (no suggestions in production)."""
+    original = error.original_error
+    if original is not None and not isinstance(original, GraphQLError):
+        code, _, message = classify(original)
+        error.message = message
+        error.extensions = {"code": code, **(getattr(original, "details", None) or {})}
+    elif not (error.extensions or {}).get("code"):
+        code = "LIMIT_EXCEEDED" if _LIMITS.search(error.message) else "INVALID_INPUT"
+        error.extensions = {**(error.extensions or {}), "code": code}
+    if not settings.introspection:
+        error.message = _SUGGESTION.sub("", error.message)
+    return str(error.extensions["code"])
+
+
 class ErrorCodes(SchemaExtension):
-    """Every error gets ``extensions.code`` and an actionable message; suggestions are dropped in production."""
+    """Every error gets ``extensions.code`` (errors of cached parsing and validation are coded again by the
+    router, see ``api.app.Router.process_result``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
@@ -94,16 +112,7 @@ class ErrorCodes(SchemaExtension):
             or []
         )
         for error in errors:
-            original = error.original_error
-            if original is not None and not isinstance(original, GraphQLError):
-                code, _, message = classify(original)
-                error.message = message
-                error.extensions = {"code": code, **(getattr(original, "details", None) or {})}
-            elif not (error.extensions or {}).get("code"):
-                code = "LIMIT_EXCEEDED" if _LIMITS.search(error.message) else "INVALID_INPUT"
-                error.extensions = {**(error.extensions or {}), "code": code}
-            if not self.settings.introspection:
-                error.message = _SUGGESTION.sub("", error.message)
+            annotate(error, self.settings)
 
 
 class Audit(SchemaExtension):
@@ -121,7 +130,7 @@ class Audit(SchemaExtension):
             or self.execution_context.pre_execution_errors
             or []
         )
-        codes = sorted({str((e.extensions or {}).get("code", "ERROR")) for e in errors})
+        codes = sorted({annotate(e, ctx.services.settings) for e in errors})
         try:
             op_type = self.execution_context.operation_type.value
         except (RuntimeError, AttributeError):
@@ -163,6 +172,8 @@ def build_schema(settings: Settings) -> strawberry.Schema:
     subscriptions = _parts("Subscription")
     subscription = merge_types("Subscription", tuple(subscriptions)) if subscriptions else None
     extensions: list[Any] = [
+        ParserCache(maxsize=1024),
+        ValidationCache(maxsize=1024),
         QueryDepthLimiter(max_depth=settings.api_max_depth),
         MaxAliasesLimiter(max_alias_count=settings.api_max_aliases),
         MaxTokensLimiter(max_token_count=settings.api_max_tokens),
