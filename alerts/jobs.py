@@ -49,6 +49,20 @@ def drift_scan() -> int:
         return write_back(store, scan_all(store))
 
 
+def track_checks() -> dict[str, int]:
+    """Fence and companion checks over the stored tracks; new fence events and companion links enter the
+    graph, where watch conditions see them."""
+    from tracks.service import write_back
+    from tracks.store import TrackStore
+
+    settings = current_settings()
+    tracks = TrackStore(settings)
+    if tracks.empty():
+        return {"companion_links": 0, "fence_events": 0}
+    with open_store(settings=settings) as store:
+        return write_back(store, tracks)
+
+
 def retag() -> int:
     """Incremental tagging: re-apply every rule; only subjects whose tags change are touched."""
     from tagging.service import retag_all

@@ -32,6 +32,7 @@ def job_definitions(settings: Settings) -> list[dict[str, Any]]:
         ("high_risk_prompts", "high-risk prompts", IntervalTrigger(seconds=every)),
         ("drift_scan", "drift scan", IntervalTrigger(seconds=every * 10)),
         ("retag", "incremental tagging", IntervalTrigger(seconds=every * 5)),
+        ("track_checks", "fence and companion checks", IntervalTrigger(seconds=every * 5)),
         ("rescore", "re-scoring of new declarations", IntervalTrigger(seconds=every * 5)),
         ("deliver", "alert delivery", IntervalTrigger(seconds=settings.jobs_delivery_interval_s)),
         ("daily_digest", "daily digest", CronTrigger(hour=settings.jobs_digest_hour, minute=0)),

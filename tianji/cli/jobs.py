@@ -44,6 +44,7 @@ def once(
         "drift_scan": jobs.drift_scan,
         "retag": jobs.retag,
         "rescore": jobs.rescore,
+        "track_checks": jobs.track_checks,
     }
     if job not in known:
         raise typer.BadParameter(f"unknown job {job!r}; known: {', '.join(known)}")
