@@ -51,6 +51,12 @@ def overseas_parties(b: WorldBuilder) -> tuple[list[dict[str, Any]], dict[tuple[
                 if core not in cores:
                     cores.add(core)
                     break
+        for _ in range(50):  # that name is taken in that country: this party lives elsewhere
+            if (canonical, country) not in owner:
+                break
+            country = rng.choice(foreign)
+        else:
+            canonical = f"{canonical} {rng.choice(names.EN_WORDS)} {i}"
         spellings = [canonical]
         for _ in range(rng.randrange(0, 6)):
             spellings.append(names.overseas_variant(rng, canonical, country))
