@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import json
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 from sqlalchemy import (
@@ -21,8 +20,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     insert,
     select,
     update,
@@ -30,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tianji.settings import Settings
+from tianji.sqlite import sqlite_engine
 
 metadata = MetaData()
 
@@ -77,18 +75,7 @@ def utcnow() -> str:
 
 
 def open_outbox(settings: Settings) -> Engine:
-    path: Path = settings.path("alerts.sqlite")
-    engine = create_engine(f"sqlite:///{path}", connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(conn: Any, _record: Any) -> None:
-        cursor = conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute("PRAGMA synchronous=FULL")
-        cursor.close()
-
-    metadata.create_all(engine)
-    return engine
+    return sqlite_engine(settings.path("alerts.sqlite"), metadata)
 
 
 @dataclass

@@ -20,13 +20,12 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
-    event,
     insert,
     select,
 )
 
 from tianji.settings import Settings
+from tianji.sqlite import sqlite_engine
 
 metadata = MetaData()
 audit = Table(
@@ -49,19 +48,8 @@ audit = Table(
 
 
 def open_audit(settings: Settings) -> Engine:
-    engine = create_engine(f"sqlite:///{settings.path('audit.sqlite')}", connect_args={"timeout": 30})
-
-    @event.listens_for(engine, "connect")
-    def _pragmas(conn: Any, _record: Any) -> None:
-        cursor = conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(
-            "PRAGMA synchronous=NORMAL"
-        )  # WAL + NORMAL: survives a crash of the process, no fsync per entry
-        cursor.close()
-
-    metadata.create_all(engine)
-    return engine
+    # WAL with normal sync: an entry survives a crash of the process without an fsync per request
+    return sqlite_engine(settings.path("audit.sqlite"), metadata, synchronous="NORMAL")
 
 
 @dataclass
