@@ -124,7 +124,7 @@ def run_imaging(store: GraphStore, settings: Settings, world: Path | None = None
     return len(rows)
 
 
-def scan_model(settings: Settings, *, n: int = 240, epochs: int = 5) -> Any:
+def scan_model(settings: Settings, *, n: int = 400, epochs: int = 6) -> Any:
     """The scan model under <data_dir>/models/scans, trained (and its metrics recorded) when missing."""
     from imaging import scans
 
