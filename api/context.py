@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -54,9 +54,3 @@ class Context(BaseContext):
         if name not in self.loaders:
             self.loaders[name] = DataLoader(load_fn=batch)
         return self.loaders[name]
-
-
-@dataclass
-class Allowed:
-    permission: str
-    extra: dict[str, Any] = field(default_factory=dict)

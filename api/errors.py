@@ -9,8 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from graphql import GraphQLError
-
 from graph.store import GraphError, GraphUnavailable
 from ontology import OntologyError
 
@@ -71,17 +69,3 @@ def classify(exc: BaseException) -> tuple[str, int, str]:
     if isinstance(exc, GraphError):
         return "INTERNAL", 500, "the graph database refused the request; it has been logged"
     return "INTERNAL", 500, "internal error; it has been logged"
-
-
-def format_error(error: GraphQLError) -> dict[str, Any]:
-    """A GraphQL error as the client sees it: message, path, and ``extensions.code``."""
-    formatted = error.formatted
-    original = error.original_error
-    if original is None:
-        code = "INVALID_INPUT" if not (error.extensions or {}).get("code") else error.extensions["code"]
-        formatted["extensions"] = {**(error.extensions or {}), "code": code}
-        return formatted
-    code, _, message = classify(original)
-    formatted["message"] = message
-    formatted["extensions"] = {"code": code, **(getattr(original, "details", None) or {})}
-    return formatted

@@ -10,7 +10,6 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -230,7 +229,3 @@ def load(settings: Settings, version: str | None = None) -> Trained:
     if list(model.feature_names_) != meta["features"]:
         raise ModelError(f"model {version}: the CatBoost file's features differ from its sidecar")
     return Trained(model, meta)
-
-
-def remove(settings: Settings, version: str) -> None:
-    shutil.rmtree(registry(settings) / version, ignore_errors=True)
