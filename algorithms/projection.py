@@ -57,6 +57,11 @@ class Projection:
         return [self.ids[v] for v in vertices]
 
 
+def _types(store: GraphStore, alternatives: str) -> str:
+    """``A|B|C`` with every type checked against the ontology."""
+    return "|".join(store.ontology.check_types(alternatives.split("|")))
+
+
 def project(store: GraphStore, config: ProjectionConfig | None = None) -> Projection:
     config = config or ProjectionConfig()
     ids = [r["id"] for r in store.query("MATCH (e:Enterprise) RETURN e.id AS id ORDER BY id", read_only=True)]
@@ -65,7 +70,7 @@ def project(store: GraphStore, config: ProjectionConfig | None = None) -> Projec
     shared: dict[tuple[int, int], set[str]] = defaultdict(set)
     for label, rel in SHARED.items():
         rows = store.query(
-            f"MATCH (e:Enterprise)-[:{rel}]-(x:{store.label(label)}) WITH x, collect(DISTINCT e.id) AS ents "
+            f"MATCH (e:Enterprise)-[:{_types(store, rel)}]-(x:{store.label(label)}) WITH x, collect(DISTINCT e.id) AS ents "
             "WHERE size(ents) >= 2 AND size(ents) <= $max RETURN x.id AS x, ents",
             {"max": config.max_share},
             read_only=True,
@@ -79,7 +84,8 @@ def project(store: GraphStore, config: ProjectionConfig | None = None) -> Projec
                 shared[(a, b)].add(f"{label}:{row['x']}")
     for rel in ("TRADES_WITH", "SHAREHOLDER_OF"):
         rows = store.query(
-            f"MATCH (a:Enterprise)-[:{rel}]->(b:Enterprise) RETURN a.id AS a, b.id AS b", read_only=True
+            f"MATCH (a:Enterprise)-[:{store.rtype(rel)}]->(b:Enterprise) RETURN a.id AS a, b.id AS b",
+            read_only=True,
         )
         for row in rows:
             a, b = sorted((index[row["a"]], index[row["b"]]))

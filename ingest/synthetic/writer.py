@@ -20,6 +20,32 @@ if TYPE_CHECKING:
     from ingest.synthetic.world import WorldBuilder
 
 DAYS = 731
+#: the columns of declarations.csv (docs/world.md)
+DECLARATION_COLUMNS = [
+    "entry_no",
+    "date",
+    "direction",
+    "port",
+    "trade_mode",
+    "hs_code",
+    "goods",
+    "value_usd",
+    "weight_kg",
+    "quantity",
+    "unit",
+    "origin",
+    "transport",
+    "container",
+    "duty_rate",
+    "consignee_uscc",
+    "consignee_name",
+    "agent_uscc",
+    "overseas_name",
+    "overseas_country",
+    "overseas_address",
+    "vehicle_plate",
+    "vessel_imo",
+]
 HEADINGS = {h["id"]: h for h in HS_HEADINGS + EXTRA_HEADINGS}
 
 
@@ -186,33 +212,7 @@ def declarations(
                 kind[j],
             )
         )
-    columns = [
-        "entry_no",
-        "date",
-        "direction",
-        "port",
-        "trade_mode",
-        "hs_code",
-        "goods",
-        "value_usd",
-        "weight_kg",
-        "quantity",
-        "unit",
-        "origin",
-        "transport",
-        "container",
-        "duty_rate",
-        "consignee_uscc",
-        "consignee_name",
-        "agent_uscc",
-        "overseas_name",
-        "overseas_country",
-        "overseas_address",
-        "vehicle_plate",
-        "vessel_imo",
-        "_risk",
-    ]
-    return pd.DataFrame(rows, columns=columns)
+    return pd.DataFrame(rows, columns=[*DECLARATION_COLUMNS, "_risk"])
 
 
 def write_world(b: WorldBuilder, out: Path, console: Console) -> dict[str, Any]:

@@ -17,35 +17,12 @@ from alerts.scheduler import start
 from alerts.watches import WatchError, WatchSpec, create_watch, tune_watch
 from graph.store import GraphStore
 from ingest.loader import Loader
+from ingest.synthetic.writer import DECLARATION_COLUMNS
 from tests.alerts.conftest import alert_settings
 from tests.ingest.builders import uscc, write_csv
 from tianji.settings import Settings
 
-HEADER = [
-    "entry_no",
-    "date",
-    "direction",
-    "port",
-    "trade_mode",
-    "hs_code",
-    "goods",
-    "value_usd",
-    "weight_kg",
-    "quantity",
-    "unit",
-    "origin",
-    "transport",
-    "container",
-    "duty_rate",
-    "consignee_uscc",
-    "consignee_name",
-    "agent_uscc",
-    "overseas_name",
-    "overseas_country",
-    "overseas_address",
-    "vehicle_plate",
-    "vessel_imo",
-]
+HEADER = DECLARATION_COLUMNS
 
 
 def drift_batch(directory: Path, person: str) -> Path:

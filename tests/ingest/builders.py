@@ -6,6 +6,7 @@ import csv
 from pathlib import Path
 
 from ingest.keys import hash_id_number
+from ingest.synthetic.writer import DECLARATION_COLUMNS
 from ontology.types import USCCType
 
 
@@ -149,31 +150,7 @@ def tiny_world(directory: Path, declarations: int = 40) -> dict[str, int]:
         )
     write_csv(
         directory / "declarations.csv",
-        [
-            "entry_no",
-            "date",
-            "direction",
-            "port",
-            "trade_mode",
-            "hs_code",
-            "goods",
-            "value_usd",
-            "weight_kg",
-            "quantity",
-            "unit",
-            "origin",
-            "transport",
-            "container",
-            "duty_rate",
-            "consignee_uscc",
-            "consignee_name",
-            "agent_uscc",
-            "overseas_name",
-            "overseas_country",
-            "overseas_address",
-            "vehicle_plate",
-            "vessel_imo",
-        ],
+        DECLARATION_COLUMNS,
         decl_rows,
     )
     write_csv(
