@@ -109,7 +109,8 @@ def new_related_enterprise(store: GraphStore, scope: Scope, since: str, arg: str
 def _declarations_since(store: GraphStore, enterprises: list[str], since: str) -> list[dict[str, Any]]:
     return store.query(
         "MATCH (e:Enterprise)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) WHERE e.id IN $ents "
-        "AND d.ingested_at > $since RETURN DISTINCT d.id AS id, d.port AS port, e.id AS enterprise",
+        "AND d.ingested_at > $since OPTIONAL MATCH (r:RiskScore)-[:SCORED]->(d) "
+        "RETURN d.id AS id, d.port AS port, e.id AS enterprise, max(r.level) AS level",
         {"ents": enterprises, "since": since},
         read_only=True,
     )
@@ -120,7 +121,10 @@ def new_declaration(store: GraphStore, scope: Scope, since: str, arg: str) -> li
     rows = _declarations_since(store, scope.enterprises, since)
     if not rows:
         return []
-    finding = Finding("new_declaration", "new_declaration", 3, f"新报关单 {len(rows)} new declaration(s)")
+    # severity 3, or the highest risk level the scoring model gave one of them
+    severity = max([3, *(min(int(r["level"]), 5) for r in rows if r["level"] is not None)])
+    count = len({r["id"] for r in rows})
+    finding = Finding("new_declaration", "new_declaration", severity, f"新报关单 {count} new declaration(s)")
     for row in rows:
         finding.add("Declaration", row["id"])
         finding.add("Enterprise", row["enterprise"])
@@ -248,6 +252,10 @@ CONDITIONS: dict[str, Callable[[GraphStore, Scope, str, str], list[Finding]]] = 
 
 
 def evaluate(store: GraphStore, watch: dict[str, Any], since: str) -> list[Finding]:
+    if watch["target_label"] == "Pattern":
+        from alerts.patterns import pattern_match  # patterns build on Finding, defined here
+
+        return pattern_match(store, watch, since)
     scope = scope_of(store, watch["target_label"], watch["target_id"])
     findings: list[Finding] = []
     for condition in watch.get("conditions") or []:

@@ -11,20 +11,25 @@ from typing import Any
 
 from alerts.conditions import OFFICE, TIES, Finding
 from alerts.raising import raise_alert
-from alerts.watches import now
+from alerts.watches import looking_back, now
 from graph.store import GraphStore
 from tianji.settings import Settings
 
 RULE = "rule:high_risk_prompt"
 
 
-def watermark(settings: Settings) -> str | None:
+def _state(settings: Settings) -> dict[str, str]:
     path = settings.data_dir / "prompts.json"
-    return json.loads(path.read_text())["since"] if path.exists() else None
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def watermark(settings: Settings) -> str | None:
+    return _state(settings).get("since")
 
 
 def set_watermark(settings: Settings, at: str) -> None:
-    settings.path("prompts.json").write_text(json.dumps({"since": at}))
+    started = _state(settings).get("started", at)
+    settings.path("prompts.json").write_text(json.dumps({"since": at, "started": started}))
 
 
 def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
@@ -89,17 +94,21 @@ def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
 
 
 def raise_prompts(store: GraphStore, settings: Settings) -> list[dict[str, Any]]:
-    """Raise (or update) the prompts for facts ingested since the watermark; move the watermark."""
+    """Raise (or update) the prompts for facts ingested since the watermark; move the watermark.
+    Returns the prompts that are new or got worse."""
     scan_at = now()
     since = watermark(settings)
     if since is None:  # first run: everything already loaded is history, not news
         set_watermark(settings, scan_at)
         return []
     raised = []
-    for unit, finding in findings(store, since):
-        alert, _ = raise_alert(
+    for unit, finding in findings(
+        store, looking_back(since, settings.alerts_watermark_overlap_s, _state(settings).get("started"))
+    ):
+        alert, is_news = raise_alert(
             store, {"id": f"{RULE}:{unit}", "owner": "", "unit": unit}, finding, scan_id=scan_at
         )
-        raised.append(alert)
+        if is_news:  # the look-back window sees the last scan's facts again; they are not news
+            raised.append(alert)
     set_watermark(settings, scan_at)
     return raised

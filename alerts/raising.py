@@ -31,6 +31,16 @@ def _open_alert(store: GraphStore, watch_id: str, cause: str) -> dict[str, Any] 
     return rows[0]["a"]["properties"] if rows else None
 
 
+def _closed_alerts(store: GraphStore, watch_id: str, cause: str) -> list[dict[str, Any]]:
+    rows = store.query(
+        "MATCH (a:Alert {watch_id: $watch, cause: $cause}) WHERE a.status = 'closed' RETURN a "
+        "ORDER BY a.raised_at DESC",
+        {"watch": watch_id, "cause": cause},
+        read_only=True,
+    )
+    return [row["a"]["properties"] for row in rows]
+
+
 def raise_alert(
     store: GraphStore, watch: dict[str, Any], finding: Finding, *, scan_id: str
 ) -> tuple[dict[str, Any], bool]:
@@ -52,6 +62,9 @@ def raise_alert(
         if merged == sorted(existing.get("evidence") or []) and not changed:
             return existing, False
     else:
+        closed = _closed_alerts(store, watch["id"], finding.cause)
+        if closed and set(evidence) <= {item for alert in closed for item in alert.get("evidence") or []}:
+            return closed[0], False  # an officer already closed exactly this: seen again, not news
         alert_id = stable_id("alert_", watch["id"], finding.cause, scan_id)
         changed = True
         props = {

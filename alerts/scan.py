@@ -15,7 +15,7 @@ from sqlalchemy import Engine
 from alerts.conditions import evaluate
 from alerts.delivery import enqueue_alerts
 from alerts.raising import raise_alert
-from alerts.watches import list_watches, now
+from alerts.watches import list_watches, looking_back, now
 from graph.store import GraphStore
 from tianji.settings import Settings
 
@@ -39,7 +39,11 @@ def scan_watch(
 ) -> ScanReport:
     scan_at = scan_at or now()
     report = ScanReport(watches=1)
-    findings = evaluate(store, watch, watch["last_scanned_at"])
+    findings = evaluate(
+        store,
+        watch,
+        looking_back(watch["last_scanned_at"], settings.alerts_watermark_overlap_s, watch.get("created_at")),
+    )
     report.findings = len(findings)
     changed = []
     for finding in findings:

@@ -1,4 +1,5 @@
-"""Watches: an officer's standing order to be told when something changes around a subject or a gang."""
+"""Watches: an officer's standing order to be told when something changes around a subject, a gang or a
+pattern (see ``alerts.patterns``)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,9 @@ import datetime as dt
 import re
 from typing import Any, Literal
 
-from pydantic import BaseModel, Field, field_validator
+from pydantic import BaseModel, Field, field_validator, model_validator
 
+from alerts.patterns import WatchPattern
 from graph.store import GraphStore
 from ingest.keys import stable_id
 
@@ -18,9 +20,11 @@ CONDITIONS = (
     "tag_level_reached",
     "fence_event",
     "companion_detected",
+    "pattern_match",
 )
+DEFAULT_CONDITIONS = ("new_related_enterprise", "new_declaration", "new_port")
 CHANNELS = ("email", "sms", "inapp")
-TARGET_LABELS = ("Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty", "Gang")
+TARGET_LABELS = ("Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty", "Gang", "Pattern")
 
 
 class WatchError(ValueError):
@@ -37,10 +41,12 @@ class WatchSpec(BaseModel):
     title: str = ""
     owner: str
     unit: str
-    target_label: Literal["Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty", "Gang"]
-    target_id: str
-    conditions: list[str] = Field(
-        default_factory=lambda: ["new_related_enterprise", "new_declaration", "new_port"]
+    target_label: Literal["Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty", "Gang", "Pattern"]
+    target_id: str = ""
+    pattern: WatchPattern | None = None
+    conditions: list[str] | None = Field(
+        None,  # filled in by _target: the subject's or the pattern's default
+        description="default: new_related_enterprise, new_declaration, new_port; pattern_match for patterns",
     )
     channels: list[str] = Field(default_factory=lambda: ["inapp"])
     email: str = ""
@@ -49,7 +55,9 @@ class WatchSpec(BaseModel):
 
     @field_validator("conditions")
     @classmethod
-    def _conditions(cls, value: list[str]) -> list[str]:
+    def _conditions(cls, value: list[str] | None) -> list[str] | None:
+        if value is None:
+            return None
         if not value:
             raise ValueError("a watch needs at least one condition")
         for cond in value:
@@ -59,6 +67,27 @@ class WatchSpec(BaseModel):
             if name == "tag_level_reached" and not re.fullmatch(r"[1-5]", arg):
                 raise ValueError("tag_level_reached needs a level 1-5, e.g. 'tag_level_reached:4'")
         return value
+
+    @model_validator(mode="after")
+    def _target(self) -> WatchSpec:
+        if self.target_label == "Pattern":
+            if self.pattern is None:
+                raise ValueError("a pattern watch needs a pattern (declarations and/or ring)")
+            if self.conditions is None:
+                self.conditions = ["pattern_match"]
+            if self.conditions != ["pattern_match"]:
+                raise ValueError("a pattern watch has one condition, pattern_match")
+            self.target_id = self.pattern.key()
+        else:
+            if self.pattern is not None:
+                raise ValueError(f"a pattern belongs on a Pattern watch, not on a {self.target_label} watch")
+            if self.conditions is None:
+                self.conditions = list(DEFAULT_CONDITIONS)
+            if not self.target_id:
+                raise ValueError(f"a {self.target_label} watch needs the target's id")
+            if "pattern_match" in self.conditions:
+                raise ValueError("pattern_match is the condition of pattern watches only")
+        return self
 
     @field_validator("channels")
     @classmethod
@@ -71,26 +100,32 @@ class WatchSpec(BaseModel):
 
 def create_watch(store: GraphStore, spec: WatchSpec, *, since: str | None = None) -> dict[str, Any]:
     """Create (or update) the watch of ``spec.owner`` on the target; facts after ``since`` (default now) count as new."""
-    target = store.node(spec.target_label, spec.target_id)
-    if target is None:
-        raise WatchError(f"{spec.target_label} {spec.target_id!r} does not exist")
+    target = None
+    if spec.pattern is None:
+        target = store.node(spec.target_label, spec.target_id)
+        if target is None:
+            raise WatchError(f"{spec.target_label} {spec.target_id!r} does not exist")
     if "email" in spec.channels and not spec.email:
         raise WatchError("the email channel needs an e-mail address")
     if "sms" in spec.channels and not spec.phone:
         raise WatchError("the sms channel needs a phone number")
     watch_id = stable_id("watch_", spec.owner, spec.target_label, spec.target_id)
     props = {
-        **spec.model_dump(),
+        **spec.model_dump(exclude={"pattern"}),
         "id": watch_id,
         "created_at": now(),
         "last_scanned_at": since or now(),
         "status": "active",
         "muted": False,
     }
-    props["title"] = (
-        spec.title
-        or f"{spec.target_label} {target['properties'].get(store.ontology.node(spec.target_label).caption, spec.target_id)}"
-    )
+    if spec.pattern is not None:
+        props["pattern"] = spec.pattern.to_json()
+        props["title"] = spec.title or spec.pattern.describe()
+        store.merge_nodes("Watch", [props])
+        return get_watch(store, watch_id)
+    assert target is not None
+    caption = store.ontology.node(spec.target_label).caption
+    props["title"] = spec.title or f"{spec.target_label} {target['properties'].get(caption, spec.target_id)}"
     store.merge_nodes("Watch", [props])
     store.merge_relationships(
         "WATCHES", "Watch", spec.target_label, [{"start": watch_id, "end": spec.target_id}]
@@ -139,14 +174,27 @@ def tune_watch(
             raise WatchError("min_severity must be 1-5")
         changes["min_severity"] = min_severity
     if conditions is not None:
-        spec = WatchSpec(
-            **{**{k: current[k] for k in WatchSpec.model_fields if k in current}, "conditions": conditions}
-        )
+        fields = {k: current[k] for k in WatchSpec.model_fields if k in current and k != "pattern"}
+        if current.get("pattern"):
+            fields["pattern"] = WatchPattern.model_validate_json(current["pattern"])
+        try:
+            spec = WatchSpec(**{**fields, "conditions": conditions})
+        except ValueError as exc:
+            raise WatchError(str(exc)) from exc
         changes["conditions"] = spec.conditions
     if retire:
         changes["status"] = "retired"
     store.merge_nodes("Watch", [changes])
     return get_watch(store, watch_id)
+
+
+def looking_back(watermark: str, overlap_s: int, floor: str | None = None) -> str:
+    """The watermark moved back by the overlap, but never before ``floor`` (when the watch began): a fact
+    written while the last scan ran (stamped just before its watermark, committed just after its queries)
+    is still seen; repeats change no alert."""
+    moment = dt.datetime.fromisoformat(watermark) - dt.timedelta(seconds=overlap_s)
+    since = moment.isoformat(timespec="seconds")
+    return max(since, floor) if floor else since
 
 
 def delivery_paused(watch: dict[str, Any], at: str | None = None) -> bool:

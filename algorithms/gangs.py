@@ -233,6 +233,7 @@ def write_back(store: GraphStore, run: GangRun) -> dict[str, Any]:
             }
             for g in run.gangs
         ],
+        on_create={"first_detected_at": now},
     )
     rows = []
     for g in run.gangs:

@@ -100,6 +100,10 @@ class Planned:
     relationships: list[tuple[str, str, str, str, str, dict[str, Any]]]
 
 
+def _stamp() -> str:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+
+
 class Loader:
     """Loads files into one store; keeps the ids it has seen so that references are checked cheaply."""
 
@@ -284,7 +288,7 @@ class Loader:
         a batch's last line goes to the journal only once the database has acknowledged it."""
         started = time.perf_counter()
         summary = FileSummary(source=path.name)
-        lineage = {"source": path.name, "ingested_at": self.now, "run_id": self.run_id}
+        lineage = {"source": path.name, "run_id": self.run_id}
         task = progress.add_task(path.name, total=_count_lines(path)) if progress else None
         rows = read_rows(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter)
         with ThreadPoolExecutor(max_workers=1, thread_name_prefix="ingest-writer") as writer:
@@ -337,6 +341,9 @@ class Loader:
 
     def _write(self, planned: list[Planned], lineage: dict[str, Any], summary: FileSummary) -> None:
         tick = time.perf_counter()
+        # stamped when the batch is written, not when the run began: a watch scan that ran during a long
+        # load has already seen everything stamped before its watermark
+        lineage = {**lineage, "ingested_at": _stamp()}
         nodes: dict[str, dict[str, dict[str, Any]]] = defaultdict(dict)
         for p in planned:
             for label, node_id, props in p.nodes:

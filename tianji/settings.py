@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     delivery_backoff_s: float = Field(
         5.0, description="first retry delay; doubles with each attempt (capped at 1 h)"
     )
+    alerts_watermark_overlap_s: int = Field(
+        120,
+        ge=0,
+        description="each watch scan looks this far back before its watermark, for facts written while the"
+        " previous scan ran (repeats are de-duplicated)",
+    )
     digest_threshold: int = Field(
         5, description="more alerts than this for one user in one scan go out as one digest"
     )

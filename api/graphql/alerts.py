@@ -11,7 +11,7 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from alerts import raising, watches
+from alerts import patterns, raising, watches
 from alerts.outbox import inapp_since
 from api.errors import Forbidden, NotFound
 from api.graphql.entities import need
@@ -29,10 +29,51 @@ def _watch(props: dict[str, Any]) -> Any:
     return to_node({"id": props["id"], "labels": ["Watch"], "properties": props})
 
 
+@strawberry.input(description="New declarations meeting every criterion given (lists mean any of).")
+class DeclarationPatternInput:
+    hs_prefixes: list[str] | None = None
+    origins: list[str] | None = None
+    ports: list[str] | None = None
+    trade_modes: list[str] | None = None
+    direction: str | None = None
+    consignee_tags: list[str] | None = None
+    min_risk_level: int | None = None
+    consignee_registered_within_days: int | None = None
+    min_value_usd: float | None = None
+
+
+@strawberry.input(description="A drawn ring: newly detected gangs built like it match.")
+class RingPatternInput:
+    enterprises: int
+    shared: JSON = strawberry.field(description="node kind -> how many all members share, e.g. {Person: 1}")
+    trade_loop: bool = False
+    min_similarity: float = 0.9
+
+
+@strawberry.input(description="A pattern to watch instead of a subject: declarations, a ring, or both.")
+class PatternInput:
+    declarations: DeclarationPatternInput | None = None
+    ring: RingPatternInput | None = None
+
+
+def _pattern(pattern: PatternInput | None) -> patterns.WatchPattern | None:
+    if pattern is None:
+        return None
+    declarations = None
+    if pattern.declarations is not None:
+        given = {k: v for k, v in vars(pattern.declarations).items() if v is not None}
+        declarations = patterns.DeclarationPattern(**given)
+    ring = patterns.RingPattern(**vars(pattern.ring)) if pattern.ring is not None else None
+    return patterns.WatchPattern(declarations=declarations, ring=ring)
+
+
 @strawberry.input
 class WatchInput:
-    target_label: str
-    target_id: str
+    target_label: str = strawberry.field(
+        description="Enterprise, Person, Vehicle, Vessel, OverseasParty, Gang or Pattern"
+    )
+    target_id: str = ""
+    pattern: PatternInput | None = None
     conditions: list[str] | None = None
     channels: list[str] | None = None
     email: str | None = None
@@ -74,7 +115,9 @@ class Query:
 
 @strawberry.type
 class Mutation:
-    @strawberry.mutation(description="Put a subject or gang under watch for yourself and your unit.")
+    @strawberry.mutation(
+        description="Put a subject, a gang or a pattern under watch for yourself and your unit."
+    )
     async def create_watch(self, info: Info, watch: WatchInput) -> Watch:
         ctx = need(info, "watch")
         spec = watches.WatchSpec(
@@ -82,7 +125,8 @@ class Mutation:
             unit=ctx.user.unit,
             target_label=watch.target_label,
             target_id=watch.target_id,
-            conditions=watch.conditions or ["new_related_enterprise", "new_declaration", "new_port"],
+            pattern=_pattern(watch.pattern),
+            conditions=watch.conditions or None,
             channels=watch.channels or ["inapp"],
             email=watch.email or "",
             phone=watch.phone or "",

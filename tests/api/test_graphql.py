@@ -404,3 +404,23 @@ def test_a_request_over_the_time_limit_is_cut_off(api: ApiServer) -> None:
     assert (
         response.status_code == 504 and response.json()["errors"][0]["extensions"]["code"] == "LIMIT_EXCEEDED"
     )
+
+
+def test_a_pattern_is_watched_through_graphql(api: ApiServer, gql: Any) -> None:
+    create = (
+        'mutation($p: PatternInput!) { createWatch(watch: {targetLabel: "Pattern", pattern: $p}) '
+        "{ id title conditions targetLabel } }"
+    )
+    pattern = {
+        "declarations": {"hsPrefixes": ["0306"], "consigneeRegisteredWithinDays": 60},
+        "ring": {"enterprises": 3, "shared": {"Person": 1}, "tradeLoop": True},
+    }
+    _, body = gql(api.tokens["inv_gz"], create, {"p": pattern})
+    assert "errors" not in body, body
+    watch = body["data"]["createWatch"]
+    assert watch["targetLabel"] == "Pattern" and watch["conditions"] == ["pattern_match"]
+    assert "HS 0306" in watch["title"] and "ring of 3" in watch["title"]
+    _, body = gql(api.tokens["inv_gz"], create, {"p": {"declarations": {}}})
+    assert codes(body) == ["INVALID_INPUT"] and "at least one criterion" in body["errors"][0]["message"]
+    _, body = gql(api.tokens["inv_gz"], create, {"p": {"ring": {"enterprises": 3, "shared": {"Vessel": 1}}}})
+    assert codes(body) == ["INVALID_INPUT"] and "cannot share 'Vessel'" in body["errors"][0]["message"]
