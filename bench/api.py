@@ -109,6 +109,7 @@ def run(scale: str = "medium") -> dict[str, Any]:
     results["errors"] = errors
     server.should_exit = True
     thread.join(timeout=10)
+    store.clear()  # a scratch graph: leave nothing for the server to reload at its next start
     store.close()
     direct.close()
     return results

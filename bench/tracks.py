@@ -13,6 +13,7 @@ import duckdb
 
 from tianji.settings import Settings
 from tracks.analysis import companions, groups, track
+from tracks.movement import stops_and_trips
 from tracks.store import TrackStore
 from tracks.synthetic import generate
 
@@ -40,6 +41,9 @@ def run(scale: str = "medium") -> dict[str, Any]:
     recall = sum(1 for g in truth.companion_groups if tuple(g) in found) / len(truth.companion_groups)
     precision = sum(1 for g in found if list(g) in truth.companion_groups) / max(len(found), 1)
     started = time.perf_counter()
+    stops, trips = stops_and_trips(store)
+    movement_s = time.perf_counter() - started
+    started = time.perf_counter()
     with duckdb.connect() as con:
         con.execute("SET threads TO 2")
         con.execute(RAW.format(glob=store.glob)).fetchall()
@@ -61,6 +65,9 @@ def run(scale: str = "medium") -> dict[str, Any]:
         "companion_scan_s": round(scan_s, 2),
         "raw_duckdb_join_s": round(raw_s, 2),
         "ratio_to_raw": round(scan_s / raw_s, 2),
+        "stops_and_trips_s": round(movement_s, 2),
+        "stops": len(stops),
+        "trips": len(trips),
         "companion_recall": round(recall, 3),
         "companion_precision": round(precision, 3),
         "track_query_p50_ms": round(statistics.median(latencies), 1),

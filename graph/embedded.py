@@ -14,12 +14,15 @@ import os
 import signal
 import socket
 import subprocess
+import sys
 import time
 from pathlib import Path
 
 import redis
 
 from tianji.settings import Settings, get_settings
+
+LOADING_MAX_S = 900  # replaying a saved multi-GB graph on a slow disk
 
 
 class EmbeddedServerError(RuntimeError):
@@ -63,6 +66,8 @@ class EmbeddedServer:
                 return bool(client.ping())
             finally:
                 client.close()
+        except redis.exceptions.BusyLoadingError:
+            return True  # alive, still replaying its saved data
         except redis.exceptions.RedisError:
             return False
 
@@ -135,18 +140,29 @@ class EmbeddedServer:
             start_new_session=True,
             cwd=self.directory,
         )
-        deadline = time.monotonic() + timeout_s
+        started = time.monotonic()
+        deadline = started + timeout_s
+        told = False
         while time.monotonic() < deadline:
             if proc.poll() is not None:
                 tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
                 raise EmbeddedServerError(f"FalkorDB server exited with code {proc.returncode}:\n{tail}")
-            if self._answers(port) and self._loaded(port):
-                self.port = port
-                self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port}))
-                return
+            if self._answers(port):
+                if self._loaded(port):
+                    self.port = port
+                    self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port}))
+                    return
+                # alive and replaying its saved data: a large graph takes a while; wait up to LOADING_MAX_S
+                deadline = max(deadline, started + LOADING_MAX_S)
+                if not told and time.monotonic() - started > 5:
+                    print(f"FalkorDB is loading the saved graphs in {self.directory} …", file=sys.stderr)
+                    told = True
             time.sleep(0.05)
         proc.kill()
-        raise EmbeddedServerError(f"FalkorDB server did not answer on port {port} within {timeout_s:.0f}s")
+        raise EmbeddedServerError(
+            f"FalkorDB server did not answer on port {port} within {time.monotonic() - started:.0f}s "
+            f"(log: {self.log_file})"
+        )
 
     def _loaded(self, port: int) -> bool:
         """The server answers commands only after the AOF is replayed; LOADING means not yet."""

@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import shapely
-from shapely.geometry import LineString, shape
+from shapely.geometry import shape
 
 from tracks.store import TrackStore
 
@@ -30,13 +30,21 @@ def track(store: TrackStore, target: str, start: str, end: str, *, tolerance_m: 
     points = store.query(
         "SELECT ts, lat, lon, speed FROM points WHERE target = ? AND ts BETWEEN ? AND ? ORDER BY ts",
         [target, start, end],
+        window=(start, end),
     )
     if len(points) < 3 or tolerance_m <= 0:
         return points
-    line = LineString(list(zip(points["lon"], points["lat"], strict=True)))
-    kept = shapely.simplify(line, tolerance_m / METRES_PER_DEG, preserve_topology=False)
-    coords = {(round(x, 7), round(y, 7)) for x, y in kept.coords}
-    mask = [(round(x, 7), round(y, 7)) in coords for x, y in zip(points["lon"], points["lat"], strict=True)]
+    xy = points[["lon", "lat"]].to_numpy()
+    kept = shapely.get_coordinates(
+        shapely.simplify(shapely.linestrings(xy), tolerance_m / METRES_PER_DEG, preserve_topology=False)
+    )
+    # simplification keeps a subset of the vertices, in order: find them by walking both lists once
+    mask = np.zeros(len(xy), dtype=bool)
+    k = 0
+    for i in range(len(xy)):
+        if k < len(kept) and xy[i, 0] == kept[k, 0] and xy[i, 1] == kept[k, 1]:
+            mask[i] = True
+            k += 1
     return points[mask].reset_index(drop=True)
 
 
@@ -66,7 +74,9 @@ def fence_events(
         where = "lon BETWEEN ? AND ? AND lat BETWEEN ? AND ?" + (" AND CAST(ts AS DATE) = ?" if day else "")
         params: list[Any] = [minx, maxx, miny, maxy] + ([day] if day else [])
         near = store.query(
-            f"SELECT target, ts, lat, lon FROM points WHERE {where} ORDER BY target, ts", params
+            f"SELECT target, ts, lat, lon FROM points WHERE {where} ORDER BY target, ts",
+            params,
+            window=(day, day) if day else None,
         )
         if near.empty:
             continue
@@ -140,18 +150,28 @@ class CompanionConfig:
 
 
 def companions(
-    store: TrackStore, config: CompanionConfig | None = None, day: str | None = None
+    store: TrackStore,
+    config: CompanionConfig | None = None,
+    day: str | None = None,
+    *,
+    window: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Pairs of vehicles within ``distance_m`` of each other for at least ``minutes`` (2-minute buckets)."""
+    """Pairs of vehicles within ``distance_m`` of each other for at least ``minutes`` (2-minute buckets),
+    over everything stored, one day, or a time window."""
     config = config or CompanionConfig()
+    where, params = "", []
+    if day:
+        where, params = "AND CAST(ts AS DATE) = ?", [day]
+    elif window:
+        where, params = "AND ts BETWEEN ? AND ?", list(window)
     sql = COMPANION_SQL.format(
         bucket=config.bucket_s,
         cells=round(METRES_PER_DEG / config.distance_m, 3),
         distance=config.distance_m,
         min_buckets=int(config.minutes * 60 / config.bucket_s),
-        day_filter="AND CAST(ts AS DATE) = ?" if day else "",
+        day_filter=where,
     )
-    return store.query(sql, [day] if day else [])
+    return store.query(sql, params, window=(day, day) if day else window)
 
 
 def groups(pairs: pd.DataFrame) -> list[list[str]]:
@@ -178,7 +198,7 @@ def match_track(
 ) -> pd.DataFrame:
     """Vehicles whose tracks match the given target's track in the window, best first."""
     config = config or CompanionConfig()
-    pairs = companions(store, CompanionConfig(config.distance_m, 10, config.bucket_s))
+    pairs = companions(store, CompanionConfig(config.distance_m, 10, config.bucket_s), window=(start, end))
     mine = pairs[(pairs["a"] == target) | (pairs["b"] == target)].copy()
     mine["vehicle"] = np.where(mine["a"] == target, mine["b"], mine["a"])
     return mine[["vehicle", "buckets"]].sort_values("buckets", ascending=False).reset_index(drop=True)

@@ -8,6 +8,7 @@ soon as its batch is written; late points simply land in their own day.
 from __future__ import annotations
 
 import json
+import threading
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,6 +45,8 @@ class TrackStore:
     def __init__(self, settings: Settings, folder: Path | None = None) -> None:
         self.root = folder or settings.data_dir / "tracks" / "points"
         self.root.mkdir(parents=True, exist_ok=True)
+        self._database: duckdb.DuckDBPyConnection | None = None
+        self._lock = threading.Lock()
 
     @property
     def glob(self) -> str:
@@ -53,9 +56,18 @@ class TrackStore:
         return not any(self.root.glob("day=*/*.parquet"))
 
     def connect(self) -> duckdb.DuckDBPyConnection:
-        con = duckdb.connect()
-        con.execute("SET threads TO 2")
-        return con
+        """A cursor on this store's one in-memory DuckDB (opening DuckDB costs more than a small query)."""
+        with self._lock:
+            if self._database is None:
+                self._database = duckdb.connect()
+                self._database.execute("SET threads TO 2")
+            return self._database.cursor()
+
+    def files(self, start: str | None = None, end: str | None = None) -> list[str]:
+        """Parquet files of the days that overlap [start, end] (all days without a window)."""
+        first, last = (start or "0000")[:10], (end or "9999")[:10]
+        days = [d for d in self.root.glob("day=*") if first <= d.name[4:] <= last]
+        return sorted(str(f) for d in days for f in d.glob("*.parquet"))
 
     def clean(self, frame: pd.DataFrame, report: IngestReport) -> pd.DataFrame:
         """Coerce types; drop malformed, out-of-range, duplicate and impossible points, counting each reason."""
@@ -125,18 +137,23 @@ class TrackStore:
             frame = pd.read_csv(path)
         return self.ingest(frame)
 
-    def query(self, sql: str, params: list[Any] | None = None) -> pd.DataFrame:
-        """Run SQL where ``points`` names every stored point (target, kind, ts, lat, lon, speed)."""
+    def query(
+        self, sql: str, params: list[Any] | None = None, *, window: tuple[str, str] | None = None
+    ) -> pd.DataFrame:
+        """Run SQL where ``points`` names the stored points (target, kind, ts, lat, lon, speed); with a
+        ``window`` only the days it overlaps are read."""
+        files = self.files(*window) if window else self.files()
         with self.connect() as con:
-            if self.empty():
+            if not files:
                 con.execute(
-                    "CREATE VIEW points AS SELECT NULL::VARCHAR AS target, NULL::VARCHAR AS kind, "
+                    "CREATE OR REPLACE TEMP VIEW points AS SELECT NULL::VARCHAR AS target, NULL::VARCHAR AS kind, "
                     "NULL::TIMESTAMP AS ts, NULL::DOUBLE AS lat, NULL::DOUBLE AS lon, NULL::DOUBLE AS speed "
                     "WHERE false"
                 )
             else:
+                listed = ", ".join("'" + f.replace("'", "''") + "'" for f in files)
                 con.execute(
-                    f"CREATE VIEW points AS SELECT * EXCLUDE (day) FROM read_parquet('{self.glob}', "
-                    "hive_partitioning = true)"
+                    f"CREATE OR REPLACE TEMP VIEW points AS SELECT target, kind, ts, lat, lon, speed "
+                    f"FROM read_parquet([{listed}])"
                 )
             return con.execute(sql, params or []).df()

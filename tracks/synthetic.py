@@ -1,5 +1,6 @@
-"""Synthetic truck tracks for the demo world: independent trips, planted companion groups, fence
-violations and bonded zone → warehouse → port runs, with their ground truth."""
+"""Synthetic tracks for the demo world: truck trips with planted companion groups, fence violations,
+bonded zone → warehouse → port runs and stops at enterprise premises; vessel AIS tracks with port calls;
+all with their ground truth."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ class TrackTruth:
     companion_groups: list[list[str]] = field(default_factory=list)
     fence_violators: list[str] = field(default_factory=list)
     multi_zone: list[str] = field(default_factory=list)
+    premises_visits: list[list[str]] = field(default_factory=list)  # [vehicle, premises key]
+    port_calls: list[list[str]] = field(default_factory=list)  # [vessel, port code]
 
 
 def _centre(zone_id: str) -> tuple[float, float]:
@@ -67,7 +70,9 @@ def generate(
     groups: list[list[str]] | None = None,
     violators: int = 5,
     multi_zone: int = 3,
+    premises: dict[str, tuple[str, float, float]] | None = None,
 ) -> tuple[pd.DataFrame, TrackTruth]:
+    """Trucks' tracks for one day; ``premises`` maps a vehicle to (key, lat, lon) of a site it stops at."""
     rng = np.random.default_rng(seed)
     start = dt.datetime.fromisoformat(day)
     times = np.arange(0, 86_400, interval_s, dtype=float)
@@ -101,7 +106,12 @@ def generate(
         begin = rng.uniform(3600, 50_000)
         together = (times >= begin) & (times <= begin + rng.uniform(5400, 10_800))
         for i, vehicle in enumerate(group):
-            own_lat, own_lon = _path(rng, times)
+            visit = None
+            if premises and vehicle in premises:  # a stop at the premises, well clear of the convoy
+                key, p_lat, p_lon = premises[vehicle]
+                visit = [(10_000.0 if begin > 40_000 else 70_000.0, p_lat, p_lon)]
+                truth.premises_visits.append([vehicle, key])
+            own_lat, own_lon = _path(rng, times, visit)
             offset = (i * 60 / 111_000, -i * 40 / 111_000)
             v_lat = np.where(together, lat + offset[0], own_lat)
             v_lon = np.where(together, lon + offset[1], own_lon)
@@ -119,8 +129,59 @@ def generate(
         elif vehicle in truth.multi_zone:
             t0 = rng.uniform(9_000, 30_000)
             stops = [(t0, *near(bonded)), (t0 + 9000, *near(warehouse)), (t0 + 18_000, *near(port))]
+        elif premises and vehicle in premises:
+            key, p_lat, p_lon = premises[vehicle]
+            stops = [(rng.uniform(20_000, 60_000), p_lat, p_lon)]
+            truth.premises_visits.append([vehicle, key])
         emit(vehicle, *_path(rng, times, stops))
     return pd.concat(frames, ignore_index=True), truth
+
+
+SEA = [(21.95, 114.05), (22.30, 113.85), (22.75, 113.68)]  # south of Hong Kong, the estuary, Humen
+
+
+def generate_vessels(
+    vessels: list[str], *, day: str = "2025-10-15", interval_s: int = 60, seed: int = 11
+) -> tuple[pd.DataFrame, TrackTruth]:
+    """AIS tracks: each vessel comes in from sea, calls at Shenzhen, goes up the estuary to Guangzhou and
+    calls there (the second half of the fleet calls at Shenzhen only)."""
+    rng = np.random.default_rng(seed)
+    start = dt.datetime.fromisoformat(day)
+    times = np.arange(0, 86_400, interval_s, dtype=float)
+    sz, gz = _centre("Z-PORT-SZ"), _centre("Z-PORT-GZ")
+    truth = TrackTruth()
+    frames = []
+    for k, vessel in enumerate(vessels):
+        both = k < (len(vessels) + 1) // 2
+        t_sz = rng.uniform(7_200, 14_400)
+        berth_sz = (sz[0] + rng.uniform(-0.01, 0.01), sz[1] + rng.uniform(-0.02, 0.02))
+        berth_gz = (gz[0] + rng.uniform(-0.01, 0.01), gz[1] + rng.uniform(-0.02, 0.02))
+        stay = rng.uniform(4, 7) * 3600
+        way = [(0.0, *SEA[0]), (t_sz, *berth_sz), (t_sz + stay, *berth_sz)]
+        if both:
+            t_gz = t_sz + stay + 5 * 3600  # about 100 km at 20 km/h
+            way += [(t_sz + stay + 1.5 * 3600, *SEA[1]), (t_sz + stay + 3.5 * 3600, *SEA[2])]
+            way += [(t_gz, *berth_gz), (86_400.0, *berth_gz)]
+            truth.port_calls += [[vessel, "5300"], [vessel, "5100"]]
+        else:
+            way += [(t_sz + stay + 3 * 3600, *SEA[0]), (86_400.0, SEA[0][0] - 0.3, SEA[0][1])]
+            truth.port_calls.append([vessel, "5300"])
+        wt = np.array([w[0] for w in way])
+        lat = np.interp(times, wt, [w[1] for w in way]) + rng.normal(0, 20 / 111_000, len(times))
+        lon = np.interp(times, wt, [w[2] for w in way]) + rng.normal(0, 20 / 111_000, len(times))
+        frames.append(
+            pd.DataFrame(
+                {
+                    "target": vessel,
+                    "kind": "vessel",
+                    "ts": [start + dt.timedelta(seconds=float(t)) for t in times],
+                    "lat": lat,
+                    "lon": lon,
+                    "speed": rng.uniform(0, 25, len(times)).round(1),
+                }
+            )
+        )
+    return (pd.concat(frames, ignore_index=True) if frames else pd.DataFrame()), truth
 
 
 def bad_points() -> list[dict[str, Any]]:

@@ -1,4 +1,5 @@
-"""Trajectories through GraphQL: a track, latest positions, fence events, multi-zone runs, companions."""
+"""Trajectories through GraphQL: a track, latest positions, fence events, multi-zone runs, companions,
+track matching, stops, trips, port calls and the accompanying-gang view."""
 
 from __future__ import annotations
 
@@ -8,7 +9,7 @@ from strawberry.types import Info
 
 from api.errors import LimitExceeded
 from api.graphql.entities import need
-from tracks import analysis
+from tracks import accompanying, analysis
 from tracks.store import TrackStore
 
 
@@ -73,3 +74,62 @@ class Query:
             analysis.companions, _store(ctx), analysis.CompanionConfig(distance_m, minutes), day
         )
         return analysis.groups(pairs)
+
+    @strawberry.field(description="Vehicles whose tracks match the target's track in the window, best first.")
+    async def matching_tracks(
+        self, info: Info, target: str, start: str, end: str, distance_m: float = 200.0
+    ) -> list[JSON]:
+        ctx = need(info, "read")
+        frame = await ctx.run(
+            analysis.match_track, _store(ctx), target, start, end, analysis.CompanionConfig(distance_m)
+        )
+        return [{"vehicle": r.vehicle, "minutesTogether": int(r.buckets) * 2} for r in frame.itertuples()]
+
+    @strawberry.field(
+        description="Stops of a vehicle or vessel (from the graph), with the zone, port or premises."
+    )
+    async def stops(self, info: Info, target: str, first: int = 100) -> list[JSON]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (s:Stop {target: $t}) RETURN s ORDER BY s.started LIMIT $n",
+            {"t": target, "n": min(first, 1000)},
+            read_only=True,
+        )
+        return [r["s"]["properties"] for r in rows]
+
+    @strawberry.field(description="Trips of a vehicle or vessel between its stops.")
+    async def trips(self, info: Info, target: str, first: int = 100) -> list[JSON]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (t:Trip {target: $t}) RETURN t ORDER BY t.started LIMIT $n",
+            {"t": target, "n": min(first, 1000)},
+            read_only=True,
+        )
+        return [r["t"]["properties"] for r in rows]
+
+    @strawberry.field(description="Vessels' port calls, newest first; filter by vessel (IMO) or port code.")
+    async def port_calls(
+        self, info: Info, vessel: str | None = None, port: str | None = None, first: int = 100
+    ) -> list[JSON]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (c:PortCall)-[:CALL_OF]->(v:Vessel) WHERE ($vessel IS NULL OR v.id = $vessel) "
+            "AND ($port IS NULL OR c.port = $port) RETURN c, v.id AS vessel, v.name AS name "
+            "ORDER BY c.arrived DESC LIMIT $n",
+            {"vessel": vessel, "port": port, "n": min(first, 1000)},
+            read_only=True,
+        )
+        return [{**r["c"]["properties"], "vessel": r["vessel"], "vesselName": r["name"]} for r in rows]
+
+    @strawberry.field(
+        description="Accompanying gangs: convoys of companion vehicles joined with who uses them, their gangs, "
+        "tag levels and the premises and ports they stopped at; convoys touching a gang first."
+    )
+    async def accompanying_gangs(self, info: Info, min_minutes: float = 30.0, first: int = 50) -> list[JSON]:
+        ctx = need(info, "read")
+        found = await ctx.run(accompanying.convoys, ctx.store, min_minutes=min_minutes, first=min(first, 500))
+        ctx.result_size += len(found)
+        return [c.as_dict() for c in found]

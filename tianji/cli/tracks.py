@@ -1,4 +1,5 @@
-"""Trajectories: ingest points, a track, fences, multi-zone runs, companions, graph write-back."""
+"""Trajectories: ingest points, a track, fences, multi-zone runs, companions, stops and trips, port calls,
+accompanying gangs, graph write-back."""
 
 from __future__ import annotations
 
@@ -67,8 +68,39 @@ def companions(distance_m: float = 200.0, minutes: float = 30.0) -> None:
 
 
 @app.command()
+def stops(target: str) -> None:
+    """A vehicle's or vessel's stops and trips, from the stored points (CSV)."""
+    from tracks.movement import stops_and_trips
+    from tracks.store import TrackStore
+
+    found, trips = stops_and_trips(TrackStore(get_settings()), targets=[target])
+    typer.echo(found.to_csv(index=False))
+    typer.echo(trips.to_csv(index=False))
+
+
+@app.command()
+def calls(day: str | None = None) -> None:
+    """Vessels' port calls, from the stored AIS points (CSV)."""
+    from tracks.movement import port_calls
+    from tracks.store import TrackStore
+
+    typer.echo(port_calls(TrackStore(get_settings()), day).to_csv(index=False))
+
+
+@app.command()
+def gangs(min_minutes: float = 30.0, first: int = 20) -> None:
+    """Accompanying gangs: convoys of companion vehicles with their enterprises, gangs and places (JSON lines)."""
+    from graph.store import open_store
+    from tracks.accompanying import convoys
+
+    with open_store(settings=get_settings()) as store:
+        for convoy in convoys(store, min_minutes=min_minutes, first=first):
+            typer.echo(json.dumps(convoy.as_dict(), ensure_ascii=False, default=str))
+
+
+@app.command()
 def analyse() -> None:
-    """Write companion links (TRAVELLED_WITH) and fence events to the graph."""
+    """Write companion links, fence events, stops, trips, port calls and visits to the graph."""
     from graph.store import open_store
     from tracks.service import write_back
     from tracks.store import TrackStore
