@@ -63,6 +63,15 @@ def track_checks() -> dict[str, int]:
         return write_back(store, tracks)
 
 
+def resolve_new() -> int:
+    """Incremental resolution: overseas spellings not linked yet join the subjects they match (or new ones)."""
+    from ingest.resolution.overseas import resolve_overseas
+
+    settings = current_settings()
+    with open_store(settings=settings) as store:
+        return int(resolve_overseas(store, settings, incremental=True)[1]["new_mentions"])
+
+
 def retag() -> int:
     """Incremental tagging: re-apply every rule; only subjects whose tags change are touched."""
     from tagging.service import retag_all

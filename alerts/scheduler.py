@@ -31,6 +31,7 @@ def job_definitions(settings: Settings) -> list[dict[str, Any]]:
         ("scan_watches", "watch scan", IntervalTrigger(seconds=every)),
         ("high_risk_prompts", "high-risk prompts", IntervalTrigger(seconds=every)),
         ("drift_scan", "drift scan", IntervalTrigger(seconds=every * 10)),
+        ("resolve_new", "incremental entity resolution", IntervalTrigger(seconds=every * 5)),
         ("retag", "incremental tagging", IntervalTrigger(seconds=every * 5)),
         ("track_checks", "fence and companion checks", IntervalTrigger(seconds=every * 5)),
         ("rescore", "re-scoring of new declarations", IntervalTrigger(seconds=every * 5)),

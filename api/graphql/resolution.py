@@ -1,6 +1,9 @@
-"""Entity resolution's review queue: list uncertain matches, confirm or reject them (decisions persist)."""
+"""Entity resolution's review queue: list uncertain matches, confirm or reject them (decisions persist);
+merge two subjects, split mentions off one, revert either (logged, reversible)."""
 
 from __future__ import annotations
+
+import json
 
 import strawberry
 from strawberry.scalars import JSON
@@ -8,7 +11,8 @@ from strawberry.types import Info
 
 from api.errors import NotFound
 from api.graphql.entities import need
-from ingest.resolution.review import decide, items, open_review
+from ingest.resolution import overseas
+from ingest.resolution.review import decide, items, list_actions, open_review
 
 
 @strawberry.type(description="A pair of records that may be the same subject, waiting for a decision.")
@@ -36,8 +40,32 @@ def _item(row: dict) -> ReviewItem:  # type: ignore[type-arg]
     )
 
 
+@strawberry.type(description="A reviewer's merge or split, with what it changed (to revert it).")
+class ResolutionAction:
+    id: int
+    kind: str
+    action: str
+    subject: str
+    payload: JSON
+    user: str
+    at: str
+    reverted_by: str | None
+    reverted_at: str | None
+
+
+def _action(row: dict) -> ResolutionAction:  # type: ignore[type-arg]
+    return ResolutionAction(**{k: row[k] for k in ResolutionAction.__annotations__})
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(description="Merges and splits, newest first.")
+    async def resolution_actions(self, info: Info, first: int = 50) -> list[ResolutionAction]:
+        ctx = need(info, "read")
+        return [
+            _action(r) for r in await ctx.run(list_actions, open_review(ctx.settings), None, min(first, 500))
+        ]
+
     @strawberry.field(description="Uncertain matches waiting for review, most likely first.")
     async def review_queue(
         self, info: Info, kind: str | None = None, status: str = "open", first: int = 50
@@ -55,10 +83,29 @@ class Mutation:
     )
     async def decide_match(self, info: Info, id: int, decision: str) -> ReviewItem:
         ctx = need(info, "tag_edit")
-        import json
-
         try:
             row = await ctx.run(decide, open_review(ctx.settings), id, decision, ctx.user.name)
         except KeyError as exc:
             raise NotFound(str(exc.args[0])) from None
         return _item({**row, "features": json.loads(row["features"])})
+
+    @strawberry.mutation(
+        description="Merge overseas party `other` into `keep`; later runs keep them together."
+    )
+    async def merge_subjects(self, info: Info, keep: str, other: str) -> ResolutionAction:
+        ctx = need(info, "tag_edit")
+        row = await ctx.run(overseas.merge_parties, ctx.store, ctx.settings, keep, other, ctx.user.name)
+        return _action(row)
+
+    @strawberry.mutation(description="Split `mentions` off overseas party `subject` into a new subject.")
+    async def split_subject(self, info: Info, subject: str, mentions: list[str]) -> ResolutionAction:
+        ctx = need(info, "tag_edit")
+        row = await ctx.run(overseas.split_party, ctx.store, ctx.settings, subject, mentions, ctx.user.name)
+        return _action(row)
+
+    @strawberry.mutation(
+        description="Revert a merge or split: mentions go back and its constraints are withdrawn."
+    )
+    async def revert_resolution(self, info: Info, action: int) -> ResolutionAction:
+        ctx = need(info, "tag_edit")
+        return _action(await ctx.run(overseas.revert, ctx.store, ctx.settings, action, ctx.user.name))

@@ -1,18 +1,26 @@
 """``resolve(records, …) -> Resolution``: one cluster id per real-world subject, on any table.
 
 1. Strong keys (a USCC, a hashed ID number) link records outright.
-2. Blocking: character n-gram TF-IDF of the normalised names; each record meets its nearest neighbours.
-3. Pair scoring: named features (below), each explained; fields listed in ``same`` must agree.
-4. Clustering: accepted pairs are joined, but never into a cluster larger than ``max_cluster`` and never
-   joining two clusters whose names are far apart ("black holes" are refused and sent to review).
+2. Blocking: sorted neighbourhoods and character n-gram TF-IDF of the normalised names; each record meets
+   its nearest neighbours. With ``semantic=True`` the records left without any match are embedded with a
+   sentence model (``ingest.resolution.semantic``) and meet their nearest neighbours by meaning as well.
+3. Pair scoring: named features (below), each explained; fields listed in ``same`` must agree. Scoring
+   runs in blocks; with a ``checkpoint`` folder each finished block is saved, and a run interrupted and
+   started again with the same input skips the blocks already done.
+4. Clustering: accepted pairs are joined, but never into a cluster larger than ``max_cluster``, never
+   joining two clusters whose names are far apart ("black holes" are refused and sent to review), and
+   never joining two clusters that a reviewer said differ (``cannot_link``, checked across whole clusters).
 Pairs between the review and accept thresholds go to the review queue; decisions already taken there
 (``must_link`` / ``cannot_link``) are respected.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -68,9 +76,10 @@ class Resolution:
 
 
 class _Clusters:
-    def __init__(self, ids: Iterable[str]) -> None:
+    def __init__(self, ids: Iterable[str], cannot: dict[str, set[str]] | None = None) -> None:
         self.parent = {i: i for i in ids}
-        self.size = dict.fromkeys(self.parent, 1)
+        self.members = {i: [i] for i in self.parent}
+        self.cannot = cannot or {}
 
     def find(self, x: str) -> str:
         while self.parent[x] != x:
@@ -78,16 +87,25 @@ class _Clusters:
             x = self.parent[x]
         return x
 
+    def forbidden(self, ra: str, rb: str) -> bool:
+        """Whether a reviewer said some record of one cluster differs from some record of the other."""
+        small, other = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
+        return any(
+            y in self.parent and self.find(y) == other
+            for x in self.members[small]
+            for y in self.cannot.get(x, ())
+        )
+
     def union(self, a: str, b: str, max_size: int) -> bool:
         ra, rb = self.find(a), self.find(b)
         if ra == rb:
             return True
-        if self.size[ra] + self.size[rb] > max_size:
+        if len(self.members[ra]) + len(self.members[rb]) > max_size or self.forbidden(ra, rb):
             return False
         if rb < ra:
             ra, rb = rb, ra
         self.parent[rb] = ra
-        self.size[ra] += self.size[rb]
+        self.members[ra] += self.members.pop(rb)
         return True
 
 
@@ -130,6 +148,75 @@ def candidates(names: list[str], k: int) -> list[tuple[int, int]]:
     return sorted(pairs)
 
 
+@dataclass
+class Scorer:
+    """Pair scoring: named, explained features; ``None`` when the pair may not be the same subject."""
+
+    same: list[str]
+    strong_key: str | None
+    agree: list[str]
+    address_field: str | None
+    context_field: str | None
+    accept: float
+    review: float
+
+    def __call__(self, ra: dict[str, Any], rb: dict[str, Any], method: str) -> Pair | None:
+        if any(ra.get(f) and rb.get(f) and ra.get(f) != rb.get(f) for f in self.same):
+            return None
+        key = self.strong_key
+        if key and ra.get(key) and rb.get(key) and ra[key] != rb[key]:
+            return None  # two different strong keys are two different subjects
+        if self.agree and not any(ra.get(f) and ra.get(f) == rb.get(f) for f in self.agree):
+            return None  # a name alone is weak evidence: it must come with a shared phone, address…
+        features = {
+            "name_ratio": name_ratio(ra["_norm"], rb["_norm"]),
+            "sorted_ratio": sorted_ratio(ra["_norm"], rb["_norm"]),
+            "jaro_winkler": jaro_winkler(ra["_norm"], rb["_norm"]),
+        }
+        score = max(features["name_ratio"], features["sorted_ratio"]) * 0.8 + features["jaro_winkler"] * 0.2
+        if self.address_field:
+            features["address"] = address_match(ra.get(self.address_field), rb.get(self.address_field))
+            score += 0.04 if features["address"] >= 0.9 else 0.0
+        if self.context_field and ra.get(self.context_field) and rb.get(self.context_field):
+            shared = set(ra[self.context_field]) & set(rb[self.context_field])
+            features["co_occurrence"] = float(len(shared) > 0)
+            score += 0.03 * features["co_occurrence"]
+        score = round(min(score, 1.0), 4)
+        decision = "accept" if score >= self.accept else "review" if score >= self.review else "reject"
+        return Pair(ra["_id"], rb["_id"], score, features, method, decision) if decision != "reject" else None
+
+
+class Checkpoint:
+    """Scored blocks of one run, appended to a JSON-lines file named by the run's fingerprint."""
+
+    def __init__(self, folder: Path | None, fingerprint: str) -> None:
+        self.path = folder / f"{fingerprint}.jsonl" if folder else None
+        self.done: dict[str, list[Pair]] = {}
+        if self.path is not None and self.path.exists():
+            for line in self.path.read_text(encoding="utf-8").splitlines():
+                try:
+                    entry = json.loads(line)
+                except json.JSONDecodeError:
+                    break  # a line cut short by the interruption: that block is redone
+                self.done[entry["block"]] = [Pair(*p) for p in entry["pairs"]]
+
+    def save(self, block: str, pairs: list[Pair]) -> None:
+        if self.path is None:
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        line = json.dumps({"block": block, "pairs": [list(p.__dict__.values()) for p in pairs]})
+        with self.path.open("a", encoding="utf-8") as out:
+            out.write(line + "\n")
+            out.flush()
+
+
+def _fingerprint(usable: list[dict[str, Any]], params: dict[str, Any]) -> str:
+    digest = hashlib.sha1(json.dumps(params, sort_keys=True, default=str).encode())
+    for r in usable:
+        digest.update(f"{r['_id']}\x1f{r['_norm']}\x1e".encode())
+    return digest.hexdigest()[:16]
+
+
 def resolve(
     records: list[dict[str, Any]],
     *,
@@ -147,11 +234,17 @@ def resolve(
     agree_on_any: Iterable[str] = (),
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
+    semantic: bool = False,
+    checkpoint: Path | None = None,
+    block_size: int = 20_000,
+    progress: bool = False,
+    on_block: Callable[[str], None] | None = None,
 ) -> Resolution:
     """Cluster ``records`` (dicts) into subjects; see the module docstring for the steps."""
-    same = list(same)
-    agree = list(agree_on_any)
-    cannot = {frozenset(p) for p in cannot_link}
+    cannot: dict[str, set[str]] = {}
+    for a, b in cannot_link:
+        cannot.setdefault(a, set()).add(b)
+        cannot.setdefault(b, set()).add(a)
     seen: set[str] = set()
     usable: list[dict[str, Any]] = []
     unresolved: dict[str, str] = {}
@@ -174,7 +267,7 @@ def resolve(
             )
             continue
         usable.append({**record, "_id": rid, "_norm": norm})
-    clusters = _Clusters(r["_id"] for r in usable)
+    clusters = _Clusters((r["_id"] for r in usable), cannot)
     result = Resolution(clusters={}, unresolved=unresolved)
     by_id = {r["_id"]: r for r in usable}
     for a, b in must_link:
@@ -192,36 +285,29 @@ def resolve(
                     )
                 else:
                     first[value] = r["_id"]
+    scorer = Scorer(list(same), strong_key, list(agree_on_any), address_field, context_field, accept, review)
+    params = {"k": k, "accept": accept, "review": review, "same": scorer.same, "semantic": semantic}
+    saved = Checkpoint(checkpoint, _fingerprint(usable, params))
     names = [r["_norm"] for r in usable]
+    pending = candidates(names, k)
+    blocks = [pending[i : i + block_size] for i in range(0, len(pending), block_size)]
     scored: list[Pair] = []
-    for i, j in candidates(names, k):
-        ra, rb = usable[i], usable[j]
-        if frozenset((ra["_id"], rb["_id"])) in cannot:
-            continue
-        if any(ra.get(f) and rb.get(f) and ra.get(f) != rb.get(f) for f in same):
-            continue
-        if strong_key and ra.get(strong_key) and rb.get(strong_key) and ra[strong_key] != rb[strong_key]:
-            continue  # two different strong keys are two different subjects
-        if agree and not any(ra.get(f) and ra.get(f) == rb.get(f) for f in agree):
-            continue  # a name alone is weak evidence: it must come with a shared phone, address…
-        features = {
-            "name_ratio": name_ratio(ra["_norm"], rb["_norm"]),
-            "sorted_ratio": sorted_ratio(ra["_norm"], rb["_norm"]),
-            "jaro_winkler": jaro_winkler(ra["_norm"], rb["_norm"]),
-        }
-        score = max(features["name_ratio"], features["sorted_ratio"]) * 0.8 + features["jaro_winkler"] * 0.2
-        if address_field:
-            features["address"] = address_match(ra.get(address_field), rb.get(address_field))
-            score += 0.04 if features["address"] >= 0.9 else 0.0
-        if context_field and ra.get(context_field) and rb.get(context_field):
-            shared = set(ra[context_field]) & set(rb[context_field])
-            features["co_occurrence"] = float(len(shared) > 0)
-            score += 0.03 * features["co_occurrence"]
-        score = round(min(score, 1.0), 4)
-        decision = "accept" if score >= accept else "review" if score >= review else "reject"
-        if decision != "reject":
-            scored.append(Pair(ra["_id"], rb["_id"], score, features, "ngram+fuzzy", decision))
+    with _progress(progress, len(blocks)) as advance:
+        for number, block in enumerate(blocks):
+            name = f"pairs-{number}"
+            if name not in saved.done:
+                found = [scorer(usable[i], usable[j], "ngram+fuzzy") for i, j in block]
+                saved.save(name, [p for p in found if p is not None])
+                saved.done[name] = [p for p in found if p is not None]
+                if on_block is not None:
+                    on_block(name)
+            scored += saved.done[name]
+            advance()
+    if semantic:
+        scored += _semantic_pairs(usable, scored, scorer, k, saved, checkpoint, progress, on_block)
     for pair in sorted(scored, key=lambda p: -p.score):
+        if pair.b in cannot.get(pair.a, ()):
+            continue  # a reviewer said these two differ
         if pair.decision == "accept":
             root_a, root_b = clusters.find(pair.a), clusters.find(pair.b)
             far = (
@@ -235,6 +321,60 @@ def resolve(
         result.pairs.append(pair)
     result.clusters = {r["_id"]: clusters.find(r["_id"]) for r in usable}
     return result
+
+
+def _semantic_pairs(
+    usable: list[dict[str, Any]],
+    scored: list[Pair],
+    scorer: Scorer,
+    k: int,
+    saved: Checkpoint,
+    checkpoint: Path | None,
+    progress: bool,
+    on_block: Callable[[str], None] | None,
+) -> list[Pair]:
+    """Embed the records cheap blocking left without any match; score their nearest neighbours by meaning."""
+    from ingest.resolution.semantic import EmbeddingCache, nearest
+
+    if "semantic" in saved.done:
+        return saved.done["semantic"]
+    matched = {p.a for p in scored} | {p.b for p in scored}
+    residue = [r for r in usable if r["_id"] not in matched]
+    cache = EmbeddingCache(checkpoint / "embeddings.npz" if checkpoint else None)
+    with _progress(progress, len(residue), "embedding") as advance:
+        vectors = cache.embed([r["_norm"] for r in residue], on_batch=lambda n: advance(n))
+    found = []
+    for i, j, cosine in nearest(vectors, k):
+        pair = scorer(residue[i], residue[j], "embedding+fuzzy")
+        if pair is not None:
+            pair.features["embedding"] = round(cosine, 4)
+            found.append(pair)
+    saved.save("semantic", found)
+    if on_block is not None:
+        on_block("semantic")
+    return found
+
+
+class _progress:
+    """A rich progress bar when asked for, else nothing; ``advance(n)`` moves it."""
+
+    def __init__(self, show: bool, total: int, what: str = "scoring blocks") -> None:
+        self.show, self.total, self.what = show, total, what
+        self.bar: Any = None
+
+    def __enter__(self) -> Callable[..., None]:
+        if not self.show or not self.total:
+            return lambda n=1: None
+        from rich.progress import Progress
+
+        self.bar = Progress(transient=False)
+        self.bar.start()
+        task = self.bar.add_task(f"resolution: {self.what}", total=self.total)
+        return lambda n=1: self.bar.update(task, advance=n)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()
 
 
 def pairwise(clusters: dict[str, str], truth: dict[str, str]) -> dict[str, float]:

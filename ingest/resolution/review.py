@@ -2,6 +2,11 @@
 
 Decisions (confirm = must link, reject = cannot link) are kept in SQLite and respected by every later run;
 each is logged with who took it and can be reversed by taking the opposite decision.
+
+Reviewers also merge two subjects or split mentions off one. Each merge or split is an action: the
+constraints it adds to the queue (confirmed or rejected pairs tagged with the action) and what it changed
+(every mention's subject before), so that reverting it puts back exactly what was there and withdraws its
+constraints.
 """
 
 from __future__ import annotations
@@ -51,6 +56,22 @@ log = Table(
     Column("user", String, nullable=False),
     Column("decision", String, nullable=False),
 )
+
+
+actions = Table(
+    "review_action",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("kind", String, nullable=False),
+    Column("action", String, nullable=False),  # merge, split
+    Column("subject", String, nullable=False),  # the subject kept (merge) or split (split)
+    Column("payload", Text, nullable=False),  # JSON: what changed, to revert it
+    Column("user", String, nullable=False),
+    Column("at", String, nullable=False),
+    Column("reverted_by", String),
+    Column("reverted_at", String),
+)
+MAX_SPLIT_PAIRS = 10_000
 
 
 def open_review(settings: Settings) -> Engine:
@@ -109,3 +130,80 @@ def decisions(engine: Engine, kind: str) -> tuple[list[tuple[str, str]], list[tu
     with engine.connect() as conn:
         rows = conn.execute(select(queue.c.a, queue.c.b, queue.c.status).where(queue.c.kind == kind)).all()
     return ([(a, b) for a, b, s in rows if s == "confirmed"], [(a, b) for a, b, s in rows if s == "rejected"])
+
+
+def record_action(
+    engine: Engine,
+    kind: str,
+    action: str,
+    subject: str,
+    *,
+    must: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    cannot: list[tuple[str, str]] = (),  # type: ignore[assignment]
+    payload: dict[str, Any],
+    user: str,
+) -> dict[str, Any]:
+    """Log a merge or split with the constraints that keep it in later runs."""
+    if len(cannot) > MAX_SPLIT_PAIRS:
+        raise ValueError(f"a split of more than {MAX_SPLIT_PAIRS} mention pairs: split in smaller steps")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    with engine.begin() as conn:
+        action_id = conn.execute(
+            insert(actions).values(
+                kind=kind, action=action, subject=subject, payload=json.dumps(payload), user=user, at=now
+            )
+        ).inserted_primary_key[0]
+        tag = json.dumps({"action": action_id, "manual": action})
+        for (a, b), status in [*((p, "confirmed") for p in must), *((p, "rejected") for p in cannot)]:
+            item = conn.execute(
+                insert(queue).values(
+                    kind=kind,
+                    a=a,
+                    b=b,
+                    score=1.0,
+                    features=tag,
+                    status=status,
+                    decided_by=user,
+                    decided_at=now,
+                )
+            ).inserted_primary_key[0]
+            conn.execute(insert(log).values(item=item, at=now, user=user, decision=status))
+    return get_action(engine, int(action_id))
+
+
+def get_action(engine: Engine, action_id: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        row = conn.execute(select(actions).where(actions.c.id == action_id)).mappings().first()
+    if row is None:
+        raise KeyError(f"no merge or split {action_id}")
+    return {**row, "payload": json.loads(row["payload"])}
+
+
+def list_actions(engine: Engine, kind: str | None = None, limit: int = 100) -> list[dict[str, Any]]:
+    query = select(actions).order_by(actions.c.id.desc()).limit(limit)
+    if kind:
+        query = query.where(actions.c.kind == kind)
+    with engine.connect() as conn:
+        return [{**r, "payload": json.loads(r["payload"])} for r in conn.execute(query).mappings()]
+
+
+def revert_action(engine: Engine, action_id: int, user: str) -> dict[str, Any]:
+    """Withdraw the action's constraints (their queue items become 'reverted') and mark it reverted."""
+    action = get_action(engine, action_id)
+    if action["reverted_at"]:
+        raise ValueError(f"{action['action']} {action_id} was already reverted by {action['reverted_by']}")
+    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    tag = json.dumps({"action": action_id, "manual": action["action"]})
+    with engine.begin() as conn:
+        ids = [r.id for r in conn.execute(select(queue.c.id).where(queue.c.features == tag))]
+        conn.execute(
+            update(queue)
+            .where(queue.c.id.in_(ids))
+            .values(status="reverted", decided_by=user, decided_at=now)
+        )
+        for item in ids:
+            conn.execute(insert(log).values(item=item, at=now, user=user, decision="reverted"))
+        conn.execute(
+            update(actions).where(actions.c.id == action_id).values(reverted_by=user, reverted_at=now)
+        )
+    return get_action(engine, action_id)

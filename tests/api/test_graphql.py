@@ -424,3 +424,45 @@ def test_a_pattern_is_watched_through_graphql(api: ApiServer, gql: Any) -> None:
     assert codes(body) == ["INVALID_INPUT"] and "at least one criterion" in body["errors"][0]["message"]
     _, body = gql(api.tokens["inv_gz"], create, {"p": {"ring": {"enterprises": 3, "shared": {"Vessel": 1}}}})
     assert codes(body) == ["INVALID_INPUT"] and "cannot share 'Vessel'" in body["errors"][0]["message"]
+
+
+def test_subjects_are_merged_and_the_merge_reverted_through_graphql(api: ApiServer, gql: Any) -> None:
+    from ingest.keys import mention_id
+    from ingest.resolution.overseas import resolve_overseas
+
+    names = ["ORCHID HARBOUR FOODS LTD", "TUNDRA PEAK INSTRUMENTS GMBH"]
+    api.store.merge_nodes(
+        "PartyMention", [{"id": mention_id(n, "DE"), "name": n, "country": "DE"} for n in names]
+    )
+    resolve_overseas(api.store, api.settings)
+    party = {
+        r["m"]: r["p"]
+        for r in api.store.query(
+            "MATCH (m:PartyMention)-[:SAME_AS]->(p:OverseasParty) RETURN m.id AS m, p.id AS p"
+        )
+    }
+    keep, other = (party[mention_id(n, "DE")] for n in names)
+    merge = (
+        "mutation($k: String!, $o: String!) { mergeSubjects(keep: $k, other: $o) { id action user payload } }"
+    )
+    assert codes(gql(api.tokens["inv_gz"], merge, {"k": keep, "o": other})[1]) == ["FORBIDDEN"]
+    _, body = gql(api.tokens["analyst_gz"], merge, {"k": keep, "o": other})
+    action = body["data"]["mergeSubjects"]
+    assert action["action"] == "merge" and action["user"] == "analyst_gz"
+    assert action["payload"]["before"] == {mention_id(names[1], "DE"): other}
+    moved = api.store.query(
+        "MATCH (:PartyMention {id: $m})-[:SAME_AS]->(p) RETURN p.id AS p", {"m": mention_id(names[1], "DE")}
+    )
+    assert [r["p"] for r in moved] == [keep]
+    _, body = gql(
+        api.tokens["analyst_gz"],
+        "mutation($a: Int!) { revertResolution(action: $a) { revertedBy } }",
+        {"a": action["id"]},
+    )
+    assert body["data"]["revertResolution"]["revertedBy"] == "analyst_gz"
+    _, body = gql(api.tokens["analyst_gz"], "{ resolutionActions { id action revertedAt } }")
+    assert [a["id"] for a in body["data"]["resolutionActions"]] == [action["id"]]
+    _, body = gql(api.tokens["analyst_gz"], merge, {"k": keep, "o": "OP-nothing"})
+    assert (
+        codes(body) == ["INVALID_INPUT"] and "no overseas party 'OP-nothing'" in body["errors"][0]["message"]
+    )

@@ -14,15 +14,54 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command()
-def overseas() -> None:
-    """Resolve PartyMention spellings into OverseasParty subjects (SAME_AS links); queue uncertain pairs."""
+def overseas(
+    incremental: bool = typer.Option(False, help="only spellings not linked yet, against existing subjects"),
+    semantic: bool = typer.Option(False, help="also block by sentence embeddings (MiniLM) for the residue"),
+) -> None:
+    """Resolve PartyMention spellings into OverseasParty subjects (SAME_AS links); queue uncertain pairs.
+    Shows progress; an interrupted run started again skips the blocks it finished."""
     from graph.store import open_store
     from ingest.resolution.overseas import resolve_overseas
 
     settings = get_settings()
     with open_store(settings=settings) as store:
-        _, summary = resolve_overseas(store, settings)
+        _, summary = resolve_overseas(
+            store, settings, incremental=incremental, semantic=semantic, progress=True
+        )
     typer.echo(json.dumps(summary))
+
+
+@app.command()
+def merge(keep: str, other: str, user: str = typer.Option(..., help="who decides")) -> None:
+    """Merge overseas party OTHER into KEEP (logged, reversible with `tianji resolve revert`)."""
+    from graph.store import open_store
+    from ingest.resolution.overseas import merge_parties
+
+    settings = get_settings()
+    with open_store(settings=settings) as store:
+        typer.echo(json.dumps(merge_parties(store, settings, keep, other, user), default=str))
+
+
+@app.command()
+def split(party: str, mentions: list[str], user: str = typer.Option(..., help="who decides")) -> None:
+    """Split MENTIONS off overseas party PARTY into a new subject (logged, reversible)."""
+    from graph.store import open_store
+    from ingest.resolution.overseas import split_party
+
+    settings = get_settings()
+    with open_store(settings=settings) as store:
+        typer.echo(json.dumps(split_party(store, settings, party, mentions, user), default=str))
+
+
+@app.command()
+def revert(action: int, user: str = typer.Option(..., help="who decides")) -> None:
+    """Revert a merge or split: mentions go back, its constraints are withdrawn."""
+    from graph.store import open_store
+    from ingest.resolution.overseas import revert as run
+
+    settings = get_settings()
+    with open_store(settings=settings) as store:
+        typer.echo(json.dumps(run(store, settings, action, user), default=str))
 
 
 @app.command()

@@ -134,3 +134,135 @@ def test_review_decisions_are_kept_and_respected(settings: Settings) -> None:
     must, cannot = decisions(engine, "test")
     split = resolve(records, normalise=normalize.overseas, must_link=must, cannot_link=cannot)
     assert split.clusters["a"] != split.clusters["b"]
+
+
+def _overseas_records(small_world: Path) -> tuple[list[dict[str, str]], dict[str, str]]:
+    records, truth = [], {}
+    for item in ground_truth(small_world)["overseas_identity"]:
+        mid = mention_id(item["name"], item["country"])
+        if mid not in truth:
+            records.append({"id": mid, "name": item["name"], "country": item["country"]})
+            truth[mid] = item["party"]
+    return records, truth
+
+
+def test_an_interrupted_batch_run_resumes_without_redoing_finished_blocks(
+    small_world: Path, tmp_path: Path
+) -> None:
+    records, truth = _overseas_records(small_world)
+    options = {"normalise": normalize.overseas, "same": ["country"], "block_size": 300}
+    whole = resolve(records, **options)
+    done: list[str] = []
+
+    def interrupt_after_three(block: str) -> None:
+        done.append(block)
+        if len(done) == 3:
+            raise KeyboardInterrupt
+
+    with pytest.raises(KeyboardInterrupt):
+        resolve(records, checkpoint=tmp_path, on_block=interrupt_after_three, progress=True, **options)
+    redone: list[str] = []
+    resumed = resolve(records, checkpoint=tmp_path, on_block=redone.append, **options)
+    assert len(done) == 3 and not set(done) & set(redone) and redone  # finished blocks were not redone
+    assert resumed.clusters == whole.clusters  # and the result is the uninterrupted run's
+    assert pairwise(resumed.clusters, truth)["precision"] >= 0.98
+
+
+def test_semantic_blocking_embeds_the_residue_once_and_keeps_the_goals(
+    small_world: Path, tmp_path: Path
+) -> None:
+    from ingest.resolution.semantic import EmbeddingCache, nearest
+
+    cache = EmbeddingCache(tmp_path / "e.npz")
+    names = ["northern star seafood", "northern star sea food", "blue river textiles", "blue rivers textile"]
+    embedded: list[int] = []
+    vectors = cache.embed(names, on_batch=embedded.append)
+    assert vectors.shape == (4, 384) and embedded == [4]
+    assert {(i, j) for i, j, _ in nearest(vectors, k=1, threshold=0.6)} == {(0, 1), (2, 3)}
+    again: list[int] = []
+    EmbeddingCache(tmp_path / "e.npz").embed(names, on_batch=again.append)
+    assert again == []  # cached on disk: nothing embedded twice
+    records, truth = _overseas_records(small_world)
+    done: list[str] = []
+    result = resolve(
+        records,
+        normalise=normalize.overseas,
+        same=["country"],
+        semantic=True,
+        checkpoint=tmp_path,
+        on_block=done.append,
+    )
+    assert "semantic" in done
+    scores = pairwise(result.clusters, truth)
+    assert scores["precision"] >= 0.98 and scores["recall"] >= 0.95, scores
+
+
+def _assignments(store: GraphStore) -> dict[str, str]:
+    rows = store.query("MATCH (m:PartyMention)-[:SAME_AS]->(p:OverseasParty) RETURN m.id AS m, p.id AS p")
+    return {r["m"]: r["p"] for r in rows}
+
+
+def test_merge_and_split_are_logged_kept_by_later_runs_and_reversible(
+    world_store: GraphStore, settings: Settings
+) -> None:
+    from ingest.resolution.overseas import merge_parties, revert, split_party
+    from ingest.resolution.review import list_actions
+
+    resolve_overseas(world_store, settings)
+    before = _assignments(world_store)
+    subjects: dict[str, list[str]] = {}
+    for mention, party in sorted(before.items()):
+        subjects.setdefault(party, []).append(mention)
+    keep, other = sorted(p for p, ms in subjects.items() if len(ms) >= 2)[:2]
+    merged = merge_parties(world_store, settings, keep, other, "analyst.chen")
+    assert all(_assignments(world_store)[m] == keep for m in subjects[other])
+    resolve_overseas(world_store, settings)  # a later run keeps the reviewer's merge
+    assert all(_assignments(world_store)[m] == keep for m in subjects[other])
+
+    big = max(subjects, key=lambda p: (len(subjects[p]), p))
+    moved = subjects[big][:1]
+    split = split_party(world_store, settings, big, moved, "analyst.chen")
+    new_subject = split["payload"]["new"]
+    assert _assignments(world_store)[moved[0]] == new_subject
+    resolve_overseas(world_store, settings)  # and its split
+    after = _assignments(world_store)
+    assert after[moved[0]] == new_subject and all(after[m] == big for m in subjects[big][1:])
+
+    revert(world_store, settings, split["id"], "lead.wang")
+    revert(world_store, settings, merged["id"], "lead.wang")
+    resolve_overseas(world_store, settings)
+    assert _assignments(world_store) == before  # both reverted: back to what the resolver decides
+    log = {a["id"]: a for a in list_actions(open_review(settings))}
+    assert log[merged["id"]]["reverted_by"] == "lead.wang" and log[split["id"]]["action"] == "split"
+    with pytest.raises(ValueError, match="already reverted"):
+        revert(world_store, settings, merged["id"], "lead.wang")
+    with pytest.raises(ValueError, match="keeps at least one"):
+        split_party(world_store, settings, keep, subjects[keep], "analyst.chen")
+
+
+def test_new_mentions_resolve_incrementally_against_existing_subjects(
+    world_store: GraphStore, settings: Settings
+) -> None:
+    resolve_overseas(world_store, settings)
+    before = _assignments(world_store)
+    party = sorted(before.values())[0]
+    name, country = world_store.query(
+        "MATCH (m:PartyMention)-[:SAME_AS]->(:OverseasParty {id: $p}) RETURN m.name AS n, m.country AS c LIMIT 1",
+        {"p": party},
+    )[0].values()
+    variant = name.upper().replace(" ", "  ", 1) + "."
+    fresh = "QUIXOTIC ZEPHYR MARINE SUPPLIES"
+    world_store.merge_nodes(
+        "PartyMention",
+        [
+            {"id": mention_id(variant, country), "name": variant, "country": country},
+            {"id": mention_id(fresh, "NZ"), "name": fresh, "country": "NZ"},
+        ],
+    )
+    _, summary = resolve_overseas(world_store, settings, incremental=True)
+    after = _assignments(world_store)
+    assert summary["new_mentions"] == 2 and summary["mentions"] < len(before)  # only a neighbourhood
+    assert after[mention_id(variant, country)] == party  # joined the existing subject
+    assert after[mention_id(fresh, "NZ")] not in set(before.values())  # a new subject
+    assert {m: after[m] for m in before} == before  # nothing else moved
+    assert resolve_overseas(world_store, settings, incremental=True)[1]["new_mentions"] == 0
