@@ -76,11 +76,13 @@ def resolve_overseas(
     for cluster, members in result.members().items():
         held = Counter(existing[m] for m in members if m in existing)
         subjects[cluster] = held.most_common(1)[0][0] if held else stable_id("OP-", min(members))
-    score = {}
+    score: dict[str, float] = {}
+    method: dict[str, str] = {}
     for pair in result.pairs:
         if pair.decision == "accept":
-            score[pair.b] = max(score.get(pair.b, 0.0), pair.score)
-            score[pair.a] = max(score.get(pair.a, 0.0), pair.score)
+            for m in (pair.a, pair.b):
+                if pair.score > score.get(m, 0.0):
+                    score[m], method[m] = pair.score, pair.method
     parties, links = [], []
     for cluster, members in result.members().items():
         if only is not None and not any(m in only for m in members):
@@ -102,7 +104,7 @@ def resolve_overseas(
                 "start": m,
                 "end": subjects[cluster],
                 "score": score.get(m, 1.0),
-                "method": "ngram+fuzzy" if len(members) > 1 else "singleton",
+                "method": method.get(m, "review" if len(members) > 1 else "singleton"),
                 "decided_by": "resolver",
             }
             for m in members
