@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from sklearn.metrics import roc_auc_score
 
 from graph.store import GraphStore
 from imaging import scans
-from imaging.service import run_scans
+from imaging.service import judge_scan, run_scans
 from tianji.settings import Settings
 
 
@@ -47,5 +48,25 @@ def test_verdicts_are_written_back(world_store: GraphStore, settings: Settings) 
         "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d:Declaration) RETURN v.task AS task, "
         "v.model_version AS mv, count(*) AS n"
     )
-    assert {r["task"] for r in rows} == {"concealment", "empty_container", "declared_cargo"}
-    assert all(r["mv"] == "scannet-1" and r["n"] == 4 for r in rows)
+    assert {r["task"] for r in rows} == {
+        "concealment",
+        "empty_container",
+        "declared_cargo",
+        "controlled_goods",
+    }
+    assert all(r["mv"] == "scannet-2" and r["n"] == 4 for r in rows)
+    entry = world_store.query("MATCH (d:Declaration) RETURN d.id AS id LIMIT 1")[0]["id"]
+    with pytest.raises(ValueError, match="1024×512"):
+        judge_scan(world_store, settings, entry, np.zeros((100, 100)))
+    with pytest.raises(KeyError, match="no declaration"):
+        judge_scan(world_store, settings, "nope", np.zeros((512, 1024)))
+
+
+def test_trucks_controlled_goods_and_declared_cargo_are_recognised(settings: Settings) -> None:
+    model, _ = scans.train(n=240, epochs=4, seed=3)
+    test = scans.dataset(90, 78)
+    quality = scans.evaluate(model, test)
+    assert quality["controlled_auc"] > 0.85 and quality["declared_cargo_accuracy"] > 0.8, quality
+    assert {s.vehicle for s in test} == {"truck", "container"}
+    assert scans.category_of_hs("84713000") == "machinery" and scans.category_of_hs("0306") == "foodstuffs"
+    assert scans.category_of_hs("27090000") is None  # crude oil: no cargo look to compare with
