@@ -91,17 +91,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     @app.middleware("http")
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
-        if length and int(length) > settings.api_max_body_bytes:
+        upload = request.url.path.startswith(("/certificates/", "/documents/", "/ingest/"))
+        limit = settings.api_max_upload_bytes if upload else settings.api_max_body_bytes
+        if length and int(length) > limit:
             return _error(
                 413,
                 "LIMIT_EXCEEDED",
-                f"request body of {length} bytes exceeds the limit of {settings.api_max_body_bytes} bytes",
+                f"request body of {length} bytes exceeds the limit of {limit} bytes"
+                + (" for uploads" if upload else ""),
             )
-        if (
-            request.url.path.startswith("/graphql")
-            and request.method == "POST"
-            or request.url.path.startswith(("/ingest",))
-        ):
+        if request.url.path.startswith("/graphql") and request.method == "POST" or upload:
             try:
                 request.state.user = authenticate(
                     settings, request.app.state.services.users, request.headers.get("authorization")
@@ -154,6 +153,27 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         try:
             record = await asyncio.to_thread(
                 read_certificate, services.store, settings, await file.read(), entry_no
+            )
+        except KeyError as exc:
+            return _error(404, "NOT_FOUND", str(exc.args[0]))
+        except (CertificateError, ValueError) as exc:
+            return _error(400, "INVALID_INPUT", str(exc))
+        return JSONResponse(record)
+
+    @app.post("/documents/{entry_no}", tags=["imaging"])
+    async def document(entry_no: str, file: UploadFile, request: Request) -> JSONResponse:
+        """Read an uploaded invoice, packing list or contract for a declaration; returns the parties it names,
+        resolved against the graph, and what disagrees with the declaration."""
+        from imaging.certificates import CertificateError
+        from imaging.service import read_document
+
+        user: User = request.state.user
+        if not user.can("read"):
+            return _error(403, "FORBIDDEN", f"role {user.role!r} may not upload documents")
+        services: Services = app.state.services
+        try:
+            record = await asyncio.to_thread(
+                read_document, services.store, settings, await file.read(), entry_no
             )
         except KeyError as exc:
             return _error(404, "NOT_FOUND", str(exc.args[0]))

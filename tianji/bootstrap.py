@@ -23,13 +23,14 @@ from tianji.settings import Settings
 STEPS: list[str] = [
     "tianji.bootstrap:demo_users",
     "ingest.resolution.overseas:run_resolution",
-    "tagging.service:run_tagging",
+    "imaging.service:run_imaging",
+    "imaging.service:run_documents",
+    "imaging.service:run_scans",
+    "tagging.service:run_tagging",  # after imaging: scan verdicts can trigger tags
     "algorithms.service:run_gangs",
     "algorithms.service:run_drift",
-    "scoring.service:run_scoring",
+    "scoring.service:run_scoring",  # after tags, gangs and verdicts: they are features
     "tracks.service:run_tracks",
-    "imaging.service:run_imaging",
-    "imaging.service:run_scans",
     "tianji.bootstrap:start_prompts",
 ]
 

@@ -100,7 +100,10 @@ class Settings(BaseSettings):
     api_max_aliases: int = Field(15, description="most aliases in one GraphQL document")
     api_max_tokens: int = Field(2000, description="most tokens in one GraphQL document")
     api_max_complexity: int = Field(5000, description="highest estimated cost of one GraphQL request")
-    api_max_body_bytes: int = Field(200_000, description="largest accepted request body")
+    api_max_body_bytes: int = Field(200_000, description="largest accepted request body (GraphQL and others)")
+    api_max_upload_bytes: int = Field(
+        25_000_000, description="largest accepted upload (certificate and document images, ingest files)"
+    )
     api_timeout_s: float = Field(20.0, description="longest time one request may take")
     api_introspection: bool | None = Field(
         None, description="allow schema introspection; default: on except in production"

@@ -9,5 +9,6 @@ MODULES = [
     "api.graphql.scoring",
     "api.graphql.resolution",
     "api.graphql.tracks",
+    "api.graphql.imaging",
     "api.graphql.admin",
 ]
