@@ -3,7 +3,8 @@
 Every feature is computed from the declaration and what happened strictly before it: history counts
 use only earlier declarations and inspections; a case counts only once it was opened. Graph features
 (gang membership and risk, ties to blacklisted enterprises, degree) come from the knowledge graph and
-are zero when the analyses that produce them have not run.
+are zero when the analyses that produce them have not run; so are the imaging features (scan verdicts,
+document flags and certificate mismatches of the declaration itself).
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ GRAPH = [
     "ties",
     "shared_address_count",
     "blacklist_level",
+    "scan_suspect",
+    "cargo_inconsistent",
+    "document_flags",
+    "certificate_mismatches",
 ]
 
 
@@ -203,7 +208,33 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     # a blacklist tag stands on a case: it counts from the case's opening, like the case itself
     raw_level = frame[["consignee"]].merge(level, on="consignee", how="left")["level"].fillna(0).to_numpy()
     out["blacklist_level"] = np.where(out["case_before"] | out["tie_to_case_enterprise"], raw_level, 0)
-    return out
+    return out.join(imaging_features(store, frame))
+
+
+def imaging_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """What the declaration's own images and papers say: the highest suspect confidence of its scan verdicts
+    (concealment, controlled goods), cargo unlike the declared goods, flags on its trade documents,
+    mismatches on its certificates. Zero where nothing was imaged."""
+    rows = store.query(
+        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d:Declaration) RETURN d.id AS entry_no, "
+        "max(CASE WHEN v.verdict = 'suspect' THEN v.confidence ELSE 0.0 END) AS scan_suspect, "
+        "max(CASE WHEN v.verdict STARTS WITH 'inconsistent' THEN 1 ELSE 0 END) AS cargo_inconsistent",
+        read_only=True,
+    )
+    papers = store.query(
+        "MATCH (x)-[r:DOCUMENT_OF|CERTIFIES]->(d:Declaration) RETURN d.id AS entry_no, "
+        "sum(CASE WHEN type(r) = 'DOCUMENT_OF' THEN size(coalesce(x.flags, [])) ELSE 0 END) AS document_flags, "
+        "sum(CASE WHEN type(r) = 'CERTIFIES' THEN size(coalesce(x.mismatches, [])) ELSE 0 END) AS certificate_mismatches",
+        read_only=True,
+    )
+    columns = ["scan_suspect", "cargo_inconsistent", "document_flags", "certificate_mismatches"]
+    found = pd.DataFrame(rows, columns=["entry_no", "scan_suspect", "cargo_inconsistent"]).merge(
+        pd.DataFrame(papers, columns=["entry_no", "document_flags", "certificate_mismatches"]),
+        on="entry_no",
+        how="outer",
+    )
+    merged = frame[["entry_no"]].merge(found, on="entry_no", how="left")
+    return pd.DataFrame({c: merged[c].fillna(0).astype(float).to_numpy() for c in columns}, index=frame.index)
 
 
 def build(

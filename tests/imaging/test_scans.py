@@ -70,3 +70,28 @@ def test_trucks_controlled_goods_and_declared_cargo_are_recognised(settings: Set
     assert {s.vehicle for s in test} == {"truck", "container"}
     assert scans.category_of_hs("84713000") == "machinery" and scans.category_of_hs("0306") == "foodstuffs"
     assert scans.category_of_hs("27090000") is None  # crude oil: no cargo look to compare with
+
+
+def test_a_suspect_scan_verdict_tags_the_consignee(world_store: GraphStore) -> None:
+    from tagging.engine import apply_all
+    from tagging.rules import load_hierarchy
+
+    row = world_store.query(
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) RETURN d.id AS d, e.id AS e ORDER BY d.id LIMIT 1"
+    )[0]
+    world_store.merge_nodes(
+        "ImageVerdict", [{"id": "v-test", "task": "concealment", "verdict": "suspect", "confidence": 0.93}]
+    )
+    world_store.merge_relationships(
+        "VERDICT_ON", "ImageVerdict", "Declaration", [{"start": "v-test", "end": row["d"]}]
+    )
+    apply_all(world_store, load_hierarchy())
+    tagged = world_store.query(
+        "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {id: 'IMG-CONCEAL'}) WHERE h.ended_at IS NULL RETURN e.id AS e"
+    )
+    suspects = world_store.query(
+        "MATCH (:ImageVerdict {verdict: 'suspect'})-[:VERDICT_ON]->(:Declaration)-[:CONSIGNEE]->(e:Enterprise) "
+        "RETURN DISTINCT e.id AS e"
+    )
+    assert row["e"] in {r["e"] for r in tagged}
+    assert {r["e"] for r in tagged} == {r["e"] for r in suspects}  # exactly the consignees of suspect scans

@@ -98,3 +98,39 @@ def test_one_declaration_scores_without_the_store_and_says_what_was_missing(trai
 def test_indicators_refuse_anything_but_comparisons_of_features(expression: str) -> None:
     with pytest.raises(IndicatorError):
         Indicator(code="X", name_zh="x", name_en="x", expression=expression).tree({"unit_price_dev"})
+
+
+def test_imaging_results_of_a_declaration_are_features(world_store: GraphStore, frame: pd.DataFrame) -> None:
+    entry = frame["entry_no"].iloc[5]
+    world_store.merge_nodes(
+        "ImageVerdict",
+        [
+            {"id": "fv-1", "task": "concealment", "verdict": "suspect", "confidence": 0.87},
+            {
+                "id": "fv-2",
+                "task": "declared_cargo",
+                "verdict": "inconsistent: looks like textiles",
+                "confidence": 0.9,
+            },
+        ],
+    )
+    world_store.merge_relationships(
+        "VERDICT_ON",
+        "ImageVerdict",
+        "Declaration",
+        [{"start": "fv-1", "end": entry}, {"start": "fv-2", "end": entry}],
+    )
+    world_store.merge_nodes(
+        "Document", [{"id": "fd-1", "kind": "invoice", "flags": ["buyer X is not the declared consignee"]}]
+    )
+    world_store.merge_relationships(
+        "DOCUMENT_OF", "Document", "Declaration", [{"start": "fd-1", "end": entry}]
+    )
+    found = F.imaging_features(world_store, frame)
+    mine = found.loc[frame["entry_no"] == entry].iloc[0]
+    assert mine["scan_suspect"] == pytest.approx(0.87) and mine["cargo_inconsistent"] == 1
+    assert mine["document_flags"] == 1 and mine["certificate_mismatches"] == 0
+    others = found.loc[frame["entry_no"] != entry]
+    assert (others["scan_suspect"] == 0).all() or others[
+        "scan_suspect"
+    ].max() <= 1  # zero where nothing was imaged
