@@ -142,11 +142,51 @@ def generate(n: int, seed: int = 3, noisy_share: float = 0.5) -> list[GeneratedC
 
 @lru_cache(maxsize=1)
 def engine() -> Any:
-    """PP-OCRv4 (ONNX) tuned for 2 cores: smaller detection side, no angle classifier (pages are upright or
-    corrected before OCR), two threads."""
+    """The OCR engine, a callable image -> (result, elapsed) in RapidOCR's format. PP-OCRv4 (ONNX, through
+    rapidocr) tuned for 2 cores by default: smaller detection side, no angle classifier (pages are upright
+    or corrected before OCR), two threads. ``TIANJI_OCR_ENGINE=paddleocr`` uses PaddleOCR itself, with its
+    models from ``TIANJI_PADDLEOCR_MODELS`` (nothing is downloaded)."""
+    from tianji.settings import get_settings
+
+    settings = get_settings()
+    return _engine(settings.ocr_engine, str(settings.paddleocr_models or ""))
+
+
+@lru_cache(maxsize=2)
+def _engine(name: str, models: str) -> Any:
+    if name == "paddleocr":
+        return _paddle(models)
     from rapidocr_onnxruntime import RapidOCR
 
     return RapidOCR(det_limit_side_len=640, use_cls=False, intra_op_num_threads=2, inter_op_num_threads=1)
+
+
+def _paddle(models: str) -> Any:
+    folder = Path(models) if models else None
+    needed = ("det", "rec")
+    if folder is None or not all((folder / part).is_dir() for part in needed):
+        raise CertificateError(
+            "TIANJI_OCR_ENGINE=paddleocr needs PP-OCRv4 inference models in TIANJI_PADDLEOCR_MODELS "
+            f"(folders det/ and rec/); found none at {folder}"
+        )
+    try:
+        from paddleocr import PaddleOCR  # type: ignore[import-not-found]
+    except ImportError:
+        raise CertificateError(
+            "TIANJI_OCR_ENGINE=paddleocr but the paddleocr package is not installed"
+        ) from None
+    reader = PaddleOCR(
+        det_model_dir=str(folder / "det"),
+        rec_model_dir=str(folder / "rec"),
+        use_angle_cls=False,
+        show_log=False,
+    )
+
+    def run(image: np.ndarray) -> tuple[list[Any], float]:
+        pages = reader.ocr(image, cls=False) or [[]]
+        return [[box, text, score] for box, (text, score) in (pages[0] or [])], 0.0
+
+    return run
 
 
 def load_image(data: bytes) -> Image.Image:

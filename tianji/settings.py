@@ -100,6 +100,12 @@ class Settings(BaseSettings):
     api_max_aliases: int = Field(15, description="most aliases in one GraphQL document")
     api_max_tokens: int = Field(2000, description="most tokens in one GraphQL document")
     api_max_complexity: int = Field(5000, description="highest estimated cost of one GraphQL request")
+    ocr_engine: Literal["rapidocr", "paddleocr"] = Field(
+        "rapidocr", description="OCR engine: PP-OCRv4 through rapidocr-onnxruntime, or PaddleOCR itself"
+    )
+    paddleocr_models: Path | None = Field(
+        None, description="folder with PaddleOCR inference models (det/, rec/) when ocr_engine is paddleocr"
+    )
     api_max_body_bytes: int = Field(200_000, description="largest accepted request body (GraphQL and others)")
     api_max_upload_bytes: int = Field(
         25_000_000, description="largest accepted upload (certificate and document images, ingest files)"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import io
 import random
 from collections import Counter
+from pathlib import Path
 
 import pytest
 from PIL import Image
@@ -103,3 +104,10 @@ def test_a_blank_page_is_refused(world_store: GraphStore, settings: Settings) ->
     Image.new("RGB", (800, 1000), "white").save(buffer, format="PNG")
     with pytest.raises(ValueError, match="no certificate text"):
         read_certificate(world_store, settings, buffer.getvalue(), entry)
+
+
+def test_paddleocr_without_its_models_is_refused_with_the_reason(tmp_path: Path) -> None:
+    from imaging.certificates import CertificateError, _engine
+
+    with pytest.raises(CertificateError, match="needs PP-OCRv4 inference models"):
+        _engine("paddleocr", str(tmp_path))
