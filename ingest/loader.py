@@ -131,6 +131,7 @@ class Loader:
         self._search_props: dict[str, list[str]] = {}
         self._extractors: dict[int, Callable[[dict[str, str]], str | None]] = {}
         self._compiled: dict[int, list[tuple[str, Any, Any, bool, str]]] = {}
+        self._used_columns: dict[str, set[str]] = {}
 
     # -- reference checks ------------------------------------------------------------------------
 
@@ -187,6 +188,11 @@ class Loader:
             ]
         return self._compiled[key]
 
+    def _used(self, mapping: Mapping) -> set[str]:
+        if mapping.source not in self._used_columns:
+            self._used_columns[mapping.source] = mapping.used_columns()
+        return self._used_columns[mapping.source]
+
     def _node(self, node: NodeMapping, row: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
         raw_id = self._fn(node.id)(row)
         if raw_id is None:
@@ -240,6 +246,17 @@ class Loader:
             if made is not None:
                 own[node.name] = (node.label, made[0])
                 nodes.append((node.label, made[0], made[1]))
+        if mapping.keep_unmapped and nodes:
+            extra = {
+                k: v for k, v in row.items() if k and k not in self._used(mapping) and v not in (None, "")
+            }
+            if extra:
+                label, node_id, props = nodes[0]
+                nodes[0] = (
+                    label,
+                    node_id,
+                    {**props, "raw": json.dumps(extra, ensure_ascii=False, sort_keys=True)},
+                )
         own_nodes = set(own.values())
         rels = []
         for rel in mapping.relationships:

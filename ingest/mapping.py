@@ -171,7 +171,7 @@ class Mapping(BaseModel):
     nodes: list[NodeMapping]
     relationships: list[RelationshipMapping] = Field(default_factory=list)
     keep_unmapped: bool = (
-        False  # extra columns are kept as raw_<column> properties (needs the label to allow it)
+        False  # columns no spec reads are kept, as JSON, in the first node's ``raw`` property
     )
 
     path: Path | None = None
@@ -182,8 +182,23 @@ class Mapping(BaseModel):
                 return node
         raise OntologyError(f"mapping {self.source}: no node named {name!r}")
 
+    def used_columns(self) -> set[str]:
+        """Every source column a node, relationship or property of this mapping reads."""
+        specs: list[ValueSpec | None] = []
+        columns: set[str] = set()
+        for node in self.nodes:
+            specs += [node.id, *node.properties.values()]
+        for rel in self.relationships:
+            specs += [rel.start.id, rel.end.id, *rel.properties.values()]
+            columns |= {c for c in (rel.type_column, rel.start.label_column, rel.end.label_column) if c}
+        return columns | {c for spec in specs if spec is not None for c in spec.source_columns}
+
     def check(self, ontology: Ontology) -> None:
         """Every label, type and property named here must exist in the ontology."""
+        if self.keep_unmapped and "raw" not in ontology.node(self.nodes[0].label).properties:
+            raise OntologyError(
+                f"mapping {self.source}: keep_unmapped needs a 'raw' property on {self.nodes[0].label}"
+            )
         for node in self.nodes:
             spec = ontology.node(node.label)
             for prop in node.properties:
