@@ -20,6 +20,7 @@ from catboost import CatBoostClassifier, Pool
 from sklearn.metrics import roc_auc_score
 
 from scoring import features as F
+from scoring import ranking
 from scoring.indicators import Indicator
 from scoring.indicators import evaluate as evaluate_indicators
 from scoring.indicators import load as load_indicators
@@ -138,6 +139,10 @@ def train(
         revenue = frame.loc[test, "recovered_duty"].fillna(0).to_numpy()
         metrics["auc"] = round(float(roc_auc_score(labels, scores)), 4)
         metrics.update(at_rates(scores, labels, revenue))
+        stake = ranking.duty_at_stake(
+            frame.loc[test, "value_usd"].to_numpy(), frame.loc[test, "duty_rate"].to_numpy()
+        )
+        metrics["ranking"] = ranking.report(scores, labels, revenue, stake)
         metrics["calibration"] = calibration(scores, labels)
     # levels by rank in the training period: level 5 is the riskiest 1 %, 4 the next 4 %, 3 the next 10 %, 2 the next 25 %
     period = model.predict_proba(Pool(X.loc[before, names], cat_features=cats))[:, 1]

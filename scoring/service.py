@@ -4,7 +4,6 @@ the store, inspection instructions, and the score-distribution drift monitor."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from scoring import features as F
+from scoring import instructions
 from scoring.indicators import Indicator
 from scoring.model import Trained, level, load, matrix, promote, save, train
 from tianji.settings import Settings
@@ -169,25 +169,6 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     }
 
 
-def instruct(
-    scored: pd.DataFrame, frame: pd.DataFrame, *, rate: float = 0.05, random_share: float = 0.1, seed: int = 7
-) -> pd.DataFrame:
-    """Inspect the top ``rate`` by risk per port and day, plus a small random sample for unbiased learning."""
-    joined = scored.merge(frame[["entry_no", "port", "date"]], on="entry_no")
-    chosen = []
-    rng = np.random.default_rng(seed)
-    for _, group in joined.groupby(["port", "date"]):
-        k = max(1, math.ceil(len(group) * rate))
-        top = group.nlargest(k, "score")
-        chosen.append(top.assign(reason="risk"))
-        rest = group.drop(top.index)
-        if len(rest) and rng.random() < random_share * len(group) * rate:
-            chosen.append(
-                rest.sample(1, random_state=int(rng.integers(1 << 30))).assign(reason="random sample")
-            )
-    return pd.concat(chosen) if chosen else joined.head(0).assign(reason="")
-
-
 def psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
     """Population stability index between two score distributions (above 0.2: the distribution drifted)."""
     edges = np.quantile(expected, np.linspace(0, 1, bins + 1))
@@ -211,5 +192,14 @@ def run_scoring(store: GraphStore, settings: Settings, world: Path | None = None
         console.print(f"  trained {trained.meta['version']}: {trained.meta['metrics'].get('auc')} AUC")
     scored = score_frame(store, trained, frame)
     written = write_scores(store, trained, scored)
-    console.print(f"  {written:,} declarations scored; level 5: {(scored['level'] == 5).sum():,}")
-    return {"scored": written, "version": trained.meta["version"]}
+    last_week = frame[frame["date"] > frame["date"].max() - pd.Timedelta(days=7)]
+    instructed = instructions.write(
+        store,
+        instructions.choose(scored[scored["entry_no"].isin(last_week["entry_no"])], last_week),
+        trained.meta["version"],
+    )
+    console.print(
+        f"  {written:,} declarations scored; level 5: {(scored['level'] == 5).sum():,}; "
+        f"{instructed} inspection instructions for the last week"
+    )
+    return {"scored": written, "version": trained.meta["version"], "instructions": instructed}

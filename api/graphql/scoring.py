@@ -6,8 +6,9 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.errors import Unavailable
+from api.errors import Forbidden, NotFound, Unavailable
 from api.graphql.entities import need
+from scoring.instructions import record_result
 from scoring.model import ModelError, load
 from scoring.service import score_one
 
@@ -45,6 +46,22 @@ class ScoreResult:
     missing: list[str] = strawberry.field(description="inputs that were missing and scored as unknown")
 
 
+@strawberry.type(
+    description="An instruction to inspect a declaration, with its reason and, once done, outcome."
+)
+class Instruction:
+    entry_no: str
+    kind: str
+    reason: str
+    rank_by: str | None
+    score: float
+    level: int
+    port: str | None
+    day: str | None
+    status: str
+    outcome: str | None
+
+
 @strawberry.type
 class Query:
     @strawberry.field(description="The risk scores of a declaration, newest model first.")
@@ -67,9 +84,71 @@ class Query:
             for p in (r["r"]["properties"] for r in rows)
         ]
 
+    @strawberry.field(description="Inspection instructions, riskiest first; filter by port, day and status.")
+    async def inspection_instructions(
+        self,
+        info: Info,
+        port: str | None = None,
+        day: str | None = None,
+        status: str | None = "open",
+        first: int = 100,
+    ) -> list[Instruction]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (i:InspectionInstruction)-[:INSTRUCTS]->(d:Declaration) WHERE ($port IS NULL OR i.port = $port) "
+            "AND ($day IS NULL OR i.day = $day) AND ($status IS NULL OR i.status = $status) "
+            "RETURN i, d.id AS entry ORDER BY i.score DESC LIMIT $n",
+            {"port": port, "day": day, "status": status, "n": min(first, 1000)},
+            read_only=True,
+        )
+        return [
+            Instruction(
+                entry_no=r["entry"],
+                **{
+                    k: r["i"]["properties"].get(k)
+                    for k in (
+                        "kind",
+                        "reason",
+                        "rank_by",
+                        "score",
+                        "level",
+                        "port",
+                        "day",
+                        "status",
+                        "outcome",
+                    )
+                },
+            )
+            for r in rows
+        ]
+
 
 @strawberry.type
 class Mutation:
+    @strawberry.mutation(
+        description="Enter an inspection result (hit or clear): it closes the declaration's instruction and is a "
+        "label for the next training (`tianji score retrain`)."
+    )
+    async def record_inspection(
+        self, info: Info, entry_no: str, outcome: str, recovered_duty: float = 0.0, finding: str = ""
+    ) -> JSON:
+        ctx = need(info, "read")
+        if ctx.user.role not in ("investigator", "analyst", "admin"):
+            raise Forbidden(f"role {ctx.user.role!r} may not enter inspection results")
+        try:
+            return await ctx.run(
+                record_result,
+                ctx.store,
+                entry_no,
+                outcome,
+                officer=ctx.user.name,
+                recovered_duty=recovered_duty,
+                finding=finding,
+            )
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0])) from None
+
     @strawberry.mutation(description="Score one declaration now with the promoted model (nothing is stored).")
     async def score_declaration(self, info: Info, declaration: DeclarationInput) -> ScoreResult:
         ctx = need(info, "score")

@@ -134,3 +134,64 @@ def test_imaging_results_of_a_declaration_are_features(world_store: GraphStore, 
     assert (others["scan_suspect"] == 0).all() or others[
         "scan_suspect"
     ].max() <= 1  # zero where nothing was imaged
+
+
+def test_ranking_by_expected_duty_is_reported_beside_ranking_by_risk(trained) -> None:  # type: ignore[no-untyped-def]
+    import numpy as np
+
+    from scoring import ranking
+
+    report = trained.meta["metrics"]["ranking"]
+    for name in ("by_risk", "by_expected_duty"):
+        assert set(report[name]) == {
+            f"{m}@{r}%" for m in ("precision", "recall", "revenue") for r in (1, 5, 10)
+        }
+        assert all(0 <= v <= 1 for v in report[name].values())
+    # on a table built so: small hits are likelier, big ones rarer but worth far more
+    scores = np.array([0.9, 0.8, 0.3, 0.2])
+    labels = np.array([1, 1, 1, 0])
+    recovered = np.array([10.0, 10.0, 1000.0, 0.0])
+    stake = np.array([12.0, 12.0, 2000.0, 50.0])
+    both = ranking.report(scores, labels, recovered, stake, rates=(0.25,))
+    assert both["by_risk"]["revenue@25%"] < both["by_expected_duty"]["revenue@25%"] == 0.9804
+    assert both["by_risk"]["precision@25%"] == both["by_expected_duty"]["precision@25%"] == 1.0
+
+
+def test_instructions_with_reasons_and_results_that_close_them(
+    world_store: GraphStore, trained, frame: pd.DataFrame
+) -> None:  # type: ignore[no-untyped-def]
+    from scoring import instructions
+
+    recent = frame.tail(400).reset_index(drop=True)
+    scored = score_frame(world_store, trained, recent)
+    chosen = instructions.choose(scored, recent, capacity=1, random_share=1.0)
+    risk = chosen[chosen["kind"] == "risk"]
+    assert risk.groupby(["port", "date"]).size().eq(1).all()  # the capacity per port and day
+    assert len(risk) == recent.groupby(["port", "date"]).ngroups
+    assert (chosen["kind"] == "random").sum() > 0 and not set(
+        chosen[chosen["kind"] == "random"]["entry_no"]
+    ) & set(risk["entry_no"])
+    top = risk.iloc[0]
+    assert (
+        top["score"]
+        == scored[
+            scored["entry_no"].isin(
+                recent[(recent["port"] == top["port"]) & (recent["date"] == top["date"])]["entry_no"]
+            )
+        ]["score"].max()
+    )
+    assert top["reason"].startswith("风险布控 rank 1 of")
+    assert instructions.write(world_store, chosen, trained.meta["version"]) == len(chosen)
+    entry = top["entry_no"]
+    instructions.record_result(world_store, entry, "hit", officer="officer.zhao", recovered_duty=1200.0)
+    row = world_store.query(
+        "MATCH (i:InspectionInstruction)-[:INSTRUCTS]->(d:Declaration {id: $d}) "
+        "MATCH (n:Inspection)-[:INSPECTION_OF]->(d) RETURN i.status AS s, i.outcome AS o, n.officer AS officer",
+        {"d": entry},
+    )
+    assert row == [{"s": "done", "o": "hit", "officer": "officer.zhao"}]
+    assert F.load_declarations(world_store).set_index("entry_no").loc[entry, "hit"] == 1  # a label now
+    with pytest.raises(ValueError, match="hit or clear"):
+        instructions.record_result(world_store, entry, "maybe", officer="x")
+    with pytest.raises(KeyError, match="no declaration"):
+        instructions.record_result(world_store, "nope", "hit", officer="x")

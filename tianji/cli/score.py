@@ -51,3 +51,83 @@ def rollback() -> None:
     from scoring.model import rollback as back
 
     typer.echo(f"promoted {back(get_settings())}")
+
+
+@app.command()
+def instruct(
+    rate: float = typer.Option(0.05, help="share of each port's declarations per day to inspect"),
+    capacity: int = typer.Option(0, help="inspections per port and day (overrides rate when set)"),
+    rank_by: str = typer.Option("risk", help="risk, or expected_duty (probability × duty at stake)"),
+    days: int = typer.Option(7, help="the last N days of declarations"),
+) -> None:
+    """Issue inspection instructions (InspectionInstruction nodes with their reasons) for recent declarations."""
+    import pandas as pd
+
+    from graph.store import open_store
+    from scoring import instructions
+    from scoring.features import load_declarations
+    from scoring.model import load
+    from scoring.service import score_frame
+
+    if rank_by not in ("risk", "expected_duty"):
+        raise typer.BadParameter("rank-by is risk or expected_duty")
+    settings = get_settings()
+    trained = load(settings)
+    with open_store(settings=settings) as store:
+        frame = load_declarations(store)
+        recent = frame[frame["date"] > frame["date"].max() - pd.Timedelta(days=days)].reset_index(drop=True)
+        chosen = instructions.choose(
+            score_frame(store, trained, recent),
+            recent,
+            rate=rate,
+            capacity=capacity or None,
+            rank_by=rank_by,  # type: ignore[arg-type]
+        )
+        written = instructions.write(store, chosen, trained.meta["version"])
+    typer.echo(json.dumps({"instructions": written, "random": int((chosen["kind"] == "random").sum())}))
+
+
+@app.command()
+def result(
+    entry_no: str, outcome: str, officer: str = typer.Option(...), recovered_duty: float = 0.0
+) -> None:
+    """Enter an inspection result (hit or clear): a label for the next training, and the instruction closed."""
+    from graph.store import open_store
+    from scoring.instructions import record_result
+
+    with open_store(settings=get_settings()) as store:
+        typer.echo(
+            json.dumps(
+                record_result(store, entry_no, outcome, officer=officer, recovered_duty=recovered_duty)
+            )
+        )
+
+
+@app.command()
+def retrain(iterations: int = typer.Option(300)) -> None:
+    """Train on every label so far (including entered results); promote only if its AUC is not worse than
+    the promoted model's by more than 0.005."""
+    from graph.store import open_store
+    from scoring.features import load_declarations
+    from scoring.model import ModelError, load, promote, save, train
+
+    settings = get_settings()
+    with open_store(settings=settings) as store:
+        frame = load_declarations(store)
+        trained = train(
+            store, frame, split_date=str(frame["date"].quantile(0.75).date()), iterations=iterations
+        )
+    save(settings, trained)
+    try:
+        current = load(settings).meta["metrics"].get("auc") or 0.0
+    except ModelError:
+        current = 0.0
+    new = trained.meta["metrics"].get("auc") or 0.0
+    promoted = new >= current - 0.005
+    if promoted:
+        promote(settings, trained.meta["version"])
+    typer.echo(
+        json.dumps(
+            {"version": trained.meta["version"], "auc": new, "promoted_auc": current, "promoted": promoted}
+        )
+    )
