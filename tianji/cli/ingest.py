@@ -9,7 +9,7 @@ import typer
 
 from graph.store import open_store
 from ingest.loader import Loader
-from ingest.mapping import load_mapping
+from ingest.mapping import load_mapping, load_mappings
 from ingest.readers import SourceError
 from tianji.settings import get_settings
 
@@ -17,6 +17,11 @@ from tianji.settings import get_settings
 def command(
     directory: Path = typer.Argument(..., help="folder holding the source files"),
     mapping: Path | None = typer.Option(None, "--mapping", help="load only this mapping file's source"),
+    mappings_dir: Path | None = typer.Option(
+        None,
+        "--mappings",
+        help="a folder of mapping files to use instead of ingest/mappings (another administration's export)",
+    ),
     chunk_rows: int = typer.Option(10_000, help="rows validated and written per batch"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
 ) -> None:
@@ -26,7 +31,13 @@ def command(
         store.apply_schema()
         loader = Loader(store, settings, progress=progress, chunk_rows=chunk_rows)
         try:
-            mappings = [load_mapping(mapping, store.ontology)] if mapping else None
+            mappings = (
+                [load_mapping(mapping, store.ontology)]
+                if mapping
+                else load_mappings(mappings_dir, store.ontology)
+                if mappings_dir
+                else None
+            )
             run = loader.load_dir(directory, mappings)
         except SourceError as exc:
             typer.echo(f"error: {exc}", err=True)
