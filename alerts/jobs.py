@@ -105,9 +105,7 @@ def rescore() -> int:
         new = frame[~frame["entry_no"].isin(scored)]
         if new.empty:
             return 0
-        # history features need each declaration's past: score on the whole frame, keep the new rows
-        result = score_frame(store, trained, frame)
-        return write_scores(store, trained, result[result["entry_no"].isin(set(new["entry_no"]))])
+        return write_scores(store, trained, score_frame(store, trained, new, past=frame))
 
 
 def high_risk_prompts() -> int:

@@ -43,7 +43,7 @@ def run(scale: str = "medium") -> dict[str, Any]:
         out[f"precision@5%_{tag}"] = trained.meta["metrics"].get("precision@5%")
         later = frame[frame["date"] >= split].reset_index(drop=True)
         started = time.perf_counter()
-        scored = score_frame(store, trained, later)
+        scored = score_frame(store, trained, later, past=frame)
         out[f"batch_rows_per_s_{tag}"] = round(len(later) / (time.perf_counter() - started))
         top = set(scored.nlargest(max(1, len(scored) // 20), "score")["entry_no"])
         planted = risky & set(later["entry_no"])

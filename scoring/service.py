@@ -68,11 +68,37 @@ def _fmt(value: Any) -> str:
     return f"{value:.2f}" if isinstance(value, float | np.floating) else str(value)
 
 
-def score_frame(store: GraphStore, trained: Trained, frame: pd.DataFrame) -> pd.DataFrame:
+def with_past(frame: pd.DataFrame, past: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
+    """The rows to score together with the earlier declarations of the same consignees and agents (history
+    features need each declaration's past), in time order; and which of them are the rows to score."""
+    keys = set(frame["consignee"]) | set(frame["agent"].dropna())
+    related = past["consignee"].isin(keys) | past["agent"].isin(keys)
+    if frame["agent"].isna().any():  # self-declared rows share one "self" agent history
+        related |= past["agent"].isna()
+    context = past[
+        related & ~past["entry_no"].isin(set(frame["entry_no"])) & (past["date"] <= frame["date"].max())
+    ]
+    both = pd.concat([context, frame]).sort_values(["date", "entry_no"]).reset_index(drop=True)
+    return both, both["entry_no"].isin(set(frame["entry_no"])).to_numpy()
+
+
+def score_frame(
+    store: GraphStore, trained: Trained, frame: pd.DataFrame, *, past: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Score the declarations of ``frame``. History features count what came before each declaration in
+    ``frame``; pass every declaration known as ``past`` when ``frame`` is a subset (new or recent ones)."""
     indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
-    X = matrix(
-        frame, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
-    )
+    if past is not None:
+        both, wanted = with_past(frame, past)
+        X = matrix(
+            both, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
+        )
+        X = X[wanted].reset_index(drop=True)
+        frame = both[wanted].reset_index(drop=True)
+    else:
+        X = matrix(
+            frame, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
+        )
     cols = trained.meta["features"]
     scores = trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[:, 1]
     out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})

@@ -195,3 +195,13 @@ def test_instructions_with_reasons_and_results_that_close_them(
         instructions.record_result(world_store, entry, "maybe", officer="x")
     with pytest.raises(KeyError, match="no declaration"):
         instructions.record_result(world_store, "nope", "hit", officer="x")
+
+
+def test_a_subset_is_scored_with_its_declarations_past(
+    world_store: GraphStore, trained, frame: pd.DataFrame
+) -> None:  # type: ignore[no-untyped-def]
+    recent = frame.tail(300).reset_index(drop=True)
+    whole = score_frame(world_store, trained, frame).set_index("entry_no").loc[recent["entry_no"], "score"]
+    subset = score_frame(world_store, trained, recent, past=frame).set_index("entry_no")["score"]
+    assert subset.index.tolist() == recent["entry_no"].tolist()
+    assert (subset - whole).abs().max() < 1e-9  # the same as scoring everything: history is not cut off

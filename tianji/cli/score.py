@@ -77,7 +77,7 @@ def instruct(
         frame = load_declarations(store)
         recent = frame[frame["date"] > frame["date"].max() - pd.Timedelta(days=days)].reset_index(drop=True)
         chosen = instructions.choose(
-            score_frame(store, trained, recent),
+            score_frame(store, trained, recent, past=frame),
             recent,
             rate=rate,
             capacity=capacity or None,
