@@ -47,6 +47,22 @@ class Router(GraphQLRouter[Context, None]):
         return {"user": context.user.name}
 
 
+def _png(path: Path) -> bytes:
+    """PNG bytes of a stored image; scans (.npy attenuation 0-1) are drawn dark where dense, as on a scanner."""
+    import io
+
+    import numpy as np
+    from PIL import Image
+
+    if path.suffix == ".npy":
+        picture = Image.fromarray((255 * (1 - np.clip(np.load(path), 0, 1))).astype("uint8"))
+    else:
+        picture = Image.open(path)
+    buffer = io.BytesIO()
+    picture.save(buffer, format="PNG")
+    return buffer.getvalue()
+
+
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
 
@@ -92,6 +108,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     async def guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         length = request.headers.get("content-length")
         upload = request.url.path.startswith(("/certificates/", "/documents/", "/ingest/"))
+        guarded = upload or request.url.path.startswith("/images/")
         limit = settings.api_max_upload_bytes if upload else settings.api_max_body_bytes
         if length and int(length) > limit:
             return _error(
@@ -100,7 +117,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 f"request body of {length} bytes exceeds the limit of {limit} bytes"
                 + (" for uploads" if upload else ""),
             )
-        if request.url.path.startswith("/graphql") and request.method == "POST" or upload:
+        if request.url.path.startswith("/graphql") and request.method == "POST" or guarded:
             try:
                 request.state.user = authenticate(
                     settings, request.app.state.services.users, request.headers.get("authorization")
@@ -159,6 +176,20 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         except (CertificateError, ValueError) as exc:
             return _error(400, "INVALID_INPUT", str(exc))
         return JSONResponse(record)
+
+    @app.get("/images/{image_id}", tags=["imaging"])
+    async def image(image_id: str, request: Request) -> Response:
+        """An image of the graph as PNG: a certificate or document page as read, or a scan (attenuation as grey)."""
+        user: User = request.state.user
+        if not user.can("read"):
+            return _error(403, "FORBIDDEN", f"role {user.role!r} may not read images")
+        services: Services = app.state.services
+        node = await asyncio.to_thread(services.store.node, "Image", image_id)
+        if node is None or not node["properties"].get("path"):
+            return _error(404, "NOT_FOUND", f"no image {image_id!r}")
+        return Response(
+            await asyncio.to_thread(_png, Path(node["properties"]["path"])), media_type="image/png"
+        )
 
     @app.post("/documents/{entry_no}", tags=["imaging"])
     async def document(entry_no: str, file: UploadFile, request: Request) -> JSONResponse:

@@ -155,6 +155,9 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                                                         style={"width": "260px", "display": "inline-block"},
                                                     ),
                                                     html.Button("导出CSV Export CSV", id="export-csv"),
+                                                    html.Button(
+                                                        "导出GraphML Export GraphML", id="export-graphml"
+                                                    ),
                                                     html.Button("导出PNG Export PNG", id="export-png"),
                                                     html.Button("清空 Clear", id="clear"),
                                                     dcc.Download(id="download"),
@@ -327,6 +330,7 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         Output("canvas-notice", "children"),
         Output("tabs", "value"),
         Input({"type": "result", "index": ALL}, "n_clicks"),
+        Input({"type": "drift", "index": ALL}, "n_clicks"),
         Input("canvas-go", "n_clicks"),
         Input("canvas", "tapNodeData"),
         Input("gang-select", "value"),
@@ -339,6 +343,7 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
     )
     def canvas(
         _r: Any,
+        _d: Any,
         _g: Any,
         tapped: dict[str, Any] | None,
         gang: str | None,
@@ -353,9 +358,15 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         try:
             if trigger == "clear":
                 return [], "", no_update
-            if isinstance(trigger, dict):  # a search result (ignore results merely appearing)
+            if isinstance(trigger, dict):  # a search result or drift event (ignore them merely appearing)
                 if not callback_context.triggered[0]["value"]:
                     return no_update, no_update, no_update
+                if trigger["type"] == "drift":  # the drift event with its gang and evidence, over the gang
+                    hood = client(q.HOOD, l="DriftEvent", id=trigger["index"], d=2, types=None)[
+                        "neighbourhood"
+                    ]
+                    marked = {f"DriftEvent|{trigger['index']}": "drift"}
+                    return merge(elements(hood, marked), current), hood["notice"] or "", no_update
                 label, nid = trigger["index"].split("|", 1)
                 hood = client(q.HOOD, l=label, id=nid, d=depth, types=types or None)["neighbourhood"]
                 return elements(hood), hood["notice"] or "", "analysis"
@@ -384,10 +395,17 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         Output("picked", "data"),
         Output("pair", "children"),
         Input("canvas", "tapNodeData"),
+        Input({"type": "result", "index": ALL}, "n_clicks"),
         State("picked", "data"),
         prevent_initial_call=True,
     )
-    def details(tapped: dict[str, Any] | None, picked: list[dict[str, str]]) -> Any:
+    def details(tapped: dict[str, Any] | None, _r: Any, picked: list[dict[str, str]]) -> Any:
+        trigger = callback_context.triggered_id
+        if isinstance(trigger, dict):  # a search result clicked: its details, as a tap would show
+            if not callback_context.triggered[0]["value"]:
+                return no_update, no_update, no_update
+            kind, nid = trigger["index"].split("|", 1)
+            tapped = {"kind": kind, "nid": nid}
         if not tapped:
             return no_update, no_update, no_update
         client = api()
@@ -419,7 +437,7 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                 html.Ul(
                     [
                         html.Li(
-                            f"🏷 {t['code']} {t['name']} L{t['level']}/{t['layer']} ← "
+                            f"◆ {t['code']} {t['name']} L{t['level']}/{t['layer']} ← "
                             f"{'; '.join(t['evidence'][:3])}"
                         )
                         for t in tags
@@ -427,6 +445,7 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                 )
             )
         if label == "Declaration":
+            rows += papers(client, nid)
             for score in client(q.SCORES, id=nid)["riskScores"]:
                 rows.append(
                     html.Div(
@@ -480,9 +499,13 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
             html.Ul(
                 [
                     html.Li(
-                        f"{e['kind']} {e.get('port') or ''} · {e['detected_at']} · "
-                        f"{'; '.join(e['evidence'][:4])}",
-                        className="drift-event",
+                        html.Button(
+                            f"{e['kind']} {e.get('port') or ''} · {e['detected_at']} · "
+                            f"{'; '.join(e['evidence'][:4])}",
+                            id={"type": "drift", "index": e["id"]},
+                            className="drift-event",
+                            title="在画布中展开 Open on the canvas",
+                        )
                     )
                     for e in events
                 ]
@@ -494,10 +517,13 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
     @app.callback(
         Output("download", "data"),
         Input("export-csv", "n_clicks"),
+        Input("export-graphml", "n_clicks"),
         State("canvas", "elements"),
         prevent_initial_call=True,
     )
-    def export_csv(_: Any, current: list[dict[str, Any]]) -> Any:
+    def export_csv(_: Any, _g: Any, current: list[dict[str, Any]]) -> Any:
+        if callback_context.triggered_id == "export-graphml":
+            return {"content": graphml(current), "filename": "tianji-view.graphml"}
         lines = ["kind,id,label,source,target"]
         for e in current:
             d = e["data"]
@@ -585,6 +611,84 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         )
 
     return app
+
+
+def papers(client: GraphQLClient, entry_no: str) -> list[Any]:
+    """A declaration's certificates (fields, mismatches), trade documents (flags), scan verdicts and images."""
+    data = client(q.DECLARATION_PAPERS, e=entry_no)
+    out: list[Any] = []
+    for cert in data["certificates"]:
+        p = cert["properties"]
+        out.append(
+            html.Div(
+                className="certificate",
+                children=[
+                    html.B(f"证书 Certificate {p.get('cert_type')} {p.get('number') or ''}"),
+                    html.Div(
+                        "不符 Mismatches: " + ("; ".join(p.get("mismatches") or []) or "无 none"),
+                        style={"color": "#b00" if p.get("mismatches") else "#070"},
+                    ),
+                    html.Div(" · ".join(p.get("fields") or []), style={"fontSize": "11px"}),
+                ],
+            )
+        )
+    for doc in data["documents"]:
+        p = doc["properties"]
+        out.append(
+            html.Div(
+                className="document",
+                children=[
+                    html.B(f"单证 Document {p.get('kind')} {p.get('number') or ''}"),
+                    html.Div(
+                        "; ".join((p.get("flags") or []) + (p.get("unresolved") or [])) or "一致 consistent"
+                    ),
+                ],
+            )
+        )
+    verdicts = [v["properties"] for v in data["imageVerdicts"]]
+    if verdicts:
+        out.append(
+            html.Ul(
+                className="verdicts",
+                children=[
+                    html.Li(f"图像 {v['task']}: {v['verdict']} ({v.get('confidence', 0):.2f})")
+                    for v in verdicts
+                ],
+            )
+        )
+    for image in data["images"][:4]:
+        try:
+            source = client.image(image["id"])
+        except ApiError as exc:
+            out.append(html.Div(str(exc), style={"color": "red"}))
+            continue
+        out.append(
+            html.Img(
+                src=source,
+                className=f"image-{image['properties'].get('kind')}",
+                title=image["id"],
+                style={"maxWidth": "100%", "border": "1px solid #ccc", "marginTop": "4px"},
+            )
+        )
+    return out
+
+
+def graphml(current: list[dict[str, Any]]) -> str:
+    """The canvas as GraphML (for Gephi, yEd, Cytoscape desktop): nodes with label and kind, typed edges."""
+    import io
+
+    import networkx as nx
+
+    graph = nx.MultiDiGraph()
+    for element in current:
+        d = element["data"]
+        if "source" in d:
+            graph.add_edge(d["source"], d["target"], key=d["id"], type=d["label"])
+        else:
+            graph.add_node(d["id"], label=d["label"], kind=d.get("kind", ""), node_id=d.get("nid", ""))
+    buffer = io.BytesIO()
+    nx.write_graphml(graph, buffer)
+    return buffer.getvalue().decode("utf-8")
 
 
 def gang_elements(client: GraphQLClient, gang: str) -> list[dict[str, Any]]:

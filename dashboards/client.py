@@ -17,6 +17,19 @@ class GraphQLClient:
         self.token = token
         self.timeout = timeout
 
+    def image(self, image_id: str) -> str:
+        """An image of the graph as a data URI (the browser cannot send the bearer token for an <img>)."""
+        import base64
+
+        response = httpx.get(
+            self.url.rsplit("/graphql", 1)[0] + f"/images/{image_id}",
+            headers={"Authorization": f"Bearer {self.token}"},
+            timeout=self.timeout,
+        )
+        if response.status_code != 200:
+            raise ApiError(f"image {image_id}: HTTP {response.status_code}")
+        return "data:image/png;base64," + base64.b64encode(response.content).decode()
+
     def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
         response = httpx.post(
             self.url,
@@ -50,3 +63,8 @@ PROPOSE = """mutation($d: String!) { proposeTag(definition: $d) { tag add remove
 SAVE = """mutation($d: String!) { saveTag(definition: $d) { tag add remove keep } }"""
 STRENGTH = """query($fl: String!, $fi: ID!, $tl: String!, $ti: ID!) { relationStrength(fromLabel: $fl, fromId: $fi,
   toLabel: $tl, toId: $ti) { score explanation paths { types nodes { id label caption } } } }"""
+DECLARATION_PAPERS = """query($e: String!) {
+  certificates(entryNo: $e) { id properties }
+  documents(entryNo: $e) { id properties }
+  imageVerdicts(entryNo: $e) { id properties }
+  images(entryNo: $e) { id properties } }"""

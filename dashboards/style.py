@@ -73,6 +73,16 @@ def stylesheet() -> list[dict[str, Any]]:
         },
         {"selector": ".INVOLVED_IN", "style": {"line-color": "#000", "line-style": "dashed"}},
         {"selector": ".MEMBER_OF", "style": {"line-color": "#e7298a"}},
+        {
+            "selector": ".drift",
+            "style": {
+                "shape": "star",
+                "width": 40,
+                "height": 40,
+                "border-width": 3,
+                "border-color": "#ff7f0e",
+            },
+        },
         {"selector": ":selected", "style": {"border-width": 4, "border-color": "#ffbf00"}},
     ]
     for label, colour in colours().items():

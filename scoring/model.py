@@ -129,6 +129,7 @@ def train(
         verbose=False,
         auto_class_weights="Balanced",
         thread_count=2,
+        allow_writing_files=False,
     )
     cats = [c for c in F.CATEGORICAL if c in names]
     model.fit(Pool(X.loc[fit, names], frame.loc[fit, "hit"], cat_features=cats))

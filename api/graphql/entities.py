@@ -15,6 +15,8 @@ from ontology.text import search_key
 
 SEARCHABLE = (
     "Enterprise",
+    "Declaration",
+    "Gang",
     "Person",
     "OverseasParty",
     "PartyMention",

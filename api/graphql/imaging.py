@@ -16,6 +16,7 @@ from api.types import NODE_TYPES, to_node
 Certificate = NODE_TYPES["Certificate"]
 Document = NODE_TYPES["Document"]
 ImageVerdict = NODE_TYPES["ImageVerdict"]
+Image = NODE_TYPES["Image"]
 
 
 def _nodes(rows: list[dict[str, Any]], key: str = "n") -> list[Any]:
@@ -67,6 +68,20 @@ class Query:
         rows = await ctx.run(
             ctx.store.query,
             "MATCH (n:ImageVerdict)-[:VERDICT_ON]->(:Declaration {id: $d}) RETURN n ORDER BY n.task",
+            {"d": entry_no},
+            read_only=True,
+        )
+        return _nodes(rows)
+
+    @strawberry.field(
+        description="Images of a declaration (certificate and document pages, scans); GET /images/{id} "
+        "returns one as PNG."
+    )
+    async def images(self, info: Info, entry_no: str) -> list[Image]:  # type: ignore[valid-type]
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (n:Image)-[:IMAGE_OF]->(:Declaration {id: $d}) RETURN n ORDER BY n.kind, n.id",
             {"d": entry_no},
             read_only=True,
         )

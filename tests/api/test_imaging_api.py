@@ -67,3 +67,11 @@ def test_uploaded_pages_are_read_linked_listed_and_reviewed(api: ApiServer, gql:
     assert certificate["id"] not in {r["id"] for r in body["data"]["imagingReviewQueue"]}
     _, body = gql(api.tokens["analyst_gz"], review, {"id": "cert_nothing"})
     assert codes(body) == ["NOT_FOUND"]
+    _, body = gql(api.tokens["inv_gz"], "query($e: String!) { images(entryNo: $e) { id } }", {"e": entry})
+    images = [i["id"] for i in body["data"]["images"]]
+    assert len(images) == 2  # the certificate page and the packing list page
+    picture = httpx.get(f"{api.url}/images/{images[0]}", headers=headers, timeout=30)
+    assert picture.status_code == 200 and picture.headers["content-type"] == "image/png"
+    assert picture.content[:8] == b"\x89PNG\r\n\x1a\n"
+    assert httpx.get(f"{api.url}/images/{images[0]}", timeout=30).status_code == 401
+    assert httpx.get(f"{api.url}/images/img_nothing", headers=headers, timeout=30).status_code == 404
