@@ -51,17 +51,16 @@ def reasons(trained: Trained, X: pd.DataFrame, top: int = 3) -> list[list[str]]:
         Pool(X[cols], cat_features=trained.meta["categorical"]), type="ShapValues"
     )[:, :-1]
     names = _names(trained)
-    out = []
-    for i, row in enumerate(shap):
-        best = np.argsort(-row)[:top]
-        out.append(
-            [
-                f"{names.get(cols[j], cols[j])} = {_fmt(X.iloc[i][cols[j]])} (+{row[j]:.2f})"
-                for j in best
-                if row[j] > 0
-            ]
-        )
-    return out
+    values = X[cols].to_numpy(dtype=object)  # one conversion, not a pandas lookup per cell
+    best = np.argsort(-shap, axis=1)[:, :top]
+    return [
+        [
+            f"{names.get(cols[j], cols[j])} = {_fmt(values[i, j])} (+{shap[i, j]:.2f})"
+            for j in best[i]
+            if shap[i, j] > 0
+        ]
+        for i in range(len(shap))
+    ]
 
 
 def _fmt(value: Any) -> str:
@@ -103,9 +102,9 @@ def score_frame(
     scores = trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[:, 1]
     out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})
     out["level"] = [level(s, tuple(trained.meta["levels"])) for s in scores]
-    fired = X[[i.code for i in indicators]]
-    names = {i.code: i.name_zh for i in indicators}
-    out["indicators"] = [[names[c] for c in fired.columns[row.astype(bool)]] for row in fired.to_numpy()]
+    fired = X[[i.code for i in indicators]].to_numpy().astype(bool)
+    labels = np.array([i.name_zh for i in indicators], dtype=object)
+    out["indicators"] = [list(labels[row]) for row in fired]
     out["reasons"] = [[] for _ in range(len(out))]
     explain = np.flatnonzero(out["level"].to_numpy() >= 3)[:5000]
     if len(explain):
