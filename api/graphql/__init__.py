@@ -10,5 +10,6 @@ MODULES = [
     "api.graphql.resolution",
     "api.graphql.tracks",
     "api.graphql.imaging",
+    "api.graphql.casefiles",
     "api.graphql.admin",
 ]

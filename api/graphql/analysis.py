@@ -7,8 +7,9 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from algorithms import paths, rings
+from algorithms import timeline as timelines
 from algorithms.relations import visible
-from api.errors import NotFound
+from api.errors import InvalidInput, NotFound
 from api.graphql.entities import need
 from api.types import Node, to_node
 
@@ -152,6 +153,22 @@ class Query:
             RingMatch(gang=strawberry.ID(m.gang), exact=m.exact, similarity=m.similarity, size=m.size)
             for m in found
         ]
+
+    @strawberry.field(
+        description="A subject's timeline (enterprise, person or vehicle): declarations, inspections, cases, "
+        "tags, alerts and drift events, oldest first; each names its node (label, id) for the canvas."
+    )
+    async def timeline(self, info: Info, label: str, id: strawberry.ID, first: int = 500) -> list[JSON]:
+        ctx = need(info, "read")
+        label = ctx.store.ontology.check_label(label)
+        try:
+            events = await ctx.run(
+                timelines.timeline, ctx.store, label, str(id), unit=ctx.user.unit, limit=min(first, 2000)
+            )
+        except ValueError as exc:
+            raise InvalidInput(str(exc)) from None
+        ctx.result_size += len(events)
+        return [e.as_dict() for e in events]
 
     @strawberry.field(description="Drift events (change of vest, port drift), newest first.")
     async def drift_events(self, info: Info, first: int = 50) -> list[JSON]:

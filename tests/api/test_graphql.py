@@ -466,3 +466,29 @@ def test_subjects_are_merged_and_the_merge_reverted_through_graphql(api: ApiServ
     assert (
         codes(body) == ["INVALID_INPUT"] and "no overseas party 'OP-nothing'" in body["errors"][0]["message"]
     )
+
+
+def test_case_files_are_saved_reopened_and_kept_within_the_unit(api: ApiServer, gql: Any) -> None:
+    view = {"elements": [{"data": {"id": f"Enterprise|{ENTERPRISE}", "label": "甲1", "kind": "Enterprise"}}]}
+    save = 'mutation($n: String!, $v: JSON!) { saveCaseFile(name: $n, view: $v, note: "first look") { id name } }'
+    _, body = gql(api.tokens["inv_gz"], save, {"n": "甲1 and its address", "v": view})
+    saved = body["data"]["saveCaseFile"]
+    opened = "query($id: Int!) { caseFile(id: $id) { name note owner view } }"
+    _, body = gql(api.tokens["inv_gz"], opened, {"id": saved["id"]})
+    assert body["data"]["caseFile"]["view"] == view and body["data"]["caseFile"]["owner"] == "inv_gz"
+    _, body = gql(api.tokens["inv_gz"], "{ caseFiles { id name } }")
+    assert [c["id"] for c in body["data"]["caseFiles"]] == [saved["id"]]
+    assert codes(gql(api.tokens["inv_sz"], opened, {"id": saved["id"]})[1]) == ["NOT_FOUND"]  # another unit
+    assert codes(gql(api.tokens["analyst_gz"], "{ caseFiles { id } }")[1]) == ["FORBIDDEN"]
+    _, body = gql(api.tokens["inv_gz"], save, {"n": "bad", "v": {"elements": [1, 2]}})
+    assert codes(body) == ["INVALID_INPUT"] and "graph elements" in body["errors"][0]["message"]
+
+
+def test_a_subjects_timeline(api: ApiServer, gql: Any) -> None:
+    query = 'query($id: ID!) { timeline(label: "Enterprise", id: $id) }'
+    _, body = gql(api.tokens["inv_gz"], query, {"id": ENTERPRISE})
+    events = body["data"]["timeline"]
+    assert events and {e["kind"] for e in events} >= {"declaration"}
+    assert [e["at"] for e in events] == sorted(e["at"] for e in events)
+    _, body = gql(api.tokens["inv_gz"], '{ timeline(label: "Port", id: "5100") }')
+    assert codes(body) == ["INVALID_INPUT"]

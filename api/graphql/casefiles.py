@@ -1,0 +1,76 @@
+"""Case files through GraphQL: save the canvas as a named case file, list your unit's, reopen one."""
+
+from __future__ import annotations
+
+import strawberry
+from strawberry.scalars import JSON
+from strawberry.types import Info
+
+from api import casefiles
+from api.errors import NotFound
+from api.graphql.entities import need
+
+
+@strawberry.type(description="A saved view of the graph: its elements, a name and a note.")
+class CaseFile:
+    id: int
+    name: str
+    note: str
+    owner: str
+    unit: str
+    updated_at: str
+    view: JSON | None = None
+
+
+def _file(row: dict) -> CaseFile:  # type: ignore[type-arg]
+    return CaseFile(**{k: row.get(k) for k in ("id", "name", "note", "owner", "unit", "updated_at", "view")})
+
+
+@strawberry.type
+class Query:
+    @strawberry.field(description="Your unit's case files, most recently saved first (without their views).")
+    async def case_files(self, info: Info, mine: bool = False, first: int = 50) -> list[CaseFile]:
+        ctx = need(info, "case_file")
+        rows = await ctx.run(
+            casefiles.listing,
+            casefiles.open_case_files(ctx.settings),
+            unit=ctx.user.unit,
+            owner=ctx.user.name if mine else None,
+            limit=min(first, 500),
+        )
+        return [_file(r) for r in rows]
+
+    @strawberry.field(description="One case file with its view, to reopen it on the canvas.")
+    async def case_file(self, info: Info, id: int) -> CaseFile:
+        ctx = need(info, "case_file")
+        try:
+            return _file(
+                await ctx.run(casefiles.get, casefiles.open_case_files(ctx.settings), id, unit=ctx.user.unit)
+            )
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0])) from None
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Save the canvas (its elements) as a case file; with `id`, update yours."
+    )
+    async def save_case_file(
+        self, info: Info, name: str, view: JSON, note: str = "", id: int | None = None
+    ) -> CaseFile:
+        ctx = need(info, "case_file")
+        try:
+            row = await ctx.run(
+                casefiles.save,
+                casefiles.open_case_files(ctx.settings),
+                owner=ctx.user.name,
+                unit=ctx.user.unit,
+                name=name,
+                view=view,
+                note=note,
+                id=id,
+            )
+        except KeyError as exc:
+            raise NotFound(str(exc.args[0])) from None
+        return _file(row)
