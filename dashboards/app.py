@@ -14,6 +14,7 @@ import dash_cytoscape as cyto
 import yaml
 from dash import ALL, Dash, Input, Output, State, callback_context, dash_table, dcc, html, no_update
 
+from dashboards import casefiles, timeline, trajectory
 from dashboards import client as q
 from dashboards.client import ApiError, GraphQLClient
 from dashboards.style import legend, stylesheet
@@ -173,7 +174,12 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                                             cyto.Cytoscape(
                                                 id="canvas",
                                                 elements=[],
-                                                layout={"name": "cose", "animate": False},
+                                                layout={
+                                                    "name": "fcose",
+                                                    "animate": False,
+                                                    "randomize": True,
+                                                    "quality": "default",
+                                                },
                                                 style={
                                                     "width": "100%",
                                                     "height": "640px",
@@ -185,11 +191,13 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                                             ),
                                             html.Div(legend(), style={"fontSize": "11px"}),
                                             html.Div(id="canvas-notice", style={"color": "#a60"}),
+                                            timeline.layout(panel),
                                         ],
                                     ),
                                     html.Div(
                                         style={"flex": "2"},
                                         children=[
+                                            casefiles.layout(panel),
                                             html.Div(
                                                 style=panel,
                                                 children=[html.H4("详情 Details"), html.Div(id="details")],
@@ -217,6 +225,11 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                                 ],
                             ),
                         ],
+                    ),
+                    dcc.Tab(
+                        label="轨迹 Trajectories",
+                        value="tracks",
+                        children=[trajectory.layout(panel)],
                     ),
                     dcc.Tab(
                         label="预警 Alerts",
@@ -274,6 +287,10 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
             dcc.Interval(id="tick", interval=60_000, n_intervals=0),
         ],
     )
+
+    trajectory.register(app, api)
+    timeline.register(app, api)
+    casefiles.register(app, api)
 
     @app.callback(
         Output("search-results", "children"),

@@ -38,10 +38,13 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="module")
-def server(graph_server: EmbeddedServer, world_store: GraphStore) -> Iterator[str]:
+def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: Path) -> Iterator[str]:
+    from tracks.service import run_tracks
+
     port = free_port()
     settings = settings_for(graph_server, world_store.settings.graph_name, api_port=port)
     demo_users(world_store, settings, Path("."))
+    run_tracks(world_store, settings, small_world)
     run_tagging(world_store, settings, Path("."))
     run_gangs(world_store, settings)
     run_drift(world_store, settings)
@@ -230,4 +233,107 @@ def test_alert_and_label_editor_journey(server: str, browser: webdriver.Chrome) 
     driver.find_element(By.ID, "tag-dry").click()
     wait_text(driver, "#tag-result", "Dry run BL-II-OFFICER")
     shot(driver, "07-label-dry-run")
+    no_console_errors(driver)
+
+
+def _plotly(driver: webdriver.Chrome, graph: str, script: str) -> Any:
+    """Run ``script`` with ``g`` bound to the Plotly graph div inside the Dash graph ``graph``."""
+    return driver.execute_script(f"const g = document.querySelector('#{graph} .js-plotly-plot'); {script}")
+
+
+def test_timeline_case_file_and_trajectory_journey(server: str, browser: webdriver.Chrome) -> None:
+    driver = browser
+    driver.get(server)
+    wait_text(driver, "h2", "天机 Tianji")
+    tab(driver, "Analysis centre", "canvas-search")
+    driver.find_element(By.ID, "canvas-search").send_keys("贸易", Keys.ENTER)
+    driver.find_element(By.ID, "canvas-go").click()
+    WebDriverWait(driver, 40).until(lambda d: _canvas_has(d, "Enterprise"))
+    # the subject's timeline: pick it through the workbench search (details, then its timeline)
+    tab(driver, "Workbench", "search-text")
+    driver.find_element(By.ID, "search-text").send_keys("贸易", Keys.ENTER)
+    wait_text(driver, "#search-results", "Enterprise")
+    driver.find_element(By.XPATH, "//*[@id='search-results']//button[contains(., 'Enterprise')]").click()
+    WebDriverWait(driver, 40).until(
+        lambda d: (_plotly(d, "timeline", "return g && g.data ? g.data.length : 0") or 0) > 0
+    )
+    shot(driver, "08-timeline")
+    # select the first half of its time span: the canvas nodes outside it fade
+    _plotly(
+        driver,
+        "timeline",
+        "const xs = g.data.flatMap(t => t.x).sort(); const mid = xs[Math.floor(xs.length / 2)];"
+        "Plotly.relayout(g, {'xaxis.range[0]': xs[0], 'xaxis.range[1]': mid});",
+    )
+    wait_text(driver, "#timeline-range", "nodes faded")
+    shot(driver, "09-timeline-filters-canvas")
+    # save the canvas as a case file, clear it, reopen the case file
+    driver.find_element(By.ID, "case-name").send_keys("贸易 first look")
+    driver.find_element(By.ID, "case-save").click()
+    wait_text(driver, "#case-msg", "Saved case file")
+    driver.find_element(By.ID, "clear").click()
+    WebDriverWait(driver, 20).until(lambda d: not _canvas_has(d, "Enterprise"))
+    choose(driver, "case-pick", "贸易 first look")
+    wait_text(driver, "#canvas-notice", "Case file 贸易 first look")
+    WebDriverWait(driver, 40).until(lambda d: _canvas_has(d, "Enterprise"))
+    shot(driver, "10-case-file-reopened")
+    # trajectories: a convoy vehicle's track with its companions on the offline map, then a drawn fence
+    tab(driver, "Trajectories", "traj-map")
+    try:
+        wait_text(driver, "#traj-notice", "tracks")
+    finally:
+        shot(driver, "11-trajectory")
+    assert (
+        _plotly(driver, "traj-map", "return g.data.filter(t => t.mode === 'lines+markers').length") or 0
+    ) >= 2
+    shot(driver, "11-trajectory-companions")
+    _plotly(
+        driver,
+        "traj-map",
+        "Plotly.relayout(g, {shapes: [{type: 'path', path: 'M113.0,22.0L114.4,22.0L114.4,23.3L113.0,23.3Z'}]});",
+    )
+    wait_text(driver, "#traj-fence", "entered")
+    shot(driver, "12-trajectory-fence")
+    no_console_errors(driver)
+
+
+def test_a_2000_node_view_renders_and_stays_interactive(server: str, browser: webdriver.Chrome) -> None:
+    driver = browser
+    driver.get(server)
+    wait_text(driver, "h2", "天机 Tianji")
+    tab(driver, "Analysis centre", "canvas")
+    nodes = [
+        {
+            "data": {"id": f"Enterprise|N{i}", "label": f"N{i}", "kind": "Enterprise", "nid": f"N{i}"},
+            "classes": "Enterprise",
+        }
+        for i in range(2000)
+    ]
+    edges = [
+        {
+            "data": {
+                "id": f"e{i}",
+                "source": f"Enterprise|N{i}",
+                "target": f"Enterprise|N{(i * 7 + 1) % 2000}",
+                "label": "TRADES_WITH",
+            },
+            "classes": "TRADES_WITH",
+        }
+        for i in range(2000)
+    ]
+    started = time.monotonic()
+    driver.execute_script(
+        "const cy = document.getElementById('canvas')._cyreg.cy; cy.add(arguments[0]);"
+        "cy.layout({name: 'fcose', animate: false, quality: 'draft', randomize: true}).run();",
+        nodes + edges,
+    )
+    rendered = time.monotonic() - started
+    assert driver.execute_script("return document.getElementById('canvas')._cyreg.cy.nodes().length") == 2000
+    started = time.monotonic()  # still interactive: a zoom and a pan answer at once
+    driver.execute_script(
+        "const cy = document.getElementById('canvas')._cyreg.cy; cy.zoom(1.5); cy.panBy({x: 40, y: 20});"
+    )
+    answered = time.monotonic() - started
+    shot(driver, "13-2000-nodes")
+    assert rendered < 30 and answered < 2, (rendered, answered)
     no_console_errors(driver)
