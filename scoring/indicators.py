@@ -7,6 +7,7 @@ Expressions may use feature names, numbers, quoted strings, comparisons, ``in (â
 from __future__ import annotations
 
 import ast
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -116,3 +117,58 @@ def evaluate(indicators: list[Indicator], features: pd.DataFrame) -> pd.DataFram
     for indicator in indicators:
         out[indicator.code] = np.asarray(_eval(indicator.tree(known), features), dtype=bool).astype(int)
     return out
+
+
+@lru_cache(maxsize=512)
+def _parsed(expression: str) -> ast.Expression:
+    return ast.parse(expression, mode="eval")
+
+
+def _scalar(node: ast.AST, values: dict[str, Any]) -> Any:
+    """The same rules on one row of plain values (the single-declaration path: no pandas per call)."""
+    if isinstance(node, ast.Expression):
+        return _scalar(node.body, values)
+    if isinstance(node, ast.Constant):
+        return node.value
+    if isinstance(node, ast.Name):
+        return values.get(node.id, -1)
+    if isinstance(node, ast.Tuple):
+        return [_scalar(e, values) for e in node.elts]
+    if isinstance(node, ast.UnaryOp):
+        value = _scalar(node.operand, values)
+        return (not value) if isinstance(node.op, ast.Not) else -value
+    if isinstance(node, ast.BoolOp):
+        parts = (bool(_scalar(v, values)) for v in node.values)
+        return all(parts) if isinstance(node.op, ast.And) else any(parts)
+    if isinstance(node, ast.Compare):
+        left = _scalar(node.left, values)
+        for op, comparator in zip(node.ops, node.comparators, strict=True):
+            right = _scalar(comparator, values)
+            if isinstance(op, ast.In | ast.NotIn):
+                hit = left in right
+                ok = hit if isinstance(op, ast.In) else not hit
+            else:
+                try:
+                    ok = _COMPARE[type(op)](left, right)
+                except TypeError:  # a missing value compared with a number: the rule does not fire
+                    ok = False
+            if not ok:
+                return False
+            left = right
+        return True
+    raise IndicatorError(f"cannot evaluate {type(node).__name__}")
+
+
+_COMPARE = {
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+}
+
+
+def evaluate_row(indicators: list[dict[str, Any]], values: dict[str, Any]) -> dict[str, int]:
+    """One 0/1 per indicator for one row (indicators as stored in a model's metadata, already validated)."""
+    return {i["code"]: int(bool(_scalar(_parsed(i["expression"]), values))) for i in indicators}

@@ -179,12 +179,13 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
             feats[name] = np.nan if value is None else float(value)
             if value is None:
                 missing.append(name)
-    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
-    from scoring.indicators import evaluate
+    from scoring.indicators import evaluate_row
 
-    X = pd.concat([feats, evaluate(indicators, feats.fillna(-1))], axis=1)
+    row = {k: (-1 if isinstance(v, float) and np.isnan(v) else v) for k, v in feats.iloc[0].items()}
+    fired = evaluate_row(trained.meta["indicators"], row)
+    X = feats.assign(**fired)
     cols = trained.meta["features"]
-    score = float(trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[0, 1])
+    score = float(trained.model.predict_proba(X[cols])[0, 1])
     return {
         "score": score,
         "level": level(score, tuple(trained.meta["levels"])),

@@ -205,3 +205,37 @@ def test_a_subset_is_scored_with_its_declarations_past(
     subset = score_frame(world_store, trained, recent, past=frame).set_index("entry_no")["score"]
     assert subset.index.tolist() == recent["entry_no"].tolist()
     assert (subset - whole).abs().max() < 1e-9  # the same as scoring everything: history is not cut off
+
+
+def test_the_single_path_scores_as_the_batch_does(
+    world_store: GraphStore, trained, frame: pd.DataFrame
+) -> None:  # type: ignore[no-untyped-def]
+    from scoring.indicators import Indicator
+    from scoring.model import matrix
+
+    rows = frame.iloc[[10, 200, 900, 1500]].reset_index(drop=True)
+    batch = (
+        score_frame(world_store, trained, frame)
+        .set_index("entry_no")
+        .loc[rows["entry_no"], "score"]
+        .to_numpy()
+    )
+    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
+    X = matrix(frame, world_store, trained.meta["norms"], graph=True, indicators=indicators)
+    X = X.set_index(frame["entry_no"]).loc[rows["entry_no"]]
+    fields = (
+        "hs_code",
+        "origin",
+        "port",
+        "trade_mode",
+        "transport",
+        "agent",
+        "value_usd",
+        "weight_kg",
+        "quantity",
+        "duty_rate",
+    )
+    for i, row in rows.iterrows():
+        known = {k: row[k] for k in fields} | {n: float(X.iloc[i][n]) for n in F.HISTORY + F.GRAPH}
+        single = score_one(trained, known, explain=False)
+        assert abs(single["score"] - batch[i]) < 1e-6, (single["score"], batch[i])
