@@ -172,20 +172,22 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     ]
     for column in ("value_usd", "weight_kg", "quantity", "duty_rate"):
         frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    feats = pd.concat([F.declared(frame), F.deviations(frame, trained.meta["norms"])], axis=1)
-    for name in F.HISTORY + F.GRAPH:
-        if name in trained.meta["features"]:
-            value = declaration.get(name)
-            feats[name] = np.nan if value is None else float(value)
-            if value is None:
-                missing.append(name)
     from scoring.indicators import evaluate_row
 
-    row = {k: (-1 if isinstance(v, float) and np.isnan(v) else v) for k, v in feats.iloc[0].items()}
-    fired = evaluate_row(trained.meta["indicators"], row)
-    X = feats.assign(**fired)
+    values = (
+        pd.concat([F.declared(frame), F.deviations(frame, trained.meta["norms"])], axis=1).iloc[0].to_dict()
+    )
+    for name in F.HISTORY + F.GRAPH:  # the subject's past and graph figures, when the caller knows them
+        if name in trained.meta["features"]:
+            value = declaration.get(name)
+            values[name] = np.nan if value is None else float(value)
+            if value is None:
+                missing.append(name)
+    filled = {k: (-1 if isinstance(v, float) and np.isnan(v) else v) for k, v in values.items()}
+    values.update(evaluate_row(trained.meta["indicators"], filled))
     cols = trained.meta["features"]
-    score = float(trained.model.predict_proba(X[cols])[0, 1])
+    X = pd.DataFrame([{c: values.get(c) for c in cols}])  # one frame, built once
+    score = float(trained.model.predict_proba(X)[0, 1])
     return {
         "score": score,
         "level": level(score, tuple(trained.meta["levels"])),
