@@ -117,6 +117,41 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                                 ],
                             ),
                             html.Div(
+                                style={"display": "flex", "gap": "8px"},
+                                children=[
+                                    html.Div(
+                                        style={**panel, "flex": "1"},
+                                        children=[html.H4("我的任务 My tasks"), html.Div(id="my-tasks")],
+                                    ),
+                                    html.Div(
+                                        style={**panel, "flex": "1"},
+                                        children=[
+                                            html.H4("关注的团伙 Watched gangs"),
+                                            html.Div(id="watched-gangs"),
+                                        ],
+                                    ),
+                                    html.Div(
+                                        style={**panel, "flex": "1"},
+                                        children=[
+                                            html.H4("常用分析 Common analyses: latest drift"),
+                                            html.Div(id="common-analyses"),
+                                        ],
+                                    ),
+                                    html.Div(
+                                        style={**panel, "flex": "1"},
+                                        children=[
+                                            html.H4("自定义标签 Custom tags"),
+                                            html.Div(id="custom-tags"),
+                                            dcc.Input(
+                                                id="custom-tag-text",
+                                                placeholder="给所选节点加标签 tag the picked node",
+                                            ),
+                                            html.Button("加标签 Add", id="custom-tag-add"),
+                                        ],
+                                    ),
+                                ],
+                            ),
+                            html.Div(
                                 style=panel,
                                 children=[html.H4("最新预警 Recent alerts"), html.Div(id="recent-alerts")],
                             ),
@@ -240,6 +275,8 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                                 children=[
                                     html.Button("刷新 Refresh", id="alerts-refresh"),
                                     html.Button("确认所选 Acknowledge selected", id="alerts-ack"),
+                                    dcc.Input(id="alerts-assignee", placeholder="指派给 assignee"),
+                                    html.Button("指派所选 Assign selected", id="alerts-assign"),
                                     html.Div(id="alerts-msg"),
                                     dash_table.DataTable(
                                         id="alerts-table",
@@ -343,6 +380,76 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         return alert_list, gang_list, options
 
     @app.callback(
+        Output("my-tasks", "children"),
+        Output("watched-gangs", "children"),
+        Output("common-analyses", "children"),
+        Output("custom-tags", "children"),
+        Input("tick", "n_intervals"),
+        Input("custom-tag-add", "n_clicks"),
+        State("custom-tag-text", "value"),
+        State("picked", "data"),
+    )
+    def my_workbench(_: int, _add: Any, text: str | None, picked: list[dict[str, str]]) -> Any:
+        client = api()
+        problem: Any = ""
+        if callback_context.triggered_id == "custom-tag-add":
+            if not picked:
+                problem = html.Div("先在画布或检索中选一个节点 Pick a node first", style={"color": "#a60"})
+            elif text:
+                node = picked[-1]
+                try:
+                    client(q.ADD_TAG, l=node["kind"], id=node["nid"], t=text)
+                except ApiError as exc:
+                    problem = html.Div(str(exc), style={"color": "red"})
+        data = client(q.WORKBENCH)
+        tasks = (
+            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in data["mine"]])
+            if data["mine"]
+            else "暂无 None"
+        )
+        gangs = [w for w in data["watches"] if w["targetLabel"] == "Gang"]
+        watched = (
+            html.Ul(
+                [
+                    html.Li(html.Button(w["title"], id={"type": "watched-gang", "index": w["targetId"]}))
+                    for w in gangs
+                ]
+            )
+            if gangs
+            else "暂无 None"
+        )
+        drift = html.Ul(
+            [
+                html.Li(
+                    html.Button(
+                        f"{e['kind']} {e.get('port') or ''} · {e['gang']} · {str(e['detected_at'])[:10]}",
+                        id={"type": "drift", "index": e["id"]},
+                        className="drift-event",
+                    )
+                )
+                for e in data["driftEvents"]
+            ]
+        )
+        tags = html.Ul(
+            [
+                html.Li(f"◆ {t['tag']} · {t['label']} {t['nodeId']}", className="custom-tag")
+                for t in data["customTags"]
+            ]
+        )
+        return tasks, watched, drift or "暂无 None", [problem, tags]
+
+    @app.callback(
+        Output("gang-select", "value"),
+        Input({"type": "watched-gang", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_watched(_: Any) -> Any:
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
+            return no_update
+        return trigger["index"]
+
+    @app.callback(
         Output("canvas", "elements"),
         Output("canvas-notice", "children"),
         Output("tabs", "value"),
@@ -383,7 +490,7 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                         "neighbourhood"
                     ]
                     marked = {f"DriftEvent|{trigger['index']}": "drift"}
-                    return merge(elements(hood, marked), current), hood["notice"] or "", no_update
+                    return merge(elements(hood, marked), current), hood["notice"] or "", "analysis"
                 label, nid = trigger["index"].split("|", 1)
                 hood = client(q.HOOD, l=label, id=nid, d=depth, types=types or None)["neighbourhood"]
                 return elements(hood), hood["notice"] or "", "analysis"
@@ -561,18 +668,35 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         Output("alerts-msg", "children"),
         Input("alerts-refresh", "n_clicks"),
         Input("alerts-ack", "n_clicks"),
+        Input("alerts-assign", "n_clicks"),
         Input("tabs", "value"),
         State("alerts-table", "selected_rows"),
         State("alerts-table", "data"),
+        State("alerts-assignee", "value"),
     )
     def alerts(
-        _r: Any, _a: Any, tab: str, selected: list[int] | None, rows: list[dict[str, Any]] | None
+        _r: Any,
+        _a: Any,
+        _s: Any,
+        tab: str,
+        selected: list[int] | None,
+        rows: list[dict[str, Any]] | None,
+        assignee: str | None,
     ) -> Any:
         client = api()
         message = ""
         if callback_context.triggered_id == "alerts-ack" and selected and rows:
             done = client(q.ACK, id=rows[selected[0]]["id"])["acknowledgeAlert"]
             message = f"已确认 Acknowledged {done['id']} → {done['status']}"
+        if callback_context.triggered_id == "alerts-assign" and selected and rows:
+            if not assignee:
+                message = "先填写指派对象 Name the assignee first"
+            else:
+                try:
+                    done = client(q.ASSIGN, id=rows[selected[0]]["id"], who=assignee)["assignAlert"]
+                    message = f"已指派 Assigned {done['id']} → {done['assignee']} ({done['status']})"
+                except ApiError as exc:
+                    message = str(exc)
         return client(q.ALERTS)["alerts"], message
 
     @app.callback(Output("tag-pick", "options"), Input("tabs", "value"))

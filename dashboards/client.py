@@ -68,3 +68,10 @@ DECLARATION_PAPERS = """query($e: String!) {
   documents(entryNo: $e) { id properties }
   imageVerdicts(entryNo: $e) { id properties }
   images(entryNo: $e) { id properties } }"""
+WORKBENCH = """{ mine: alerts(mine: true, status: ["open", "acknowledged", "assigned"], first: 20) { id title severity status }
+  watches { id title targetLabel targetId } customTags { id label nodeId tag note }
+  driftEvents(first: 8) }"""
+ASSIGN = (
+    """mutation($id: ID!, $who: String!) { assignAlert(id: $id, assignee: $who) { id status assignee } }"""
+)
+ADD_TAG = """mutation($l: String!, $id: String!, $t: String!) { addCustomTag(label: $l, id: $id, tag: $t) { id tag } }"""

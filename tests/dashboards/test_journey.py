@@ -48,6 +48,14 @@ def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: P
     run_tagging(world_store, settings, Path("."))
     run_gangs(world_store, settings)
     run_drift(world_store, settings)
+    from alerts.watches import WatchSpec, create_watch
+
+    drifted = world_store.query("MATCH (:DriftEvent)-[:DRIFT_OF]->(g:Gang) RETURN g.id AS id LIMIT 1")[0][
+        "id"
+    ]
+    create_watch(
+        world_store, WatchSpec(owner="demo_investigator", unit="GZ", target_label="Gang", target_id=drifted)
+    )
     _certificate(world_store, settings)
     finding = Finding("new_port", "new_port:5200", 4, "异地申报 Declaring at a new port 5200")
     raise_alert(
@@ -224,6 +232,10 @@ def test_alert_and_label_editor_journey(server: str, browser: webdriver.Chrome) 
     driver.find_elements(By.CSS_SELECTOR, "#alerts-table input[type=radio]")[0].click()
     driver.find_element(By.ID, "alerts-ack").click()
     wait_text(driver, "#alerts-msg", "acknowledged")
+    driver.find_elements(By.CSS_SELECTOR, "#alerts-table input[type=radio]")[0].click()
+    driver.find_element(By.ID, "alerts-assignee").send_keys("officer.zhao")
+    driver.find_element(By.ID, "alerts-assign").click()
+    wait_text(driver, "#alerts-msg", "officer.zhao")
     shot(driver, "06-alert-acknowledged")
     tab(driver, "Label editor", "tag-pick")
     choose(driver, "tag-pick", "BL-II-OFFICER")
@@ -257,6 +269,15 @@ def test_timeline_case_file_and_trajectory_journey(server: str, browser: webdriv
     WebDriverWait(driver, 40).until(
         lambda d: (_plotly(d, "timeline", "return g && g.data ? g.data.length : 0") or 0) > 0
     )
+    # the investigator's own tag on the picked subject, listed in the workbench
+    tab(driver, "Workbench", "custom-tag-text")
+    driver.find_element(By.ID, "custom-tag-text").send_keys("待复查 revisit")
+    driver.find_element(By.ID, "custom-tag-add").click()
+    wait_text(driver, "#custom-tags", "待复查 revisit")
+    wait_text(driver, "#watched-gangs", "Gang")  # the gang under watch, one click from its view
+    driver.find_element(By.CSS_SELECTOR, "#watched-gangs button").click()
+    tab(driver, "Analysis centre", "gang-panel")
+    wait_text(driver, "#gang-panel", "Key members")
     shot(driver, "08-timeline")
     # select the first half of its time span: the canvas nodes outside it fade
     _plotly(
