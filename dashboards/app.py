@@ -1,8 +1,11 @@
 """Investigator dashboards (Dash + dash-cytoscape), served under /dash by the same server as the API.
 
-Views: workbench (search, alerts, gangs), analysis centre (graph canvas with expand-on-click, details
-panel, gang view with key members and loops, drift events, relation strength between two nodes,
-export), alerts feed (acknowledge), label editor (dry run, save). Everything goes through the GraphQL API.
+Views: workbench (search, my tasks, watched gangs, latest drift events, custom tags, alerts, gangs),
+analysis centre (graph canvas with expand-on-click, styling by label, tag level and risk level, details
+with certificates, documents, scan verdicts and images, timeline linked to the canvas, gang view with key
+members and loops, drift events, relation strength, case files, PNG/CSV/GraphML export), trajectories
+(``dashboards/trajectory.py``), alerts feed (acknowledge, assign), label editor (dry run, save).
+Everything goes through the GraphQL API.
 """
 
 from __future__ import annotations
@@ -69,6 +72,22 @@ def elements(hood: dict[str, Any], extra_classes: dict[str, str] | None = None) 
             }
         )
     return out
+
+
+def marked(client: GraphQLClient, els: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Nodes classed by their highest tag level (tag-high: 4-5) and risk level (risk-high: 4-5)."""
+    keys = [e["data"]["id"] for e in els if "source" not in e["data"]]
+    try:
+        marks = client(q.MARKS, n=keys)["riskMarks"] if keys else {}
+    except ApiError:
+        return els
+    for e in els:
+        mark = marks.get(e["data"].get("id"))
+        if mark:
+            extra = (" tag-high" if mark["tag"] >= 4 else "") + (" risk-high" if mark["risk"] >= 4 else "")
+            e["classes"] = (e.get("classes", "") + extra).strip()
+            e["data"]["tag_level"], e["data"]["risk_level"] = mark["tag"], mark["risk"]
+    return els
 
 
 def merge(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
@@ -489,11 +508,15 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                     hood = client(q.HOOD, l="DriftEvent", id=trigger["index"], d=2, types=None)[
                         "neighbourhood"
                     ]
-                    marked = {f"DriftEvent|{trigger['index']}": "drift"}
-                    return merge(elements(hood, marked), current), hood["notice"] or "", "analysis"
+                    star = {f"DriftEvent|{trigger['index']}": "drift"}
+                    return (
+                        merge(marked(client, elements(hood, star)), current),
+                        hood["notice"] or "",
+                        "analysis",
+                    )
                 label, nid = trigger["index"].split("|", 1)
                 hood = client(q.HOOD, l=label, id=nid, d=depth, types=types or None)["neighbourhood"]
-                return elements(hood), hood["notice"] or "", "analysis"
+                return marked(client, elements(hood)), hood["notice"] or "", "analysis"
             if trigger == "canvas-go" and text:
                 edges = client(q.SEARCH, t=text)["search"]["edges"]
                 if not edges:
@@ -502,14 +525,14 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
                 hood = client(q.HOOD, l=node["label"], id=node["id"], d=depth, types=types or None)[
                     "neighbourhood"
                 ]
-                return elements(hood), hood["notice"] or "", no_update
+                return marked(client, elements(hood)), hood["notice"] or "", no_update
             if trigger == "canvas" and tapped:
                 hood = client(q.HOOD, l=tapped["kind"], id=tapped["nid"], d=depth, types=types or None)[
                     "neighbourhood"
                 ]
-                return merge(current, elements(hood)), hood["notice"] or "", no_update
+                return merge(current, marked(client, elements(hood))), hood["notice"] or "", no_update
             if trigger == "gang-select" and gang:
-                return gang_elements(client, gang), "", no_update
+                return marked(client, gang_elements(client, gang)), "", no_update
         except ApiError as exc:
             return current, str(exc), no_update
         return current, "", no_update

@@ -75,3 +75,4 @@ ASSIGN = (
     """mutation($id: ID!, $who: String!) { assignAlert(id: $id, assignee: $who) { id status assignee } }"""
 )
 ADD_TAG = """mutation($l: String!, $id: String!, $t: String!) { addCustomTag(label: $l, id: $id, tag: $t) { id tag } }"""
+MARKS = """query($n: [String!]!) { riskMarks(nodes: $n) }"""

@@ -83,6 +83,14 @@ def stylesheet() -> list[dict[str, Any]]:
                 "border-color": "#ff7f0e",
             },
         },
+        {
+            "selector": ".tag-high",
+            "style": {"border-width": 5, "border-color": "#b10026", "border-style": "solid"},
+        },
+        {
+            "selector": ".risk-high",
+            "style": {"underlay-color": "#ff0000", "underlay-opacity": 0.25, "underlay-padding": 8},
+        },
         {"selector": ":selected", "style": {"border-width": 4, "border-color": "#ffbf00"}},
     ]
     for label, colour in colours().items():
@@ -95,4 +103,9 @@ def legend() -> list[Any]:
     return [
         html.Span(f"● {onto.node(label).name_zh} {label}  ", style={"color": colour})
         for label, colour in colours().items()
+    ] + [
+        html.Div(
+            "红框 red border: 标签等级4-5 tag level 4-5 · 菱形 diamond: 风险等级4-5 risk level 4-5 · "
+            "星形 star: 漂移事件 drift event · 粗黑框 thick black: 团伙核心 gang core"
+        )
     ]

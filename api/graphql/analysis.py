@@ -170,6 +170,34 @@ class Query:
         ctx.result_size += len(events)
         return [e.as_dict() for e in events]
 
+    @strawberry.field(
+        description="For canvas styling: the highest active tag level and risk level of each node "
+        "(nodes given as Label|id), in one call."
+    )
+    async def risk_marks(self, info: Info, nodes: list[str]) -> JSON:
+        ctx = need(info, "read")
+        by_label: dict[str, list[str]] = {}
+        for key in nodes[:2000]:
+            label, _, node_id = key.partition("|")
+            by_label.setdefault(ctx.store.ontology.check_label(label), []).append(node_id)
+        marks: dict[str, dict[str, int]] = {}
+        for label, ids in by_label.items():
+            rows = await ctx.run(
+                ctx.store.query,
+                f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) OPTIONAL MATCH (n)-[h:HAS_TAG]->(t:Tag) "
+                "WHERE h.ended_at IS NULL OPTIONAL MATCH (r:RiskScore)-[:SCORED]->(n) "
+                "RETURN id, max(t.level) AS tag, max(r.level) AS risk",
+                {"ids": ids},
+                read_only=True,
+            )
+            for row in rows:
+                if row["tag"] or row["risk"]:
+                    marks[f"{label}|{row['id']}"] = {
+                        "tag": int(row["tag"] or 0),
+                        "risk": int(row["risk"] or 0),
+                    }
+        return marks
+
     @strawberry.field(description="Drift events (change of vest, port drift), newest first.")
     async def drift_events(self, info: Info, first: int = 50) -> list[JSON]:
         ctx = need(info, "read")

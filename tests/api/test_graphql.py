@@ -492,3 +492,23 @@ def test_a_subjects_timeline(api: ApiServer, gql: Any) -> None:
     assert [e["at"] for e in events] == sorted(e["at"] for e in events)
     _, body = gql(api.tokens["inv_gz"], '{ timeline(label: "Port", id: "5100") }')
     assert codes(body) == ["INVALID_INPUT"]
+
+
+def test_risk_marks_for_canvas_styling(api: ApiServer, gql: Any) -> None:
+    from tagging.engine import apply_all
+    from tagging.rules import load_hierarchy
+
+    apply_all(api.store, load_hierarchy())
+    tagged = api.store.query(
+        "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag) WHERE h.ended_at IS NULL RETURN e.id AS id, max(t.level) AS level "
+        "ORDER BY id LIMIT 1"
+    )[0]
+    _, body = gql(
+        api.tokens["inv_gz"],
+        "query($n: [String!]!) { riskMarks(nodes: $n) }",
+        {"n": [f"Enterprise|{tagged['id']}", "Port|5100"]},
+    )
+    marks = body["data"]["riskMarks"]
+    assert marks[f"Enterprise|{tagged['id']}"]["tag"] == tagged["level"] and "Port|5100" not in marks
+    _, body = gql(api.tokens["inv_gz"], '{ riskMarks(nodes: ["Nope|1"]) }')
+    assert codes(body) == ["INVALID_INPUT"]
