@@ -23,6 +23,7 @@ MATCHES = (
     """query($t: String!, $s: String!, $e: String!) { matchingTracks(target: $t, start: $s, end: $e) }"""
 )
 TARGETS = """{ accompanyingGangs(first: 20) portCalls(first: 20) }"""
+DEFAULT_DAY = "2025-10-15"  # the demo world's tracked day
 ZONE_COLOURS = {"bonded_zone": "#1f77b4", "unregistered_warehouse": "#d62728", "port": "#2ca02c"}
 
 
@@ -75,7 +76,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     html.Span("目标 Target "),
                     dcc.Dropdown(id="traj-target", style={"width": "300px", "display": "inline-block"}),
                     html.Span(" 日期 Day "),
-                    dcc.Input(id="traj-day", value="2025-10-15", style={"width": "110px"}),
+                    dcc.Input(id="traj-day", value=DEFAULT_DAY, style={"width": "110px"}),
                     dcc.Checklist(
                         id="traj-companions",
                         options=[{"label": "伴随车辆 Companions", "value": "on"}],
@@ -131,29 +132,103 @@ def fence_report(polygon: Polygon, tracks: dict[str, list[dict[str, Any]]]) -> l
     return lines or ["无轨迹进入围栏 No shown track entered the fence"]
 
 
-def register(app: Dash, api: Any) -> None:
-    @app.callback(Output("traj-target", "options"), Output("traj-target", "value"), Input("tabs", "value"))
-    def targets(tab: str) -> Any:
-        if tab != "tracks":
-            return no_update, no_update
-        client: GraphQLClient = api()
-        data = client(TARGETS)
-        options = []
-        for convoy in data["accompanyingGangs"]:
-            gangs = ", ".join(g["id"] for g in convoy["gangs"]) or "no gang"
-            options += [
-                {"label": f"车 Truck {v} · convoy {len(convoy['vehicles'])} · {gangs}", "value": v}
-                for v in convoy["vehicles"]
-            ]
-        for call in data["portCalls"]:
-            options.append(
-                {
-                    "label": f"船 Vessel {call['vessel']} {call.get('vesselName') or ''} · {call['port']}",
-                    "value": call["vessel"],
-                }
+def target_options(client: GraphQLClient) -> list[dict[str, str]]:
+    """Convoy vehicles (with their gangs) and vessels that called at a port: where an investigator starts."""
+    data = client(TARGETS)
+    options = []
+    for convoy in data["accompanyingGangs"]:
+        gangs = ", ".join(g["id"] for g in convoy["gangs"]) or "no gang"
+        options += [
+            {"label": f"车 Truck {v} · convoy {len(convoy['vehicles'])} · {gangs}", "value": v}
+            for v in convoy["vehicles"]
+        ]
+    for call in data["portCalls"]:
+        options.append(
+            {
+                "label": f"船 Vessel {call['vessel']} {call.get('vesselName') or ''} · {call['port']}",
+                "value": call["vessel"],
+            }
+        )
+    return list({o["value"]: o for o in options}.values())
+
+
+def render(
+    client: GraphQLClient,
+    target: str,
+    day: str,
+    hours: list[int],
+    companions: list[str],
+    shapes: list[dict[str, Any]],
+) -> tuple[Any, str, Any]:
+    """The map with the target's track (and its companions'), the shapes drawn, and the fence report."""
+    start = f"{day}T{hours[0]:02d}:00:00"
+    end = f"{day}T{min(hours[1], 23):02d}:{59 if hours[1] >= 24 else 0:02d}:00"
+    try:
+        tracks = {target: client(TRACK, t=target, s=start, e=end)["track"]}
+        if companions and len(tracks[target]) > 1:
+            for match in client(MATCHES, t=target, s=start, e=end)["matchingTracks"][:3]:
+                tracks[match["vehicle"]] = client(TRACK, t=match["vehicle"], s=start, e=end)["track"]
+    except ApiError as exc:
+        return no_update, str(exc), no_update
+    figure = base_map()
+    for i, (name, points) in enumerate(tracks.items()):
+        if not points:
+            continue
+        figure.add_trace(
+            go.Scatter(
+                x=[p["lon"] for p in points],
+                y=[p["lat"] for p in points],
+                mode="lines+markers",
+                marker={"size": 3},
+                line={
+                    "width": 3 if i == 0 else 2,
+                    "dash": "solid" if i == 0 else "dot",
+                    "color": "#111" if i == 0 else "#e377c2",
+                },
+                name=name if i == 0 else f"伴随 companion {name}",
+                text=[p["ts"][11:16] for p in points],
+                hoverinfo="text+name",
             )
-        unique = list({o["value"]: o for o in options}.values())
-        return unique, (unique[0]["value"] if unique else None)
+        )
+    figure.update_layout(shapes=shapes)
+    report: Any = ""
+    polygons = [_polygon(s.get("path", "")) for s in shapes if s.get("path")]
+    polygons = [p for p in polygons if p is not None and p.is_valid]
+    if polygons:
+        report = [html.B("围栏 Fence")] + [html.Div(line) for line in fence_report(polygons[-1], tracks)]
+    shown = sum(len(p) for p in tracks.values())
+    notice = (
+        f"{len(tracks)} 条轨迹 tracks, {shown} 点 points"
+        if shown
+        else "该时段无轨迹 No points in this window"
+    )
+    return figure, notice, report
+
+
+def register(app: Dash, api: Any) -> None:
+    @app.callback(
+        Output("traj-target", "options"),
+        Output("traj-target", "value"),
+        Output("traj-map", "figure", allow_duplicate=True),
+        Output("traj-notice", "children", allow_duplicate=True),
+        Input("tabs", "value"),
+        State("traj-day", "value"),
+        State("traj-hours", "value"),
+        State("traj-companions", "value"),
+        prevent_initial_call=True,
+    )
+    def open_tab(tab: str, day: str | None, hours: list[int] | None, companions: list[str] | None) -> Any:
+        """Opening the view lists the targets and draws the first one (a second callback reacting to the
+        list would race with the view's mounting)."""
+        if tab != "tracks":
+            return (no_update,) * 4
+        client: GraphQLClient = api()
+        options = target_options(client)
+        if not options:
+            return options, None, no_update, "无轨迹目标 No tracked targets yet"
+        target = options[0]["value"]
+        figure, notice, _ = render(client, target, day or DEFAULT_DAY, hours or [0, 24], companions or [], [])
+        return options, target, figure, notice
 
     @app.callback(
         Output("traj-map", "figure"),
@@ -165,6 +240,7 @@ def register(app: Dash, api: Any) -> None:
         Input("traj-companions", "value"),
         Input("traj-map", "relayoutData"),
         State("traj-map", "figure"),
+        prevent_initial_call=True,
     )
     def draw(
         target: str | None,
@@ -179,49 +255,7 @@ def register(app: Dash, api: Any) -> None:
             return no_update, no_update, no_update  # only a pan or zoom: nothing to fetch again
         if not target or not day:
             return no_update, "选择目标 Pick a target", no_update
-        start = f"{day}T{hours[0]:02d}:00:00"
-        end = f"{day}T{min(hours[1], 23):02d}:{59 if hours[1] >= 24 else 0:02d}:00"
-        client: GraphQLClient = api()
-        try:
-            tracks = {target: client(TRACK, t=target, s=start, e=end)["track"]}
-            if companions and len(tracks[target]) > 1:
-                for match in client(MATCHES, t=target, s=start, e=end)["matchingTracks"][:3]:
-                    tracks[match["vehicle"]] = client(TRACK, t=match["vehicle"], s=start, e=end)["track"]
-        except ApiError as exc:
-            return no_update, str(exc), no_update
-        figure = base_map()
-        for i, (name, points) in enumerate(tracks.items()):
-            if not points:
-                continue
-            figure.add_trace(
-                go.Scatter(
-                    x=[p["lon"] for p in points],
-                    y=[p["lat"] for p in points],
-                    mode="lines+markers",
-                    marker={"size": 3},
-                    line={
-                        "width": 3 if i == 0 else 2,
-                        "dash": "solid" if i == 0 else "dot",
-                        "color": "#111" if i == 0 else "#e377c2",
-                    },
-                    name=name if i == 0 else f"伴随 companion {name}",
-                    text=[p["ts"][11:16] for p in points],
-                    hoverinfo="text+name",
-                )
-            )
         shapes = (current or {}).get("layout", {}).get("shapes", [])
         if isinstance(relayout, dict) and "shapes" in relayout:
             shapes = relayout["shapes"]
-        figure.update_layout(shapes=shapes)
-        report: Any = ""
-        polygons = [_polygon(s.get("path", "")) for s in shapes if s.get("path")]
-        polygons = [p for p in polygons if p is not None and p.is_valid]
-        if polygons:
-            report = [html.B("围栏 Fence")] + [html.Div(line) for line in fence_report(polygons[-1], tracks)]
-        shown = sum(len(p) for p in tracks.values())
-        notice = (
-            f"{len(tracks)} 条轨迹 tracks, {shown} 点 points"
-            if shown
-            else "该时段无轨迹 No points in this window"
-        )
-        return figure, notice, report
+        return render(api(), target, day, hours, companions, shapes)
