@@ -121,10 +121,12 @@ class EmbeddedServer:
             str(self.log_file),
             "--loadmodule",
             get_falkordb_module(),
+            # no timeouts while the AOF is replayed (a write acknowledged once must not time out on a
+            # slower replay); the configured ones are set once the server has loaded (_limit)
             "TIMEOUT_DEFAULT",
-            str(s.graph_timeout_ms),
+            "0",
             "TIMEOUT_MAX",
-            str(s.graph_timeout_max_ms),
+            "0",
             "QUERY_MEM_CAPACITY",
             str(s.graph_query_mem_mb * 1024 * 1024),
             "MAX_QUEUED_QUERIES",
@@ -140,6 +142,13 @@ class EmbeddedServer:
             start_new_session=True,
             cwd=self.directory,
         )
+        try:
+            self._await(proc, port, timeout_s)
+        except BaseException:
+            proc.kill()  # never leave a half-started server replaying this directory behind
+            raise
+
+    def _await(self, proc: subprocess.Popen[bytes], port: int, timeout_s: float) -> None:
         started = time.monotonic()
         deadline = started + timeout_s
         told = False
@@ -149,6 +158,7 @@ class EmbeddedServer:
                 raise EmbeddedServerError(f"FalkorDB server exited with code {proc.returncode}:\n{tail}")
             if self._answers(port):
                 if self._loaded(port):
+                    self._limit(port)
                     self.port = port
                     self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port}))
                     return
@@ -158,11 +168,19 @@ class EmbeddedServer:
                     print(f"FalkorDB is loading the saved graphs in {self.directory} …", file=sys.stderr)
                     told = True
             time.sleep(0.05)
-        proc.kill()
         raise EmbeddedServerError(
             f"FalkorDB server did not answer on port {port} within {time.monotonic() - started:.0f}s "
             f"(log: {self.log_file})"
         )
+
+    def _limit(self, port: int) -> None:
+        """The configured query timeouts, applied after the replay."""
+        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=30)
+        try:
+            client.execute_command("GRAPH.CONFIG", "SET", "TIMEOUT_MAX", self.settings.graph_timeout_max_ms)
+            client.execute_command("GRAPH.CONFIG", "SET", "TIMEOUT_DEFAULT", self.settings.graph_timeout_ms)
+        finally:
+            client.close()
 
     def _loaded(self, port: int) -> bool:
         """The server answers commands only after the AOF is replayed; LOADING means not yet."""
@@ -170,8 +188,8 @@ class EmbeddedServer:
         try:
             client.execute_command("GRAPH.LIST")
             return True
-        except redis.exceptions.BusyLoadingError:
-            return False
+        except (redis.exceptions.BusyLoadingError, redis.exceptions.TimeoutError):
+            return False  # replaying: a large graph's replay can keep the server from answering for a while
         finally:
             client.close()
 

@@ -36,7 +36,10 @@ class Settings(BaseSettings):
     graph_appendfsync: Literal["always", "everysec", "no"] = Field(
         "everysec", description="AOF fsync policy of the embedded server"
     )
-    graph_timeout_ms: int = Field(30_000, description="default query timeout (FalkorDB TIMEOUT_DEFAULT)")
+    graph_timeout_ms: int = Field(
+        30_000,
+        description="default query timeout (FalkorDB TIMEOUT_DEFAULT; applied once the saved graphs are replayed)",
+    )
     graph_timeout_max_ms: int = Field(120_000, description="longest query timeout any caller may ask for")
     graph_query_mem_mb: int = Field(4096, description="memory cap per query (FalkorDB QUERY_MEM_CAPACITY)")
     graph_batch_size: int = Field(5000, description="rows per UNWIND batch in bulk writes")

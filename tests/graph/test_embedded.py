@@ -9,6 +9,8 @@ import sys
 import time
 from pathlib import Path
 
+import redis
+
 from graph.embedded import EmbeddedServer
 from graph.store import open_store
 from tests.ingest.builders import tiny_world
@@ -47,6 +49,24 @@ def test_data_survives_stop_and_start(tmp_path: Path) -> None:
     with open_store(settings=settings) as store:
         try:
             assert store.count("Enterprise") == 500
+        finally:
+            store.server.stop()  # type: ignore[attr-defined]
+
+
+def test_replay_is_not_cut_short_by_the_query_timeout(tmp_path: Path) -> None:
+    """A write acknowledged under a generous timeout is replayed whole after a restart with a tight one;
+    the tight one applies again once the server has loaded."""
+    with open_store(settings=_settings(tmp_path / "g")) as store:
+        store.query("UNWIND range(1, 300000) AS i CREATE (:Enterprise {id: 'E' + toString(i), n: i})")
+        store.server.stop()  # type: ignore[attr-defined]
+    tight = _settings(tmp_path / "g", graph_timeout_ms=1, graph_timeout_max_ms=1000)
+    with open_store(settings=tight) as store:
+        try:
+            assert store.count("Enterprise") == 300_000
+            client = redis.Redis(port=store.server.port)  # type: ignore[attr-defined]
+            assert client.execute_command("GRAPH.CONFIG", "GET", "TIMEOUT_DEFAULT")[1] == 1
+            assert client.execute_command("GRAPH.CONFIG", "GET", "TIMEOUT_MAX")[1] == 1000
+            client.close()
         finally:
             store.server.stop()  # type: ignore[attr-defined]
 
