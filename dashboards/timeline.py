@@ -52,6 +52,15 @@ def figure(events: list[dict[str, Any]], title: str = "") -> go.Figure:
                     name=NAMES[kind],
                 )
             )
+    if title and not fig.data:
+        fig.add_annotation(
+            text="无事件记录 No declarations, inspections, cases, tags, alerts or drift events",
+            showarrow=False,
+            x=0.5,
+            y=0.5,
+            xref="paper",
+            yref="paper",
+        )
     fig.update_layout(
         height=240,
         margin={"l": 110, "r": 10, "t": 30, "b": 30},

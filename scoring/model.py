@@ -60,6 +60,11 @@ def level(score: float, thresholds: tuple[float, ...] = LEVELS) -> int:
     return 1 + sum(score >= t for t in thresholds)
 
 
+def levels(scores: np.ndarray, thresholds: tuple[float, ...] = LEVELS) -> np.ndarray:
+    """``level`` of every score at once."""
+    return 1 + np.searchsorted(np.asarray(thresholds), scores, side="right")
+
+
 def at_rates(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None = None) -> dict[str, float]:
     order = np.argsort(-scores)
     out: dict[str, float] = {}

@@ -16,7 +16,7 @@ from graph.store import GraphStore
 from scoring import features as F
 from scoring import instructions
 from scoring.indicators import Indicator
-from scoring.model import Trained, level, load, matrix, promote, save, train
+from scoring.model import Trained, level, levels, load, matrix, promote, save, train
 from tianji.settings import Settings
 
 DESCRIBE = {
@@ -70,15 +70,26 @@ def _fmt(value: Any) -> str:
 def with_past(frame: pd.DataFrame, past: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
     """The rows to score together with the earlier declarations of the same consignees and agents (history
     features need each declaration's past), in time order; and which of them are the rows to score."""
-    keys = set(frame["consignee"]) | set(frame["agent"].dropna())
-    related = past["consignee"].isin(keys) | past["agent"].isin(keys)
+    keys = pd.Index(pd.concat([frame["consignee"], frame["agent"].dropna()]).astype(object).unique())
+    related = keys.get_indexer(past["consignee"].astype(object)) >= 0
+    related |= keys.get_indexer(past["agent"].astype(object)) >= 0
     if frame["agent"].isna().any():  # self-declared rows share one "self" agent history
-        related |= past["agent"].isna()
-    context = past[
-        related & ~past["entry_no"].isin(set(frame["entry_no"])) & (past["date"] <= frame["date"].max())
-    ]
+        related |= past["agent"].isna().to_numpy()
+    scoring = pd.Index(frame["entry_no"].astype(object).unique())
+    ours = scoring.get_indexer(past["entry_no"].astype(object)) >= 0
+    context = past[related & ~ours & (past["date"] <= frame["date"].max()).to_numpy()]
     both = pd.concat([context, frame]).sort_values(["date", "entry_no"]).reset_index(drop=True)
-    return both, both["entry_no"].isin(set(frame["entry_no"])).to_numpy()
+    return both, scoring.get_indexer(both["entry_no"].astype(object)) >= 0
+
+
+def fired_names(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str, ...]]:
+    """The names of the indicators each row fired, one tuple per distinct combination (there are few)."""
+    fired = X[[i.code for i in indicators]].to_numpy().astype(bool)
+    if not len(indicators):
+        return [()] * len(X)
+    combos, which = np.unique(fired, axis=0, return_inverse=True)
+    names = [tuple(i.name_zh for i, on in zip(indicators, combo, strict=True) if on) for combo in combos]
+    return [names[k] for k in which.ravel()]
 
 
 def score_frame(
@@ -101,15 +112,14 @@ def score_frame(
     cols = trained.meta["features"]
     scores = trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[:, 1]
     out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})
-    out["level"] = [level(s, tuple(trained.meta["levels"])) for s in scores]
-    fired = X[[i.code for i in indicators]].to_numpy().astype(bool)
-    labels = np.array([i.name_zh for i in indicators], dtype=object)
-    out["indicators"] = [list(labels[row]) for row in fired]
-    out["reasons"] = [[] for _ in range(len(out))]
+    out["level"] = levels(scores, tuple(trained.meta["levels"]))
+    out["indicators"] = fired_names(X, indicators)
+    words: list[tuple[str, ...]] = [()] * len(out)  # read-only tuples: one shared empty one
     explain = np.flatnonzero(out["level"].to_numpy() >= 3)[:5000]
     if len(explain):
-        for position, words in zip(explain, reasons(trained, X.iloc[explain]), strict=True):
-            out.at[position, "reasons"] = words
+        for position, said in zip(explain, reasons(trained, X.iloc[explain]), strict=True):
+            words[position] = tuple(said)
+    out["reasons"] = words
     out["expected_duty"] = scores * np.expm1(X["duty_at_stake"].to_numpy())
     return out
 
@@ -142,57 +152,30 @@ def write_scores(store: GraphStore, trained: Trained, scored: pd.DataFrame) -> i
 def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = True) -> dict[str, Any]:
     """Score one declaration from its fields alone (no store); say which inputs were missing.
     ``explain`` adds the SHAP reasons (about 30 ms more)."""
-    frame = pd.DataFrame(
-        [
-            {
-                **{
-                    k: None
-                    for k in (
-                        "entry_no",
-                        "hs_code",
-                        "origin",
-                        "port",
-                        "trade_mode",
-                        "transport",
-                        "agent",
-                        "value_usd",
-                        "weight_kg",
-                        "quantity",
-                        "duty_rate",
-                    )
-                },
-                **declaration,
-            }
-        ]
-    )
+    from scoring.indicators import evaluate_row
+
     missing = [
         k
         for k in ("hs_code", "origin", "port", "value_usd", "weight_kg", "quantity")
-        if frame.at[0, k] is None
+        if F.is_missing(declaration.get(k))
     ]
-    for column in ("value_usd", "weight_kg", "quantity", "duty_rate"):
-        frame[column] = pd.to_numeric(frame[column], errors="coerce")
-    from scoring.indicators import evaluate_row
-
-    values = (
-        pd.concat([F.declared(frame), F.deviations(frame, trained.meta["norms"])], axis=1).iloc[0].to_dict()
-    )
+    values = F.declared_row(declaration, trained.meta["norms"])
     for name in F.HISTORY + F.GRAPH:  # the subject's past and graph figures, when the caller knows them
         if name in trained.meta["features"]:
             value = declaration.get(name)
-            values[name] = np.nan if value is None else float(value)
-            if value is None:
+            values[name] = np.nan if F.is_missing(value) else float(value)
+            if F.is_missing(value):
                 missing.append(name)
     filled = {k: (-1 if isinstance(v, float) and np.isnan(v) else v) for k, v in values.items()}
     values.update(evaluate_row(trained.meta["indicators"], filled))
     cols = trained.meta["features"]
-    X = pd.DataFrame([{c: values.get(c) for c in cols}])  # one frame, built once
-    score = float(trained.model.predict_proba(X)[0, 1])
+    row = [values.get(c) for c in cols]
+    score = float(trained.model.predict_proba(row)[1])  # a plain list: no frame to build
     return {
         "score": score,
         "level": level(score, tuple(trained.meta["levels"])),
         "model_version": trained.meta["version"],
-        "reasons": reasons(trained, X)[0] if explain else [],
+        "reasons": reasons(trained, pd.DataFrame([row], columns=cols))[0] if explain else [],
         "missing": missing,
     }
 

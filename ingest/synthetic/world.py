@@ -67,6 +67,7 @@ class Enterprise:
     gang: str | None = None
     broker: bool = False
     first_day: int = 0  # first day it may declare (its registration, for shells)
+    last_day: int | None = None  # last day it declares (a caught gang's members go quiet); None: to the end
     ports: list[str] = field(default_factory=list)
 
 
@@ -211,7 +212,9 @@ class WorldBuilder:
         people_pool: list[str] = []
         for _ in range(count):
             address = self.rng.choice(parks) if self.rng.random() < 0.15 else None
-            ent = self.enterprise(registered=-1, address=address)
+            # a fifth of honest traders are young too: a recent registration alone does not make a shell
+            registered = self.rng.randrange(0, 600) if self.rng.random() < 0.2 else -1
+            ent = self.enterprise(registered=registered, address=address)
             if self.rng.random() < 0.03:
                 ent.broker = True
                 ent.activity = 0.0
@@ -332,6 +335,8 @@ class WorldBuilder:
             self.case_subjects.append([case_id, "Enterprise", ent.uscc, "suspect"])
         self.case_subjects.append([case_id, "Person", people[0], "suspect"])
         record["case_id"] = case_id
+        for ent in members:  # the caught members go quiet soon after the case; new shells take over
+            ent.last_day = opened + self.rng.randrange(0, 20)
         new_port = self.rng.choice([p for p in PORTS if p["code"] != port["code"]])
         registered = days_between(START, DRIFT_FROM) + self.rng.randrange(0, 60)
         shells = []

@@ -116,13 +116,14 @@ def declarations(
     rng, gen = b.rng, b.np
     ents = [e for e in b.enterprises if not e.broker]
     brokers = [e.uscc for e in b.enterprises if e.broker] or [b.enterprises[0].uscc]
-    active = np.array([max(DAYS - e.first_day, 1) for e in ents], dtype=float)
+    last_day = np.array([DAYS if e.last_day is None else min(e.last_day, DAYS) for e in ents])
+    active = np.maximum(last_day - np.array([e.first_day for e in ents]), 1).astype(float)
     weight = np.array([e.activity for e in ents]) * active / DAYS
     counts = gen.multinomial(b.scale.declarations, weight / weight.sum())
     idx = np.repeat(np.arange(len(ents)), counts)
     n = len(idx)
     first = np.array([e.first_day for e in ents])[idx]
-    offset = first + (gen.random(n) * (DAYS - first)).astype(int)
+    offset = first + (gen.random(n) * np.maximum(last_day[idx] - first, 1)).astype(int)
     is_gang = np.array([e.gang is not None for e in ents])[idx]
     # ports: gang members their own; others mostly home
     home = np.array([(e.ports[0] if e.ports else e.home_port) for e in ents], dtype=object)[idx]
@@ -149,11 +150,14 @@ def declarations(
     can_misdeclare = np.array([h in MISDECLARED_AS for h in heading])
     kinds = np.where((kinds == "hs_misdeclaration") & ~can_misdeclare, "undervaluation", kinds)
     kind = np.where(risky, kinds, "")
-    # rings hide better: their undervaluation stays within the usual spread of prices; others are blatant
-    subtle = gen.uniform(0.62, 0.8, n)
+    # rings keep their papers nearly coherent: undervaluation within the usual spread of prices, concealed
+    # goods that weigh about what the declared goods would. Alone such a deviation means little (honest
+    # declarations show as much); beside the consignee's ties it is what gives a ring away. Others are
+    # blatant.
+    subtle = gen.uniform(0.78, 0.92, n)
     blatant = gen.uniform(0.25, 0.45, n)
     value = np.where(kind == "undervaluation", value * np.where(is_gang, subtle, blatant), value)
-    hidden = np.where(is_gang, gen.uniform(1.1, 1.25, n), gen.uniform(1.3, 1.8, n))
+    hidden = np.where(is_gang, gen.uniform(1.04, 1.12, n), gen.uniform(1.3, 1.8, n))
     weight_kg = np.where(kind == "concealment", weight_kg * hidden, weight_kg)
     declared = np.array([MISDECLARED_AS.get(h, h) for h in heading], dtype=object)
     declared = np.where(kind == "hs_misdeclaration", declared, heading)

@@ -253,7 +253,15 @@ def _plotly(driver: webdriver.Chrome, graph: str, script: str) -> Any:
     return driver.execute_script(f"const g = document.querySelector('#{graph} .js-plotly-plot'); {script}")
 
 
-def test_timeline_case_file_and_trajectory_journey(server: str, browser: webdriver.Chrome) -> None:
+def test_timeline_case_file_and_trajectory_journey(
+    server: str, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    busiest = world_store.query(
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) WHERE e.name CONTAINS $word "
+        "RETURN e.name AS name, count(d) AS n ORDER BY n DESC, name LIMIT 1",
+        {"word": "贸易"},
+        read_only=True,
+    )[0]["name"]
     driver = browser
     driver.get(server)
     wait_text(driver, "h2", "天机 Tianji")
@@ -263,9 +271,9 @@ def test_timeline_case_file_and_trajectory_journey(server: str, browser: webdriv
     WebDriverWait(driver, 40).until(lambda d: _canvas_has(d, "Enterprise"))
     # the subject's timeline: pick it through the workbench search (details, then its timeline)
     tab(driver, "Workbench", "search-text")
-    driver.find_element(By.ID, "search-text").send_keys("贸易", Keys.ENTER)
-    wait_text(driver, "#search-results", "Enterprise")
-    driver.find_element(By.XPATH, "//*[@id='search-results']//button[contains(., 'Enterprise')]").click()
+    driver.find_element(By.ID, "search-text").send_keys(busiest, Keys.ENTER)
+    wait_text(driver, "#search-results", busiest)
+    driver.find_element(By.XPATH, f"//*[@id='search-results']//button[contains(., '{busiest}')]").click()
     WebDriverWait(driver, 40).until(
         lambda d: (_plotly(d, "timeline", "return g && g.data ? g.data.length : 0") or 0) > 0
     )
