@@ -44,12 +44,13 @@ def _names(trained: Trained) -> dict[str, str]:
     return names
 
 
-def reasons(trained: Trained, X: pd.DataFrame, top: int = 3) -> list[list[str]]:
-    """The strongest risk-raising features of each row (SHAP), in words an officer reads."""
+def reasons(trained: Trained, X: pd.DataFrame, pool: Pool | None = None, top: int = 3) -> list[list[str]]:
+    """The strongest risk-raising features of each row (SHAP), in words an officer reads. ``pool``: the
+    rows of ``X`` already as a Pool."""
     cols = trained.meta["features"]
-    shap = trained.model.get_feature_importance(
-        Pool(X[cols], cat_features=trained.meta["categorical"]), type="ShapValues"
-    )[:, :-1]
+    if pool is None:
+        pool = Pool(X[cols], cat_features=trained.meta["categorical"])
+    shap = trained.model.get_feature_importance(pool, type="ShapValues")[:, :-1]
     names = _names(trained)
     values = X[cols].to_numpy(dtype=object)  # one conversion, not a pandas lookup per cell
     best = np.argsort(-shap, axis=1)[:, :top]
@@ -87,9 +88,18 @@ def fired_names(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str,
     fired = X[[i.code for i in indicators]].to_numpy().astype(bool)
     if not len(indicators):
         return [()] * len(X)
-    combos, which = np.unique(fired, axis=0, return_inverse=True)
-    names = [tuple(i.name_zh for i, on in zip(indicators, combo, strict=True) if on) for combo in combos]
-    return [names[k] for k in which.ravel()]
+    packed = np.packbits(fired, axis=1)  # each row's combination as bytes, then one key per row
+    keys = np.zeros(len(packed), dtype=np.uint64) if packed.shape[1] <= 8 else None
+    if keys is not None:
+        for column in range(packed.shape[1]):
+            keys = (keys << np.uint64(8)) | packed[:, column].astype(np.uint64)
+        _, first, which = np.unique(keys, return_index=True, return_inverse=True)
+    else:  # more than 64 indicators: key by the bytes themselves
+        seen: dict[bytes, int] = {}
+        which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in packed])
+        first = np.unique(which, return_index=True)[1]
+    names = [tuple(i.name_zh for i, on in zip(indicators, fired[f], strict=True) if on) for f in first]
+    return [names[k] for k in np.asarray(which).ravel()]
 
 
 def score_frame(
@@ -110,14 +120,17 @@ def score_frame(
             frame, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
         )
     cols = trained.meta["features"]
-    scores = trained.model.predict_proba(Pool(X[cols], cat_features=trained.meta["categorical"]))[:, 1]
+    pool = Pool(X[cols], cat_features=trained.meta["categorical"])
+    scores = trained.model.predict_proba(pool)[:, 1]
     out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})
     out["level"] = levels(scores, tuple(trained.meta["levels"]))
     out["indicators"] = fired_names(X, indicators)
     words: list[tuple[str, ...]] = [()] * len(out)  # read-only tuples: one shared empty one
     explain = np.flatnonzero(out["level"].to_numpy() >= 3)[:5000]
     if len(explain):
-        for position, said in zip(explain, reasons(trained, X.iloc[explain]), strict=True):
+        for position, said in zip(
+            explain, reasons(trained, X.iloc[explain], pool.slice(explain)), strict=True
+        ):
             words[position] = tuple(said)
     out["reasons"] = words
     out["expected_duty"] = scores * np.expm1(X["duty_at_stake"].to_numpy())

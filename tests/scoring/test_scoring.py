@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -263,3 +264,18 @@ def test_graph_features_are_the_same_looked_up_or_scanned(
     }
     in_gang = frame[frame["consignee"].isin(members)].head(20)
     assert (F.graph_features(world_store, in_gang)["in_gang"] == 1).all() and len(in_gang) == 20
+
+
+@pytest.mark.parametrize("count", [1, 9, 70])
+def test_fired_indicator_names_per_row(count: int) -> None:
+    from scoring.service import fired_names
+
+    rng = np.random.default_rng(count)
+    indicators = [
+        Indicator(code=f"IND-{k:03d}", name_zh=f"指标{k}", name_en=f"i{k}", expression="log_value > 1")
+        for k in range(count)
+    ]
+    X = pd.DataFrame(rng.random((500, count)) < min(0.3, 1 / count), columns=[i.code for i in indicators]).astype(int)
+    expected = [tuple(i.name_zh for i in indicators if row[i.code]) for _, row in X.iterrows()]
+    assert fired_names(X, indicators) == expected
+    assert any(expected) and not all(expected)
