@@ -275,7 +275,9 @@ def test_fired_indicator_names_per_row(count: int) -> None:
         Indicator(code=f"IND-{k:03d}", name_zh=f"指标{k}", name_en=f"i{k}", expression="log_value > 1")
         for k in range(count)
     ]
-    X = pd.DataFrame(rng.random((500, count)) < min(0.3, 1 / count), columns=[i.code for i in indicators]).astype(int)
+    X = pd.DataFrame(
+        rng.random((500, count)) < min(0.3, 1 / count), columns=[i.code for i in indicators]
+    ).astype(int)
     expected = [tuple(i.name_zh for i in indicators if row[i.code]) for _, row in X.iterrows()]
     assert fired_names(X, indicators) == expected
     assert any(expected) and not all(expected)
