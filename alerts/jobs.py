@@ -93,16 +93,20 @@ def rescore() -> int:
     except ModelError:
         return 0
     with open_store(settings=settings) as store:
-        scored = {
+        unscored = {
             r["id"]
             for r in store.query(
-                "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(d:Declaration) RETURN d.id AS id",
+                "MATCH (d:Declaration) WHERE NOT (d)<-[:SCORED]-(:RiskScore {model_version: $v}) "
+                "RETURN d.id AS id",
                 {"v": trained.meta["version"]},
                 read_only=True,
+                timeout_ms=120_000,
             )
         }
-        frame = load_declarations(store)
-        new = frame[~frame["entry_no"].isin(scored)]
+        if not unscored:  # the usual tick: one query, nothing loaded
+            return 0
+        frame = load_declarations(store)  # the new ones with every earlier one (their history needs it)
+        new = frame[frame["entry_no"].isin(unscored)]
         if new.empty:
             return 0
         return write_scores(store, trained, score_frame(store, trained, new, past=frame))

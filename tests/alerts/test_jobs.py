@@ -1,0 +1,40 @@
+"""The re-scoring job scores what the promoted model has not scored yet, and nothing twice."""
+
+from __future__ import annotations
+
+from alerts import jobs
+from graph.embedded import EmbeddedServer
+from graph.store import GraphStore
+from scoring import features as F
+from scoring.model import promote, save, train
+from tests.conftest import settings_for
+
+
+def test_rescore_scores_new_declarations_once(world_store: GraphStore, graph_server: EmbeddedServer) -> None:
+    settings = settings_for(graph_server, world_store.settings.graph_name)
+    frame = F.load_declarations(world_store)
+    trained = train(world_store, frame, split_date="2025-04-01", iterations=30)
+    save(settings, trained)
+    promote(settings, trained.meta["version"])
+    jobs.use_settings(settings)
+    try:
+        assert jobs.rescore() == len(frame)
+        assert jobs.rescore() == 0  # nothing new
+        # a declaration arrives for a known consignee
+        model = world_store.query(
+            "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) RETURN properties(d) AS p, e.id AS e LIMIT 1"
+        )[0]
+        fresh = {**model["p"], "id": "NEW-0001", "entry_no": "NEW-0001", "date": "2025-12-31"}
+        world_store.merge_nodes("Declaration", [fresh])
+        world_store.merge_relationships(
+            "CONSIGNEE", "Declaration", "Enterprise", [{"start": "NEW-0001", "end": model["e"]}]
+        )
+        assert jobs.rescore() == 1
+        level = world_store.query(
+            "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(:Declaration {id: 'NEW-0001'}) RETURN r.level AS l",
+            {"v": trained.meta["version"]},
+        )
+        assert len(level) == 1 and 1 <= level[0]["l"] <= 5
+        assert jobs.rescore() == 0
+    finally:
+        jobs._runtime.clear()
