@@ -112,6 +112,27 @@ def rescore() -> int:
         return write_scores(store, trained, score_frame(store, trained, new, past=frame))
 
 
+def score_monitor() -> dict[str, Any]:
+    """Daily: the promoted model's score distribution against its training period; a drift is logged as a
+    warning for the on-call operator and kept in the model registry's monitor.json."""
+    import json
+
+    from scoring.model import ModelError, load, registry
+    from scoring.monitor import score_drift
+
+    settings = current_settings()
+    try:
+        trained = load(settings)
+    except ModelError:
+        return {}
+    with open_store(settings=settings) as store:
+        report = score_drift(store, trained).as_dict()
+    (registry(settings) / "monitor.json").write_text(json.dumps(report), encoding="utf-8")
+    if report["drifted"]:
+        log.warning("score distribution drifted: %s", report)
+    return report
+
+
 def high_risk_prompts() -> int:
     """Raise high-risk prompts for new declarations and new enterprises around blacklisted subjects."""
     from alerts.prompts import raise_prompts

@@ -37,6 +37,11 @@ def job_definitions(settings: Settings) -> list[dict[str, Any]]:
         ("rescore", "re-scoring of new declarations", IntervalTrigger(seconds=every * 5)),
         ("deliver", "alert delivery", IntervalTrigger(seconds=settings.jobs_delivery_interval_s)),
         ("daily_digest", "daily digest", CronTrigger(hour=settings.jobs_digest_hour, minute=0)),
+        (
+            "score_monitor",
+            "score-distribution monitor",
+            CronTrigger(hour=settings.jobs_digest_hour, minute=30),
+        ),
     ]
     return [
         {"id": job, "func": f"alerts.jobs:{job}", "name": name, "trigger": trigger}

@@ -171,6 +171,8 @@ def train(
         },
         "metrics": metrics,
         "levels": levels,
+        # the training period's score deciles: what the score-distribution monitor compares with
+        "reference_deciles": [round(float(q), 6) for q in np.quantile(period, np.linspace(0, 1, 11))],
         "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
     }
     return Trained(model, meta)

@@ -6,10 +6,11 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from api.errors import Forbidden, NotFound, Unavailable
+from api.errors import Forbidden, InvalidInput, NotFound, Unavailable
 from api.graphql.entities import need
 from scoring.instructions import record_result
 from scoring.model import ModelError, load
+from scoring.monitor import score_drift
 from scoring.service import score_one
 
 
@@ -62,8 +63,33 @@ class Instruction:
     outcome: str | None
 
 
+@strawberry.type(
+    description="The promoted model's recent scores against its training period: population stability "
+    "index over the training deciles; above 0.2 the distribution drifted."
+)
+class ScoreDriftView:
+    model_version: str
+    psi: float | None
+    drifted: bool
+    recent: int = strawberry.field(description="scores of declarations in the window")
+    window_from: str | None
+    window_to: str | None
+
+
 @strawberry.type
 class Query:
+    @strawberry.field(description="Score-distribution drift of the promoted model over the last `days` days.")
+    async def score_drift(self, info: Info, days: int = 30) -> ScoreDriftView:
+        ctx = need(info, "read")
+        if not 1 <= days <= 3660:
+            raise InvalidInput("days is between 1 and 3660")
+        try:
+            trained = await ctx.run(load, ctx.settings)
+            report = await ctx.run(score_drift, ctx.store, trained, days=days)
+        except (ModelError, ValueError) as exc:
+            raise Unavailable(str(exc)) from None
+        return ScoreDriftView(**report.as_dict())
+
     @strawberry.field(description="The risk scores of a declaration, newest model first.")
     async def risk_scores(self, info: Info, entry_no: strawberry.ID) -> list[RiskScoreView]:
         ctx = need(info, "read")

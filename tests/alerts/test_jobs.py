@@ -1,12 +1,15 @@
-"""The re-scoring job scores what the promoted model has not scored yet, and nothing twice."""
+"""The re-scoring job scores what the promoted model has not scored yet, and nothing twice; the monitor
+sees the score distribution drift."""
 
 from __future__ import annotations
 
 from alerts import jobs
+from alerts.scheduler import job_definitions
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from scoring import features as F
 from scoring.model import promote, save, train
+from scoring.monitor import score_drift
 from tests.conftest import settings_for
 
 
@@ -36,5 +39,17 @@ def test_rescore_scores_new_declarations_once(world_store: GraphStore, graph_ser
         )
         assert len(level) == 1 and 1 <= level[0]["l"] <= 5
         assert jobs.rescore() == 0
+        # the monitor: the model's own scores of the last quarter look like its training period's…
+        calm = score_drift(world_store, trained, days=90).as_dict()
+        assert calm["recent"] > 200 and calm["psi"] is not None and calm["drifted"] is False, calm
+        # …until the recent population's scores all climb
+        world_store.query(
+            "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(d:Declaration) WHERE d.date > $since "
+            "SET r.score = 0.999",
+            {"v": trained.meta["version"], "since": calm["window_from"]},
+        )
+        drifted = jobs.score_monitor()
+        assert drifted["drifted"] is True and drifted["psi"] > 1, drifted
+        assert "score_monitor" in {d["id"] for d in job_definitions(settings)}
     finally:
         jobs._runtime.clear()

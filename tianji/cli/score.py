@@ -131,3 +131,20 @@ def retrain(iterations: int = typer.Option(300)) -> None:
             {"version": trained.meta["version"], "auc": new, "promoted_auc": current, "promoted": promoted}
         )
     )
+
+
+@app.command()
+def monitor(days: int = typer.Option(30, help="the last N days of scored declarations")) -> None:
+    """Score-distribution drift of the promoted model: its recent scores against its training period
+    (population stability index; above 0.2 the distribution drifted). Exits 1 when it drifted."""
+    from graph.store import open_store
+    from scoring.model import load
+    from scoring.monitor import score_drift
+
+    settings = get_settings()
+    trained = load(settings)
+    with open_store(settings=settings) as store:
+        report = score_drift(store, trained, days=days)
+    typer.echo(json.dumps(report.as_dict()))
+    if report.drifted:
+        raise typer.Exit(1)
