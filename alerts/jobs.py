@@ -126,7 +126,11 @@ def score_monitor() -> dict[str, Any]:
     except ModelError:
         return {}
     with open_store(settings=settings) as store:
-        report = score_drift(store, trained).as_dict()
+        try:
+            report = score_drift(store, trained).as_dict()
+        except ValueError as exc:  # a model from before the monitor kept its deciles
+            log.warning("score monitor: %s", exc)
+            return {}
     (registry(settings) / "monitor.json").write_text(json.dumps(report), encoding="utf-8")
     if report["drifted"]:
         log.warning("score distribution drifted: %s", report)

@@ -33,6 +33,8 @@ def psi(edges: np.ndarray, actual: np.ndarray) -> float:
     (equal shares between consecutive edges; tied edges merge their shares)."""
     ordered = np.sort(np.asarray(edges, dtype=float))
     bins = np.unique(ordered)
+    if len(bins) < 2:  # a model that scores everything alike: nothing to compare shares across
+        return 0.0
     expected = np.diff(np.searchsorted(ordered, bins, side="left")) / (len(ordered) - 1)
     expected[-1] = 1 - expected[:-1].sum()  # the last bin closes at the top edge
     bins[0], bins[-1] = -np.inf, np.inf
