@@ -23,7 +23,10 @@ MAX_DEPTH = 4
 
 
 def visible(var: str) -> str:
-    """Cypher predicate: ``var`` is not a restricted case of another unit (``$unit`` must be bound)."""
+    """Cypher predicate: ``var`` is not a restricted case of another unit (``$unit`` must be bound).
+    ``var`` is a query variable the caller's own Cypher names, never input."""
+    if not var.isidentifier():
+        raise ValueError(f"not a Cypher variable: {var!r}")
     return (
         f"(NOT {var}:Case OR coalesce({var}.restricted, false) = false OR {var}.unit = $unit OR $unit = '*')"
     )
@@ -234,7 +237,7 @@ def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profil
         )
         result.key_people = [{"id": p["id"], "name": p["name"], "role": p["role"]} for p in people]
     rels = store.query(
-        f"MATCH (n:{label} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {visible('m')} RETURN type(r) AS type, count(r) AS c",
+        f"MATCH (n:{store.label(label)} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {visible('m')} RETURN type(r) AS type, count(r) AS c",
         {"id": node_id, "unit": unit},
         read_only=True,
     )

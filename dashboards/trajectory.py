@@ -255,6 +255,9 @@ def register(app: Dash, api: Any) -> None:
             return no_update, no_update, no_update  # only a pan or zoom: nothing to fetch again
         if not target or not day:
             return no_update, "选择目标 Pick a target", no_update
+        shown = {trace.get("name") for trace in (current or {}).get("data", [])}
+        if fired == {"traj-target.value"} and target in shown:
+            return no_update, no_update, no_update  # opening the view drew this target already
         shapes = (current or {}).get("layout", {}).get("shapes", [])
         if isinstance(relayout, dict) and "shapes" in relayout:
             shapes = relayout["shapes"]

@@ -119,7 +119,9 @@ def deviations(frame: pd.DataFrame, norm: dict[str, dict[str, float]]) -> pd.Dat
 
 def is_missing(value: object) -> bool:
     """None, NaN, pandas' NA or NaT: what the batch path's fillna treats as missing."""
-    return value is None or bool(pd.isna(value)) if not isinstance(value, list | tuple | dict) else False
+    if isinstance(value, list | tuple | dict):
+        return False
+    return value is None or bool(pd.isna(value))
 
 
 def _float(value: object) -> float:

@@ -56,13 +56,13 @@ def _uses_graph(indicator: Indicator) -> bool:
     return any(name in indicator.expression for name in F.GRAPH)
 
 
-def level(score: float, thresholds: tuple[float, ...] = LEVELS) -> int:
-    return 1 + sum(score >= t for t in thresholds)
-
-
 def levels(scores: np.ndarray, thresholds: tuple[float, ...] = LEVELS) -> np.ndarray:
-    """``level`` of every score at once."""
+    """Risk level 1–5 of every score: one more for each threshold the score reaches."""
     return 1 + np.searchsorted(np.asarray(thresholds), scores, side="right")
+
+
+def level(score: float, thresholds: tuple[float, ...] = LEVELS) -> int:
+    return int(levels(np.array([score]), thresholds)[0])
 
 
 def at_rates(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None = None) -> dict[str, float]:

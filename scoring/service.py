@@ -15,7 +15,7 @@ from rich.console import Console
 from graph.store import GraphStore
 from scoring import features as F
 from scoring import instructions
-from scoring.indicators import Indicator
+from scoring.indicators import Indicator, evaluate_row
 from scoring.model import Trained, level, levels, load, matrix, promote, save, train
 from tianji.settings import Settings
 
@@ -88,18 +88,12 @@ def fired_names(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str,
     fired = X[[i.code for i in indicators]].to_numpy().astype(bool)
     if not len(indicators):
         return [()] * len(X)
-    packed = np.packbits(fired, axis=1)  # each row's combination as bytes, then one key per row
-    keys = np.zeros(len(packed), dtype=np.uint64) if packed.shape[1] <= 8 else None
-    if keys is not None:
-        for column in range(packed.shape[1]):
-            keys = (keys << np.uint64(8)) | packed[:, column].astype(np.uint64)
-        _, first, which = np.unique(keys, return_index=True, return_inverse=True)
-    else:  # more than 64 indicators: key by the bytes themselves
-        seen: dict[bytes, int] = {}
-        which = np.array([seen.setdefault(row.tobytes(), len(seen)) for row in packed])
-        first = np.unique(which, return_index=True)[1]
+    packed = np.ascontiguousarray(np.packbits(fired, axis=1))  # each row's combination as bytes
+    _, first, which = np.unique(
+        packed.view(f"V{packed.shape[1]}").ravel(), return_index=True, return_inverse=True
+    )
     names = [tuple(i.name_zh for i, on in zip(indicators, fired[f], strict=True) if on) for f in first]
-    return [names[k] for k in np.asarray(which).ravel()]
+    return [names[k] for k in which.ravel()]
 
 
 def score_frame(
@@ -165,8 +159,6 @@ def write_scores(store: GraphStore, trained: Trained, scored: pd.DataFrame) -> i
 def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = True) -> dict[str, Any]:
     """Score one declaration from its fields alone (no store); say which inputs were missing.
     ``explain`` adds the SHAP reasons (about 30 ms more)."""
-    from scoring.indicators import evaluate_row
-
     missing = [
         k
         for k in ("hs_code", "origin", "port", "value_usd", "weight_kg", "quantity")

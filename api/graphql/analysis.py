@@ -179,7 +179,7 @@ class Query:
         by_label: dict[str, list[str]] = {}
         for key in nodes[:2000]:
             label, _, node_id = key.partition("|")
-            by_label.setdefault(ctx.store.ontology.check_label(label), []).append(node_id)
+            by_label.setdefault(ctx.store.label(label), []).append(node_id)
         marks: dict[str, dict[str, int]] = {}
         for label, ids in by_label.items():
             rows = await ctx.run(

@@ -56,7 +56,7 @@ def search_nodes(
         raise InvalidInput("search text needs at least two characters after normalisation")
     raw = text.strip()
     found: dict[str, tuple[int, dict[str, Any]]] = {}
-    for label in labels:
+    for label in map(store.label, labels):  # only ontology labels reach the Cypher below
         spec = store.ontology.node(label)
         if label in KEYED or not spec.searchable:
             rows = store.query(
