@@ -16,7 +16,7 @@ import httpx
 from sqlalchemy import Engine
 
 from alerts.outbox import publish_inapp
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 class ChannelError(RuntimeError):

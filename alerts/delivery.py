@@ -11,7 +11,7 @@ from sqlalchemy import Engine
 from alerts.channels import Channel, ChannelError
 from alerts.outbox import Message, claim_due, enqueue, mark_failed, mark_sent
 from alerts.watches import delivery_paused
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def render(alert: dict[str, Any]) -> tuple[str, str]:

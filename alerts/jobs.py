@@ -14,7 +14,7 @@ from alerts.raising import list_alerts
 from alerts.scan import scan_all
 from alerts.watches import list_watches
 from graph.store import open_store
-from tianji.settings import Settings, get_settings
+from tianji.core.settings import Settings, get_settings
 
 log = logging.getLogger("tianji.jobs")
 

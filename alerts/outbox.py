@@ -26,8 +26,9 @@ from sqlalchemy import (
 )
 from sqlalchemy.exc import IntegrityError
 
-from tianji.settings import Settings
-from tianji.sqlite import sqlite_engine
+from tianji.core.clock import graph_now
+from tianji.core.settings import Settings
+from tianji.core.sqlite import sqlite_engine
 
 metadata = MetaData()
 
@@ -71,7 +72,7 @@ inapp_events = Table(
 
 
 def utcnow() -> str:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="milliseconds")
+    return graph_now("milliseconds")
 
 
 def open_outbox(settings: Settings) -> Engine:

@@ -13,7 +13,7 @@ from alerts.conditions import OFFICE, TIES, Finding
 from alerts.raising import raise_alert
 from alerts.watches import looking_back, now
 from graph.store import GraphStore
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 RULE = "rule:high_risk_prompt"
 

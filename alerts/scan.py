@@ -17,7 +17,7 @@ from alerts.delivery import enqueue_alerts
 from alerts.raising import raise_alert
 from alerts.watches import list_watches, looking_back, now
 from graph.store import GraphStore
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 @dataclass

@@ -18,7 +18,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def job_store_url(settings: Settings) -> str:

@@ -12,6 +12,7 @@ from pydantic import BaseModel, Field, field_validator, model_validator
 from alerts.patterns import WatchPattern
 from graph.store import GraphStore
 from ingest.keys import stable_id
+from tianji.core.clock import graph_now
 
 CONDITIONS = (
     "new_related_enterprise",
@@ -32,7 +33,7 @@ class WatchError(ValueError):
 
 
 def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return graph_now()
 
 
 class WatchSpec(BaseModel):

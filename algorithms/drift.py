@@ -9,13 +9,13 @@ before it. Each finding is a ``DriftEvent`` node linked to its gang and its evid
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from alerts.conditions import OFFICE, TIES
 from graph.store import GraphStore
 from ingest.keys import stable_id
+from tianji.core.clock import graph_now
 
 
 @dataclass
@@ -120,7 +120,7 @@ def scan_all(store: GraphStore) -> list[DriftEvent]:
 
 
 def write_back(store: GraphStore, events: list[DriftEvent]) -> int:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     store.merge_nodes(
         "DriftEvent",
         [

@@ -7,7 +7,6 @@ resolution limit swallows them. Weights come from ``algorithms.projection``.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 import time
@@ -21,6 +20,7 @@ from pydantic import BaseModel, Field
 
 from algorithms.projection import Projection, ProjectionConfig, project
 from graph.store import GraphStore
+from tianji.core.clock import graph_now
 
 VERSION = "gangs-1.0"
 
@@ -207,7 +207,7 @@ def write_back(store: GraphStore, run: GangRun) -> dict[str, Any]:
     """Gang nodes with provenance, MEMBER_OF with role and centrality; gangs no longer found are dissolved."""
     started = time.perf_counter()
     assign_ids(store, run.gangs)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     params = json.dumps(run.config.model_dump(), sort_keys=True)
     live = [g.id for g in run.gangs]
     store.query(

@@ -8,7 +8,7 @@ from rich.console import Console
 
 from algorithms import drift, gangs
 from graph.store import GraphStore
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def run_gangs(store: GraphStore, settings: Settings, world: Path | None = None) -> dict[str, object]:

@@ -22,7 +22,7 @@ from api.context import Context, Services
 from api.errors import ApiError, classify
 from api.schema import annotate, build_schema
 from graph.store import open_store
-from tianji.settings import Settings, get_settings
+from tianji.core.settings import Settings, get_settings
 
 
 def _error(status: int, code: str, message: str) -> JSONResponse:

@@ -6,7 +6,6 @@ administrators can read it back (GraphQL ``auditLog``).
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from dataclasses import dataclass
 from typing import Any
@@ -24,8 +23,9 @@ from sqlalchemy import (
     select,
 )
 
-from tianji.settings import Settings
-from tianji.sqlite import sqlite_engine
+from tianji.core.clock import utc_now_iso
+from tianji.core.settings import Settings
+from tianji.core.sqlite import sqlite_engine
 
 metadata = MetaData()
 audit = Table(
@@ -71,7 +71,7 @@ def record(engine: Engine, entry: AuditEntry) -> None:
     with engine.begin() as conn:
         conn.execute(
             insert(audit).values(
-                at=dt.datetime.now(dt.UTC).isoformat(timespec="milliseconds"),
+                at=utc_now_iso("milliseconds"),
                 user=entry.user,
                 role=entry.role,
                 unit=entry.unit,

@@ -16,7 +16,8 @@ import jwt
 from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, create_engine, insert, select, update
 
 from api.errors import Forbidden, Unauthenticated
-from tianji.settings import Settings
+from tianji.core.clock import utc_now, utc_now_iso
+from tianji.core.settings import Settings
 
 ROLES = ("investigator", "analyst", "admin", "service")
 
@@ -88,7 +89,7 @@ def create_user(engine: Engine, name: str, role: str, unit: str) -> str:
     if not name or not unit:
         raise ValueError("a user needs a name and a customs unit")
     key = "tjk_" + secrets.token_urlsafe(32)
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now_iso()
     with engine.begin() as conn:
         conn.execute(users.delete().where(users.c.name == name))
         conn.execute(
@@ -106,7 +107,7 @@ def deactivate(engine: Engine, name: str) -> None:
 
 
 def issue_jwt(settings: Settings, user: User, hours: float | None = None) -> str:
-    now = dt.datetime.now(dt.UTC)
+    now = utc_now()
     claims = {
         "sub": user.name,
         "role": user.role,

@@ -4,14 +4,14 @@ another unit's case files are invisible)."""
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, or_, select, update
 
-from tianji.settings import Settings
-from tianji.sqlite import sqlite_engine
+from tianji.core.clock import utc_now_iso
+from tianji.core.settings import Settings
+from tianji.core.sqlite import sqlite_engine
 
 MAX_VIEW_BYTES = 5_000_000
 metadata = MetaData()
@@ -45,7 +45,7 @@ def save(
     text = json.dumps(view, ensure_ascii=False)
     if len(text.encode()) > MAX_VIEW_BYTES:
         raise ValueError(f"a view of more than {MAX_VIEW_BYTES:,} bytes: save a smaller selection")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now_iso()
     with engine.begin() as conn:
         if id is None:
             id = conn.execute(

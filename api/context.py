@@ -13,7 +13,7 @@ from strawberry.fastapi import BaseContext
 
 from api.auth import User
 from graph.store import GraphStore
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 R = TypeVar("R")
 

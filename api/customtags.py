@@ -3,13 +3,13 @@ apart from the analysts' label system (they never feed rules or scores). Owned b
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, delete, insert, select
 
-from tianji.settings import Settings
-from tianji.sqlite import sqlite_engine
+from tianji.core.clock import utc_now_iso
+from tianji.core.settings import Settings
+from tianji.core.sqlite import sqlite_engine
 
 metadata = MetaData()
 custom_tags = Table(
@@ -36,7 +36,7 @@ def add(
     tag = tag.strip()
     if not tag or len(tag) > 60:
         raise ValueError("a custom tag is 1-60 characters")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now_iso()
     with engine.begin() as conn:
         new_id = conn.execute(
             insert(custom_tags).values(

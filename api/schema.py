@@ -25,7 +25,7 @@ from api.audit import AuditEntry, record
 from api.errors import classify
 from api.graphql import MODULES
 from api.types import NODE_TYPES
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 _SUGGESTION = re.compile(r" ?Did you mean .*\?$")
 _LIMITS = re.compile(r"exceeds maximum operation depth|aliases found|more than \d+ tokens|too complex")

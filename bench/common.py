@@ -8,7 +8,7 @@ from pathlib import Path
 import psutil
 
 from graph.store import GraphStore, open_store
-from tianji.settings import Settings, get_settings
+from tianji.core.settings import Settings, get_settings
 
 
 def bench_settings(graph_name: str) -> Settings:

@@ -11,7 +11,7 @@ from typing import Any
 
 import duckdb
 
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 from tracks.analysis import companions, groups, track
 from tracks.movement import stops_and_trips
 from tracks.store import TrackStore

@@ -21,7 +21,7 @@ from dashboards import casefiles, timeline, trajectory
 from dashboards import client as q
 from dashboards.client import ApiError, GraphQLClient
 from dashboards.style import legend, stylesheet
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 cyto.load_extra_layouts()
 

@@ -22,7 +22,7 @@ PALETTE = {
     ],
     "event": ["#ff7f0e", "#ffbb78", "#d62728", "#ff9896", "#c49c94"],
     "evidence": ["#98df8a", "#c5b0d5"],
-    "result": ["#d62728", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1b9e77", "#7570b3"],
+    "derived": ["#d62728", "#e7298a", "#66a61e", "#e6ab02", "#a6761d", "#666666", "#1b9e77", "#7570b3"],
     "reference": ["#bbbbbb", "#999999", "#dddddd"],
 }
 
@@ -31,9 +31,9 @@ def colours() -> dict[str, str]:
     out: dict[str, str] = {}
     counters: dict[str, int] = {}
     for label, node in sorted(get_ontology().nodes.items()):
-        palette = PALETTE.get(node.category, PALETTE["subject"])
-        index = counters.get(node.category, 0)
-        counters[node.category] = index + 1
+        palette = PALETTE.get(node.role, PALETTE["subject"])
+        index = counters.get(node.role, 0)
+        counters[node.role] = index + 1
         out[label] = palette[index % len(palette)]
     return out
 

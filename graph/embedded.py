@@ -20,7 +20,7 @@ from pathlib import Path
 
 import redis
 
-from tianji.settings import Settings, get_settings
+from tianji.core.settings import Settings, get_settings
 
 LOADING_MAX_S = 900  # replaying a saved multi-GB graph on a slow disk
 

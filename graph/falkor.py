@@ -16,7 +16,7 @@ from falkordb.query_result import QueryResult
 
 from graph.store import GraphError, GraphStore, GraphUnavailable, Plain, Row
 from ontology import Ontology
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 

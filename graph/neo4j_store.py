@@ -10,7 +10,7 @@ from neo4j.graph import Node, Path, Relationship
 
 from graph.store import GraphError, GraphStore, GraphUnavailable, Row
 from ontology import Ontology
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def to_plain(value: Any) -> Any:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ontology import Ontology, OntologyError, get_ontology
-from tianji.settings import Settings, get_settings
+from tianji.core.settings import Settings, get_settings
 
 Row = dict[str, Any]
 

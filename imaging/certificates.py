@@ -146,7 +146,7 @@ def engine() -> Any:
     rapidocr) tuned for 2 cores by default: smaller detection side, no angle classifier (pages are upright
     or corrected before OCR), two threads. ``TIANJI_OCR_ENGINE=paddleocr`` uses PaddleOCR itself, with its
     models from ``TIANJI_PADDLEOCR_MODELS`` (nothing is downloaded)."""
-    from tianji.settings import get_settings
+    from tianji.core.settings import get_settings
 
     settings = get_settings()
     return _engine(settings.ocr_engine, str(settings.paddleocr_models or ""))

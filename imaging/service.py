@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import random
 from pathlib import Path
@@ -12,7 +11,8 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from imaging.certificates import FIELDS, cross_check, extract, load_image, ocr, render, sample_fields, upright
-from tianji.settings import Settings
+from tianji.core.clock import graph_now
+from tianji.core.settings import Settings
 
 REVIEW_BELOW = 0.8
 
@@ -43,7 +43,7 @@ def read_certificate(store: GraphStore, settings: Settings, data: bytes, entry_n
     image.save(path)
     flags = cross_check(extraction.fields, facts)
     low = extraction.low_confidence
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     image_id, cert_id = f"img_{digest[:16]}", f"cert_{digest[:16]}"
     store.merge_nodes(
         "Image",
@@ -116,7 +116,7 @@ def read_document(store: GraphStore, settings: Settings, data: bytes, entry_no: 
     image.save(path)
     linked = link(store, read, facts)
     low = [k for k, c in read.confidence.items() if c < REVIEW_BELOW]
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     image_id, doc_id = f"img_{digest[:16]}", f"doc_{digest[:16]}"
     store.merge_nodes(
         "Image",
@@ -279,7 +279,7 @@ def judge_scan(
     image_id = image_id or f"scan_{entry_no}"
     path = settings.path("images", f"{image_id}.npy")
     np.save(path, image)
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     regions = [",".join(map(str, r)) for r in scans.anomaly_regions(image)]
     loaded = prediction["empty"] <= 0.5
     consistent = declared is None or not loaded or prediction["category"] == declared

@@ -9,7 +9,6 @@ batch is acknowledged by the database its last line is appended to the run's jou
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 import time
 import uuid
@@ -27,7 +26,8 @@ from ingest.mapping import EndpointMapping, Mapping, NodeMapping, ValueSpec, loa
 from ingest.quarantine import Quarantine
 from ingest.readers import BadRow, SourceError, SourceRow, read_rows
 from ontology.text import search_text
-from tianji.settings import Settings
+from tianji.core.clock import graph_now, utc_now
+from tianji.core.settings import Settings
 
 
 class RowError(ValueError):
@@ -101,7 +101,7 @@ class Planned:
 
 
 def _stamp() -> str:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return graph_now()
 
 
 class Loader:
@@ -119,8 +119,8 @@ class Loader:
         self.store = store
         self.settings = settings
         self.ontology = store.ontology
-        self.now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
-        self.run_id = run_id or f"run-{dt.datetime.now(dt.UTC):%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
+        self.now = graph_now()
+        self.run_id = run_id or f"run-{utc_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:6]}"
         self.run_dir = settings.path("ingest", self.run_id, "x").parent
         self.quarantine = Quarantine(self.run_dir / "quarantine.jsonl")
         self.journal = self.run_dir / "journal.jsonl"
@@ -169,7 +169,7 @@ class Loader:
 
     def _searchable(self, label: str) -> list[str]:
         if label not in self._search_props:
-            self._search_props[label] = self.ontology.node(label).searchable
+            self._search_props[label] = self.ontology.node(label).search_properties
         return self._search_props[label]
 
     def _compiled_node(self, node: NodeMapping) -> list[tuple[str, Any, Any, bool, str]]:

@@ -39,16 +39,43 @@ class Property:
         return self.type.clean(value)
 
 
+ROLES = ("subject", "event", "evidence", "reference", "derived")
+TIE_KINDS = ("office", "shared", "trade", "activity", "contact", "funds", "movement")
+
+
+@dataclass(frozen=True)
+class Visibility:
+    """Who may read nodes of a type: readers of the unit held in ``unit_property``; when ``only_when``
+    names a boolean property, the rule applies only to nodes where it is true (restricted cases)."""
+
+    unit_property: str
+    only_when: str | None = None
+
+
+@dataclass(frozen=True)
+class Tie:
+    """What a relationship type says about the two subjects it joins (directly or through a shared node)."""
+
+    kind: str
+    weight: float
+
+
 @dataclass(frozen=True)
 class NodeType:
     label: str
     description: str
     id_from: tuple[str, ...]
     caption: str
-    category: str
+    role: str
     properties: Mapping[str, Property]
     name_zh: str = ""
-    restricted: bool = False
+    hub: bool = False  # a reference or tag node many subjects point at: not expanded through by default
+    searchable: bool = False  # offered by name search
+    keyed: bool = False  # found by its key in search (an entry number, a plate, a code)
+    watchable: bool = False  # an officer may put a watch on it
+    temporal: str | None = None  # the property holding the date the fact happened
+    shared_weight: float | None = None  # weight of two subjects sharing this node, in projections
+    visibility: Visibility | None = None
 
     def prop(self, name: str) -> Property:
         try:
@@ -63,7 +90,7 @@ class NodeType:
         return [p.name for p in self.properties.values() if p.indexed and p.name != "id"]
 
     @property
-    def searchable(self) -> list[str]:
+    def search_properties(self) -> list[str]:
         return [p.name for p in self.properties.values() if p.search]
 
 
@@ -74,6 +101,8 @@ class RelationshipType:
     endpoints: tuple[tuple[str, str], ...]
     properties: Mapping[str, Property]
     name_zh: str = ""
+    tie: Tie | None = None  # set when the type ties two subjects
+    evidence: bool = False  # links a derived result to the facts that support it
 
     def allows(self, start: str, end: str) -> bool:
         return (start, end) in self.endpoints
@@ -150,15 +179,35 @@ class Ontology:
         for name in id_from:
             if name not in props:
                 raise OntologyError(f"{label}: id_from names unknown property {name!r}")
+        role = doc.get("role", "subject")
+        if role not in ROLES:
+            raise OntologyError(f"{label}: role {role!r} is not one of {', '.join(ROLES)}")
+        temporal = doc.get("temporal")
+        if temporal is not None and temporal not in props:
+            raise OntologyError(f"{label}: temporal names unknown property {temporal!r}")
+        visibility = None
+        if doc.get("visibility"):
+            rule = doc["visibility"]
+            visibility = Visibility(unit_property=str(rule["unit_property"]), only_when=rule.get("only_when"))
+            for name in (visibility.unit_property, visibility.only_when):
+                if name is not None and name not in props:
+                    raise OntologyError(f"{label}: visibility names unknown property {name!r}")
+        shared = doc.get("shared_weight")
         self.nodes[label] = NodeType(
             label=label,
             description=doc.get("description", ""),
             id_from=id_from,
             caption=doc.get("caption", "id"),
-            category=doc.get("category", "subject"),
+            role=role,
             properties=props,
             name_zh=doc.get("name_zh", ""),
-            restricted=bool(doc.get("restricted", False)),
+            hub=bool(doc.get("hub", False)),
+            searchable=bool(doc.get("searchable", False)),
+            keyed=bool(doc.get("keyed", False)),
+            watchable=bool(doc.get("watchable", False)),
+            temporal=temporal,
+            shared_weight=float(shared) if shared is not None else None,
+            visibility=visibility,
         )
 
     def _add_relationship(self, path: Path, doc: dict[str, Any]) -> None:
@@ -171,12 +220,20 @@ class Ontology:
         endpoints = tuple((str(a), str(b)) for a, b in doc.get("endpoints") or [])
         if not endpoints:
             raise OntologyError(f"{rtype}: no endpoints")
+        tie = None
+        if doc.get("tie"):
+            kind = doc["tie"].get("kind")
+            if kind not in TIE_KINDS:
+                raise OntologyError(f"{rtype}: tie kind {kind!r} is not one of {', '.join(TIE_KINDS)}")
+            tie = Tie(kind=kind, weight=float(doc["tie"].get("weight", 1.0)))
         self.relationships[rtype] = RelationshipType(
             type=rtype,
             description=doc.get("description", ""),
             endpoints=endpoints,
             properties=_properties(rtype, raw_props),
             name_zh=doc.get("name_zh", ""),
+            tie=tie,
+            evidence=bool(doc.get("evidence", False)),
         )
 
     def _check(self) -> None:
@@ -223,11 +280,66 @@ class Ontology:
             raise OntologyError(f"unknown label or relationship type {label_or_type!r}")
         return owner.prop(name).name
 
-    def labels(self, category: str | None = None) -> list[str]:
-        return sorted(name for name, n in self.nodes.items() if category is None or n.category == category)
+    def labels(self, role: str | None = None) -> list[str]:
+        return sorted(name for name, n in self.nodes.items() if role is None or n.role == role)
 
     def types_between(self, start: str, end: str) -> list[str]:
         return sorted(r.type for r in self.relationships.values() if r.allows(start, end))
+
+    # -- semantics the code reads instead of keeping its own lists ------------------------------
+
+    def ties(self, *kinds: str, start: str | None = None, end: str | None = None) -> list[str]:
+        """Relationship types that tie subjects, optionally of the given kinds and joining ``start`` to
+        ``end`` (either may be None for any label), sorted."""
+        for kind in kinds:
+            if kind not in TIE_KINDS:
+                raise OntologyError(f"unknown tie kind {kind!r}; known: {', '.join(TIE_KINDS)}")
+        return sorted(
+            r.type
+            for r in self.relationships.values()
+            if r.tie is not None
+            and (not kinds or r.tie.kind in kinds)
+            and any((start is None or a == start) and (end is None or b == end) for a, b in r.endpoints)
+        )
+
+    def tie_weight(self, rtype: str) -> float:
+        """How much one relationship of this type says about the two subjects it joins (0 if no tie)."""
+        tie = self.relationship(rtype).tie
+        return tie.weight if tie else 0.0
+
+    def shared_labels(self) -> dict[str, float]:
+        """Labels whose nodes tie the subjects that share them (an address, a phone…), with their weight."""
+        return {n.label: n.shared_weight for n in self.nodes.values() if n.shared_weight is not None}
+
+    def evidence_types(self) -> list[str]:
+        return sorted(r.type for r in self.relationships.values() if r.evidence)
+
+    def hubs(self) -> list[str]:
+        return sorted(n.label for n in self.nodes.values() if n.hub)
+
+    def searchable_labels(self) -> list[str]:
+        return sorted(n.label for n in self.nodes.values() if n.searchable)
+
+    def keyed_labels(self) -> list[str]:
+        return sorted(n.label for n in self.nodes.values() if n.keyed)
+
+    def watchable_labels(self) -> list[str]:
+        return sorted(n.label for n in self.nodes.values() if n.watchable)
+
+    def temporal(self, label: str) -> str | None:
+        """The property of ``label`` that holds the date its fact happened, if it has one."""
+        return self.node(label).temporal
+
+    def temporal_properties(self) -> list[str]:
+        """Every distinct temporal property name, in a stable order (for a ``coalesce`` over labels)."""
+        return sorted({n.temporal for n in self.nodes.values() if n.temporal})
+
+    def visibility(self, label: str) -> Visibility | None:
+        return self.node(label).visibility
+
+    def visibility_rules(self) -> dict[str, Visibility]:
+        """Every label whose nodes not every reader may see, with its rule."""
+        return {n.label: n.visibility for n in self.nodes.values() if n.visibility is not None}
 
 
 @lru_cache(maxsize=1)

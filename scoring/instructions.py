@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
+from tianji.core.clock import graph_now
 
 
 def choose(
@@ -59,7 +60,7 @@ def choose(
 
 
 def write(store: GraphStore, chosen: pd.DataFrame, model_version: str) -> int:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     rows = [
         {
             "id": f"instr_{r.entry_no}",

@@ -7,7 +7,6 @@ level thresholds). A model whose sidecar does not match the code's feature list 
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from dataclasses import dataclass
@@ -24,7 +23,8 @@ from scoring import ranking
 from scoring.indicators import Indicator
 from scoring.indicators import evaluate as evaluate_indicators
 from scoring.indicators import load as load_indicators
-from tianji.settings import Settings
+from tianji.core.clock import utc_now, utc_now_iso
+from tianji.core.settings import Settings
 
 LEVELS = (0.05, 0.15, 0.35, 0.6)  # score thresholds of levels 2, 3, 4, 5
 RATES = (0.01, 0.02, 0.05, 0.10)
@@ -157,7 +157,7 @@ def train(
         pd.util.hash_pandas_object(frame.loc[fit, ["entry_no", "hit"]], index=False).values
     ).hexdigest()
     meta = {
-        "version": dt.datetime.now(dt.UTC).strftime("m%Y%m%d%H%M%S") + ("g" if graph else "n"),
+        "version": utc_now().strftime("m%Y%m%d%H%M%S") + ("g" if graph else "n"),
         "features": names,
         "categorical": cats,
         "graph_features": graph,
@@ -173,7 +173,7 @@ def train(
         "levels": levels,
         # the training period's score deciles: what the score-distribution monitor compares with
         "reference_deciles": [round(float(q), 6) for q in np.quantile(period, np.linspace(0, 1, 11))],
-        "trained_at": dt.datetime.now(dt.UTC).isoformat(timespec="seconds"),
+        "trained_at": utc_now_iso(),
     }
     return Trained(model, meta)
 

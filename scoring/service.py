@@ -3,7 +3,6 @@ the store, inspection instructions, and the score-distribution drift monitor."""
 
 from __future__ import annotations
 
-import datetime as dt
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +16,8 @@ from scoring import features as F
 from scoring import instructions
 from scoring.indicators import Indicator, evaluate_row
 from scoring.model import Trained, level, levels, load, matrix, promote, save, train
-from tianji.settings import Settings
+from tianji.core.clock import graph_now
+from tianji.core.settings import Settings
 
 DESCRIBE = {
     "unit_price_dev": "unit price vs HS–origin norm (log ratio)",
@@ -132,7 +132,7 @@ def score_frame(
 
 
 def write_scores(store: GraphStore, trained: Trained, scored: pd.DataFrame) -> int:
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     version = trained.meta["version"]
     rows = [
         {

@@ -7,20 +7,20 @@ so history stays; everything else is left alone.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 from typing import Any
 
 from graph.store import GraphStore, Plain
 from tagging.behaviour import behaviour_matches
 from tagging.rules import BehaviourRule, Hierarchy, PatternRule, PropagateRule, RuleError, Step, TagDefinition
+from tianji.core.clock import graph_now
 
 EVERYTHING_FRACTION = 0.5  # a rule matching more than this share of its subjects is refused
 EVERYTHING_MIN = 20
 
 
 def now() -> str:
-    return dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    return graph_now()
 
 
 def _arrow(step: Step, var: str) -> str:

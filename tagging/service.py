@@ -24,7 +24,7 @@ from tagging.rules import (
     load_hierarchy,
     parse_tag,
 )
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def hierarchy_file(settings: Settings) -> Path:

@@ -19,7 +19,7 @@ import pytest
 
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore, open_store
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 _counter = itertools.count()
 

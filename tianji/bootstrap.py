@@ -18,7 +18,7 @@ from typing import Any
 from rich.console import Console
 
 from graph.store import GraphStore, open_store
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 STEPS: list[str] = [
     "tianji.bootstrap:demo_users",

@@ -9,7 +9,7 @@ import sys
 import uvicorn
 from rich.console import Console
 
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def serve(settings: Settings, *, with_scheduler: bool = False) -> None:

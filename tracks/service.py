@@ -3,7 +3,6 @@ port calls and visits (vehicle or vessel to port, vehicle to enterprise premises
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import json
 from pathlib import Path
@@ -15,7 +14,8 @@ from shapely.geometry import Point
 
 from graph.store import GraphStore
 from ingest.keys import stable_id
-from tianji.settings import Settings
+from tianji.core.clock import graph_now
+from tianji.core.settings import Settings
 from tracks.analysis import CompanionConfig, companions, fence_events
 from tracks.movement import port_calls, premises_of, stops_and_trips
 from tracks.store import TrackStore
@@ -30,7 +30,7 @@ def write_back(
     config: CompanionConfig | None = None,
 ) -> dict[str, int]:
     config = config or CompanionConfig()
-    now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+    now = graph_now()
     lineage = {"source": "tracks", "ingested_at": now}
     known = {r["id"] for r in store.query("MATCH (v:Vehicle) RETURN v.id AS id", read_only=True)}
     pairs = companions(track_store, config, day)

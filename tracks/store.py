@@ -18,7 +18,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 MAX_SPEED_KMH = {"vehicle": 160.0, "vessel": 80.0}
 COLUMNS = ["target", "kind", "ts", "lat", "lon", "speed"]

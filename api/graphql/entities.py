@@ -58,7 +58,7 @@ def search_nodes(
     found: dict[str, tuple[int, dict[str, Any]]] = {}
     for label in map(store.label, labels):  # only ontology labels reach the Cypher below
         spec = store.ontology.node(label)
-        if label in KEYED or not spec.searchable:
+        if label in KEYED or not spec.search_properties:
             rows = store.query(
                 f"MATCH (n:{label} {{id: $id}}) WHERE {visible('n')} RETURN n",
                 {"id": raw.upper() if label != "Person" else raw, "unit": unit},
@@ -66,7 +66,7 @@ def search_nodes(
             )
             for row in rows:
                 found[row["n"]["element_id"]] = (0, row["n"])
-        if spec.searchable:
+        if spec.search_properties:
             rows = store.query(
                 f"MATCH (n:{label}) WHERE n.search_text CONTAINS $key AND {visible('n')} RETURN n "
                 "ORDER BY CASE WHEN n.search_text STARTS WITH $key THEN 1 ELSE 2 END, size(n.search_text), n.id "

@@ -3,7 +3,6 @@ queue of low-confidence readings, confirmed or corrected by an officer."""
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 import strawberry
@@ -12,6 +11,7 @@ from strawberry.types import Info
 from api.errors import NotFound
 from api.graphql.entities import need
 from api.types import NODE_TYPES, to_node
+from tianji.core.clock import graph_now
 
 Certificate = NODE_TYPES["Certificate"]
 Document = NODE_TYPES["Document"]
@@ -139,7 +139,7 @@ class Mutation:
                 raise ValueError(f"a correction is key=value, not {item!r}")
             key, value = item.split("=", 1)
             fields[key.strip()] = value.strip()
-        now = dt.datetime.now(dt.UTC).replace(tzinfo=None).isoformat(timespec="seconds")
+        now = graph_now()
         update = {
             "id": id,
             "fields": [f"{k}={v}" for k, v in sorted(fields.items())],

@@ -18,7 +18,7 @@ from ingest.keys import stable_id
 from ingest.resolution import normalize
 from ingest.resolution.resolve import Resolution, resolve
 from ingest.resolution.review import decisions, enqueue, get_action, open_review, record_action, revert_action
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def mentions(store: GraphStore) -> list[dict[str, Any]]:

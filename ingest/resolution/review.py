@@ -11,7 +11,6 @@ constraints.
 
 from __future__ import annotations
 
-import datetime as dt
 import json
 from typing import Any
 
@@ -31,7 +30,8 @@ from sqlalchemy import (
 )
 
 from ingest.resolution.resolve import Pair
-from tianji.settings import Settings
+from tianji.core.clock import utc_now_iso
+from tianji.core.settings import Settings
 
 metadata = MetaData()
 queue = Table(
@@ -115,7 +115,7 @@ def items(
 def decide(engine: Engine, item: int, decision: str, user: str) -> dict[str, Any]:
     if decision not in ("confirmed", "rejected", "open"):
         raise ValueError("decision is confirmed, rejected or open (to reopen)")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now_iso()
     with engine.begin() as conn:
         done = conn.execute(
             update(queue).where(queue.c.id == item).values(status=decision, decided_by=user, decided_at=now)
@@ -146,7 +146,7 @@ def record_action(
     """Log a merge or split with the constraints that keep it in later runs."""
     if len(cannot) > MAX_SPLIT_PAIRS:
         raise ValueError(f"a split of more than {MAX_SPLIT_PAIRS} mention pairs: split in smaller steps")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now_iso()
     with engine.begin() as conn:
         action_id = conn.execute(
             insert(actions).values(
@@ -192,7 +192,7 @@ def revert_action(engine: Engine, action_id: int, user: str) -> dict[str, Any]:
     action = get_action(engine, action_id)
     if action["reverted_at"]:
         raise ValueError(f"{action['action']} {action_id} was already reverted by {action['reverted_by']}")
-    now = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+    now = utc_now_iso()
     tag = json.dumps({"action": action_id, "manual": action["action"]})
     with engine.begin() as conn:
         ids = [r.id for r in conn.execute(select(queue.c.id).where(queue.c.features == tag))]

@@ -22,7 +22,7 @@ from aiosmtpd.controller import Controller
 from graph.store import GraphStore
 from ingest.loader import Loader
 from tests.ingest.builders import tiny_world, uscc
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def free_port() -> int:

@@ -20,7 +20,7 @@ from ingest.loader import Loader
 from ingest.synthetic.writer import DECLARATION_COLUMNS
 from tests.alerts.conftest import alert_settings
 from tests.ingest.builders import uscc, write_csv
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 HEADER = DECLARATION_COLUMNS
 

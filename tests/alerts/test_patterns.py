@@ -20,7 +20,7 @@ from ingest.loader import Loader
 from tests.alerts.conftest import alert_settings
 from tests.alerts.test_alerts import drift_batch
 from tests.ingest.builders import uscc
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def _pattern_watch(store: GraphStore, pattern: WatchPattern) -> dict[str, Any]:

@@ -13,7 +13,7 @@ from tagging.engine import apply_all
 from tagging.rules import load_hierarchy
 from tests.alerts.test_alerts import _legal_rep, drift_batch
 from tests.ingest.builders import uscc
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def test_new_facts_around_a_blacklisted_enterprise_raise_prompts(

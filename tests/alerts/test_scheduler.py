@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 
 from alerts.scheduler import job_definitions, start
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def test_jobs_and_next_run_times_survive_a_restart(settings: Settings) -> None:

@@ -27,7 +27,7 @@ from graph.store import GraphStore, open_store
 from ingest.loader import Loader
 from tests.conftest import settings_for
 from tests.ingest.builders import tiny_world
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 USERS = {
     "inv_gz": ("investigator", "GZ"),

@@ -18,7 +18,7 @@ from api.schema import export_sdl
 from tests.api.conftest import ApiServer, codes
 from tests.ingest.builders import uscc
 from tianji.cli.schema import SDL_FILE
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 ENTERPRISE = uscc(1)
 

@@ -13,7 +13,7 @@ import pytest
 
 from graph.store import GraphError, GraphStore, open_store
 from ontology import OntologyError
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 @pytest.fixture(params=["falkordb", "neo4j"])

@@ -14,7 +14,7 @@ import redis
 from graph.embedded import EmbeddedServer
 from graph.store import open_store
 from tests.ingest.builders import tiny_world
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -24,7 +24,7 @@ from imaging.certificates import (
     sample_fields,
 )
 from imaging.service import read_certificate
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def test_key_fields_and_types_are_read_from_clean_and_noisy_pages() -> None:

@@ -13,7 +13,7 @@ from imaging.certificates import ocr
 from imaging.mentions import declaration_parties
 from imaging.service import read_document
 from ingest.resolution.overseas import resolve_overseas
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def _page(kind: str, fields: dict[str, str], noisy: bool = False) -> bytes:

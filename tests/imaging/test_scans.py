@@ -9,7 +9,7 @@ from sklearn.metrics import roc_auc_score
 from graph.store import GraphStore
 from imaging import scans
 from imaging.service import judge_scan, run_scans
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def test_a_briefly_trained_model_separates_concealment_and_empty_containers(settings: Settings) -> None:

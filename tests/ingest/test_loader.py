@@ -13,7 +13,7 @@ from ingest.mapping import load_mapping
 from ingest.quarantine import read_quarantine
 from ingest.readers import SourceError
 from tests.ingest.builders import tiny_world
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 @pytest.fixture

@@ -12,7 +12,7 @@ from ingest.loader import Loader
 from ingest.mapping import load_mappings
 from scoring import features as F
 from scoring.model import train
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 EXAMPLE = Path(__file__).resolve().parents[2] / "examples" / "other_administration"
 RENAMED = {

@@ -17,7 +17,7 @@ from scoring.indicators import Indicator, IndicatorError
 from scoring.model import ModelError, current_version, load, promote, rollback, save, train
 from scoring.service import score_frame, score_one, write_scores
 from tests.conftest import settings_for
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 @pytest.fixture(scope="module")

@@ -11,7 +11,7 @@ from tagging.engine import apply, apply_all, dry_run
 from tagging.rules import RuleError, load_hierarchy, parse_tag
 from tagging.service import current_hierarchy, propose, retire, save_and_apply, subject_tags
 from tests.conftest import ground_truth
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def tagged(store: GraphStore, code: str) -> set[str]:

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from pydantic import ValidationError
 
-from tianji.settings import ROOT, Settings
+from tianji.core.settings import ROOT, Settings
 
 
 def test_every_setting_is_documented() -> None:

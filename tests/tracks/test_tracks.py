@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from graph.store import GraphStore
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 from tracks.accompanying import convoys
 from tracks.analysis import companions, fence_events, groups, latest, match_track, multi_zone, track
 from tracks.movement import port_calls, premises_of, stops_and_trips

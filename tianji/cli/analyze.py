@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from tianji.settings import get_settings
+from tianji.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -8,7 +8,7 @@ import typer
 
 from graph.embedded import EmbeddedServer
 from graph.store import open_store
-from tianji.settings import get_settings
+from tianji.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -11,7 +11,7 @@ from graph.store import open_store
 from ingest.loader import Loader
 from ingest.mapping import load_mapping, load_mappings
 from ingest.readers import SourceError
-from tianji.settings import get_settings
+from tianji.core.settings import get_settings
 
 
 def command(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from tianji.bootstrap import prepare
-from tianji.settings import get_settings
+from tianji.core.settings import get_settings
 
 
 def command(

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from tianji.settings import ROOT, Settings
+from tianji.core.settings import ROOT, Settings
 
 app = typer.Typer(no_args_is_help=True)
 SDL_FILE = ROOT / "api" / "schema.graphql"

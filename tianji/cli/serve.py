@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tianji.settings import get_settings
+from tianji.core.settings import get_settings
 
 
 def command() -> None:

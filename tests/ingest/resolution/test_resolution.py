@@ -13,7 +13,7 @@ from ingest.resolution import normalize, pairwise, resolve
 from ingest.resolution.overseas import resolve_overseas
 from ingest.resolution.review import decide, items, open_review
 from tests.conftest import ground_truth
-from tianji.settings import Settings
+from tianji.core.settings import Settings
 
 
 def test_overseas_parties_meet_the_precision_and_recall_goals(
