@@ -8,25 +8,13 @@ first ingested after the watch's watermark (``ingested_at``, set once when a nod
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
+from alerts.findings import Finding
+from alerts.patterns import PATTERN, pattern_match
+from algorithms.ties import alternation, linking, lodged, office
 from graph.store import GraphStore
-
-TIES = "LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT|USES_VEHICLE"
-OFFICE = "LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF"
-
-
-@dataclass
-class Finding:
-    condition: str
-    cause: str
-    severity: int
-    title: str
-    evidence: dict[str, set[str]] = field(default_factory=dict)
-
-    def add(self, label: str, node_id: str) -> None:
-        self.evidence.setdefault(label, set()).add(node_id)
 
 
 @dataclass
@@ -56,14 +44,14 @@ def scope_of(store: GraphStore, label: str, target_id: str) -> Scope:
         return Scope(label, target_id, [target_id], [], [])
     if label == "Person":
         rows = store.query(
-            f"MATCH (p:Person {{id: $id}})-[:{OFFICE}]->(e:Enterprise) RETURN DISTINCT e.id AS id",
+            f"MATCH (p:Person {{id: $id}})-[:{office(store.ontology)}]->(e:Enterprise) RETURN DISTINCT e.id AS id",
             {"id": target_id},
             read_only=True,
         )
         return Scope(label, target_id, [r["id"] for r in rows], [target_id], [])
     if label == "Vehicle":
         rows = store.query(
-            "MATCH (e:Enterprise)-[:USES_VEHICLE]->(v:Vehicle {id: $id}) RETURN e.id AS id",
+            f"MATCH (e:Enterprise)-[:{_uses(store)}]->(v:Vehicle {{id: $id}}) RETURN e.id AS id",
             {"id": target_id},
             read_only=True,
         )
@@ -74,15 +62,16 @@ def scope_of(store: GraphStore, label: str, target_id: str) -> Scope:
 def new_related_enterprise(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
     """A newly registered enterprise tied to the target through a person in office, an address, a phone,
     a bank account or a vehicle: the classic change of vest."""
+    ties, in_office = linking(store.ontology), office(store.ontology)
     rows = store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ents MATCH (m)-[:{TIES}]-(x)-[:{TIES}]-(n:Enterprise) "
+        f"MATCH (m:Enterprise) WHERE m.id IN $ents MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
         "WHERE n.ingested_at > $since AND NOT n.id IN $ents "
         "RETURN DISTINCT n.id AS new, n.name AS name, labels(x)[0] AS via, x.id AS via_id, m.id AS member",
         {"ents": scope.enterprises, "since": since},
         read_only=True,
     )
     rows += store.query(
-        f"MATCH (p:Person) WHERE p.id IN $persons MATCH (p)-[:{OFFICE}]->(n:Enterprise) "
+        f"MATCH (p:Person) WHERE p.id IN $persons MATCH (p)-[:{in_office}]->(n:Enterprise) "
         "WHERE n.ingested_at > $since AND NOT n.id IN $ents "
         "RETURN DISTINCT n.id AS new, n.name AS name, 'Person' AS via, p.id AS via_id, null AS member",
         {"persons": scope.persons, "ents": scope.enterprises, "since": since},
@@ -108,7 +97,7 @@ def new_related_enterprise(store: GraphStore, scope: Scope, since: str, arg: str
 
 def _declarations_since(store: GraphStore, enterprises: list[str], since: str) -> list[dict[str, Any]]:
     return store.query(
-        "MATCH (e:Enterprise)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) WHERE e.id IN $ents "
+        f"MATCH (e:Enterprise)<-[:{lodged(store.ontology)}]-(d:Declaration) WHERE e.id IN $ents "
         "AND d.ingested_at > $since OPTIONAL MATCH (r:RiskScore)-[:SCORED]->(d) "
         "RETURN d.id AS id, d.port AS port, e.id AS enterprise, max(r.level) AS level",
         {"ents": enterprises, "since": since},
@@ -136,7 +125,7 @@ def new_port(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Find
     related = {f.cause.split(":", 1)[1] for f in new_related_enterprise(store, scope, since, "")}
     enterprises = sorted(set(scope.enterprises) | related)
     before = store.query(
-        "MATCH (e:Enterprise)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) WHERE e.id IN $ents "
+        f"MATCH (e:Enterprise)<-[:{lodged(store.ontology)}]-(d:Declaration) WHERE e.id IN $ents "
         "AND d.ingested_at <= $since RETURN DISTINCT d.port AS port",
         {"ents": enterprises, "since": since},
         read_only=True,
@@ -232,9 +221,14 @@ def companion_detected(store: GraphStore, scope: Scope, since: str, arg: str) ->
     return list(findings.values())
 
 
+def _uses(store: GraphStore) -> str:
+    """An enterprise using a vehicle."""
+    return alternation(store.ontology.ties("shared", start="Enterprise", end="Vehicle"))
+
+
 def _vehicles(store: GraphStore, scope: Scope) -> list[str]:
     rows = store.query(
-        "MATCH (e:Enterprise)-[:USES_VEHICLE]->(v:Vehicle) WHERE e.id IN $ents RETURN v.id AS id",
+        f"MATCH (e:Enterprise)-[:{_uses(store)}]->(v:Vehicle) WHERE e.id IN $ents RETURN v.id AS id",
         {"ents": scope.enterprises},
         read_only=True,
     )
@@ -252,9 +246,7 @@ CONDITIONS: dict[str, Callable[[GraphStore, Scope, str, str], list[Finding]]] = 
 
 
 def evaluate(store: GraphStore, watch: dict[str, Any], since: str) -> list[Finding]:
-    if watch["target_label"] == "Pattern":
-        from alerts.patterns import pattern_match  # patterns build on Finding, defined here
-
+    if watch["target_label"] == PATTERN:
         return pattern_match(store, watch, since)
     scope = scope_of(store, watch["target_label"], watch["target_id"])
     findings: list[Finding] = []

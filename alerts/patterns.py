@@ -18,9 +18,11 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from alerts.conditions import Finding
+from alerts.findings import Finding
 from algorithms import rings
 from graph.store import GraphStore
+
+PATTERN = "Pattern"  # the target label of a pattern watch: a pseudo label, no node of the graph
 
 
 class DeclarationPattern(BaseModel):

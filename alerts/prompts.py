@@ -9,9 +9,10 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from alerts.conditions import OFFICE, TIES, Finding
+from alerts.findings import Finding
 from alerts.raising import raise_alert
 from alerts.watches import looking_back, now
+from algorithms.ties import linking, lodged, office
 from graph.store import GraphStore
 from tianji.core.settings import Settings
 
@@ -35,9 +36,10 @@ def set_watermark(settings: Settings, at: str) -> None:
 def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
     """(unit, finding) pairs for new declarations and new enterprises around blacklisted enterprises."""
     found: list[tuple[str, Finding]] = []
+    ties, in_office = linking(store.ontology), office(store.ontology)
     rows = store.query(
         "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-        "WITH DISTINCT e, max(t.level) AS level MATCH (e)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) "
+        f"WITH DISTINCT e, max(t.level) AS level MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
         "WHERE d.ingested_at > $since RETURN e.id AS enterprise, e.name AS name, e.unit AS unit, level, "
         "collect(d.id) AS declarations",
         {"since": since},
@@ -56,7 +58,7 @@ def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
         found.append((row["unit"] or "", finding))
     rows = store.query(
         "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-        f"WITH DISTINCT e MATCH (e)-[:{TIES}]-(x)-[:{TIES}]-(n:Enterprise) WHERE n.ingested_at > $since AND n <> e "
+        f"WITH DISTINCT e MATCH (e)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) WHERE n.ingested_at > $since AND n <> e "
         "RETURN n.id AS new, n.name AS name, n.unit AS unit, collect(DISTINCT e.id) AS blacklisted, "
         "collect(DISTINCT labels(x)[0] + ':' + x.id) AS via",
         {"since": since},
@@ -64,7 +66,7 @@ def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
     )
     rows += store.query(
         "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-        f"WITH DISTINCT e MATCH (e)<-[:{OFFICE}]-(p:Person)-[:{OFFICE}]->(n:Enterprise) "
+        f"WITH DISTINCT e MATCH (e)<-[:{in_office}]-(p:Person)-[:{in_office}]->(n:Enterprise) "
         "WHERE n.ingested_at > $since AND n <> e RETURN n.id AS new, n.name AS name, n.unit AS unit, "
         "collect(DISTINCT e.id) AS blacklisted, collect(DISTINCT 'Person:' + p.id) AS via",
         {"since": since},

@@ -5,13 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import re
-from typing import Any, Literal
+from typing import Any
 
 from pydantic import BaseModel, Field, field_validator, model_validator
 
-from alerts.patterns import WatchPattern
+from alerts.patterns import PATTERN, WatchPattern
 from graph.store import GraphStore
 from ingest.keys import stable_id
+from ontology import get_ontology
 from tianji.core.clock import graph_now
 
 CONDITIONS = (
@@ -25,7 +26,11 @@ CONDITIONS = (
 )
 DEFAULT_CONDITIONS = ("new_related_enterprise", "new_declaration", "new_port")
 CHANNELS = ("email", "sms", "inapp")
-TARGET_LABELS = ("Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty", "Gang", "Pattern")
+
+
+def target_labels() -> list[str]:
+    """What a watch may be put on: the ontology's watchable labels, and ``Pattern`` (a pattern watch)."""
+    return [*get_ontology().watchable_labels(), PATTERN]
 
 
 class WatchError(ValueError):
@@ -42,7 +47,7 @@ class WatchSpec(BaseModel):
     title: str = ""
     owner: str
     unit: str
-    target_label: Literal["Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty", "Gang", "Pattern"]
+    target_label: str = Field(description="a watchable label (Enterprise, Person, Gang…) or Pattern")
     target_id: str = ""
     pattern: WatchPattern | None = None
     conditions: list[str] | None = Field(
@@ -53,6 +58,13 @@ class WatchSpec(BaseModel):
     email: str = ""
     phone: str = ""
     min_severity: int = Field(1, ge=1, le=5)
+
+    @field_validator("target_label")
+    @classmethod
+    def _target_label(cls, value: str) -> str:
+        if value not in target_labels():
+            raise ValueError(f"cannot watch a {value!r}; watchable: {', '.join(target_labels())}")
+        return value
 
     @field_validator("conditions")
     @classmethod
@@ -71,7 +83,7 @@ class WatchSpec(BaseModel):
 
     @model_validator(mode="after")
     def _target(self) -> WatchSpec:
-        if self.target_label == "Pattern":
+        if self.target_label == PATTERN:
             if self.pattern is None:
                 raise ValueError("a pattern watch needs a pattern (declarations and/or ring)")
             if self.conditions is None:

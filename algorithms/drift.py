@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from alerts.conditions import OFFICE, TIES
+from algorithms.ties import linking, lodged, office
 from graph.store import GraphStore
 from ingest.keys import stable_id
 from tianji.core.clock import graph_now
@@ -56,14 +56,15 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
         {"ids": members, "ref": reference},
         read_only=True,
     )
+    ties, in_office = linking(store.ontology), office(store.ontology)
     shells += store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{TIES}]-(x)-[:{TIES}]-(n:Enterprise) "
+        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
         "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id",
         {"ids": members, "ref": reference},
         read_only=True,
     )
     shells += store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)<-[:{OFFICE}]-(p:Person)-[:{OFFICE}]->(n:Enterprise) "
+        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)<-[:{in_office}]-(p:Person)-[:{in_office}]->(n:Enterprise) "
         "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id",
         {"ids": members, "ref": reference},
         read_only=True,
@@ -78,7 +79,7 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
     used = {
         r["port"]
         for r in store.query(
-            "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:CONSIGNEE|DECLARING_AGENT]-(d:Declaration) "
+            f"MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
             "WHERE d.date <= $ref "
             "RETURN DISTINCT d.port AS port",
             {"ids": old, "ref": reference},

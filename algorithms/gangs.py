@@ -19,6 +19,7 @@ import networkx as nx
 from pydantic import BaseModel, Field
 
 from algorithms.projection import Projection, ProjectionConfig, project
+from algorithms.ties import office
 from graph.store import GraphStore
 from tianji.core.clock import graph_now
 
@@ -140,7 +141,7 @@ def screen(store: GraphStore, members: list[str]) -> float:
 def controllers(store: GraphStore, members: list[str]) -> list[str]:
     """People in office in at least two member enterprises: they control the ring."""
     rows = store.query(
-        "MATCH (p:Person)-[:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF]->(e:Enterprise) WHERE e.id IN $ids "
+        f"MATCH (p:Person)-[:{office(store.ontology)}]->(e:Enterprise) WHERE e.id IN $ids "
         "WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
         {"ids": members},
         read_only=True,

@@ -1,9 +1,11 @@
 """Projecting a scope of the graph into igraph: enterprises tied by what they share, weighted per kind.
 
 Two enterprises are tied when they share a person in office, an address, a phone, a bank account or a
-vehicle, or trade or hold shares directly. A shared node's weight is divided by how many enterprises
-share it (a business-park address or a broker's phone ties many and proves little); nodes shared by
-more than ``max_share`` enterprises are ignored altogether.
+vehicle, or trade or hold shares directly. What counts, and how much, is the ontology's: labels with a
+``shared_weight`` and the office and shared ties that reach them, and the ties between two enterprises
+with their ``tie`` weight. A shared node's weight is divided by how many enterprises share it (a
+business-park address or a broker's phone ties many and proves little); nodes shared by more than
+``max_share`` enterprises are ignored altogether.
 """
 
 from __future__ import annotations
@@ -15,35 +17,23 @@ from itertools import combinations
 import igraph as ig
 from pydantic import BaseModel, Field
 
+from algorithms.ties import alternation, direct_ties, shared_ties
 from graph.store import GraphStore
+from ontology import Ontology, get_ontology
 
-OFFICE = "LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF"
+
+def default_weights(ontology: Ontology) -> dict[str, float]:
+    """Shared labels at their ``shared_weight``, direct ties at their ``tie`` weight."""
+    weights = {label: ontology.shared_labels()[label] for label in shared_ties(ontology)}
+    weights.update({rtype: ontology.tie_weight(rtype) for rtype in direct_ties(ontology)})
+    return weights
 
 
 class ProjectionConfig(BaseModel):
-    """Which ties count and how much."""
+    """Which ties count and how much (a shared label or a direct tie type -> weight)."""
 
-    weights: dict[str, float] = Field(
-        default_factory=lambda: {
-            "Person": 3.0,
-            "Address": 2.0,
-            "Phone": 2.0,
-            "BankAccount": 3.0,
-            "Vehicle": 2.0,
-            "TRADES_WITH": 1.0,
-            "SHAREHOLDER_OF": 2.0,
-        }
-    )
+    weights: dict[str, float] = Field(default_factory=lambda: default_weights(get_ontology()))
     max_share: int = Field(12, ge=2, le=1000)
-
-
-SHARED = {  # shared node label -> the relationship that ties an enterprise to it
-    "Person": OFFICE,
-    "Address": "LOCATED_AT",
-    "Phone": "HAS_PHONE",
-    "BankAccount": "HAS_ACCOUNT",
-    "Vehicle": "USES_VEHICLE",
-}
 
 
 @dataclass
@@ -57,20 +47,17 @@ class Projection:
         return [self.ids[v] for v in vertices]
 
 
-def _types(store: GraphStore, alternatives: str) -> str:
-    """``A|B|C`` with every type checked against the ontology."""
-    return "|".join(store.ontology.check_types(alternatives.split("|")))
-
-
 def project(store: GraphStore, config: ProjectionConfig | None = None) -> Projection:
     config = config or ProjectionConfig()
     ids = [r["id"] for r in store.query("MATCH (e:Enterprise) RETURN e.id AS id ORDER BY id", read_only=True)]
     index = {e: i for i, e in enumerate(ids)}
     weights: dict[tuple[int, int], float] = defaultdict(float)
     shared: dict[tuple[int, int], set[str]] = defaultdict(set)
-    for label, rel in SHARED.items():
+    for label, types in shared_ties(store.ontology).items():
+        if label not in config.weights:
+            continue
         rows = store.query(
-            f"MATCH (e:Enterprise)-[:{_types(store, rel)}]-(x:{store.label(label)}) WITH x, collect(DISTINCT e.id) AS ents "
+            f"MATCH (e:Enterprise)-[:{alternation(types)}]-(x:{store.label(label)}) WITH x, collect(DISTINCT e.id) AS ents "
             "WHERE size(ents) >= 2 AND size(ents) <= $max RETURN x.id AS x, ents",
             {"max": config.max_share},
             read_only=True,
@@ -82,7 +69,9 @@ def project(store: GraphStore, config: ProjectionConfig | None = None) -> Projec
             for a, b in combinations(members, 2):
                 weights[(a, b)] += w
                 shared[(a, b)].add(f"{label}:{row['x']}")
-    for rel in ("TRADES_WITH", "SHAREHOLDER_OF"):
+    for rel in direct_ties(store.ontology):
+        if rel not in config.weights:
+            continue
         rows = store.query(
             f"MATCH (a:Enterprise)-[:{store.rtype(rel)}]->(b:Enterprise) RETURN a.id AS a, b.id AS b",
             read_only=True,

@@ -5,8 +5,9 @@ enforced as the graph is read (a port with a hundred thousand declarations canno
 reference hubs (ports, countries, HS headings) are not expanded through unless asked for, and a
 result that hit a cap says so (``truncated`` with a notice).
 
-Visibility: restricted cases of another customs unit, and their relationships, are never returned
-(``unit='*'`` sees every unit).
+Visibility follows the ontology's rules (``Ontology.visibility_rules``): restricted cases, watches and
+alerts of another customs unit, and their relationships, are never returned (``unit='*'`` sees every
+unit). Hubs, dates and subjects are the ontology's too (``hubs``, ``temporal_properties``, roles).
 """
 
 from __future__ import annotations
@@ -16,20 +17,29 @@ from typing import Any
 
 from pydantic import BaseModel, Field, field_validator
 
+from algorithms.ties import alternation
 from graph.store import GraphStore
+from ontology import Ontology
 
-HUBS = ("Port", "Country", "HSCode", "Tag")
 MAX_DEPTH = 4
 
 
-def visible(var: str) -> str:
-    """Cypher predicate: ``var`` is not a restricted case of another unit (``$unit`` must be bound).
-    ``var`` is a query variable the caller's own Cypher names, never input."""
+def visible(ontology: Ontology, var: str) -> str:
+    """Cypher predicate: the reader's unit (``$unit``, which the query must bind) may see ``var``.
+
+    One clause per label with a visibility rule: a node of that label is seen only by the unit its
+    ``unit_property`` names (when the rule has ``only_when``, only if that flag is set: restricted
+    cases); ``$unit = '*'`` sees everything. ``var`` is a query variable the caller's own Cypher
+    names, never input."""
     if not var.isidentifier():
         raise ValueError(f"not a Cypher variable: {var!r}")
-    return (
-        f"(NOT {var}:Case OR coalesce({var}.restricted, false) = false OR {var}.unit = $unit OR $unit = '*')"
-    )
+    clauses = []
+    for label, rule in sorted(ontology.visibility_rules().items()):
+        owned = f"{var}.{rule.unit_property} = $unit"
+        if rule.only_when:
+            owned = f"coalesce({var}.{rule.only_when}, false) = false OR {owned}"
+        clauses.append(f"(NOT {var}:{label} OR {owned})")
+    return f"($unit = '*' OR ({' AND '.join(clauses) or 'true'}))"
 
 
 class Scope(BaseModel):
@@ -62,9 +72,10 @@ class Subgraph:
     layers: list[int] = field(default_factory=list)
 
 
-def _window(var: str) -> str:
-    """Nodes dated outside [since, until] are left out; undated nodes stay."""
-    date = f"coalesce({var}.date, {var}.opened_on, {var}.registered_on, {var}.raised_at, {var}.detected_at)"
+def _window(ontology: Ontology, var: str) -> str:
+    """Nodes dated outside [since, until] are left out; undated nodes stay. A node's date is its
+    label's temporal property (each label has at most one)."""
+    date = f"coalesce({', '.join(f'{var}.{p}' for p in ontology.temporal_properties())})"
     return f"(($since IS NULL OR {date} IS NULL OR {date} >= $since) AND ($until IS NULL OR {date} IS NULL OR {date} <= $until))"
 
 
@@ -72,7 +83,7 @@ def start_nodes(store: GraphStore, seeds: list[tuple[str, str]], unit: str) -> l
     found = []
     for label, node_id in seeds:
         rows = store.query(
-            f"MATCH (n:{store.label(label)} {{id: $id}}) WHERE {visible('n')} RETURN n",
+            f"MATCH (n:{store.label(label)} {{id: $id}}) WHERE {visible(store.ontology, 'n')} RETURN n",
             {"id": node_id, "unit": unit},
             read_only=True,
         )
@@ -90,7 +101,7 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
     for node in start_nodes(store, seeds, unit):
         graph.nodes[node["element_id"]] = node
         frontier.append(node)
-    hubs = [h for h in HUBS if h not in labels] if not scope.through_hubs else []
+    hubs = [h for h in store.ontology.hubs() if h not in labels] if not scope.through_hubs else []
     for _layer in range(scope.depth):
         if not frontier:
             break
@@ -107,7 +118,7 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
             rows = store.query(
                 f"MATCH (a:{store.label(label)}) WHERE a.id IN $ids WITH a MATCH (a)-[r]-(b) "
                 "WHERE ($types = [] OR type(r) IN $types) AND ($labels = [] OR any(l IN labels(b) WHERE l IN $labels)) "
-                f"AND {visible('b')} AND {_window('b')} "
+                f"AND {visible(store.ontology, 'b')} AND {_window(store.ontology, 'b')} "
                 "RETURN r, b, any(l IN labels(b) WHERE l IN $hubs) AS hub LIMIT $cap",
                 {
                     "ids": ids,
@@ -150,22 +161,35 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
     return graph
 
 
-SUBJECTS = ("Enterprise", "Person", "Vehicle", "Vessel", "OverseasParty")
+def principal_subjects(ontology: Ontology) -> list[str]:
+    """The subjects an officer follows (enterprises, people, vehicles…): subjects that can be watched,
+    as opposed to the addresses, phones and accounts they share."""
+    return [label for label in ontology.labels("subject") if ontology.node(label).watchable]
 
 
 def _tag_filter(store: GraphStore, rows: list[dict[str, Any]], scope: Scope) -> list[dict[str, Any]]:
-    """Keep non-subjects (addresses, declarations…) and the subjects that hold the tags or level asked for."""
-    subjects = {r["b"]["element_id"] for r in rows if r["b"]["labels"][0] in SUBJECTS}
-    if not subjects:
+    """Keep non-subjects (addresses, declarations…) and the subjects that hold the tags or level asked for.
+    Subjects are matched by label and key, which every backend shares (internal ids differ)."""
+    principal = set(principal_subjects(store.ontology))
+    by_label: dict[str, set[str]] = {}
+    for row in rows:
+        label = row["b"]["labels"][0]
+        if label in principal:
+            by_label.setdefault(label, set()).add(row["b"]["id"])
+    if not by_label:
         return rows
-    held = store.query(
-        "MATCH (s)-[h:HAS_TAG]->(t:Tag) WHERE id(s) IN $ids AND h.ended_at IS NULL "
-        "AND ($tags = [] OR t.id IN $tags) AND t.level >= $level RETURN DISTINCT id(s) AS s",
-        {"ids": [int(i) for i in subjects], "tags": scope.tags, "level": scope.min_level},
-        read_only=True,
-    )
-    keep = {str(r["s"]) for r in held}
-    return [r for r in rows if r["b"]["element_id"] not in subjects or r["b"]["element_id"] in keep]
+    keep: set[tuple[str, str]] = set()
+    for label, ids in sorted(by_label.items()):
+        held = store.query(
+            f"MATCH (s:{store.label(label)})-[h:HAS_TAG]->(t:Tag) WHERE s.id IN $ids AND h.ended_at IS NULL "
+            "AND ($tags = [] OR t.id IN $tags) AND t.level >= $level RETURN DISTINCT s.id AS s",
+            {"ids": sorted(ids), "tags": scope.tags, "level": scope.min_level},
+            read_only=True,
+        )
+        keep.update((label, r["s"]) for r in held)
+    return [
+        r for r in rows if r["b"]["labels"][0] not in principal or (r["b"]["labels"][0], r["b"]["id"]) in keep
+    ]
 
 
 @dataclass
@@ -230,14 +254,15 @@ def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profil
                 (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 / mean, 3
             )
         people = store.query(
-            "MATCH (p:Person)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|CONTACT_OF]->(e:Enterprise {id: $id}) "
+            f"MATCH (p:Person)-[r:{alternation(store.ontology.ties('office', 'contact', start='Person', end='Enterprise'))}]"
+            "->(e:Enterprise {id: $id}) "
             "RETURN p.id AS id, p.name AS name, type(r) AS role",
             {"id": node_id},
             read_only=True,
         )
         result.key_people = [{"id": p["id"], "name": p["name"], "role": p["role"]} for p in people]
     rels = store.query(
-        f"MATCH (n:{store.label(label)} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {visible('m')} RETURN type(r) AS type, count(r) AS c",
+        f"MATCH (n:{store.label(label)} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {visible(store.ontology, 'm')} RETURN type(r) AS type, count(r) AS c",
         {"id": node_id, "unit": unit},
         read_only=True,
     )

@@ -1,7 +1,7 @@
 """Ring search ("intelligent detection"): find the groups built like a known gang.
 
 A gang's ring is the graph of its enterprises and what ties them (people in office, addresses, phones,
-accounts, vehicles, trade and ownership). Its Weisfeiler–Lehman signature, over node kinds, is the
+accounts, vehicles, trade and ownership: the ontology's office, shared and direct ties). Its Weisfeiler–Lehman signature, over node kinds, is the
 same for rings of the same structure (exact match) and close for similar ones (cosine similarity of
 the WL subtree features); other gangs are ranked by both.
 """
@@ -15,43 +15,35 @@ from dataclasses import dataclass
 import networkx as nx
 from pydantic import BaseModel, Field
 
+from algorithms.ties import PERSON, SUBJECT, alternation, direct_ties, main_tie, trade
 from graph.store import GraphStore
-
-TIES = {
-    "LEGAL_REP_OF": "Person",
-    "SHAREHOLDER_OF": "Person",
-    "MANAGER_OF": "Person",
-    "LOCATED_AT": "Address",
-    "HAS_PHONE": "Phone",
-    "HAS_ACCOUNT": "BankAccount",
-    "USES_VEHICLE": "Vehicle",
-}
+from ontology import get_ontology
 
 
 def ring(store: GraphStore, members: list[str]) -> nx.Graph:
     graph = nx.Graph()
     for member in members:
-        graph.add_node(f"E:{member}", kind="Enterprise")
+        graph.add_node(f"E:{member}", kind=SUBJECT)
     rows = store.query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)-[r]-(x) "
         "WHERE type(r) IN $ties RETURN e.id AS e, type(r) AS t, labels(x)[0] AS kind, x.id AS x",
-        {"ids": members, "ties": list(TIES)},
+        {"ids": members, "ties": store.ontology.ties("office", "shared")},
         read_only=True,
     )
     counts = Counter(r["x"] for r in rows)
     for row in rows:
-        if counts[row["x"]] >= 2 or row["kind"] == "Person":  # only what is shared, and people
+        if counts[row["x"]] >= 2 or row["kind"] == PERSON:  # only what is shared, and people
             graph.add_node(f"X:{row['x']}", kind=row["kind"])
             graph.add_edge(f"E:{row['e']}", f"X:{row['x']}", kind=row["t"])
-    trade = store.query(
-        "MATCH (a:Enterprise)-[r:TRADES_WITH|SHAREHOLDER_OF]->(b:Enterprise) WHERE a.id IN $ids "
+    direct = store.query(
+        f"MATCH (a:Enterprise)-[r:{alternation(direct_ties(store.ontology))}]->(b:Enterprise) WHERE a.id IN $ids "
         "AND b.id IN $ids RETURN a.id AS a, b.id AS b, type(r) AS t",
         {"ids": members},
         read_only=True,
     )
-    for row in trade:
+    for row in direct:
         graph.add_edge(f"E:{row['a']}", f"E:{row['b']}", kind=row["t"])
-    graph.remove_nodes_from([n for n, d in graph.degree() if d == 0 and graph.nodes[n]["kind"] == "Person"])
+    graph.remove_nodes_from([n for n, d in graph.degree() if d == 0 and graph.nodes[n]["kind"] == PERSON])
     return graph
 
 
@@ -117,24 +109,17 @@ class Pattern(BaseModel):
         graph = nx.Graph()
         shells = [f"E:{i}" for i in range(self.enterprises)]
         for shell in shells:
-            graph.add_node(shell, kind="Enterprise")
-        ties = {
-            "Person": "LEGAL_REP_OF",
-            "Address": "LOCATED_AT",
-            "Phone": "HAS_PHONE",
-            "BankAccount": "HAS_ACCOUNT",
-            "Vehicle": "USES_VEHICLE",
-        }
+            graph.add_node(shell, kind=SUBJECT)
+        ontology = get_ontology()
         for kind, count in self.shared.items():
-            if kind not in ties:
-                raise ValueError(f"cannot share {kind!r}; shareable: {', '.join(ties)}")
+            tie = main_tie(ontology, kind)  # refuses what cannot be shared
             for n in range(count):
                 graph.add_node(f"{kind}:{n}", kind=kind)
                 for shell in shells:
-                    graph.add_edge(shell, f"{kind}:{n}", kind=ties[kind])
+                    graph.add_edge(shell, f"{kind}:{n}", kind=tie)
         if self.trade_loop:
             for a, b in zip(shells, shells[1:] + shells[:1], strict=True):
-                graph.add_edge(a, b, kind="TRADES_WITH")
+                graph.add_edge(a, b, kind=trade(ontology))
         return graph
 
 

@@ -13,9 +13,8 @@ from dataclasses import asdict, dataclass
 from typing import Any
 
 from algorithms.relations import visible
+from algorithms.ties import alternation, lodged, office
 from graph.store import GraphStore
-
-OFFICE = "LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF"
 
 
 @dataclass
@@ -35,13 +34,14 @@ def _enterprises(store: GraphStore, label: str, node_id: str) -> list[str]:
         return [node_id]
     if label == "Person":
         rows = store.query(
-            f"MATCH (:Person {{id: $id}})-[:{OFFICE}]->(e:Enterprise) RETURN DISTINCT e.id AS id",
+            f"MATCH (:Person {{id: $id}})-[:{office(store.ontology)}]->(e:Enterprise) RETURN DISTINCT e.id AS id",
             {"id": node_id},
             read_only=True,
         )
     elif label == "Vehicle":
+        uses = alternation(store.ontology.ties("shared", start="Enterprise", end="Vehicle"))
         rows = store.query(
-            "MATCH (e:Enterprise)-[:USES_VEHICLE]->(:Vehicle {id: $id}) RETURN DISTINCT e.id AS id",
+            f"MATCH (e:Enterprise)-[:{uses}]->(:Vehicle {{id: $id}}) RETURN DISTINCT e.id AS id",
             {"id": node_id},
             read_only=True,
         )
@@ -56,8 +56,9 @@ def timeline(
     ents = _enterprises(store, label, node_id)
     params = {"ents": ents, "unit": unit, "limit": limit, "id": node_id}
     events: list[Event] = []
+    onto = store.ontology
     for row in store.query(
-        "MATCH (d:Declaration)-[:CONSIGNEE|DECLARING_AGENT]->(e:Enterprise) WHERE e.id IN $ents "
+        f"MATCH (d:Declaration)-[:{lodged(onto)}]->(e:Enterprise) WHERE e.id IN $ents "
         "OPTIONAL MATCH (i:Inspection)-[:INSPECTION_OF]->(d) "
         "RETURN DISTINCT d.id AS id, d.date AS at, d.port AS port, d.goods AS goods, d.value_usd AS value, "
         "i.id AS inspection, i.date AS inspected, i.outcome AS outcome ORDER BY at DESC LIMIT $limit",
@@ -84,7 +85,7 @@ def timeline(
                 )
             )
     for row in store.query(
-        f"MATCH (s)-[:INVOLVED_IN]->(c:Case) WHERE (s.id IN $ents OR s.id = $id) AND {visible('c')} "
+        f"MATCH (s)-[:INVOLVED_IN]->(c:Case) WHERE (s.id IN $ents OR s.id = $id) AND {visible(onto, 'c')} "
         "RETURN DISTINCT c.id AS id, c.opened_on AS at, c.title AS title, c.kind AS kind",
         params,
         read_only=True,
@@ -110,7 +111,7 @@ def timeline(
             )
         )
     for row in store.query(
-        "MATCH (a:Alert)-[:ALERT_ON]->(s) WHERE (s.id IN $ents OR s.id = $id) AND ($unit = '*' OR a.unit = $unit) "
+        f"MATCH (a:Alert)-[:ALERT_ON]->(s) WHERE (s.id IN $ents OR s.id = $id) AND {visible(onto, 'a')} "
         "RETURN DISTINCT a.id AS id, a.raised_at AS at, a.title AS title",
         params,
         read_only=True,

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from algorithms.ties import alternation, linking
 from graph.store import GraphStore
 
 CATEGORICAL = ["hs2", "hs4", "hs6", "hs8", "origin", "port", "trade_mode", "transport", "agent"]
@@ -203,8 +204,8 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     out["gang_size"] = merged["gang_size"].fillna(0).to_numpy()
     ties = pd.DataFrame(
         store.query(
-            scope + "MATCH (e)-[r:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT"
-            "|USES_VEHICLE|TRADES_WITH]-() RETURN e.id AS consignee, count(r) AS ties",
+            scope + f"MATCH (e)-[r:{alternation(store.ontology.ties('office', 'shared', 'trade'))}]-() "
+            "RETURN e.id AS consignee, count(r) AS ties",
             params,
             read_only=True,
         ),
@@ -236,8 +237,7 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     near = pd.DataFrame(
         store.query(
             "MATCH (c:Case)<-[:INVOLVED_IN]-(o:Enterprise) WITH o, min(c.opened_on) AS opened "
-            "MATCH (o)-[:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT]-(x)-"
-            "[:LEGAL_REP_OF|SHAREHOLDER_OF|MANAGER_OF|LOCATED_AT|HAS_PHONE|HAS_ACCOUNT]-(e:Enterprise) "
+            f"MATCH (o)-[:{linking(store.ontology)}]-(x)-[:{linking(store.ontology)}]-(e:Enterprise) "
             "WHERE o <> e RETURN e.id AS consignee, min(opened) AS opened",
             read_only=True,
         ),

@@ -121,7 +121,7 @@ class Query:
         rows = await ctx.run(
             ctx.store.query,
             f"MATCH (s:{ctx.store.label(label)} {{id: $id}})-[:MEMBER_OF]->(g:Gang) "
-            f"WHERE {visible('s')} RETURN g.id AS id",
+            f"WHERE {visible(ctx.store.ontology, 's')} RETURN g.id AS id",
             {"id": str(id), "unit": ctx.user.unit},
             read_only=True,
         )

@@ -9,43 +9,13 @@ from strawberry.types import Info
 
 from algorithms.relations import Scope, expand, profile, visible
 from api.errors import InvalidInput, LimitExceeded, NotFound
-from api.types import Connection, Edge, Node, Subgraph, decode_cursor, page, to_node
+from api.graphql.access import need
+from api.nodes import Node, Subgraph, relations_loader, to_edge, to_node
+from api.types import Connection, decode_cursor, page
 from graph.store import GraphStore
 from ontology.text import search_key
 
-SEARCHABLE = (
-    "Enterprise",
-    "Declaration",
-    "Gang",
-    "Person",
-    "OverseasParty",
-    "PartyMention",
-    "Vehicle",
-    "Vessel",
-    "Port",
-    "Case",
-    "Address",
-    "Phone",
-)
-KEYED = ("Enterprise", "Declaration", "Vehicle", "Vessel", "Person", "Port", "Case", "Gang", "Alert")
-
-
-def need(info: Info, permission: str) -> Any:
-    info.context.user.require(permission)
-    return info.context
-
-
-def to_edge(edge: dict[str, Any], by_element: dict[str, dict[str, Any]]) -> Edge:
-    start, end = by_element[edge["start"]], by_element[edge["end"]]
-    return Edge(
-        id=strawberry.ID(edge["element_id"]),
-        type=edge["type"],
-        source=start["id"],
-        source_label=start["labels"][0],
-        target=end["id"],
-        target_label=end["labels"][0],
-        properties=edge["properties"],
-    )
+__all__ = ["Profile", "Query", "need", "relations_loader", "search_nodes"]
 
 
 def search_nodes(
@@ -58,9 +28,9 @@ def search_nodes(
     found: dict[str, tuple[int, dict[str, Any]]] = {}
     for label in map(store.label, labels):  # only ontology labels reach the Cypher below
         spec = store.ontology.node(label)
-        if label in KEYED or not spec.search_properties:
+        if spec.keyed or not spec.search_properties:
             rows = store.query(
-                f"MATCH (n:{label} {{id: $id}}) WHERE {visible('n')} RETURN n",
+                f"MATCH (n:{label} {{id: $id}}) WHERE {visible(store.ontology, 'n')} RETURN n",
                 {"id": raw.upper() if label != "Person" else raw, "unit": unit},
                 read_only=True,
             )
@@ -68,7 +38,7 @@ def search_nodes(
                 found[row["n"]["element_id"]] = (0, row["n"])
         if spec.search_properties:
             rows = store.query(
-                f"MATCH (n:{label}) WHERE n.search_text CONTAINS $key AND {visible('n')} RETURN n "
+                f"MATCH (n:{label}) WHERE n.search_text CONTAINS $key AND {visible(store.ontology, 'n')} RETURN n "
                 "ORDER BY CASE WHEN n.search_text STARTS WITH $key THEN 1 ELSE 2 END, size(n.search_text), n.id "
                 "LIMIT $limit",
                 {"key": key, "unit": unit, "limit": limit},
@@ -120,7 +90,7 @@ class Query:
         label = ctx.store.label(label)
         rows = await ctx.run(
             ctx.store.query,
-            f"MATCH (n:{label} {{id: $id}}) WHERE {visible('n')} RETURN n",
+            f"MATCH (n:{label} {{id: $id}}) WHERE {visible(ctx.store.ontology, 'n')} RETURN n",
             {"id": str(id), "unit": ctx.user.unit},
             read_only=True,
         )
@@ -144,7 +114,7 @@ class Query:
         ctx = need(info, "search")
         if not 1 <= first <= 100:
             raise LimitExceeded("first must be between 1 and 100")
-        wanted = ctx.store.ontology.check_labels(labels) if labels else list(SEARCHABLE)
+        wanted = ctx.store.ontology.check_labels(labels) if labels else ctx.store.ontology.searchable_labels()
         offset = decode_cursor(after)
         nodes = await ctx.run(search_nodes, ctx.store, text, wanted, ctx.user.unit, offset + first + 1)
         window = nodes[offset : offset + first + 1]
@@ -237,43 +207,3 @@ class Query:
             raise LimitExceeded("at most 200 ids per call")
         loader = relations_loader(ctx, label, tuple(types or ()), first)
         return list(await loader.load_many([str(i) for i in ids]))
-
-
-def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -> Any:
-    """One DataLoader per (label, types, first): all keys asked for in one request cost one query."""
-    store: GraphStore = ctx.store
-    label = store.label(label)
-    checked = store.ontology.check_types(types)
-
-    async def batch(keys: list[str]) -> list[Subgraph]:
-        rows = await ctx.run(
-            store.query,
-            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WITH a, key MATCH (a)-[r]-(b) "
-            f"WHERE ($types = [] OR type(r) IN $types) AND {visible('b')} RETURN key, a, r, b",
-            {"ids": keys, "types": checked, "unit": ctx.user.unit},
-            read_only=True,
-        )
-        grouped: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
-        for row in rows:
-            if len(grouped[row["key"]]) < first:
-                grouped[row["key"]].append(row)
-        out = []
-        for key in keys:
-            elements: dict[str, dict[str, Any]] = {}
-            for row in grouped[key]:
-                elements[row["a"]["element_id"]] = row["a"]
-                elements[row["b"]["element_id"]] = row["b"]
-            edges = [to_edge(row["r"], elements) for row in grouped[key]]
-            truncated = len([r for r in rows if r["key"] == key]) > first
-            out.append(
-                Subgraph(
-                    nodes=[to_node(n) for n in elements.values()],
-                    edges=edges,
-                    truncated=truncated,
-                    notice=f"showing the first {first} relations" if truncated else None,
-                )
-            )
-        ctx.result_size += sum(len(s.nodes) for s in out)
-        return out
-
-    return ctx.loader(f"relations:{label}:{','.join(checked)}:{first}", batch)

@@ -1,0 +1,154 @@
+"""GraphQL types generated from the ontology: one object type per label, all implementing ``Node``, with
+the edges and subgraphs that join them and the DataLoader behind every node's ``relations``.
+
+The ontology is the one source of truth: a label's GraphQL type has exactly its properties (typed),
+so a change to ``ontology/schema`` changes the schema, and the exported SDL test notices.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import strawberry
+from strawberry.scalars import JSON
+
+from algorithms.relations import visible
+from api.graphql.access import need
+from graph.store import GraphStore
+from ontology import NodeType, get_ontology
+
+SCALARS: dict[str, Any] = {
+    "int": int,
+    "float": float,
+    "bool": bool,
+    "string[]": list[str],
+    "float[]": list[float],
+}
+
+
+@strawberry.interface(
+    description="Any node of the graph: a subject, an event, evidence or an analytic result."
+)
+class Node:
+    id: strawberry.ID = strawberry.field(description="key of the node within its label")
+    label: str = strawberry.field(description="the node's label in the ontology")
+    caption: str | None = strawberry.field(description="what to show for it (its name, number…)")
+    properties: JSON = strawberry.field(description="every stored property, as a JSON object")
+
+    @strawberry.field(description="This node's relations (batched across the request with a DataLoader).")
+    async def relations(
+        self, info: strawberry.Info, types: list[str] | None = None, first: int = 20
+    ) -> Subgraph:
+        ctx = need(info, "read")
+        return await relations_loader(ctx, self.label, tuple(types or ()), first).load(str(self.id))  # type: ignore[no-any-return]
+
+
+def _python_name(name: str) -> str:
+    return name if name not in ("id", "label", "caption", "properties") else f"{name}_"
+
+
+def make_type(node: NodeType) -> type:
+    annotations: dict[str, Any] = {}
+    namespace: dict[str, Any] = {"__doc__": node.description}
+    for prop in node.properties.values():
+        if prop.name in ("id",):
+            continue
+        py = SCALARS.get(prop.type.name, str)
+        annotations[_python_name(prop.name)] = py | None
+        namespace[_python_name(prop.name)] = strawberry.field(
+            default=None, description=prop.description or None
+        )
+    namespace["__annotations__"] = annotations
+    cls = type(node.label, (Node,), namespace)
+    return strawberry.type(cls, description=f"{node.name_zh} {node.description}".strip())
+
+
+NODE_TYPES: dict[str, type] = {label: make_type(spec) for label, spec in sorted(get_ontology().nodes.items())}
+
+
+def to_node(node: dict[str, Any]) -> Node:
+    """A store node (plain dict) as the GraphQL object of its label."""
+    label = node["labels"][0]
+    spec = get_ontology().node(label)
+    props = node["properties"]
+    kwargs = {_python_name(k): v for k, v in props.items() if k in spec.properties and k != "id"}
+    caption = props.get(spec.caption)
+    return NODE_TYPES[label](
+        id=node["id"],
+        label=label,
+        caption=None if caption is None else str(caption),
+        properties=props,
+        **kwargs,
+    )
+
+
+@strawberry.type(description="A relationship between two nodes, with its provenance properties.")
+class Edge:
+    id: strawberry.ID
+    type: str
+    source: strawberry.ID = strawberry.field(description="id of the start node")
+    source_label: str
+    target: strawberry.ID = strawberry.field(description="id of the end node")
+    target_label: str
+    properties: JSON
+
+
+def to_edge(edge: dict[str, Any], by_element: dict[str, dict[str, Any]]) -> Edge:
+    start, end = by_element[edge["start"]], by_element[edge["end"]]
+    return Edge(
+        id=strawberry.ID(edge["element_id"]),
+        type=edge["type"],
+        source=start["id"],
+        source_label=start["labels"][0],
+        target=end["id"],
+        target_label=end["labels"][0],
+        properties=edge["properties"],
+    )
+
+
+@strawberry.type(description="Nodes and edges around one or more subjects, with a notice when a cap was hit.")
+class Subgraph:
+    nodes: list[Node]
+    edges: list[Edge]
+    truncated: bool
+    notice: str | None
+
+
+def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -> Any:
+    """One DataLoader per (label, types, first): all keys asked for in one request cost one query."""
+    store: GraphStore = ctx.store
+    label = store.label(label)
+    checked = store.ontology.check_types(types)
+
+    async def batch(keys: list[str]) -> list[Subgraph]:
+        rows = await ctx.run(
+            store.query,
+            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WITH a, key MATCH (a)-[r]-(b) "
+            f"WHERE ($types = [] OR type(r) IN $types) AND {visible(store.ontology, 'b')} RETURN key, a, r, b",
+            {"ids": keys, "types": checked, "unit": ctx.user.unit},
+            read_only=True,
+        )
+        grouped: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
+        for row in rows:
+            if len(grouped[row["key"]]) < first:
+                grouped[row["key"]].append(row)
+        out = []
+        for key in keys:
+            elements: dict[str, dict[str, Any]] = {}
+            for row in grouped[key]:
+                elements[row["a"]["element_id"]] = row["a"]
+                elements[row["b"]["element_id"]] = row["b"]
+            edges = [to_edge(row["r"], elements) for row in grouped[key]]
+            truncated = len([r for r in rows if r["key"] == key]) > first
+            out.append(
+                Subgraph(
+                    nodes=[to_node(n) for n in elements.values()],
+                    edges=edges,
+                    truncated=truncated,
+                    notice=f"showing the first {first} relations" if truncated else None,
+                )
+            )
+        ctx.result_size += sum(len(s.nodes) for s in out)
+        return out
+
+    return ctx.loader(f"relations:{label}:{','.join(checked)}:{first}", batch)
