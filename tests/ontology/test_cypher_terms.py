@@ -44,6 +44,7 @@ NODE = re.compile(rf"\(\s*({NAME})?\s*((?:\s*:\s*{TERM})+)\s*(\{{[^{{}}]*\}})?")
 LABEL_TEST = re.compile(rf"(?<![\w$.])({NAME})((?::[A-Z]\w*)+)")
 MAP_KEY = re.compile(rf"({NAME})\s*:")
 ACCESS = re.compile(rf"(?<![\w$.{HOLE}])({NAME})\.({NAME})\b(?!\s*\()")
+INTERNAL_ID = re.compile(r"(?<![\w.])(id|elementId)\s*\(", re.IGNORECASE)
 UNWIND_PARAM = re.compile(rf"\bUNWIND\s+\$\w+\s+AS\s+({NAME})")
 # names that are deliberately outside the ontology, with the reason
 OUTSIDE = {
@@ -59,6 +60,7 @@ class Terms:
     labels: set[str] = field(default_factory=set)
     types: set[str] = field(default_factory=set)
     properties: set[tuple[frozenset[str], str]] = field(default_factory=set)  # (owners, name)
+    internal_ids: bool = False  # id(n) / elementId(n): differ between backends (integers on FalkorDB only)
 
 
 def literals(tree: ast.AST) -> Iterator[tuple[int, str]]:
@@ -97,6 +99,7 @@ def extract(text: str) -> Terms:
     """Labels, types and properties named in one Cypher string."""
     terms = Terms()
     text = COMMENT.sub("", QUOTED.sub("''", text))
+    terms.internal_ids = bool(INTERNAL_ID.search(text))
     owners: dict[str, set[str]] = {}
     maps: list[tuple[set[str], str]] = []
 
@@ -193,6 +196,12 @@ def test_cypher_names_only_what_the_ontology_defines(found: list[Found]) -> None
     assert not problems, "Cypher names what the ontology does not define:\n" + "\n".join(problems)
 
 
+def test_no_cypher_relies_on_internal_ids(found: list[Found]) -> None:
+    """Nodes are found by label and ``id`` property: internal ids are integers on FalkorDB and element
+    id strings on Neo4j, so a query filtering on them works on one backend only."""
+    assert [f.where for f in found if f.terms.internal_ids] == []
+
+
 def test_the_scan_reads_the_code_base(found: list[Found]) -> None:
     labels = set().union(*(f.terms.labels for f in found))
     types = set().union(*(f.terms.types for f in found))
@@ -223,7 +232,8 @@ def test_extracts_labels_types_and_owned_properties() -> None:
 
 def test_unknown_names_and_unbound_variables() -> None:
     terms = extract("UNWIND $rows AS row MATCH (x)-[:OWNS]->(y:Ghost {colour: row.colour}) SET x.salary = 1")
-    assert terms.labels == {"Ghost"} and terms.types == {"OWNS"}
+    assert terms.labels == {"Ghost"} and terms.types == {"OWNS"} and not terms.internal_ids
+    assert extract("MATCH (s) WHERE id(s) IN $ids RETURN s").internal_ids
     assert terms.properties == {(frozenset({"Ghost"}), "colour"), (frozenset(), "salary")}
     found = [Found("sample.py:1", terms)]
     assert violations(found, get_ontology()) == [
