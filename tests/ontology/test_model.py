@@ -123,6 +123,9 @@ def test_hubs_search_keys_watches_and_dates() -> None:
     )
     for label in onto.labels("subject"):
         assert onto.node(label).role == "subject"
+    for node in onto.nodes.values():  # a coalesce over temporal_properties() reads each label's own date
+        dated = [p for p in onto.temporal_properties() if p in node.properties]
+        assert dated == ([node.temporal] if node.temporal else []), node.label
 
 
 def test_visibility_rules() -> None:
