@@ -27,8 +27,8 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tianji.core.clock import graph_now
+from tianji.core.db import OUTBOX, side_engine
 from tianji.core.settings import Settings
-from tianji.core.sqlite import sqlite_engine
 
 metadata = MetaData()
 
@@ -76,7 +76,7 @@ def utcnow() -> str:
 
 
 def open_outbox(settings: Settings) -> Engine:
-    return sqlite_engine(settings.path("alerts.sqlite"), metadata)
+    return side_engine(settings, OUTBOX)
 
 
 @dataclass

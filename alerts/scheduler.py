@@ -18,11 +18,17 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
 from apscheduler.triggers.interval import IntervalTrigger
 
+from tianji.core.db import JOBS_FILE, url_engine
 from tianji.core.settings import Settings
 
 
 def job_store_url(settings: Settings) -> str:
-    return settings.jobs_store or f"sqlite:///{settings.path('jobs.sqlite')}"
+    return settings.jobs_store or f"sqlite:///{settings.path(JOBS_FILE)}"
+
+
+def job_store(settings: Settings) -> SQLAlchemyJobStore:
+    """The persistent job store on the process's shared engine (APScheduler keeps its own table)."""
+    return SQLAlchemyJobStore(engine=url_engine(job_store_url(settings)))
 
 
 def job_definitions(settings: Settings) -> list[dict[str, Any]]:
@@ -55,7 +61,7 @@ def start(settings: Settings) -> BackgroundScheduler:
 
     use_settings(settings)
     scheduler = BackgroundScheduler(
-        jobstores={"default": SQLAlchemyJobStore(url=job_store_url(settings))},
+        jobstores={"default": job_store(settings)},
         executors={"default": ThreadPoolExecutor(2)},
         job_defaults={
             "coalesce": True,

@@ -24,8 +24,8 @@ from sqlalchemy import (
 )
 
 from tianji.core.clock import utc_now_iso
+from tianji.core.db import AUDIT, side_engine
 from tianji.core.settings import Settings
-from tianji.core.sqlite import sqlite_engine
 
 metadata = MetaData()
 audit = Table(
@@ -49,7 +49,7 @@ audit = Table(
 
 def open_audit(settings: Settings) -> Engine:
     # WAL with normal sync: an entry survives a crash of the process without an fsync per request
-    return sqlite_engine(settings.path("audit.sqlite"), metadata, synchronous="NORMAL")
+    return side_engine(settings, AUDIT)
 
 
 @dataclass

@@ -13,10 +13,11 @@ import secrets
 from dataclasses import dataclass
 
 import jwt
-from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, create_engine, insert, select, update
+from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, insert, select, update
 
 from api.errors import Forbidden, Unauthenticated
 from tianji.core.clock import utc_now, utc_now_iso
+from tianji.core.db import USERS, side_engine
 from tianji.core.settings import Settings
 
 ROLES = ("investigator", "analyst", "admin", "service")
@@ -73,9 +74,7 @@ class User:
 
 
 def open_users(settings: Settings) -> Engine:
-    engine = create_engine(f"sqlite:///{settings.path('users.sqlite')}", connect_args={"timeout": 30})
-    metadata.create_all(engine)
-    return engine
+    return side_engine(settings, USERS)
 
 
 def _hash(key: str) -> str:

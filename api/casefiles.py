@@ -10,8 +10,8 @@ from typing import Any
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, or_, select, update
 
 from tianji.core.clock import utc_now_iso
+from tianji.core.db import CASE_FILES, side_engine
 from tianji.core.settings import Settings
-from tianji.core.sqlite import sqlite_engine
 
 MAX_VIEW_BYTES = 5_000_000
 metadata = MetaData()
@@ -30,7 +30,7 @@ case_files = Table(
 
 
 def open_case_files(settings: Settings) -> Engine:
-    return sqlite_engine(settings.path("casefiles.sqlite"), metadata)
+    return side_engine(settings, CASE_FILES)
 
 
 def save(

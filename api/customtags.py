@@ -8,8 +8,8 @@ from typing import Any
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, delete, insert, select
 
 from tianji.core.clock import utc_now_iso
+from tianji.core.db import CUSTOM_TAGS, side_engine
 from tianji.core.settings import Settings
-from tianji.core.sqlite import sqlite_engine
 
 metadata = MetaData()
 custom_tags = Table(
@@ -27,7 +27,7 @@ custom_tags = Table(
 
 
 def open_custom_tags(settings: Settings) -> Engine:
-    return sqlite_engine(settings.path("customtags.sqlite"), metadata)
+    return side_engine(settings, CUSTOM_TAGS)
 
 
 def add(

@@ -6,6 +6,8 @@ Named fixtures:
 - ``settings``: a ``Settings`` pointing at that server with a graph name unique to the test.
 - ``store``: an empty ``GraphStore`` on its own graph with the ontology's schema applied; dropped after.
 - ``make_store``: a factory for further stores on the same server (``make_store("name")``).
+
+After every test the shared side-database engines are disposed (each test has its own data directory).
 """
 
 from __future__ import annotations
@@ -19,9 +21,16 @@ import pytest
 
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore, open_store
+from tianji.core.db import dispose_engines
 from tianji.core.settings import Settings
 
 _counter = itertools.count()
+
+
+@pytest.fixture(autouse=True)
+def _dispose_side_databases() -> Iterator[None]:
+    yield
+    dispose_engines()
 
 
 @pytest.fixture(scope="session")

@@ -23,7 +23,6 @@ from sqlalchemy import (
     String,
     Table,
     Text,
-    create_engine,
     insert,
     select,
     update,
@@ -31,6 +30,7 @@ from sqlalchemy import (
 
 from ingest.resolution.resolve import Pair
 from tianji.core.clock import utc_now_iso
+from tianji.core.db import REVIEW, side_engine
 from tianji.core.settings import Settings
 
 metadata = MetaData()
@@ -75,9 +75,7 @@ MAX_SPLIT_PAIRS = 10_000
 
 
 def open_review(settings: Settings) -> Engine:
-    engine = create_engine(f"sqlite:///{settings.path('resolution.sqlite')}", connect_args={"timeout": 30})
-    metadata.create_all(engine)
-    return engine
+    return side_engine(settings, REVIEW)
 
 
 def enqueue(engine: Engine, kind: str, pairs: list[Pair]) -> int:

@@ -65,11 +65,9 @@ def check() -> None:
 @app.command("list")
 def list_jobs() -> None:
     """The jobs in the persistent store with their next run times."""
-    from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
+    from alerts.scheduler import job_store
 
-    from alerts.scheduler import job_store_url
-
-    store = SQLAlchemyJobStore(url=job_store_url(get_settings()))
+    store = job_store(get_settings())
     store.start(None, "default")  # type: ignore[arg-type]
     for job in store.get_all_jobs():
         typer.echo(f"{job.id:<14} next {job.next_run_time}  {job.name}")
