@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import re
-from pathlib import Path
 from typing import Any
 
 import plotly.graph_objects as go
@@ -14,8 +13,9 @@ from dash import Dash, Input, Output, State, callback_context, dcc, html, no_upd
 from shapely.geometry import Point, Polygon
 
 from dashboards.client import ApiError, GraphQLClient
+from tianji.core.resources import package_path
 
-DATA = Path(__file__).resolve().parents[1] / "tracks" / "data"
+DATA = package_path("tracks", "data")
 BOX = (22.0, 23.3, 113.0, 114.4)  # lat min, lat max, lon min, lon max
 TRACK = """query($t: String!, $s: String!, $e: String!) { track(target: $t, start: $s, end: $e, toleranceM: 20) {
   ts lat lon } }"""

@@ -17,8 +17,9 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from ingest import keys
 from ontology import Ontology, OntologyError, get_ontology
+from tianji.core.resources import package_path
 
-MAPPINGS_DIR = Path(__file__).resolve().parent / "mappings"
+MAPPINGS_DIR = package_path("ingest", "mappings")
 
 
 def _hs_heading(value: str) -> str:
@@ -85,10 +86,6 @@ class ValueSpec(BaseModel):
             return derive(*[r.strip() if isinstance(r, str) else r for r in raw])
 
         return derived
-
-    def extract(self, row: dict[str, str]) -> str | None:
-        """The value for one row (loaders call ``compile()`` once instead, for speed)."""
-        return self.compile()(row)
 
 
 def _spec(value: Any) -> Any:

@@ -16,8 +16,9 @@ from typing import Any
 import yaml
 
 from ontology.types import ValueType, value_type
+from tianji.core.resources import package_path
 
-SCHEMA_DIR = Path(__file__).resolve().parent / "schema"
+SCHEMA_DIR = package_path("ontology", "schema")
 IDENTIFIER = re.compile(r"[A-Za-z][A-Za-z0-9_]*")
 LINEAGE_PROPERTIES = ("source", "source_line", "ingested_at", "run_id")
 

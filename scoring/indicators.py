@@ -16,7 +16,9 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel
 
-INDICATORS = Path(__file__).resolve().parent / "indicators.yaml"
+from tianji.core.resources import package_path
+
+INDICATORS = package_path("scoring", "indicators.yaml")
 _ALLOWED = (
     ast.Expression,
     ast.BoolOp,

@@ -24,8 +24,9 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
 from ontology import Ontology, OntologyError, get_ontology
+from tianji.core.resources import package_path
 
-HIERARCHY = Path(__file__).resolve().parents[1] / "ontology" / "tags" / "hierarchy.yaml"
+HIERARCHY = package_path("ontology", "tags", "hierarchy.yaml")
 LAYERS = ("I", "II", "III", "IV", "V")
 METRICS = ("value_volatility", "new_origins", "dormancy_days")
 

@@ -12,9 +12,10 @@ import pandas as pd
 import shapely
 from shapely.geometry import shape
 
+from tianji.core.resources import package_path
 from tracks.store import TrackStore
 
-ZONES = Path(__file__).resolve().parent / "data" / "zones.geojson"
+ZONES = package_path("tracks", "data", "zones.geojson")
 METRES_PER_DEG = 111_320.0
 
 

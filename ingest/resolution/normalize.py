@@ -5,11 +5,12 @@ from __future__ import annotations
 import re
 import unicodedata
 from functools import lru_cache
-from pathlib import Path
 
 import yaml
 
-RULES = yaml.safe_load((Path(__file__).parent / "legal_forms.yaml").read_text(encoding="utf-8"))
+from tianji.core.resources import package_path
+
+RULES = yaml.safe_load(package_path("ingest.resolution", "legal_forms.yaml").read_text(encoding="utf-8"))
 _FORMS = sorted((f.split() for f in RULES["legal_forms"]), key=len, reverse=True)
 _ABBR = RULES["abbreviations"]
 _TRANSLIT = RULES["transliterations"]
@@ -35,11 +36,6 @@ def overseas(name: str) -> str:
                 changed = True
                 break
     return " ".join(words)
-
-
-def overseas_key(name: str) -> str:
-    """Order-free key: the sorted words of the normalised name (word swaps give the same key)."""
-    return " ".join(sorted(overseas(name).split()))
 
 
 @lru_cache(maxsize=200_000)

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import typer
 
-from tianji.core.settings import ROOT, Settings
+from tianji.core.resources import package_path
+from tianji.core.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
-SDL_FILE = ROOT / "api" / "schema.graphql"
+SDL_FILE = package_path("api", "schema.graphql")
 
 
 @app.command()

@@ -14,8 +14,6 @@ from typing import Literal
 from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
-ROOT = Path(__file__).resolve().parents[2]
-
 
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(
