@@ -237,49 +237,6 @@ class FalkorStore(GraphStore):
     def close(self) -> None:
         self.db.connection.close()
 
-    def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None:
-        label = self.label(label)
-        props = [self.prop(label, p) for p in properties]
-        try:
-            self.query(
-                f"CALL db.idx.fulltext.createNodeIndex('{label}', " + ", ".join(f"'{p}'" for p in props) + ")"
-            )
-        except GraphError as exc:
-            if "already" not in str(exc):
-                raise
-
-    def fulltext_search(self, label: str, text: str, limit: int = 20) -> list[Row]:
-        label = self.label(label)
-        rows = self.query(
-            f"CALL db.idx.fulltext.queryNodes('{label}', $q) YIELD node, score RETURN node, score "
-            "ORDER BY score DESC LIMIT $limit",
-            {"q": text, "limit": limit},
-            read_only=True,
-        )
-        return [{**r["node"], "score": r["score"]} for r in rows]
-
-    def create_vector_index(self, label: str, prop: str, dimension: int) -> None:
-        label, prop = self.label(label), self.prop(label, prop)
-        try:
-            self.query(
-                f"CREATE VECTOR INDEX FOR (n:{label}) ON (n.{prop}) "
-                f"OPTIONS {{dimension: {int(dimension)}, similarityFunction: 'cosine'}}"
-            )
-        except GraphError as exc:
-            if "already" not in str(exc):
-                raise
-
-    def vector_search(self, label: str, prop: str, vector: Sequence[float], k: int = 10) -> list[Row]:
-        label, prop = self.label(label), self.prop(label, prop)
-        rows = self.query(
-            f"CALL db.idx.vector.queryNodes('{label}', '{prop}', $k, vecf32($v)) YIELD node, score "
-            "RETURN node, score",
-            {"k": int(k), "v": [float(x) for x in vector]},
-            read_only=True,
-        )
-        # FalkorDB reports cosine distance; turn it into similarity
-        return [{**r["node"], "score": 1.0 - float(r["score"])} for r in rows]
-
     def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
         config = {
             "nodeLabels": self.ontology.check_labels(labels),
@@ -291,11 +248,3 @@ class FalkorStore(GraphStore):
             read_only=True,
         )
         return {r["id"]: int(r["c"]) for r in rows}
-
-    def pagerank(self, label: str, rtype: str) -> dict[str, float]:
-        label, rtype = self.label(label), self.rtype(rtype)
-        rows = self.query(
-            f"CALL algo.pageRank('{label}', '{rtype}') YIELD node, score RETURN node.id AS id, score",
-            read_only=True,
-        )
-        return {r["id"]: float(r["score"]) for r in rows}

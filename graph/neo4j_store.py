@@ -108,37 +108,6 @@ class Neo4jStore(GraphStore):
     def close(self) -> None:
         self.driver.close()
 
-    def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None:
-        label = self.label(label)
-        props = ", ".join(f"n.{self.prop(label, p)}" for p in properties)
-        self.query(f"CREATE FULLTEXT INDEX {label}_fulltext IF NOT EXISTS FOR (n:{label}) ON EACH [{props}]")
-
-    def fulltext_search(self, label: str, text: str, limit: int = 20) -> list[Row]:
-        label = self.label(label)
-        rows = self.query(
-            "CALL db.index.fulltext.queryNodes($index, $q) YIELD node, score RETURN node, score LIMIT $limit",
-            {"index": f"{label}_fulltext", "q": text, "limit": limit},
-            read_only=True,
-        )
-        return [{**r["node"], "score": r["score"]} for r in rows]
-
-    def create_vector_index(self, label: str, prop: str, dimension: int) -> None:
-        label, prop = self.label(label), self.prop(label, prop)
-        self.query(
-            f"CREATE VECTOR INDEX {label}_{prop}_vec IF NOT EXISTS FOR (n:{label}) ON (n.{prop}) "
-            "OPTIONS {indexConfig: {`vector.dimensions`: $dim, `vector.similarity_function`: 'cosine'}}",
-            {"dim": int(dimension)},
-        )
-
-    def vector_search(self, label: str, prop: str, vector: Sequence[float], k: int = 10) -> list[Row]:
-        label, prop = self.label(label), self.prop(label, prop)
-        rows = self.query(
-            "CALL db.index.vector.queryNodes($index, $k, $v) YIELD node, score RETURN node, score",
-            {"index": f"{label}_{prop}_vec", "k": int(k), "v": [float(x) for x in vector]},
-            read_only=True,
-        )
-        return [{**r["node"], "score": float(r["score"])} for r in rows]
-
     def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
         """Connected components computed client-side from the scoped edges (GDS not required)."""
         import igraph as ig
@@ -157,16 +126,3 @@ class Neo4jStore(GraphStore):
         )
         membership = graph.connected_components(mode="weak").membership
         return {n: int(membership[i]) for n, i in index.items()}
-
-    def pagerank(self, label: str, rtype: str) -> dict[str, float]:
-        import igraph as ig
-
-        label, rtype = self.label(label), self.rtype(rtype)
-        nodes = [r["id"] for r in self.query(f"MATCH (n:{label}) RETURN n.id AS id", read_only=True)]
-        index = {n: i for i, n in enumerate(nodes)}
-        edges = self.query(
-            f"MATCH (a:{label})-[:{rtype}]->(b:{label}) RETURN a.id AS a, b.id AS b", read_only=True
-        )
-        graph = ig.Graph(n=len(nodes), edges=[(index[e["a"]], index[e["b"]]) for e in edges], directed=True)
-        scores = graph.pagerank()
-        return {n: float(scores[i]) for n, i in index.items()}

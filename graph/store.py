@@ -107,26 +107,8 @@ class GraphStore(abc.ABC):
     def close(self) -> None: ...
 
     @abc.abstractmethod
-    def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None: ...
-
-    @abc.abstractmethod
-    def fulltext_search(self, label: str, text: str, limit: int = 20) -> list[Row]:
-        """Nodes of ``label`` matching ``text`` in its full-text index, best first, with ``score``."""
-
-    @abc.abstractmethod
-    def create_vector_index(self, label: str, prop: str, dimension: int) -> None: ...
-
-    @abc.abstractmethod
-    def vector_search(self, label: str, prop: str, vector: Sequence[float], k: int = 10) -> list[Row]:
-        """The ``k`` nodes nearest ``vector`` (cosine), with ``score`` (similarity, higher is closer)."""
-
-    @abc.abstractmethod
     def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
         """Weakly connected components over the given labels and types: node id -> component id."""
-
-    @abc.abstractmethod
-    def pagerank(self, label: str, rtype: str) -> dict[str, float]:
-        """PageRank over one label and one relationship type: node id -> score."""
 
     # -- ontology guards ------------------------------------------------------------------------
 

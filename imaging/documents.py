@@ -27,13 +27,6 @@ ROLES = {"seller": ("卖方", "Seller"), "buyer": ("买方", "Buyer")}
 PARTS = {"name": ("名称", "Name"), "address": ("地址", "Address"), "phone": ("电话", "Tel")}
 
 
-@dataclass
-class GeneratedDocument:
-    kind: str
-    fields: dict[str, str]
-    image: Image.Image
-
-
 def sample_fields(rng: random.Random, kind: str, facts: dict[str, Any]) -> dict[str, str]:
     """A document's fields from what the declaration says (seller and buyer, their addresses and phones)."""
     return {

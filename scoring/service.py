@@ -185,15 +185,6 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     }
 
 
-def psi(expected: np.ndarray, actual: np.ndarray, bins: int = 10) -> float:
-    """Population stability index between two score distributions (above 0.2: the distribution drifted)."""
-    edges = np.quantile(expected, np.linspace(0, 1, bins + 1))
-    edges[0], edges[-1] = -np.inf, np.inf
-    e = np.histogram(expected, edges)[0] / len(expected) + 1e-6
-    a = np.histogram(actual, edges)[0] / len(actual) + 1e-6
-    return float(np.sum((a - e) * np.log(a / e)))
-
-
 def run_scoring(store: GraphStore, settings: Settings, world: Path | None = None) -> dict[str, Any]:
     """Bootstrap step: train a model if none is promoted, then score every declaration and write it back."""
     console = Console()
