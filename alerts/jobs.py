@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections import defaultdict
 from typing import Any
@@ -14,6 +13,7 @@ from alerts.raising import list_alerts
 from alerts.scan import scan_all
 from alerts.watches import list_watches
 from graph.store import open_store
+from tianji.core.clock import utc_today
 from tianji.core.settings import Settings, get_settings
 
 log = logging.getLogger("tianji.jobs")
@@ -163,7 +163,7 @@ def daily_digest() -> int:
     """One e-mail per watch owner listing their open alerts of the last day."""
     settings = current_settings()
     engine = open_outbox(settings)
-    today = dt.date.today().isoformat()
+    today = utc_today()
     queued = 0
     with open_store(settings=settings) as store:
         email_of = {w["owner"]: w.get("email") for w in list_watches(store) if w.get("email")}

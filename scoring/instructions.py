@@ -5,7 +5,6 @@ reason; entering the inspection's result closes it and becomes a training label.
 
 from __future__ import annotations
 
-import datetime as dt
 import math
 from typing import Any, Literal
 
@@ -13,7 +12,7 @@ import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
-from tianji.core.clock import graph_now
+from tianji.core.clock import graph_now, utc_today
 
 
 def choose(
@@ -105,7 +104,7 @@ def record_result(
         raise ValueError("recovered duty cannot be negative")
     if store.node("Declaration", entry_no) is None:
         raise KeyError(f"no declaration {entry_no!r}")
-    today = dt.date.today().isoformat()
+    today = utc_today()
     inspection = {
         "id": f"insp_{entry_no}",
         "date": today,

@@ -25,3 +25,8 @@ def utc_now_iso(timespec: Timespec = "seconds") -> str:
 def graph_now(timespec: Timespec = "seconds") -> str:
     """Now in UTC as the naive ISO text graph properties hold (``2026-12-01T22:13:08``)."""
     return utc_now().replace(tzinfo=None).isoformat(timespec=timespec)
+
+
+def utc_today() -> str:
+    """Today's date in UTC as ISO text (``2026-12-01``), as date properties hold it."""
+    return utc_now().date().isoformat()
