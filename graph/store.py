@@ -2,7 +2,9 @@
 
 Callers pass Cypher with parameters for every value. Labels and relationship types that must be
 spliced into Cypher are checked against the ontology first (``GraphStore.label``/``rtype``); the
-generic write helpers (``merge_nodes``, ``merge_relationships``) do that themselves.
+generic write helpers (``merge_nodes``, ``merge_relationships``) do that themselves, and clean every
+property value through its ontology value type (``graph/values.py``): no caller can write a value the
+loader would have refused.
 
 Results come back as plain Python values: a node is ``{"id", "element_id", "labels", "properties"}``,
 a relationship ``{"element_id", "type", "start", "end", "properties"}``, a path
@@ -16,6 +18,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+from graph.values import ValueCleaner
 from ontology import Ontology, OntologyError, get_ontology
 from tianji.core.settings import Settings, get_settings
 
@@ -78,6 +81,7 @@ class GraphStore(abc.ABC):
         self.ontology = ontology or get_ontology()
         self.settings = settings or get_settings()
         self.round_trips = 0  # every call that reaches the server; tests count these
+        self.values = ValueCleaner(self.ontology)  # every value written is cleaned by its type
 
     # -- the backend's part ---------------------------------------------------------------------
 
@@ -124,21 +128,6 @@ class GraphStore(abc.ABC):
 
     # -- generic writes, driven by the ontology ------------------------------------------------
 
-    def _clean_props(self, owner: str, props: Mapping[str, Any]) -> dict[str, Any]:
-        spec = self.ontology.nodes.get(owner) or self.ontology.relationships.get(owner)
-        if spec is None:
-            raise OntologyError(f"unknown label or relationship type {owner!r}")
-        clean: dict[str, Any] = {}
-        for name, value in props.items():
-            if value is None:
-                continue
-            if name not in spec.properties:
-                raise OntologyError(
-                    f"{owner} has no property {name!r}; it has: {', '.join(sorted(spec.properties))}"
-                )
-            clean[name] = value
-        return clean
-
     def merge_nodes(
         self,
         label: str,
@@ -147,21 +136,20 @@ class GraphStore(abc.ABC):
         batch_size: int | None = None,
         on_create: Mapping[str, Any] | None = None,
     ) -> WriteResult:
-        """Upsert nodes by ``id``: each row is ``{"id": ..., **properties}``; ``None`` values are skipped.
+        """Upsert nodes by ``id``: each row is ``{"id": ..., **properties}``; ``None`` values are skipped,
+        the others cleaned by their value type (``OntologyError`` naming a value the type refuses).
 
         ``on_create`` properties (lineage such as ``ingested_at``) are set only when the node is new,
         so that re-running a source changes nothing. Safe to retry: a batch applied twice leaves the
         same graph as once.
         """
         label = self.label(label)
-        cleaned = []
         for row in rows:
             if not row.get("id"):
                 raise OntologyError(f"{label} row without id: {row!r}")
-            cleaned.append(self._clean_props(label, row))
-        names = sorted({k for props in cleaned for k in props if k != "id"})
-        payload = [[str(p["id"]), *(p.get(k) for k in names)] for p in cleaned]
-        created = self._clean_props(label, on_create or {})
+        names, values = self.values.table(label, rows, skip=("id",))
+        payload = [[str(row["id"]), *clean] for row, clean in zip(rows, values, strict=True)]
+        created = self.values.clean(label, on_create or {})
         cypher = (
             f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
             + _set_clause("n", created, "ON CREATE SET", "$created")
@@ -196,16 +184,11 @@ class GraphStore(abc.ABC):
                 f"{rel.type} does not connect {start_label} to {end_label}; it connects "
                 + ", ".join(f"{a}->{b}" for a, b in rel.endpoints)
             )
-        cleaned = [
-            self._clean_props(rel.type, {k: v for k, v in row.items() if k not in ("start", "end")})
-            for row in rows
-        ]
-        names = sorted({k for props in cleaned for k in props})
+        names, values = self.values.table(rel.type, rows, skip=("start", "end"))
         payload = [
-            [str(row["start"]), str(row["end"]), *(p.get(k) for k in names)]
-            for row, p in zip(rows, cleaned, strict=True)
+            [str(row["start"]), str(row["end"]), *clean] for row, clean in zip(rows, values, strict=True)
         ]
-        created = self._clean_props(rel.type, on_create or {})
+        created = self.values.clean(rel.type, on_create or {})
         cypher = (
             f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row[0]}}) MATCH (b:{end_label} {{id: row[1]}}) "
             f"MERGE (a)-[r:{rel.type}]->(b)"

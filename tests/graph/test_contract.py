@@ -13,6 +13,7 @@ import pytest
 
 from graph.store import GraphError, GraphStore, open_store
 from ontology import OntologyError
+from tests.ingest.builders import uscc
 from tianji.core.settings import Settings
 
 
@@ -36,8 +37,8 @@ def _seed(store: GraphStore) -> None:
     store.merge_nodes(
         "Enterprise",
         [
-            {"id": "E1", "uscc": "E1", "name": "广州甲贸易有限公司"},
-            {"id": "E2", "uscc": "E2", "name": "ACME Trading"},
+            {"id": "E1", "uscc": uscc(1), "name": "广州甲贸易有限公司"},
+            {"id": "E2", "uscc": uscc(2), "name": "ACME Trading"},
         ],
     )
     store.merge_nodes("Person", [{"id": "P1", "id_hash": "P1", "name": "张三"}])
@@ -118,14 +119,14 @@ def test_values_are_parameters_not_code(backend: GraphStore) -> None:
     _seed(backend)
     hostile = "E1'}) DETACH DELETE n //"
     assert backend.node("Enterprise", hostile) is None
-    backend.merge_nodes("Enterprise", [{"id": hostile, "uscc": hostile, "name": "x') DELETE n"}])
+    backend.merge_nodes("Enterprise", [{"id": hostile, "uscc": uscc(4), "name": "x') DELETE n"}])
     assert backend.node("Enterprise", hostile)["properties"]["name"] == "x') DELETE n"
     assert backend.count("Enterprise") == 3
 
 
 def test_stats_and_algorithms(backend: GraphStore) -> None:
     _seed(backend)
-    backend.merge_nodes("Enterprise", [{"id": "E3", "uscc": "E3", "name": "lonely"}])
+    backend.merge_nodes("Enterprise", [{"id": "E3", "uscc": uscc(3), "name": "lonely"}])
     stats = backend.stats()
     assert stats["labels"]["Enterprise"] == 3 and stats["types"]["LEGAL_REP_OF"] == 2
     components = backend.wcc(["Person", "Enterprise"], ["LEGAL_REP_OF"])

@@ -13,7 +13,7 @@ import redis
 
 from graph.embedded import EmbeddedServer
 from graph.store import open_store
-from tests.ingest.builders import tiny_world
+from tests.ingest.builders import tiny_world, uscc
 from tianji.core.settings import Settings
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -43,7 +43,7 @@ def test_data_survives_stop_and_start(tmp_path: Path) -> None:
     with open_store(settings=settings) as store:
         store.apply_schema()
         store.merge_nodes(
-            "Enterprise", [{"id": f"E{i}", "uscc": f"E{i}", "name": f"n{i}"} for i in range(500)]
+            "Enterprise", [{"id": f"E{i}", "uscc": uscc(i), "name": f"n{i}"} for i in range(500)]
         )
         store.server.stop()  # type: ignore[attr-defined]
     with open_store(settings=settings) as store:

@@ -8,6 +8,7 @@ import pandas as pd
 import pytest
 
 from graph.store import GraphStore
+from tests.ingest.builders import uscc
 from tianji.core.settings import Settings
 from tracks.accompanying import convoys
 from tracks.analysis import companions, fence_events, groups, latest, match_track, multi_zone, track
@@ -18,7 +19,7 @@ from tracks.synthetic import TrackTruth, bad_points, generate, generate_vessels
 
 VEHICLES = [f"粤B{i:05d}" for i in range(150)]
 GROUPS = [VEHICLES[i : i + 3] for i in range(0, 30, 3)]
-VESSELS = ["9074729", "9300002", "9300003"]
+VESSELS = ["9074729", "9300013", "9300025"]
 SITES = {"E-ZHONGSHAN": (22.95, 113.15), "E-DONGGUAN": (22.62, 113.95)}
 # the first convoy's trucks each call at one enterprise's premises; five lone trucks at the other's
 PREMISES = {v: ("E-ZHONGSHAN", *SITES["E-ZHONGSHAN"]) for v in GROUPS[0]} | {
@@ -136,7 +137,9 @@ def test_stops_port_calls_visits_and_the_accompanying_gang_view_in_the_graph(
     store.merge_nodes("Vehicle", [{"id": v, "plate": v} for v in VEHICLES])
     store.merge_nodes("Vessel", [{"id": v, "imo": v, "name": f"SHIP {v}"} for v in VESSELS])
     store.merge_nodes("Port", [{"id": "5300", "code": "5300"}, {"id": "5100", "code": "5100"}])
-    store.merge_nodes("Enterprise", [{"id": e, "uscc": e, "name": e} for e in [*SITES, "E-CLEAN"]])
+    store.merge_nodes(
+        "Enterprise", [{"id": e, "uscc": uscc(i), "name": e} for i, e in enumerate([*SITES, "E-CLEAN"])]
+    )
     store.merge_nodes(
         "Address", [{"id": f"A-{e}", "text": e, "lat": lat, "lon": lon} for e, (lat, lon) in SITES.items()]
     )
