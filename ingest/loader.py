@@ -147,7 +147,7 @@ class Loader:
         key = id(spec)
         fn = self._extractors.get(key)
         if fn is None:
-            fn = self._extractors[key] = spec.compile()
+            fn = self._extractors[key] = spec.compile(self.settings.hash_secret)
         return fn
 
     def _id_cleaner(self, label: str) -> Any:
@@ -179,7 +179,7 @@ class Loader:
             self._compiled[key] = [
                 (
                     name,
-                    vspec.compile(),
+                    vspec.compile(self.settings.hash_secret),
                     memoised(spec.prop(name).clean),
                     spec.prop(name).required,
                     ", ".join(vspec.source_columns) or name,
