@@ -237,6 +237,10 @@ class FalkorStore(GraphStore):
     def close(self) -> None:
         self.db.connection.close()
 
+    def compact(self) -> None:
+        if self.server is not None:
+            self.server.compact()
+
     def create_fulltext_index(self, label: str, properties: Sequence[str]) -> None:
         label = self.label(label)
         props = [self.prop(label, p) for p in properties]

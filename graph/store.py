@@ -103,6 +103,9 @@ class GraphStore(abc.ABC):
     @abc.abstractmethod
     def ping(self) -> bool: ...
 
+    def compact(self) -> None:  # noqa: B027 - optional: most backends have nothing to compact
+        """After a bulk load: let the database compact its write log (the embedded server does)."""
+
     @abc.abstractmethod
     def close(self) -> None: ...
 

@@ -400,6 +400,7 @@ class Loader:
                 except SourceError as exc:
                     run.errors.append(str(exc))
         self.quarantine.close()
+        self.store.compact()  # a bulk load's log is replayed after a crash: keep it short
         (self.run_dir / "summary.json").write_text(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
         return run
 
