@@ -12,7 +12,9 @@ a relationship ``{"element_id", "type", "start", "end", "properties"}``, a path
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -28,6 +30,26 @@ class GraphError(RuntimeError):
 
 class GraphUnavailable(GraphError):
     """The database cannot be reached."""
+
+
+class GraphTimeout(GraphError):
+    """A query ran out of its time; the database stopped it."""
+
+
+#: the monotonic time by which the current request's queries must end (set per API request): each query
+#: is sent with the time left as its server-side timeout, so a request that runs out stops its work
+deadline: ContextVar[float | None] = ContextVar("graph_deadline", default=None)
+
+
+def remaining_ms() -> int | None:
+    """Milliseconds left before the current request's deadline, if it has one; refuses when none are."""
+    until = deadline.get()
+    if until is None:
+        return None
+    left = int((until - time.monotonic()) * 1000)
+    if left <= 0:
+        raise GraphTimeout("the request ran out of time before this query could start")
+    return left
 
 
 @dataclass

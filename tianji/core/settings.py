@@ -119,6 +119,9 @@ class Settings(BaseSettings):
         25_000_000, description="largest accepted upload (certificate and document images, ingest files)"
     )
     api_timeout_s: float = Field(20.0, description="longest time one request may take")
+    api_max_concurrent_per_user: int = Field(
+        4, ge=1, description="most GraphQL operations one user may have running at once; more are refused"
+    )
     api_introspection: bool | None = Field(
         None, description="allow schema introspection; default: on except in production"
     )
