@@ -20,6 +20,7 @@ from api.audit import open_audit
 from api.auth import User, authenticate, open_users
 from api.context import Context, Services
 from api.errors import ApiError, classify
+from api.limits import BodyLimit, save_upload
 from api.schema import annotate, build_schema
 from graph.store import open_store
 from tianji.core.settings import Settings, get_settings
@@ -227,7 +228,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             return _error(400, "INVALID_INPUT", f"unknown kind {kind!r}; known: {', '.join(known)}")
         folder = settings.path("uploads", user.name, "x").parent
         target = folder / mappings[0].source
-        target.write_bytes(await file.read())
+        await asyncio.to_thread(save_upload, file.file, target, settings.api_max_upload_bytes)
         services: Services = app.state.services
         run = await asyncio.to_thread(
             Loader(services.store, settings, progress=False).load_dir, folder, mappings
@@ -244,6 +245,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         )
 
     mount_dashboards(app, settings)
+    app.add_middleware(BodyLimit, settings=settings)
     return app
 
 

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import asyncio
+import time
+from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
 from sqlalchemy import Engine
@@ -12,6 +14,7 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from api.auth import User
+from graph import store as graph_store
 from graph.store import GraphStore
 from tianji.core.settings import Settings
 
@@ -27,6 +30,11 @@ class Services:
     users: Engine
     audit: Engine
     outbox: Engine
+    running: Counter[str] = field(default_factory=Counter)  # operations under way, by user
+
+
+#: the graph's share of a request's time: its queries end (server-side) before the HTTP timeout answers
+GRAPH_SHARE = 0.9
 
 
 class Context(BaseContext):
@@ -36,6 +44,9 @@ class Context(BaseContext):
         self.user = user
         self.loaders: dict[str, DataLoader[Any, Any]] = {}
         self.result_size = 0
+        # every graph query of this request is sent with the time left as its server-side timeout
+        self.deadline = time.monotonic() + services.settings.api_timeout_s * GRAPH_SHARE
+        graph_store.deadline.set(self.deadline)
 
     @property
     def store(self) -> GraphStore:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.store import GraphError, GraphUnavailable
+from graph.store import GraphError, GraphTimeout, GraphUnavailable
 from ontology import OntologyError
 
 
@@ -57,6 +57,7 @@ CODES: dict[type[Exception], tuple[str, int]] = {
     Unavailable: ("UNAVAILABLE", 503),
     OntologyError: ("INVALID_INPUT", 400),
     GraphUnavailable: ("UNAVAILABLE", 503),
+    GraphTimeout: ("TIMEOUT", 504),
     ValueError: ("INVALID_INPUT", 400),
 }
 

@@ -124,8 +124,16 @@ def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -
         rows = await ctx.run(
             store.query,
             f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WITH a, key MATCH (a)-[r]-(b) "
-            f"WHERE ($types = [] OR type(r) IN $types) AND {visible(store.ontology, 'b')} RETURN key, a, r, b",
-            {"ids": keys, "types": checked, "unit": ctx.user.unit},
+            f"WHERE ($types = [] OR type(r) IN $types) AND {visible(store.ontology, 'b')} "
+            "WITH key, a, collect([r, b])[..$more] AS found UNWIND found AS pair "
+            "RETURN key, a, pair[0] AS r, pair[1] AS b LIMIT $cap",
+            {
+                "ids": keys,
+                "types": checked,
+                "unit": ctx.user.unit,
+                "more": first + 1,
+                "cap": len(keys) * (first + 1),
+            },
             read_only=True,
         )
         grouped: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}

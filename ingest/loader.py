@@ -147,7 +147,7 @@ class Loader:
         key = id(spec)
         fn = self._extractors.get(key)
         if fn is None:
-            fn = self._extractors[key] = spec.compile()
+            fn = self._extractors[key] = spec.compile(self.settings.hash_secret)
         return fn
 
     def _id_cleaner(self, label: str) -> Any:
@@ -179,7 +179,7 @@ class Loader:
             self._compiled[key] = [
                 (
                     name,
-                    vspec.compile(),
+                    vspec.compile(self.settings.hash_secret),
                     memoised(spec.prop(name).clean),
                     spec.prop(name).required,
                     ", ".join(vspec.source_columns) or name,
@@ -400,6 +400,7 @@ class Loader:
                 except SourceError as exc:
                     run.errors.append(str(exc))
         self.quarantine.close()
+        self.store.compact()  # a bulk load's log is replayed after a crash: keep it short
         (self.run_dir / "summary.json").write_text(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
         return run
 

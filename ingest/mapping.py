@@ -8,6 +8,7 @@ when loaded.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -36,9 +37,12 @@ DERIVATIONS: dict[str, Callable[..., str]] = {
     "address_id": keys.address_id,
     "account_id": keys.account_id,
     "hash_id_number": keys.hash_id_number,
+    "phone_id": keys.phone_id,
     "hs_heading": _hs_heading,
     "upper": _upper,
 }
+#: derivations keyed with the hash secret (they take it as ``secret=``)
+KEYED = {"account_id", "hash_id_number", "phone_id"}
 
 
 class ValueSpec(BaseModel):
@@ -64,8 +68,9 @@ class ValueSpec(BaseModel):
     def source_columns(self) -> list[str]:
         return [self.column] if self.column else list(self.columns)
 
-    def compile(self) -> Callable[[dict[str, str]], str | None]:
-        """A function from a row to this value: built once, called for every row."""
+    def compile(self, secret: str | None = None) -> Callable[[dict[str, str]], str | None]:
+        """A function from a row to this value: built once, called for every row. ``secret`` keys the
+        derivations of personal numbers (default: the configured hash secret)."""
         if self.value is not None:
             constant = self.value
             return lambda row: constant
@@ -78,6 +83,8 @@ class ValueSpec(BaseModel):
 
             return one
         columns, derive = self.source_columns, DERIVATIONS[self.derive or ""]
+        if self.derive in KEYED:
+            derive = functools.partial(derive, secret=secret)
 
         def derived(row: dict[str, str]) -> str | None:
             raw = [row.get(c) for c in columns]

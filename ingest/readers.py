@@ -1,16 +1,22 @@
 """Reading source files row by row, keeping line numbers, and turning unreadable rows into reasons.
 
-A row that cannot be decoded, parsed or has the wrong number of fields is yielded as a ``BadRow``;
-every other row as a ``SourceRow``. A file that cannot be opened at all raises ``SourceError``.
+A row that cannot be decoded, parsed, has the wrong number of fields or holds a control character
+(NUL and the other C0 characters except tab, newline and carriage return: the graph refuses them) is
+yielded as a ``BadRow``; every other row as a ``SourceRow``. A file that cannot be opened at all raises
+``SourceError``.
 """
 
 from __future__ import annotations
 
 import csv
 import json
+import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+
+#: C0 control characters other than tab, newline and carriage return
+CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 class SourceError(OSError):
@@ -59,6 +65,23 @@ def _decode(raw: bytes, encoding: str, line: int) -> str | BadRow:
         )
 
 
+def control_character(values: dict[str, str]) -> str | None:
+    """Why a row holds a control character (which column, which character, where), or None."""
+    for column, value in values.items():
+        found = CONTROL.search(value) if value else None
+        if found:
+            return (
+                f"control character: U+{ord(found.group()):04X} in column {column!r} "
+                f"at position {found.start() + 1}"
+            )
+    return None
+
+
+def _row(number: int, values: dict[str, str], raw: str) -> SourceRow | BadRow:
+    reason = control_character(values)
+    return BadRow(number, reason, raw) if reason else SourceRow(number, values)
+
+
 def _jsonl(handle, encoding: str) -> Iterator[SourceRow | BadRow]:  # type: ignore[no-untyped-def]
     for number, raw in enumerate(handle, start=1):
         text = _decode(raw, encoding, number)
@@ -75,7 +98,8 @@ def _jsonl(handle, encoding: str) -> Iterator[SourceRow | BadRow]:  # type: igno
         if not isinstance(obj, dict):
             yield BadRow(number, "a JSON line must be an object", text.rstrip("\r\n"))
             continue
-        yield SourceRow(number, {str(k): "" if v is None else str(v) for k, v in obj.items()})
+        values = {str(k): "" if v is None else str(v) for k, v in obj.items()}
+        yield _row(number, values, text.rstrip("\r\n"))
 
 
 def _csv(path: Path, handle, encoding: str, delimiter: str) -> Iterator[SourceRow | BadRow]:  # type: ignore[no-untyped-def]
@@ -108,4 +132,4 @@ def _csv(path: Path, handle, encoding: str, delimiter: str) -> Iterator[SourceRo
             what = "truncated row" if len(fields) < len(header) else "row with extra fields"
             yield BadRow(number, f"{what}: {len(fields)} fields, header has {len(header)}", stripped)
             continue
-        yield SourceRow(number, dict(zip(header, fields, strict=True)))
+        yield _row(number, dict(zip(header, fields, strict=True)), stripped)

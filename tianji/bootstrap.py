@@ -119,4 +119,5 @@ def prepare(settings: Settings, *, redo: bool = False) -> Path:
         store.apply_schema()
         world = load_demo(store, settings)
         run_steps(store, settings, world, redo=redo)
+        store.compact()
     return world

@@ -359,7 +359,7 @@ def test_websocket_refuses_a_bad_token(api: ApiServer) -> None:
 def test_introspection_and_suggestions_are_off_in_production() -> None:
     from api.schema import build_schema
 
-    prod = Settings(environment="production", auth_secret="s" * 40)
+    prod = Settings(environment="production", auth_secret="s" * 40, hash_secret="h" * 40)
     schema = build_schema(prod)
     result = schema.execute_sync("{ __schema { types { name } } }")
     assert result.errors and "introspection" in result.errors[0].message.lower()

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from graph.embedded import EmbeddedServer
+from graph.embedded import EmbeddedServer, EmbeddedServerError
 from graph.store import open_store
 from tianji.core.settings import get_settings
 
@@ -24,9 +24,16 @@ def _embedded() -> EmbeddedServer:
 
 @app.command()
 def start() -> None:
-    """Start the embedded FalkorDB server (or adopt the one already running) and apply the schema."""
+    """Start the embedded FalkorDB server (or adopt the one already running) and apply the schema.
+
+    After a crash the server replays its saved graphs first: start waits for that, showing its progress,
+    and leaves a server that is still loading running."""
     server = _embedded()
-    port = server.start()
+    try:
+        port = server.start(timeout_s=60)
+    except EmbeddedServerError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(1) from None
     with open_store() as store:
         created = store.apply_schema()
     typer.echo(
@@ -48,7 +55,7 @@ def status() -> None:
     info: dict[str, object] = {"uri": settings.graph_uri, "graph": settings.graph_name}
     if settings.graph_uri.startswith("embedded://"):
         info.update(_embedded().status())
-        if not info["running"]:
+        if not info["running"] or info["loading"]:
             typer.echo(json.dumps(info))
             raise typer.Exit(1)
     with open_store(start=False) as store:

@@ -95,6 +95,11 @@ class Settings(BaseSettings):
         "dev-only-secret-change-me-0123456789abcdef",
         description="HMAC secret that signs JWT bearer tokens (at least 32 characters; required in production)",
     )
+    hash_secret: str = Field(
+        "dev-only-hash-secret-change-me-0123456789",
+        description="HMAC secret that keys the hashes of ID numbers, bank accounts and phone numbers (at least "
+        "32 characters; required in production; changing it changes every such key, so re-ingest)",
+    )
     auth_token_hours: int = Field(12, description="lifetime of issued JWT tokens")
     auth_modes: str = Field("jwt,apikey", description="accepted bearer token kinds: jwt, apikey or both")
     api_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
@@ -112,6 +117,9 @@ class Settings(BaseSettings):
         25_000_000, description="largest accepted upload (certificate and document images, ingest files)"
     )
     api_timeout_s: float = Field(20.0, description="longest time one request may take")
+    api_max_concurrent_per_user: int = Field(
+        4, ge=1, description="most GraphQL operations one user may have running at once; more are refused"
+    )
     api_introspection: bool | None = Field(
         None, description="allow schema introspection; default: on except in production"
     )
@@ -148,6 +156,10 @@ class Settings(BaseSettings):
             and not self.neo4j_password
         ):
             raise ValueError("production with a Neo4j graph needs TIANJI_NEO4J_PASSWORD")
+        if self.environment == "production" and (
+            len(self.hash_secret) < 32 or self.hash_secret.startswith("dev-only")
+        ):
+            raise ValueError("production needs TIANJI_HASH_SECRET: a random secret of at least 32 characters")
         return self
 
     @property
