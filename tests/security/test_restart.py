@@ -33,7 +33,7 @@ def test_replay_of_bulk_merges_is_not_slower_than_writing_them(tmp_path: Path) -
     """Batched MERGEs on indexed ids replayed as Cypher ran without their indexes (label scans): 20 000
     nodes and relationships written in seconds took more than ten minutes to replay."""
     settings = _settings(tmp_path / "g")
-    rows = [{"id": f"E{i:05d}", "uscc": f"E{i:05d}", "name": f"n{i}"} for i in range(20_000)]
+    rows = [{"id": f"E{i:05d}", "name": f"n{i}"} for i in range(20_000)]
     pairs = [{"start": f"E{i:05d}", "end": f"E{(i * 7919) % 20_000:05d}"} for i in range(20_000)]
     with open_store(settings=settings) as store:
         store.apply_schema()
@@ -100,7 +100,7 @@ def test_compaction_rewrites_the_log_onto_a_snapshot(tmp_path: Path) -> None:
     settings = _settings(tmp_path / "g")
     with open_store(settings=settings) as store:
         store.apply_schema()
-        store.merge_nodes("Enterprise", [{"id": f"E{i}", "uscc": f"E{i}", "name": "n"} for i in range(5000)])
+        store.merge_nodes("Enterprise", [{"id": f"E{i}", "name": "n"} for i in range(5000)])
         server = store.server  # type: ignore[attr-defined]
         assert server.compact() is False  # a small log is left alone
         assert server.compact(min_growth_bytes=0) is True
