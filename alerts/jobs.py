@@ -12,7 +12,7 @@ from alerts.outbox import Message, enqueue, open_outbox
 from alerts.raising import list_alerts
 from alerts.scan import scan_all
 from alerts.watches import list_watches
-from graph.store import open_store
+from graph.open import open_store
 from tianji.core.clock import utc_today
 from tianji.core.settings import Settings, get_settings
 

@@ -22,7 +22,7 @@ from api.context import Context, Services
 from api.errors import ApiError, classify
 from api.limits import BodyLimit, save_upload
 from api.schema import annotate, build_schema
-from graph.store import open_store
+from graph.open import open_store
 from tianji.core.settings import Settings, get_settings
 
 

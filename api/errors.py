@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from graph.store import GraphError, GraphTimeout, GraphUnavailable
+from graph.types import GraphError, GraphTimeout, GraphUnavailable
 from ontology import OntologyError
 
 

@@ -14,7 +14,8 @@ from falkordb.exceptions import SchemaVersionMismatchException
 from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
-from graph.store import GraphError, GraphStore, GraphTimeout, GraphUnavailable, Plain, Row, remaining_ms
+from graph.store import GraphStore, remaining_ms
+from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
 

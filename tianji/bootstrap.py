@@ -17,7 +17,8 @@ from typing import Any
 
 from rich.console import Console
 
-from graph.store import GraphStore, open_store
+from graph.open import open_store
+from graph.store import GraphStore
 from tianji.core.settings import Settings
 
 STEPS: list[str] = [

@@ -29,7 +29,7 @@ def train(
 @app.command()
 def certificate(file: Path, entry_no: str) -> None:
     """Read a certificate page (PNG, JPEG or PDF) for a declaration: fields, confidences, mismatches."""
-    from graph.store import open_store
+    from graph.open import open_store
     from imaging.service import read_certificate
 
     settings = get_settings()
@@ -44,7 +44,7 @@ def scan(file: Path, entry_no: str) -> None:
     """Judge a scan (a .npy array of 512 × 1024 attenuation values) of a declaration."""
     import numpy as np
 
-    from graph.store import open_store
+    from graph.open import open_store
     from imaging.service import judge_scan
 
     settings = get_settings()
