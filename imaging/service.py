@@ -11,6 +11,7 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from imaging.certificates import FIELDS, cross_check, extract, load_image, ocr, render, sample_fields, upright
+from imaging.errors import UnknownDeclaration
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
 
@@ -26,7 +27,7 @@ def declaration_facts(store: GraphStore, entry_no: str) -> dict[str, Any]:
         read_only=True,
     )
     if not rows:
-        raise KeyError(f"no declaration {entry_no!r}")
+        raise UnknownDeclaration(f"no declaration {entry_no!r}")
     return rows[0]
 
 
@@ -270,7 +271,7 @@ def judge_scan(
         "MATCH (d:Declaration {id: $id}) RETURN d.hs_code AS hs", {"id": entry_no}, read_only=True
     )
     if not facts:
-        raise KeyError(f"no declaration {entry_no!r}")
+        raise UnknownDeclaration(f"no declaration {entry_no!r}")
     image = np.asarray(image, dtype=np.float32)
     if image.shape != (scans.H, scans.W):
         raise ValueError(f"a scan is {scans.W}×{scans.H} attenuation values; this one is {image.shape[::-1]}")
