@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -42,6 +43,9 @@ class GraphQLClient:
             raise ApiError("; ".join(e["message"] for e in body["errors"]))
         return body["data"]  # type: ignore[no-any-return]
 
+
+#: how a view reaches the API: ``api()`` as an investigator, ``api("analyst")`` for an analyst's work
+Api = Callable[..., GraphQLClient]
 
 SEARCH = """query($t: String!) { search(text: $t, first: 12) { edges { node { id label caption } } } }"""
 HOOD = """query($l: String!, $id: ID!, $d: Int!, $types: [String!]) {
