@@ -19,7 +19,7 @@ def train(
 ) -> None:
     """Train the scan model on generated scans; write the weights and their held-out metrics to
     <data_dir>/models/scans (scannet.pt, scannet.json)."""
-    from imaging.service import scan_model
+    from imaging.verdicts import scan_model
 
     settings = get_settings()
     scan_model(settings, n=images, epochs=epochs, retrain=True)
@@ -45,7 +45,7 @@ def scan(file: Path, entry_no: str) -> None:
     import numpy as np
 
     from graph.open import open_store
-    from imaging.service import judge_scan
+    from imaging.verdicts import judge_scan
 
     settings = get_settings()
     with open_store(settings=settings) as store:
