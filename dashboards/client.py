@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Callable
 from typing import Any
 
@@ -20,8 +21,6 @@ class GraphQLClient:
 
     def image(self, image_id: str) -> str:
         """An image of the graph as a data URI (the browser cannot send the bearer token for an <img>)."""
-        import base64
-
         response = httpx.get(
             self.url.rsplit("/graphql", 1)[0] + f"/images/{image_id}",
             headers={"Authorization": f"Bearer {self.token}"},
