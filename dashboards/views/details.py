@@ -39,7 +39,7 @@ def register(app: Dash, api: Api) -> None:
         client = api()
         label, nid = tapped["kind"], tapped["nid"]
         node = client(q.NODE, l=label, id=nid)["node"]
-        rows = [html.B(f"{label} {node['caption']}")]
+        rows: list[Any] = [html.B(f"{label} {node['caption']}")]
         props = {
             k: v for k, v in node["properties"].items() if k not in ("search_text", "run_id", "source_line")
         }
