@@ -81,7 +81,7 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
             dcc.Interval(id="tick", interval=60_000, n_intervals=0),
         ],
     )
-    for view in (
+    views = (
         trajectory,
         timeline,
         casefiles,
@@ -90,9 +90,10 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         details,
         strength,
         gangs,
+        export,
         alerts,
         labels,
-    ):
+    )
+    for view in views:
         view.register(app, api)
-    export.register(app)
     return app

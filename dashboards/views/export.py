@@ -8,6 +8,8 @@ from typing import Any
 import networkx as nx
 from dash import Dash, Input, Output, State, callback_context, dcc, html
 
+from dashboards.client import Api
+
 
 def layout() -> list[Any]:
     """The export buttons of the canvas toolbar and the download they fill."""
@@ -19,7 +21,9 @@ def layout() -> list[Any]:
     ]
 
 
-def register(app: Dash) -> None:
+def register(app: Dash, api: Api) -> None:
+    """The export callbacks (they read the canvas only; ``api`` is unused, as for every view)."""
+
     @app.callback(
         Output("download", "data"),
         Input("export-csv", "n_clicks"),
