@@ -1,38 +1,40 @@
-"""The scheduled jobs. Each is a plain function the job store can name ("alerts.jobs:scan_watches")."""
+"""The scheduled jobs. Each is a plain function of the settings it runs with, which the job store names
+("alerts.jobs:scan_watches") and the scheduler calls with its own settings (``alerts.scheduler``); nothing
+here keeps state between runs."""
 
 from __future__ import annotations
 
+import json
 import logging
 from collections import defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from alerts.channels import channels
 from alerts.delivery import pump, render
 from alerts.outbox import Message, enqueue, open_outbox
+from alerts.prompts import raise_prompts
 from alerts.raising import list_alerts
 from alerts.scan import scan_all
 from alerts.watches import list_watches
-from graph.store import open_store
+from algorithms import drift
+from graph.open import open_store
+from ingest.resolution.overseas import resolve_overseas
+from scoring.features import load_declarations
+from scoring.model import ModelError, load, registry
+from scoring.monitor import score_drift
+from scoring.service import score_frame, write_scores
+from tagging.service import retag_all
 from tianji.core.clock import utc_today
-from tianji.core.settings import Settings, get_settings
+from tianji.core.settings import Settings
+from tracks import service as tracks
+from tracks.store import TrackStore
 
 log = logging.getLogger("tianji.jobs")
 
-_runtime: dict[str, Settings] = {}
 
-
-def use_settings(settings: Settings) -> None:
-    """The settings the jobs of this process run with (set by the scheduler that runs them)."""
-    _runtime["settings"] = settings
-
-
-def current_settings() -> Settings:
-    return _runtime.get("settings") or get_settings()
-
-
-def scan_watches() -> dict[str, Any]:
+def scan_watches(settings: Settings) -> dict[str, Any]:
     """Scan every active watch for new related enterprises, declarations, ports, tags, fences, companions."""
-    settings = current_settings()
     engine = open_outbox(settings)
     with open_store(settings=settings) as store:
         report = scan_all(store, engine, settings)
@@ -40,54 +42,36 @@ def scan_watches() -> dict[str, Any]:
     return report.__dict__
 
 
-def drift_scan() -> int:
+def drift_scan(settings: Settings) -> int:
     """Re-scan active gangs for a change of vest or port drift (DriftEvent nodes; watches see them)."""
-    from algorithms.drift import scan_all, write_back
-
-    settings = current_settings()
     with open_store(settings=settings) as store:
-        return write_back(store, scan_all(store))
+        return drift.write_back(store, drift.scan_all(store))
 
 
-def track_checks() -> dict[str, int]:
+def track_checks(settings: Settings) -> dict[str, int]:
     """Fence and companion checks over the stored tracks; new fence events and companion links enter the
     graph, where watch conditions see them."""
-    from tracks.service import write_back
-    from tracks.store import TrackStore
-
-    settings = current_settings()
-    tracks = TrackStore(settings)
-    if tracks.empty():
+    points = TrackStore(settings)
+    if points.empty():
         return {"companion_links": 0, "fence_events": 0}
     with open_store(settings=settings) as store:
-        return write_back(store, tracks)
+        return tracks.write_back(store, points)
 
 
-def resolve_new() -> int:
+def resolve_new(settings: Settings) -> int:
     """Incremental resolution: overseas spellings not linked yet join the subjects they match (or new ones)."""
-    from ingest.resolution.overseas import resolve_overseas
-
-    settings = current_settings()
     with open_store(settings=settings) as store:
         return int(resolve_overseas(store, settings, incremental=True)[1]["new_mentions"])
 
 
-def retag() -> int:
+def retag(settings: Settings) -> int:
     """Incremental tagging: re-apply every rule; only subjects whose tags change are touched."""
-    from tagging.service import retag_all
-
-    settings = current_settings()
     with open_store(settings=settings) as store:
         return sum(len(c.add) + len(c.remove) for c in retag_all(store, settings))
 
 
-def rescore() -> int:
+def rescore(settings: Settings) -> int:
     """Score the declarations that have no score from the promoted model yet."""
-    from scoring.features import load_declarations
-    from scoring.model import ModelError, load
-    from scoring.service import score_frame, write_scores
-
-    settings = current_settings()
     try:
         trained = load(settings)
     except ModelError:
@@ -112,15 +96,9 @@ def rescore() -> int:
         return write_scores(store, trained, score_frame(store, trained, new, past=frame))
 
 
-def score_monitor() -> dict[str, Any]:
+def score_monitor(settings: Settings) -> dict[str, Any]:
     """Daily: the promoted model's score distribution against its training period; a drift is logged as a
     warning for the on-call operator and kept in the model registry's monitor.json."""
-    import json
-
-    from scoring.model import ModelError, load, registry
-    from scoring.monitor import score_drift
-
-    settings = current_settings()
     try:
         trained = load(settings)
     except ModelError:
@@ -137,11 +115,8 @@ def score_monitor() -> dict[str, Any]:
     return report
 
 
-def high_risk_prompts() -> int:
+def high_risk_prompts(settings: Settings) -> int:
     """Raise high-risk prompts for new declarations and new enterprises around blacklisted subjects."""
-    from alerts.prompts import raise_prompts
-
-    settings = current_settings()
     with open_store(settings=settings) as store:
         raised = raise_prompts(store, settings)
     if raised:
@@ -149,9 +124,8 @@ def high_risk_prompts() -> int:
     return len(raised)
 
 
-def deliver() -> dict[str, int]:
+def deliver(settings: Settings) -> dict[str, int]:
     """Send the messages that are due; failures wait for their next attempt."""
-    settings = current_settings()
     engine = open_outbox(settings)
     counts = pump(engine, settings, channels(settings, engine))
     if counts:
@@ -159,9 +133,8 @@ def deliver() -> dict[str, int]:
     return counts
 
 
-def daily_digest() -> int:
+def daily_digest(settings: Settings) -> int:
     """One e-mail per watch owner listing their open alerts of the last day."""
-    settings = current_settings()
     engine = open_outbox(settings)
     today = utc_today()
     queued = 0
@@ -185,3 +158,18 @@ def daily_digest() -> int:
         )
         queued += enqueue(engine, message)
     return queued
+
+
+#: every scheduled job by its id (``alerts.scheduler.job_definitions`` schedules them)
+JOBS: dict[str, Callable[[Settings], Any]] = {
+    "scan_watches": scan_watches,
+    "high_risk_prompts": high_risk_prompts,
+    "drift_scan": drift_scan,
+    "resolve_new": resolve_new,
+    "retag": retag,
+    "track_checks": track_checks,
+    "rescore": rescore,
+    "deliver": deliver,
+    "daily_digest": daily_digest,
+    "score_monitor": score_monitor,
+}

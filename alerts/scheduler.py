@@ -4,6 +4,9 @@ Defaults chosen after a measured fault (DESIGN.md): ``coalesce=True`` (a job tha
 runs once), ``max_instances=1`` (never two scans at once), and an explicit ``misfire_grace_time``
 (``TIANJI_JOBS_MISFIRE_GRACE_S``): a run missed by less than that still happens after a restart,
 an older one is skipped. Jobs already in the store keep their next run time; only missing ones are added.
+
+The store keeps which function a job runs and when, never its settings (they hold secrets and change
+between restarts): the executor calls every job with the settings the scheduler was started with.
 """
 
 from __future__ import annotations
@@ -13,6 +16,7 @@ import threading
 from typing import Any
 
 from apscheduler.executors.pool import ThreadPoolExecutor
+from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
 from apscheduler.schedulers.background import BackgroundScheduler
 from apscheduler.triggers.cron import CronTrigger
@@ -20,6 +24,31 @@ from apscheduler.triggers.interval import IntervalTrigger
 
 from tianji.core.db import JOBS_FILE, url_engine
 from tianji.core.settings import Settings
+
+
+class _WithSettings:
+    """A stored job as the executor runs it: its function called with the scheduler's settings."""
+
+    def __init__(self, job: Job, settings: Settings) -> None:
+        self._job = job
+        self.kwargs = {**job.kwargs, "settings": settings}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._job, name)
+
+    def __str__(self) -> str:
+        return str(self._job)
+
+
+class SettingsExecutor(ThreadPoolExecutor):
+    """A thread pool that passes ``settings`` to every job it runs (APScheduler's executor extension point)."""
+
+    def __init__(self, settings: Settings, max_workers: int = 2) -> None:
+        super().__init__(max_workers)
+        self.settings = settings
+
+    def _do_submit_job(self, job: Job, run_times: list[Any]) -> None:
+        super()._do_submit_job(_WithSettings(job, self.settings), run_times)
 
 
 def job_store_url(settings: Settings) -> str:
@@ -50,19 +79,24 @@ def job_definitions(settings: Settings) -> list[dict[str, Any]]:
         ),
     ]
     return [
-        {"id": job, "func": f"alerts.jobs:{job}", "name": name, "trigger": trigger}
+        # ``settings`` is stored as a placeholder (APScheduler checks that every argument is supplied);
+        # the executor passes the real one
+        {
+            "id": job,
+            "func": f"alerts.jobs:{job}",
+            "kwargs": {"settings": None},
+            "name": name,
+            "trigger": trigger,
+        }
         for job, name, trigger in jobs
     ]
 
 
 def start(settings: Settings) -> BackgroundScheduler:
     """Start the scheduler with its persistent store; add the jobs that are not there yet."""
-    from alerts.jobs import use_settings
-
-    use_settings(settings)
     scheduler = BackgroundScheduler(
         jobstores={"default": job_store(settings)},
-        executors={"default": ThreadPoolExecutor(2)},
+        executors={"default": SettingsExecutor(settings, 2)},
         job_defaults={
             "coalesce": True,
             "max_instances": 1,
@@ -73,7 +107,9 @@ def start(settings: Settings) -> BackgroundScheduler:
     scheduler.start(paused=True)
     for job in job_definitions(settings):
         if scheduler.get_job(job["id"]) is None:
-            scheduler.add_job(job["func"], job["trigger"], id=job["id"], name=job["name"])
+            scheduler.add_job(
+                job["func"], job["trigger"], kwargs=job["kwargs"], id=job["id"], name=job["name"]
+            )
     scheduler.resume()
     return scheduler
 

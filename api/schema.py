@@ -59,7 +59,7 @@ def annotate(error: GraphQLError, settings: Settings) -> str:
 
 class ErrorCodes(SchemaExtension):
     """Every error gets ``extensions.code`` (errors of cached parsing and validation are coded again by the
-    router, see ``api.app.Router.process_result``)."""
+    router, see ``api.routes.graphql.Router.process_result``)."""
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings

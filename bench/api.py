@@ -16,7 +16,7 @@ from api.app import create_app
 from api.auth import User, create_user, issue_jwt, open_users
 from bench.common import bench_settings, scratch_store, world_dir
 from graph.embedded import free_port
-from graph.store import open_store
+from graph.open import open_store
 from ingest.loader import Loader
 
 QUERIES = {

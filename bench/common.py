@@ -7,7 +7,8 @@ from pathlib import Path
 
 import psutil
 
-from graph.store import GraphStore, open_store
+from graph.open import open_store
+from graph.store import GraphStore
 from tianji.core.settings import Settings, get_settings
 
 

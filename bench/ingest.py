@@ -12,7 +12,7 @@ import time
 from typing import Any
 
 from bench.common import bench_settings, peak_rss_mb, scratch_store, server_rss_mb, world_dir
-from graph.store import Plain
+from graph.types import Plain
 from ingest.loader import Loader
 
 RAW_NODES = 100_000

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import base64
+from collections.abc import Callable
 from typing import Any
 
 import httpx
@@ -19,8 +21,6 @@ class GraphQLClient:
 
     def image(self, image_id: str) -> str:
         """An image of the graph as a data URI (the browser cannot send the bearer token for an <img>)."""
-        import base64
-
         response = httpx.get(
             self.url.rsplit("/graphql", 1)[0] + f"/images/{image_id}",
             headers={"Authorization": f"Bearer {self.token}"},
@@ -42,6 +42,9 @@ class GraphQLClient:
             raise ApiError("; ".join(e["message"] for e in body["errors"]))
         return body["data"]  # type: ignore[no-any-return]
 
+
+#: how a view reaches the API: ``api()`` as an investigator, ``api("analyst")`` for an analyst's work
+Api = Callable[..., GraphQLClient]
 
 SEARCH = """query($t: String!) { search(text: $t, first: 12) { edges { node { id label caption } } } }"""
 HOOD = """query($l: String!, $id: ID!, $d: Int!, $types: [String!]) {

@@ -6,7 +6,7 @@ import json
 import re
 import time
 from collections.abc import Mapping, Sequence
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 import redis
 from falkordb import Edge, FalkorDB, Node, Path
@@ -14,14 +14,13 @@ from falkordb.exceptions import SchemaVersionMismatchException
 from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
-from graph.store import GraphError, GraphStore, GraphTimeout, GraphUnavailable, Plain, Row, remaining_ms
+from graph.embedded import EmbeddedServer
+from graph.store import GraphStore, remaining_ms
+from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
 
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-if TYPE_CHECKING:
-    from graph.embedded import EmbeddedServer
 
 
 def to_plain(value: Any) -> Any:

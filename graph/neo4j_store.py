@@ -8,7 +8,8 @@ from typing import Any
 import neo4j
 from neo4j.graph import Node, Path, Relationship
 
-from graph.store import GraphError, GraphStore, GraphUnavailable, Row
+from graph.store import GraphStore
+from graph.types import GraphError, GraphUnavailable, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
 

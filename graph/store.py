@@ -1,4 +1,4 @@
-"""The one interface to the graph: ``GraphStore``, and ``open_store`` to reach a backend by URI.
+"""The one interface to the graph: ``GraphStore`` (``graph.open.open_store`` reaches a backend by URI).
 
 Callers pass Cypher with parameters for every value. Labels and relationship types that must be
 spliced into Cypher are checked against the ontology first (``GraphStore.label``/``rtype``); the
@@ -17,27 +17,12 @@ import abc
 import time
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
-from dataclasses import dataclass, field
 from typing import Any
 
+from graph.types import GraphTimeout, Plain, Row, WriteResult
 from graph.values import ValueCleaner
 from ontology import Ontology, OntologyError, get_ontology
 from tianji.core.settings import Settings, get_settings
-
-Row = dict[str, Any]
-
-
-class GraphError(RuntimeError):
-    """The database refused or failed a query; the message carries the server's reason."""
-
-
-class GraphUnavailable(GraphError):
-    """The database cannot be reached."""
-
-
-class GraphTimeout(GraphError):
-    """A query ran out of its time; the database stopped it."""
-
 
 #: the monotonic time by which the current request's queries must end (set per API request): each query
 #: is sent with the time left as its server-side timeout, so a request that runs out stops its work
@@ -53,29 +38,6 @@ def remaining_ms() -> int | None:
     if left <= 0:
         raise GraphTimeout("the request ran out of time before this query could start")
     return left
-
-
-@dataclass
-class WriteResult:
-    """What a batched write did: rows sent, rows that found their endpoints, and the rows that did not."""
-
-    sent: int = 0
-    written: int = 0
-    missing: list[int] = field(default_factory=list)
-
-    def __iadd__(self, other: WriteResult) -> WriteResult:
-        offset = self.sent
-        self.sent += other.sent
-        self.written += other.written
-        self.missing.extend(offset + i for i in other.missing)
-        return self
-
-
-class Plain(list):  # type: ignore[type-arg]
-    """A parameter made only of lists, strings, numbers, booleans and nulls (no maps).
-
-    Backends may encode it faster (FalkorDB: as JSON text, which its parameter syntax accepts).
-    """
 
 
 def _set_clause(
@@ -272,40 +234,3 @@ class GraphStore(abc.ABC):
 
     def __exit__(self, *exc: object) -> None:
         self.close()
-
-
-def open_store(
-    uri: str | None = None,
-    *,
-    settings: Settings | None = None,
-    ontology: Ontology | None = None,
-    start: bool = True,
-) -> GraphStore:
-    """Open the graph named by ``uri`` (default: the settings' ``graph_uri``).
-
-    ``embedded://DIR`` starts (or reuses) the FalkorDB server for DIR unless ``start`` is false;
-    ``redis://`` reaches an external FalkorDB; ``neo4j://``, ``neo4j+s://`` and ``bolt://`` use Neo4j.
-    """
-    settings = settings or get_settings()
-    uri = uri or settings.graph_uri
-    if uri.startswith("embedded://"):
-        from graph.embedded import EmbeddedServer
-        from graph.falkor import FalkorStore
-
-        server = EmbeddedServer.for_uri(uri, settings)
-        if start:
-            server.start()
-        elif not server.running():
-            raise GraphUnavailable(
-                f"the embedded graph at {server.directory} is not running; run `tianji db start`"
-            )
-        return FalkorStore("127.0.0.1", server.port, settings=settings, ontology=ontology, server=server)
-    if uri.startswith(("redis://", "rediss://")):
-        from graph.falkor import FalkorStore
-
-        return FalkorStore.from_url(uri, settings=settings, ontology=ontology)
-    if uri.startswith(("neo4j://", "neo4j+s://", "bolt://", "bolt+s://")):
-        from graph.neo4j_store import Neo4jStore
-
-        return Neo4jStore(uri, settings=settings, ontology=ontology)
-    raise GraphError(f"unsupported graph URI {uri!r}")

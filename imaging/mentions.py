@@ -17,6 +17,7 @@ from rapidfuzz import fuzz
 
 from graph.store import GraphStore
 from imaging.documents import DocumentRead, phone_digits
+from imaging.errors import UnknownDeclaration
 from ingest.resolution import normalize
 from ontology.text import search_key
 
@@ -52,7 +53,7 @@ def declaration_parties(store: GraphStore, entry_no: str) -> dict[str, Any]:
         read_only=True,
     )
     if not rows:
-        raise KeyError(f"no declaration {entry_no!r}")
+        raise UnknownDeclaration(f"no declaration {entry_no!r}")
     return rows[0]
 
 

@@ -10,7 +10,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from graph.store import GraphStore, Plain
+from graph.store import GraphStore
+from graph.types import Plain
 from tagging.behaviour import behaviour_matches
 from tagging.rules import BehaviourRule, Hierarchy, PatternRule, PropagateRule, RuleError, Step, TagDefinition
 from tianji.core.clock import graph_now

@@ -20,7 +20,8 @@ from typing import Any
 import pytest
 
 from graph.embedded import EmbeddedServer
-from graph.store import GraphStore, open_store
+from graph.open import open_store
+from graph.store import GraphStore
 from tianji.core.db import dispose_engines
 from tianji.core.settings import Settings
 

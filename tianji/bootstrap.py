@@ -17,15 +17,16 @@ from typing import Any
 
 from rich.console import Console
 
-from graph.store import GraphStore, open_store
+from graph.open import open_store
+from graph.store import GraphStore
 from tianji.core.settings import Settings
 
 STEPS: list[str] = [
     "tianji.bootstrap:demo_users",
     "ingest.resolution.overseas:run_resolution",
-    "imaging.service:run_imaging",
-    "imaging.service:run_documents",
-    "imaging.service:run_scans",
+    "imaging.demo:run_imaging",
+    "imaging.demo:run_documents",
+    "imaging.demo:run_scans",
     "tagging.service:run_tagging",  # after imaging: scan verdicts can trigger tags
     "algorithms.service:run_gangs",
     "algorithms.service:run_drift",

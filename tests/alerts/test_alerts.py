@@ -17,7 +17,7 @@ from alerts.scheduler import start
 from alerts.watches import WatchError, WatchSpec, create_watch, tune_watch
 from graph.store import GraphStore
 from ingest.loader import Loader
-from ingest.synthetic.writer import DECLARATION_COLUMNS
+from ingest.synthetic.declarations import DECLARATION_COLUMNS
 from tests.alerts.conftest import alert_settings
 from tests.ingest.builders import uscc, write_csv
 from tianji.core.settings import Settings

@@ -19,37 +19,33 @@ def test_rescore_scores_new_declarations_once(world_store: GraphStore, graph_ser
     trained = train(world_store, frame, split_date="2025-04-01", iterations=30)
     save(settings, trained)
     promote(settings, trained.meta["version"])
-    jobs.use_settings(settings)
-    try:
-        assert jobs.rescore() == len(frame)
-        assert jobs.rescore() == 0  # nothing new
-        # a declaration arrives for a known consignee
-        model = world_store.query(
-            "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) RETURN properties(d) AS p, e.id AS e LIMIT 1"
-        )[0]
-        fresh = {**model["p"], "id": "NEW-0001", "entry_no": "NEW-0001", "date": "2025-12-31"}
-        world_store.merge_nodes("Declaration", [fresh])
-        world_store.merge_relationships(
-            "CONSIGNEE", "Declaration", "Enterprise", [{"start": "NEW-0001", "end": model["e"]}]
-        )
-        assert jobs.rescore() == 1
-        level = world_store.query(
-            "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(:Declaration {id: 'NEW-0001'}) RETURN r.level AS l",
-            {"v": trained.meta["version"]},
-        )
-        assert len(level) == 1 and 1 <= level[0]["l"] <= 5
-        assert jobs.rescore() == 0
-        # the monitor: the model's own scores of the last quarter look like its training period's…
-        calm = score_drift(world_store, trained, days=90).as_dict()
-        assert calm["recent"] > 200 and calm["psi"] is not None and calm["drifted"] is False, calm
-        # …until the recent population's scores all climb
-        world_store.query(
-            "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(d:Declaration) WHERE d.date > $since "
-            "SET r.score = 0.999",
-            {"v": trained.meta["version"], "since": calm["window_from"]},
-        )
-        drifted = jobs.score_monitor()
-        assert drifted["drifted"] is True and drifted["psi"] > 1, drifted
-        assert "score_monitor" in {d["id"] for d in job_definitions(settings)}
-    finally:
-        jobs._runtime.clear()
+    assert jobs.rescore(settings) == len(frame)
+    assert jobs.rescore(settings) == 0  # nothing new
+    # a declaration arrives for a known consignee
+    model = world_store.query(
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) RETURN properties(d) AS p, e.id AS e LIMIT 1"
+    )[0]
+    fresh = {**model["p"], "id": "NEW-0001", "entry_no": "NEW-0001", "date": "2025-12-31"}
+    world_store.merge_nodes("Declaration", [fresh])
+    world_store.merge_relationships(
+        "CONSIGNEE", "Declaration", "Enterprise", [{"start": "NEW-0001", "end": model["e"]}]
+    )
+    assert jobs.rescore(settings) == 1
+    level = world_store.query(
+        "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(:Declaration {id: 'NEW-0001'}) RETURN r.level AS l",
+        {"v": trained.meta["version"]},
+    )
+    assert len(level) == 1 and 1 <= level[0]["l"] <= 5
+    assert jobs.rescore(settings) == 0
+    # the monitor: the model's own scores of the last quarter look like its training period's…
+    calm = score_drift(world_store, trained, days=90).as_dict()
+    assert calm["recent"] > 200 and calm["psi"] is not None and calm["drifted"] is False, calm
+    # …until the recent population's scores all climb
+    world_store.query(
+        "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(d:Declaration) WHERE d.date > $since "
+        "SET r.score = 0.999",
+        {"v": trained.meta["version"], "since": calm["window_from"]},
+    )
+    drifted = jobs.score_monitor(settings)
+    assert drifted["drifted"] is True and drifted["psi"] > 1, drifted
+    assert {d["id"] for d in job_definitions(settings)} == set(jobs.JOBS)

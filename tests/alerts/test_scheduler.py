@@ -1,8 +1,13 @@
-"""The scheduler keeps its jobs and their next run times in its persistent store across restarts."""
+"""The scheduler keeps its jobs and their next run times in its persistent store across restarts, and runs
+every job with the settings it was started with."""
 
 from __future__ import annotations
 
+import datetime as dt
+import threading
 import time
+
+from apscheduler.events import EVENT_JOB_ERROR, EVENT_JOB_EXECUTED, JobExecutionEvent
 
 from alerts.scheduler import job_definitions, start
 from tianji.core.settings import Settings
@@ -26,3 +31,26 @@ def test_jobs_and_next_run_times_survive_a_restart(settings: Settings) -> None:
             assert job.misfire_grace_time == config.jobs_misfire_grace_s
     finally:
         again.shutdown(wait=True)
+
+
+def test_a_scheduled_job_runs_with_the_schedulers_settings(settings: Settings) -> None:
+    config = settings.model_copy(update={"jobs_scan_interval_s": 3600, "jobs_delivery_interval_s": 3600})
+    done: list[JobExecutionEvent] = []
+    ran = threading.Event()
+    scheduler = start(config)
+    try:
+
+        def seen(event: JobExecutionEvent) -> None:
+            if event.job_id == "deliver":
+                done.append(event)
+                ran.set()
+
+        scheduler.add_listener(seen, EVENT_JOB_EXECUTED | EVENT_JOB_ERROR)
+        scheduler.modify_job("deliver", next_run_time=dt.datetime.now(dt.UTC))
+        assert ran.wait(30), "the delivery job did not run"
+        assert done[0].exception is None, done[0].traceback
+        assert done[0].retval == {}  # an empty outbox of these settings: nothing was due
+        stored = scheduler.get_job("deliver")
+        assert stored.kwargs == {"settings": None}  # passed by the executor, never kept in the job store
+    finally:
+        scheduler.shutdown(wait=True)

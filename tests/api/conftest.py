@@ -23,7 +23,8 @@ import uvicorn
 from api.app import create_app
 from api.auth import User, create_user, issue_jwt, open_users
 from graph.embedded import EmbeddedServer
-from graph.store import GraphStore, open_store
+from graph.open import open_store
+from graph.store import GraphStore
 from ingest.loader import Loader
 from tests.conftest import settings_for
 from tests.ingest.builders import tiny_world

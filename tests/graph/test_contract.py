@@ -11,7 +11,9 @@ from collections.abc import Callable, Iterator
 
 import pytest
 
-from graph.store import GraphError, GraphStore, open_store
+from graph.open import open_store
+from graph.store import GraphStore
+from graph.types import GraphError
 from ontology import OntologyError
 from tests.ingest.builders import uscc
 from tianji.core.settings import Settings

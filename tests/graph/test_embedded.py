@@ -12,7 +12,7 @@ from pathlib import Path
 import redis
 
 from graph.embedded import EmbeddedServer
-from graph.store import open_store
+from graph.open import open_store
 from tests.ingest.builders import tiny_world, uscc
 from tianji.core.settings import Settings
 

@@ -7,14 +7,15 @@ import pytest
 from sklearn.metrics import roc_auc_score
 
 from graph.store import GraphStore
-from imaging import scans
-from imaging.service import judge_scan, run_scans
+from imaging import scan_images, scans
+from imaging.demo import run_scans
+from imaging.verdicts import judge_scan, scan_model
 from tianji.core.settings import Settings
 
 
 def test_a_briefly_trained_model_separates_concealment_and_empty_containers(settings: Settings) -> None:
     model, metrics = scans.train(n=160, epochs=4, seed=2)
-    test = scans.dataset(60, 77)
+    test = scan_images.dataset(60, 77)
     predictions = scans.predict(model, [s.image for s in test])
     loaded = [i for i, s in enumerate(test) if not s.empty]
     auc = roc_auc_score([test[i].concealed for i in loaded], [predictions[i]["concealment"] for i in loaded])
@@ -27,21 +28,21 @@ def test_a_briefly_trained_model_separates_concealment_and_empty_containers(sett
 
 def test_regions_and_image_to_image_comparison_find_the_added_object() -> None:
     rng = np.random.default_rng(5)
-    first = scans.generate_scan(rng)
-    second = scans.generate_scan(rng, base=np.roll(first.image, (4, 6), axis=(0, 1)), concealed=True)
+    first = scan_images.generate_scan(rng)
+    second = scan_images.generate_scan(rng, base=np.roll(first.image, (4, 6), axis=(0, 1)), concealed=True)
     y0, x0, y1, x1 = second.region  # type: ignore[misc]
-    added = scans.compare(first.image, second.image)
+    added = scan_images.compare(first.image, second.image)
     assert len(added) == 1
     ay0, ax0, ay1, ax1 = added[0]
     assert abs(ay0 - y0) <= 8 and abs(ax0 - x0) <= 8 and abs(ay1 - y1) <= 8 and abs(ax1 - x1) <= 8
-    assert any(abs(b[0] - y0) <= 12 and abs(b[1] - x0) <= 12 for b in scans.anomaly_regions(second.image))
-    assert scans.compare(first.image, np.roll(first.image, (4, 6), axis=(0, 1))) == []
+    assert any(
+        abs(b[0] - y0) <= 12 and abs(b[1] - x0) <= 12 for b in scan_images.anomaly_regions(second.image)
+    )
+    assert scan_images.compare(first.image, np.roll(first.image, (4, 6), axis=(0, 1))) == []
 
 
 def test_verdicts_are_written_back(world_store: GraphStore, settings: Settings) -> None:
     settings = settings.model_copy(update={"data_dir": settings.data_dir / "scans-step"})
-    from imaging.service import scan_model
-
     scan_model(settings, n=80, epochs=2)
     assert run_scans(world_store, settings, count=4) == 4
     rows = world_store.query(
@@ -64,12 +65,15 @@ def test_verdicts_are_written_back(world_store: GraphStore, settings: Settings) 
 
 def test_trucks_controlled_goods_and_declared_cargo_are_recognised(settings: Settings) -> None:
     model, _ = scans.train(n=240, epochs=4, seed=3)
-    test = scans.dataset(90, 78)
+    test = scan_images.dataset(90, 78)
     quality = scans.evaluate(model, test)
     assert quality["controlled_auc"] > 0.85 and quality["declared_cargo_accuracy"] > 0.8, quality
     assert {s.vehicle for s in test} == {"truck", "container"}
-    assert scans.category_of_hs("84713000") == "machinery" and scans.category_of_hs("0306") == "foodstuffs"
-    assert scans.category_of_hs("27090000") is None  # crude oil: no cargo look to compare with
+    assert (
+        scan_images.category_of_hs("84713000") == "machinery"
+        and scan_images.category_of_hs("0306") == "foodstuffs"
+    )
+    assert scan_images.category_of_hs("27090000") is None  # crude oil: no cargo look to compare with
 
 
 def test_a_suspect_scan_verdict_tags_the_consignee(world_store: GraphStore) -> None:

@@ -6,7 +6,7 @@ import csv
 from pathlib import Path
 
 from ingest.keys import hash_id_number
-from ingest.synthetic.writer import DECLARATION_COLUMNS
+from ingest.synthetic.declarations import DECLARATION_COLUMNS
 from ontology.types import USCCType
 
 

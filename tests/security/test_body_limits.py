@@ -11,7 +11,7 @@ import pytest
 
 from api.auth import User, create_user, issue_jwt, open_users
 from graph.embedded import EmbeddedServer
-from graph.store import open_store
+from graph.open import open_store
 from ingest.quarantine import read_quarantine
 from tests.api.conftest import ApiServer, serve
 from tests.conftest import settings_for

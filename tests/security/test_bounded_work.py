@@ -19,7 +19,9 @@ from api.context import Context, Services
 from api.schema import build_schema
 from graph import store as graph_store
 from graph.embedded import EmbeddedServer
-from graph.store import GraphStore, GraphTimeout, open_store
+from graph.open import open_store
+from graph.store import GraphStore
+from graph.types import GraphTimeout
 from ingest.loader import Loader
 from tests.api.conftest import ApiServer, codes, serve
 from tests.conftest import settings_for

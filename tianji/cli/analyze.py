@@ -15,7 +15,7 @@ app = typer.Typer(no_args_is_help=True)
 def gangs(resolution: float = typer.Option(0.5, help="CPM resolution")) -> None:
     """Detect gangs (Leiden, CPM), key members and closed loops; write them back."""
     from algorithms.gangs import GangConfig, detect, write_back
-    from graph.store import open_store
+    from graph.open import open_store
 
     with open_store(settings=get_settings()) as store:
         typer.echo(json.dumps(write_back(store, detect(store, GangConfig(resolution=resolution)))))
@@ -25,7 +25,7 @@ def gangs(resolution: float = typer.Option(0.5, help="CPM resolution")) -> None:
 def drift() -> None:
     """Scan active gangs for a change of vest or port drift; write DriftEvent nodes."""
     from algorithms.drift import scan_all, write_back
-    from graph.store import open_store
+    from graph.open import open_store
 
     with open_store(settings=get_settings()) as store:
         events = scan_all(store)
@@ -38,7 +38,7 @@ def drift() -> None:
 def rings(gang: str, top: int = 10) -> None:
     """Gangs built like GANG (exact structure first, then by similarity)."""
     from algorithms.rings import search_like
-    from graph.store import open_store
+    from graph.open import open_store
 
     with open_store(settings=get_settings()) as store:
         for match in search_like(store, gang, top):
@@ -49,7 +49,7 @@ def rings(gang: str, top: int = 10) -> None:
 def strength(from_label: str, from_id: str, to_label: str, to_id: str) -> None:
     """Relation strength between two subjects, with its paths."""
     from algorithms.paths import strength as run
-    from graph.store import open_store
+    from graph.open import open_store
 
     with open_store(settings=get_settings()) as store:
         result = run(store, (from_label, from_id), (to_label, to_id))

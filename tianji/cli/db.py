@@ -7,7 +7,7 @@ import json
 import typer
 
 from graph.embedded import EmbeddedServer, EmbeddedServerError
-from graph.store import open_store
+from graph.open import open_store
 from tianji.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)

@@ -19,7 +19,7 @@ def train(
 ) -> None:
     """Train the scan model on generated scans; write the weights and their held-out metrics to
     <data_dir>/models/scans (scannet.pt, scannet.json)."""
-    from imaging.service import scan_model
+    from imaging.verdicts import scan_model
 
     settings = get_settings()
     scan_model(settings, n=images, epochs=epochs, retrain=True)
@@ -29,7 +29,7 @@ def train(
 @app.command()
 def certificate(file: Path, entry_no: str) -> None:
     """Read a certificate page (PNG, JPEG or PDF) for a declaration: fields, confidences, mismatches."""
-    from graph.store import open_store
+    from graph.open import open_store
     from imaging.service import read_certificate
 
     settings = get_settings()
@@ -44,8 +44,8 @@ def scan(file: Path, entry_no: str) -> None:
     """Judge a scan (a .npy array of 512 × 1024 attenuation values) of a declaration."""
     import numpy as np
 
-    from graph.store import open_store
-    from imaging.service import judge_scan
+    from graph.open import open_store
+    from imaging.verdicts import judge_scan
 
     settings = get_settings()
     with open_store(settings=settings) as store:

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import typer
 
-from graph.store import open_store
+from graph.open import open_store
 from ingest.loader import Loader
 from ingest.mapping import load_mapping, load_mappings
 from ingest.readers import SourceError

@@ -30,25 +30,15 @@ def run() -> None:
 @app.command()
 def once(
     job: str = typer.Argument(
-        ..., help="scan_watches, deliver, daily_digest, high_risk_prompts, drift_scan, retag or rescore"
+        ..., help="a job id of `tianji jobs list`, e.g. scan_watches, deliver, rescore"
     ),
 ) -> None:
     """Run one job now, in this process, and print what it did."""
-    from alerts import jobs
+    from alerts.jobs import JOBS
 
-    known = {
-        "scan_watches": jobs.scan_watches,
-        "deliver": jobs.deliver,
-        "daily_digest": jobs.daily_digest,
-        "high_risk_prompts": jobs.high_risk_prompts,
-        "drift_scan": jobs.drift_scan,
-        "retag": jobs.retag,
-        "rescore": jobs.rescore,
-        "track_checks": jobs.track_checks,
-    }
-    if job not in known:
-        raise typer.BadParameter(f"unknown job {job!r}; known: {', '.join(known)}")
-    typer.echo(json.dumps(known[job](), default=str))
+    if job not in JOBS:
+        raise typer.BadParameter(f"unknown job {job!r}; known: {', '.join(JOBS)}")
+    typer.echo(json.dumps(JOBS[job](get_settings()), default=str))
 
 
 @app.command()

@@ -20,7 +20,7 @@ def overseas(
 ) -> None:
     """Resolve PartyMention spellings into OverseasParty subjects (SAME_AS links); queue uncertain pairs.
     Shows progress; an interrupted run started again skips the blocks it finished."""
-    from graph.store import open_store
+    from graph.open import open_store
     from ingest.resolution.overseas import resolve_overseas
 
     settings = get_settings()
@@ -34,7 +34,7 @@ def overseas(
 @app.command()
 def merge(keep: str, other: str, user: str = typer.Option(..., help="who decides")) -> None:
     """Merge overseas party OTHER into KEEP (logged, reversible with `tianji resolve revert`)."""
-    from graph.store import open_store
+    from graph.open import open_store
     from ingest.resolution.overseas import merge_parties
 
     settings = get_settings()
@@ -45,7 +45,7 @@ def merge(keep: str, other: str, user: str = typer.Option(..., help="who decides
 @app.command()
 def split(party: str, mentions: list[str], user: str = typer.Option(..., help="who decides")) -> None:
     """Split MENTIONS off overseas party PARTY into a new subject (logged, reversible)."""
-    from graph.store import open_store
+    from graph.open import open_store
     from ingest.resolution.overseas import split_party
 
     settings = get_settings()
@@ -56,7 +56,7 @@ def split(party: str, mentions: list[str], user: str = typer.Option(..., help="w
 @app.command()
 def revert(action: int, user: str = typer.Option(..., help="who decides")) -> None:
     """Revert a merge or split: mentions go back, its constraints are withdrawn."""
-    from graph.store import open_store
+    from graph.open import open_store
     from ingest.resolution.overseas import revert as run
 
     settings = get_settings()

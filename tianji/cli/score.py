@@ -20,7 +20,7 @@ def train_model(
     promote_it: bool = typer.Option(True, "--promote/--no-promote"),
 ) -> None:
     """Train on inspected declarations with a time split; print the evaluation; register (and promote) it."""
-    from graph.store import open_store
+    from graph.open import open_store
     from scoring.features import load_declarations
     from scoring.model import promote, save, train
 
@@ -38,7 +38,7 @@ def train_model(
 @app.command()
 def batch() -> None:
     """Score every declaration with the promoted model and write RiskScore nodes."""
-    from graph.store import open_store
+    from graph.open import open_store
     from scoring.service import run_scoring
 
     with open_store(settings=get_settings()) as store:
@@ -63,7 +63,7 @@ def instruct(
     """Issue inspection instructions (InspectionInstruction nodes with their reasons) for recent declarations."""
     import pandas as pd
 
-    from graph.store import open_store
+    from graph.open import open_store
     from scoring import instructions
     from scoring.features import load_declarations
     from scoring.model import load
@@ -92,7 +92,7 @@ def result(
     entry_no: str, outcome: str, officer: str = typer.Option(...), recovered_duty: float = 0.0
 ) -> None:
     """Enter an inspection result (hit or clear): a label for the next training, and the instruction closed."""
-    from graph.store import open_store
+    from graph.open import open_store
     from scoring.instructions import record_result
 
     with open_store(settings=get_settings()) as store:
@@ -107,7 +107,7 @@ def result(
 def retrain(iterations: int = typer.Option(300)) -> None:
     """Train on every label so far (including entered results); promote only if its AUC is not worse than
     the promoted model's by more than 0.005."""
-    from graph.store import open_store
+    from graph.open import open_store
     from scoring.features import load_declarations
     from scoring.model import ModelError, load, promote, save, train
 
@@ -137,7 +137,7 @@ def retrain(iterations: int = typer.Option(300)) -> None:
 def monitor(days: int = typer.Option(30, help="the last N days of scored declarations")) -> None:
     """Score-distribution drift of the promoted model: its recent scores against its training period
     (population stability index; above 0.2 the distribution drifted). Exits 1 when it drifted."""
-    from graph.store import open_store
+    from graph.open import open_store
     from scoring.model import load
     from scoring.monitor import score_drift
 

@@ -6,7 +6,7 @@ import json
 
 import typer
 
-from graph.store import open_store
+from graph.open import open_store
 
 
 def command(as_json: bool = typer.Option(False, "--json", help="print one JSON object")) -> None:

@@ -40,7 +40,7 @@ def validate(file: Path = typer.Argument(..., help="a hierarchy YAML file")) -> 
 @app.command("dry-run")
 def dry_run(code: str) -> None:
     """What re-applying one tag now would add and remove."""
-    from graph.store import open_store
+    from graph.open import open_store
     from tagging.engine import dry_run as run
     from tagging.service import current_hierarchy
 
@@ -53,7 +53,7 @@ def dry_run(code: str) -> None:
 @app.command()
 def retag() -> None:
     """Write the definitions and re-tag the whole graph (only changed subjects are touched)."""
-    from graph.store import open_store
+    from graph.open import open_store
     from tagging.service import retag_all
 
     settings = get_settings()

@@ -90,7 +90,7 @@ def calls(day: str | None = None) -> None:
 @app.command()
 def gangs(min_minutes: float = 30.0, first: int = 20) -> None:
     """Accompanying gangs: convoys of companion vehicles with their enterprises, gangs and places (JSON lines)."""
-    from graph.store import open_store
+    from graph.open import open_store
     from tracks.accompanying import convoys
 
     with open_store(settings=get_settings()) as store:
@@ -101,7 +101,7 @@ def gangs(min_minutes: float = 30.0, first: int = 20) -> None:
 @app.command()
 def analyse() -> None:
     """Write companion links, fence events, stops, trips, port calls and visits to the graph."""
-    from graph.store import open_store
+    from graph.open import open_store
     from tracks.service import write_back
     from tracks.store import TrackStore
 

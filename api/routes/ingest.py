@@ -1,0 +1,42 @@
+"""Upload one source file and load it through its mapping."""
+
+from __future__ import annotations
+
+import asyncio
+from pathlib import Path
+from typing import Any
+
+from fastapi import APIRouter, UploadFile
+
+from api.deps import SettingsDep, StoreDep, UserDep, require
+from api.errors import InvalidInput
+from api.limits import save_upload
+from ingest.loader import Loader
+from ingest.mapping import load_mappings
+
+router = APIRouter(tags=["ingest"])
+
+
+@router.post("/ingest/{kind}")
+async def upload(
+    kind: str, file: UploadFile, user: UserDep, store: StoreDep, settings: SettingsDep
+) -> dict[str, Any]:
+    """Load one uploaded CSV or JSON-lines file through the mapping whose source is ``{kind}.csv``/``.jsonl``."""
+    require(user, "ingest", "ingest")
+    mappings = [m for m in load_mappings() if Path(m.source).stem == kind]
+    if not mappings:
+        known = sorted(Path(m.source).stem for m in load_mappings())
+        raise InvalidInput(f"unknown kind {kind!r}; known: {', '.join(known)}")
+    folder = settings.path("uploads", user.name, "x").parent
+    await asyncio.to_thread(
+        save_upload, file.file, folder / mappings[0].source, settings.api_max_upload_bytes
+    )
+    run = await asyncio.to_thread(Loader(store, settings, progress=False).load_dir, folder, mappings)
+    return {
+        "run_id": run.run_id,
+        "read": run.read,
+        "loaded": run.loaded,
+        "quarantined": run.quarantined,
+        "errors": run.errors,
+        "quarantine_file": run.quarantine_file if run.quarantined else None,
+    }

@@ -1,0 +1,64 @@
+"""Export the canvas: CSV (nodes and edges), GraphML (for Gephi, yEd, Cytoscape desktop) or PNG."""
+
+from __future__ import annotations
+
+import io
+from typing import Any
+
+import networkx as nx
+from dash import Dash, Input, Output, State, callback_context, dcc, html
+
+from dashboards.client import Api
+
+
+def layout() -> list[Any]:
+    """The export buttons of the canvas toolbar and the download they fill."""
+    return [
+        html.Button("导出CSV Export CSV", id="export-csv"),
+        html.Button("导出GraphML Export GraphML", id="export-graphml"),
+        html.Button("导出PNG Export PNG", id="export-png"),
+        dcc.Download(id="download"),
+    ]
+
+
+def register(app: Dash, api: Api) -> None:
+    """The export callbacks (they read the canvas only; ``api`` is unused, as for every view)."""
+
+    @app.callback(
+        Output("download", "data"),
+        Input("export-csv", "n_clicks"),
+        Input("export-graphml", "n_clicks"),
+        State("canvas", "elements"),
+        prevent_initial_call=True,
+    )
+    def export_csv(_: Any, _g: Any, current: list[dict[str, Any]]) -> Any:
+        if callback_context.triggered_id == "export-graphml":
+            return {"content": graphml(current), "filename": "tianji-view.graphml"}
+        lines = ["kind,id,label,source,target"]
+        for e in current:
+            d = e["data"]
+            if "source" in d:
+                lines.append(f"edge,{d['id']},{d['label']},{d['source']},{d['target']}")
+            else:
+                lines.append(f"node,{d['id']},{d['label']},,")
+        return {"content": "\n".join(lines), "filename": "tianji-view.csv"}
+
+    @app.callback(
+        Output("canvas", "generateImage"), Input("export-png", "n_clicks"), prevent_initial_call=True
+    )
+    def export_png(_: Any) -> Any:
+        return {"type": "png", "action": "download", "filename": "tianji-view"}
+
+
+def graphml(current: list[dict[str, Any]]) -> str:
+    """The canvas as GraphML: nodes with label and kind, typed edges."""
+    graph = nx.MultiDiGraph()
+    for element in current:
+        d = element["data"]
+        if "source" in d:
+            graph.add_edge(d["source"], d["target"], key=d["id"], type=d["label"])
+        else:
+            graph.add_node(d["id"], label=d["label"], kind=d.get("kind", ""), node_id=d.get("nid", ""))
+    buffer = io.BytesIO()
+    nx.write_graphml(graph, buffer)
+    return buffer.getvalue().decode("utf-8")

@@ -1,0 +1,40 @@
+"""Relation strength between the last two nodes picked, with the paths and shared attributes behind it."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import Dash, Input, Output, State, html
+
+from dashboards import client as q
+from dashboards.client import Api
+
+
+def layout(panel: dict[str, Any]) -> html.Div:
+    return html.Div(
+        style=panel,
+        children=[
+            html.H4("关系强度 Relation strength"),
+            html.Div(id="pair", children="点击两个节点 Click two nodes"),
+            html.Button("计算 Compute", id="strength-go"),
+            html.Div(id="strength"),
+        ],
+    )
+
+
+def register(app: Dash, api: Api) -> None:
+    @app.callback(
+        Output("strength", "children"),
+        Input("strength-go", "n_clicks"),
+        State("picked", "data"),
+        prevent_initial_call=True,
+    )
+    def strength(_: Any, picked: list[dict[str, str]]) -> Any:
+        if len(picked) < 2:
+            return "需要两个节点 Pick two nodes"
+        a, b = picked
+        result = api()(q.STRENGTH, fl=a["kind"], fi=a["nid"], tl=b["kind"], ti=b["nid"])["relationStrength"]
+        return [
+            html.B(f"强度 strength {result['score']:.3f}"),
+            html.Ul([html.Li(x) for x in result["explanation"]]),
+        ]

@@ -1,0 +1,144 @@
+"""The workbench tab: quick search, my tasks, watched gangs, the latest drift events, custom tags, recent
+alerts and the gang list (whose options also feed the canvas's gang picker)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
+
+from dashboards import client as q
+from dashboards.client import Api, ApiError
+from dashboards.views import search
+
+
+def layout(panel: dict[str, Any]) -> list[Any]:
+    return [
+        search.layout(panel),
+        html.Div(
+            style={"display": "flex", "gap": "8px"},
+            children=[
+                html.Div(
+                    style={**panel, "flex": "1"},
+                    children=[html.H4("我的任务 My tasks"), html.Div(id="my-tasks")],
+                ),
+                html.Div(
+                    style={**panel, "flex": "1"},
+                    children=[html.H4("关注的团伙 Watched gangs"), html.Div(id="watched-gangs")],
+                ),
+                html.Div(
+                    style={**panel, "flex": "1"},
+                    children=[
+                        html.H4("常用分析 Common analyses: latest drift"),
+                        html.Div(id="common-analyses"),
+                    ],
+                ),
+                html.Div(
+                    style={**panel, "flex": "1"},
+                    children=[
+                        html.H4("自定义标签 Custom tags"),
+                        html.Div(id="custom-tags"),
+                        dcc.Input(id="custom-tag-text", placeholder="给所选节点加标签 tag the picked node"),
+                        html.Button("加标签 Add", id="custom-tag-add"),
+                    ],
+                ),
+            ],
+        ),
+        html.Div(style=panel, children=[html.H4("最新预警 Recent alerts"), html.Div(id="recent-alerts")]),
+        html.Div(style=panel, children=[html.H4("团伙 Gangs"), html.Div(id="gang-list")]),
+    ]
+
+
+def register(app: Dash, api: Api) -> None:
+    search.register(app, api)
+
+    @app.callback(
+        Output("recent-alerts", "children"),
+        Output("gang-list", "children"),
+        Output("gang-select", "options"),
+        Input("tick", "n_intervals"),
+    )
+    def workbench(_: int) -> Any:
+        client = api()
+        alerts = client(q.ALERTS)["alerts"][:10]
+        gangs = client(q.GANGS)["gangs"]
+        alert_list = (
+            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in alerts])
+            if alerts
+            else "暂无 None"
+        )
+        gang_list = html.Ul(
+            [html.Li(f"{g['id']} · {g['size']} members · risk {g['risk']}") for g in gangs[:15]]
+        )
+        options = [{"label": f"{g['id']} ({g['size']}, risk {g['risk']})", "value": g["id"]} for g in gangs]
+        return alert_list, gang_list, options
+
+    @app.callback(
+        Output("my-tasks", "children"),
+        Output("watched-gangs", "children"),
+        Output("common-analyses", "children"),
+        Output("custom-tags", "children"),
+        Input("tick", "n_intervals"),
+        Input("custom-tag-add", "n_clicks"),
+        State("custom-tag-text", "value"),
+        State("picked", "data"),
+    )
+    def my_workbench(_: int, _add: Any, text: str | None, picked: list[dict[str, str]]) -> Any:
+        client = api()
+        problem: Any = ""
+        if callback_context.triggered_id == "custom-tag-add":
+            if not picked:
+                problem = html.Div("先在画布或检索中选一个节点 Pick a node first", style={"color": "#a60"})
+            elif text:
+                node = picked[-1]
+                try:
+                    client(q.ADD_TAG, l=node["kind"], id=node["nid"], t=text)
+                except ApiError as exc:
+                    problem = html.Div(str(exc), style={"color": "red"})
+        data = client(q.WORKBENCH)
+        tasks = (
+            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in data["mine"]])
+            if data["mine"]
+            else "暂无 None"
+        )
+        gangs = [w for w in data["watches"] if w["targetLabel"] == "Gang"]
+        watched = (
+            html.Ul(
+                [
+                    html.Li(html.Button(w["title"], id={"type": "watched-gang", "index": w["targetId"]}))
+                    for w in gangs
+                ]
+            )
+            if gangs
+            else "暂无 None"
+        )
+        drift = html.Ul(
+            [
+                html.Li(
+                    html.Button(
+                        f"{e['kind']} {e.get('port') or ''} · {e['gang']} · {str(e['detected_at'])[:10]}",
+                        id={"type": "drift", "index": e["id"]},
+                        className="drift-event",
+                    )
+                )
+                for e in data["driftEvents"]
+            ]
+        )
+        tags = html.Ul(
+            [
+                html.Li(f"◆ {t['tag']} · {t['label']} {t['nodeId']}", className="custom-tag")
+                for t in data["customTags"]
+            ]
+        )
+        return tasks, watched, drift or "暂无 None", [problem, tags]
+
+    @app.callback(
+        Output("gang-select", "value"),
+        Input({"type": "watched-gang", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_watched(_: Any) -> Any:
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
+            return no_update
+        return trigger["index"]
