@@ -29,7 +29,7 @@ from scoring.indicators import load
 from tagging.rules import load_hierarchy
 from tianji.cli.schema import SDL_FILE
 from tracks.analysis import zones
-from dashboards.trajectory import DATA
+from dashboards.views.trajectory import DATA
 from tianji.core.settings import Settings
 assert SDL_FILE.read_text(encoding="utf-8") == export_sdl(Settings()) and (DATA / "coast.geojson").exists()
 load_hierarchy(), load(), zones()
