@@ -27,7 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.exc import IntegrityError
 
 from tianji.core.clock import graph_now
-from tianji.core.db import OUTBOX, side_engine
+from tianji.core.db import OUTBOX, inserted_id, side_engine
 from tianji.core.settings import Settings
 
 metadata = MetaData()
@@ -108,7 +108,7 @@ def enqueue(engine: Engine, message: Message, *, held: bool = False) -> bool:
             result = conn.execute(insert(deliveries).values(**row))
             conn.execute(
                 insert(delivery_log).values(
-                    delivery_id=result.inserted_primary_key[0],
+                    delivery_id=inserted_id(result),
                     at=utcnow(),
                     outcome="held" if held else "queued",
                     detail=None,
@@ -204,7 +204,7 @@ def publish_inapp(engine: Engine, topic: str, recipient: str, payload: dict[str,
                 at=utcnow(), topic=topic, recipient=recipient, payload=json.dumps(payload, ensure_ascii=False)
             )
         )
-    return int(result.inserted_primary_key[0])
+    return inserted_id(result)
 
 
 def inapp_since(engine: Engine, after_id: int, topic: str | None = None) -> list[dict[str, Any]]:

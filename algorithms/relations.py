@@ -248,7 +248,7 @@ def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profil
         )
         result.monthly_value = {m["month"]: round(float(m["value"] or 0), 2) for m in months}
         values = list(result.monthly_value.values())
-        if len(values) >= 2 and sum(values):
+        if len(values) >= 2 and any(values):
             mean = sum(values) / len(values)
             result.value_fluctuation = round(
                 (sum((v - mean) ** 2 for v in values) / len(values)) ** 0.5 / mean, 3

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, Text, insert, or_, select, update
 
 from tianji.core.clock import utc_now_iso
-from tianji.core.db import CASE_FILES, side_engine
+from tianji.core.db import CASE_FILES, inserted_id, side_engine
 from tianji.core.settings import Settings
 
 MAX_VIEW_BYTES = 5_000_000
@@ -48,17 +48,19 @@ def save(
     now = utc_now_iso()
     with engine.begin() as conn:
         if id is None:
-            id = conn.execute(
-                insert(case_files).values(
-                    name=name.strip(),
-                    note=note,
-                    owner=owner,
-                    unit=unit,
-                    view=text,
-                    created_at=now,
-                    updated_at=now,
+            id = inserted_id(
+                conn.execute(
+                    insert(case_files).values(
+                        name=name.strip(),
+                        note=note,
+                        owner=owner,
+                        unit=unit,
+                        view=text,
+                        created_at=now,
+                        updated_at=now,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
         else:
             done = conn.execute(
                 update(case_files)

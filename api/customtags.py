@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Column, Engine, Integer, MetaData, String, Table, delete, insert, select
 
 from tianji.core.clock import utc_now_iso
-from tianji.core.db import CUSTOM_TAGS, side_engine
+from tianji.core.db import CUSTOM_TAGS, inserted_id, side_engine
 from tianji.core.settings import Settings
 
 metadata = MetaData()
@@ -38,11 +38,13 @@ def add(
         raise ValueError("a custom tag is 1-60 characters")
     now = utc_now_iso()
     with engine.begin() as conn:
-        new_id = conn.execute(
-            insert(custom_tags).values(
-                owner=owner, unit=unit, label=label, node_id=node_id, tag=tag, note=note, created_at=now
+        new_id = inserted_id(
+            conn.execute(
+                insert(custom_tags).values(
+                    owner=owner, unit=unit, label=label, node_id=node_id, tag=tag, note=note, created_at=now
+                )
             )
-        ).inserted_primary_key[0]
+        )
         return dict(conn.execute(select(custom_tags).where(custom_tags.c.id == new_id)).mappings().one())
 
 

@@ -15,7 +15,7 @@ from tianji.core.settings import Settings
 
 def services(request: Request) -> Services:
     """What the app opened at start-up (``api.app.create_app``'s lifespan)."""
-    return request.app.state.services  # type: ignore[no-any-return]
+    return request.app.state.services
 
 
 def settings(request: Request) -> Settings:

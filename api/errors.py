@@ -80,7 +80,7 @@ def classify(exc: BaseException) -> tuple[str, int, str]:
         return exc.code, exc.status, exc.message
     for kind in type(exc).__mro__:
         if kind in FOREIGN:
-            mapped = FOREIGN[kind]  # type: ignore[index]
+            mapped = FOREIGN[kind]
             return mapped.code, mapped.status, str(exc)
     if isinstance(exc, GraphError):
         return "INTERNAL", 500, "the graph database refused the request; it has been logged"

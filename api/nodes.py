@@ -40,7 +40,7 @@ class Node:
         self, info: strawberry.Info, types: list[str] | None = None, first: int = 20
     ) -> Subgraph:
         ctx = need(info, "read")
-        return await relations_loader(ctx, self.label, tuple(types or ()), first).load(str(self.id))  # type: ignore[no-any-return]
+        return await relations_loader(ctx, self.label, tuple(types or ()), first).load(str(self.id))
 
 
 def _python_name(name: str) -> str:

@@ -54,7 +54,7 @@ def annotate(error: GraphQLError, settings: Settings) -> str:
         error.extensions = {**(error.extensions or {}), "code": code}
     if not settings.introspection:
         error.message = _SUGGESTION.sub("", error.message)
-    return str(error.extensions["code"])
+    return str((error.extensions or {}).get("code", "INTERNAL"))
 
 
 class ErrorCodes(SchemaExtension):

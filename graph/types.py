@@ -36,7 +36,7 @@ class WriteResult:
         return self
 
 
-class Plain(list):  # type: ignore[type-arg]
+class Plain(list):
     """A parameter made only of lists, strings, numbers, booleans and nulls (no maps).
 
     Backends may encode it faster (FalkorDB: as JSON text, which its parameter syntax accepts).

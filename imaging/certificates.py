@@ -170,7 +170,7 @@ def _paddle(models: str) -> Any:
             f"(folders det/ and rec/); found none at {folder}"
         )
     try:
-        from paddleocr import PaddleOCR  # type: ignore[import-not-found]
+        from paddleocr import PaddleOCR
     except ImportError:
         raise CertificateError(
             "TIANJI_OCR_ENGINE=paddleocr but the paddleocr package is not installed"

@@ -165,7 +165,9 @@ class Ontology:
         label = doc.get("label", "")
         if not IDENTIFIER.fullmatch(label) or path.stem != label:
             raise OntologyError(f"{path.name}: label {label!r} must be an identifier equal to the file name")
-        raw_props = {"id": {"type": "string", "required": True, "description": "key of this node"}}
+        raw_props: dict[str, Any] = {
+            "id": {"type": "string", "required": True, "description": "key of this node"}
+        }
         raw_props.update(doc.get("properties") or {})
         if any((spec or {}).get("search") for spec in raw_props.values()):
             raw_props["search_text"] = {
@@ -190,9 +192,9 @@ class Ontology:
         if doc.get("visibility"):
             rule = doc["visibility"]
             visibility = Visibility(unit_property=str(rule["unit_property"]), only_when=rule.get("only_when"))
-            for name in (visibility.unit_property, visibility.only_when):
-                if name is not None and name not in props:
-                    raise OntologyError(f"{label}: visibility names unknown property {name!r}")
+            for named in (visibility.unit_property, visibility.only_when):
+                if named is not None and named not in props:
+                    raise OntologyError(f"{label}: visibility names unknown property {named!r}")
         shared = doc.get("shared_weight")
         self.nodes[label] = NodeType(
             label=label,

@@ -168,7 +168,7 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     for name in F.HISTORY + F.GRAPH:  # the subject's past and graph figures, when the caller knows them
         if name in trained.meta["features"]:
             value = declaration.get(name)
-            values[name] = np.nan if F.is_missing(value) else float(value)
+            values[name] = np.nan if value is None or F.is_missing(value) else float(value)
             if F.is_missing(value):
                 missing.append(name)
     filled = {k: (-1 if isinstance(v, float) and np.isnan(v) else v) for k, v in values.items()}

@@ -77,8 +77,8 @@ def evaluate(store: GraphStore, tag: TagDefinition, cache: dict[str, Any] | None
     rule = tag.rule
     result = Evaluation(tag.code, population=store.count(rule.subject))
     if isinstance(rule, PatternRule | PropagateRule):
-        cypher, params = (compile_pattern if isinstance(rule, PatternRule) else compile_propagate)(
-            rule, store
+        cypher, params = (
+            compile_pattern(rule, store) if isinstance(rule, PatternRule) else compile_propagate(rule, store)
         )
         for row in store.query(cypher, params, read_only=True, timeout_ms=60_000):
             result.matches[row["subject"]] = sorted(row["evidence"])[:20]

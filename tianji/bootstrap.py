@@ -40,7 +40,7 @@ console = Console()
 
 def resolve_step(spec: str) -> Callable[[GraphStore, Settings, Path], Any]:
     module, _, name = spec.partition(":")
-    return getattr(importlib.import_module(module), name)  # type: ignore[no-any-return]
+    return getattr(importlib.import_module(module), name)
 
 
 def demo_world(settings: Settings) -> Path:

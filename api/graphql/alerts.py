@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import asyncio
 from collections.abc import AsyncGenerator
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -15,10 +15,15 @@ from alerts import patterns, raising, watches
 from alerts.outbox import inapp_since
 from api.errors import Forbidden, NotFound
 from api.graphql.entities import need
+from api.scalars import as_json
 from api.types import NODE_TYPES, to_node
 
-Alert = NODE_TYPES["Alert"]
-Watch = NODE_TYPES["Watch"]
+if TYPE_CHECKING:  # the node types are built from the ontology at import; statically they are Nodes
+    from api.nodes import Node as Alert
+    from api.nodes import Node as Watch
+else:
+    Alert = NODE_TYPES["Alert"]
+    Watch = NODE_TYPES["Watch"]
 
 
 def _alert(props: dict[str, Any]) -> Any:
@@ -202,5 +207,5 @@ class Subscription:
             for event in await asyncio.to_thread(inapp_since, engine, last, "alerts"):
                 last = event["id"]
                 if event["recipient"] == ctx.user.name or ctx.user.role == "admin":
-                    yield {"event": event["id"], "at": event["at"], **event["payload"]}
+                    yield as_json({"event": event["id"], "at": event["at"], **event["payload"]})
             await asyncio.sleep(0.3)

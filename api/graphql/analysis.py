@@ -11,6 +11,7 @@ from algorithms import timeline as timelines
 from algorithms.relations import visible
 from api.errors import InvalidInput, NotFound
 from api.graphql.entities import need
+from api.scalars import as_json
 from api.types import Node, to_node
 
 
@@ -196,7 +197,7 @@ class Query:
                         "tag": int(row["tag"] or 0),
                         "risk": int(row["risk"] or 0),
                     }
-        return marks
+        return as_json(marks)
 
     @strawberry.field(description="Drift events (change of vest, port drift), newest first.")
     async def drift_events(self, info: Info, first: int = 50) -> list[JSON]:
@@ -208,7 +209,7 @@ class Query:
             {"n": min(first, 500)},
             read_only=True,
         )
-        return [{**r["d"]["properties"], "gang": r["gang"]} for r in rows]
+        return [as_json({**r["d"]["properties"], "gang": r["gang"]}) for r in rows]
 
     @strawberry.field(
         description="Relation strength between two subjects, with the paths and an explanation."

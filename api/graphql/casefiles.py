@@ -3,6 +3,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -23,8 +25,16 @@ class CaseFile:
     view: JSON | None = None
 
 
-def _file(row: dict) -> CaseFile:  # type: ignore[type-arg]
-    return CaseFile(**{k: row.get(k) for k in ("id", "name", "note", "owner", "unit", "updated_at", "view")})
+def _file(row: dict[str, Any]) -> CaseFile:
+    return CaseFile(
+        id=row["id"],
+        name=row["name"],
+        note=row.get("note") or "",
+        owner=row["owner"],
+        unit=row["unit"],
+        updated_at=row["updated_at"],
+        view=row.get("view"),
+    )
 
 
 @strawberry.type(
@@ -39,7 +49,7 @@ class CustomTag:
     created_at: str
 
 
-def _tag(row: dict) -> CustomTag:  # type: ignore[type-arg]
+def _tag(row: dict) -> CustomTag:
     return CustomTag(**{k: row[k] for k in ("id", "label", "node_id", "tag", "note", "created_at")})
 
 

@@ -131,7 +131,7 @@ class Mutation:
         ctx = need(info, "tag_edit")
         label = "Certificate" if id.startswith("cert_") else "Document" if id.startswith("doc_") else None
         node = await ctx.run(ctx.store.node, label, id) if label else None
-        if node is None:
+        if node is None or label is None:
             raise NotFound(f"no certificate or document {id!r}")
         fields = dict(f.split("=", 1) for f in node["properties"].get("fields") or [] if "=" in f)
         for item in corrected or []:

@@ -27,7 +27,7 @@ class ReviewItem:
     decided_by: str | None
 
 
-def _item(row: dict) -> ReviewItem:  # type: ignore[type-arg]
+def _item(row: dict) -> ReviewItem:
     return ReviewItem(
         id=row["id"],
         kind=row["kind"],
@@ -53,7 +53,7 @@ class ResolutionAction:
     reverted_at: str | None
 
 
-def _action(row: dict) -> ResolutionAction:  # type: ignore[type-arg]
+def _action(row: dict) -> ResolutionAction:
     return ResolutionAction(**{k: row[k] for k in ResolutionAction.__annotations__})
 
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any, cast
+
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
@@ -183,6 +185,6 @@ class Mutation:
         except ModelError as exc:
             raise Unavailable(str(exc)) from None
         fields = {k: v for k, v in vars(declaration).items() if k != "extra" and v is not None}
-        fields.update(declaration.extra or {})
+        fields.update(cast(dict[str, Any], declaration.extra or {}))
         result = await ctx.run(score_one, trained, fields)
         return ScoreResult(**result)

@@ -10,6 +10,7 @@ from strawberry.scalars import JSON
 from strawberry.types import Info
 
 from api.graphql.entities import need
+from api.scalars import as_json
 from tagging import service
 from tagging.rules import RuleError
 
@@ -110,7 +111,7 @@ class Query:
     @strawberry.field(description="Who changed which tag, when, and what the change did.")
     async def tag_changes(self, info: Info, first: int = 50) -> list[JSON]:
         ctx = need(info, "read")
-        return service.changes(ctx.settings, min(first, 500))
+        return [as_json(c) for c in service.changes(ctx.settings, min(first, 500))]
 
 
 @strawberry.type

@@ -9,6 +9,7 @@ from strawberry.types import Info
 
 from api.errors import LimitExceeded
 from api.graphql.entities import need
+from api.scalars import as_json
 from tracks import accompanying, analysis
 from tracks.store import TrackStore
 
@@ -40,7 +41,10 @@ class Query:
     async def latest_positions(self, info: Info, targets: list[str]) -> list[JSON]:
         ctx = need(info, "read")
         frame = await ctx.run(analysis.latest, _store(ctx), targets[:500])
-        return [{"target": r.target, "ts": str(r.ts), "lat": r.lat, "lon": r.lon} for r in frame.itertuples()]
+        return [
+            as_json({"target": r.target, "ts": str(r.ts), "lat": r.lat, "lon": r.lon})
+            for r in frame.itertuples()
+        ]
 
     @strawberry.field(description="Stays inside monitoring fences (zones), optionally for one day.")
     async def fence_events(
@@ -49,13 +53,15 @@ class Query:
         ctx = need(info, "read")
         frame = await ctx.run(analysis.fence_events, _store(ctx), zones, day)
         return [
-            {
-                "target": r.target,
-                "zone": r.zone,
-                "kind": r.kind,
-                "entered": str(r.entered),
-                "left": str(r.left),
-            }
+            as_json(
+                {
+                    "target": r.target,
+                    "zone": r.zone,
+                    "kind": r.kind,
+                    "entered": str(r.entered),
+                    "left": str(r.left),
+                }
+            )
             for r in frame.itertuples()
         ]
 
@@ -63,7 +69,10 @@ class Query:
     async def multi_zone(self, info: Info, zones: list[str], within_hours: float = 24.0) -> list[JSON]:
         ctx = need(info, "read")
         frame = await ctx.run(analysis.multi_zone, _store(ctx), zones, within_hours)
-        return [{"target": r.target, "start": str(r.start), "end": str(r.end)} for r in frame.itertuples()]
+        return [
+            as_json({"target": r.target, "start": str(r.start), "end": str(r.end)})
+            for r in frame.itertuples()
+        ]
 
     @strawberry.field(description="Companion vehicles: groups within distanceM for at least minutes.")
     async def companion_groups(
@@ -83,7 +92,9 @@ class Query:
         frame = await ctx.run(
             analysis.match_track, _store(ctx), target, start, end, analysis.CompanionConfig(distance_m)
         )
-        return [{"vehicle": r.vehicle, "minutesTogether": int(r.buckets) * 2} for r in frame.itertuples()]
+        return [
+            as_json({"vehicle": r.vehicle, "minutesTogether": int(r.buckets) * 2}) for r in frame.itertuples()
+        ]
 
     @strawberry.field(
         description="Stops of a vehicle or vessel (from the graph), with the zone, port or premises."
@@ -122,7 +133,9 @@ class Query:
             {"vessel": vessel, "port": port, "n": min(first, 1000)},
             read_only=True,
         )
-        return [{**r["c"]["properties"], "vessel": r["vessel"], "vesselName": r["name"]} for r in rows]
+        return [
+            as_json({**r["c"]["properties"], "vessel": r["vessel"], "vesselName": r["name"]}) for r in rows
+        ]
 
     @strawberry.field(
         description="Accompanying gangs: convoys of companion vehicles joined with who uses them, their gangs, "

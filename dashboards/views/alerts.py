@@ -21,7 +21,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
             dcc.Input(id="alerts-assignee", placeholder="指派给 assignee"),
             html.Button("指派所选 Assign selected", id="alerts-assign"),
             html.Div(id="alerts-msg"),
-            dash_table.DataTable(
+            dash_table.DataTable(  # type: ignore[attr-defined]  # Dash builds its components at import
                 id="alerts-table",
                 row_selectable="single",
                 page_size=15,

@@ -30,7 +30,7 @@ from sqlalchemy import (
 
 from ingest.resolution.resolve import Pair
 from tianji.core.clock import utc_now_iso
-from tianji.core.db import REVIEW, side_engine
+from tianji.core.db import REVIEW, inserted_id, side_engine
 from tianji.core.settings import Settings
 
 metadata = MetaData()
@@ -146,25 +146,29 @@ def record_action(
         raise ValueError(f"a split of more than {MAX_SPLIT_PAIRS} mention pairs: split in smaller steps")
     now = utc_now_iso()
     with engine.begin() as conn:
-        action_id = conn.execute(
-            insert(actions).values(
-                kind=kind, action=action, subject=subject, payload=json.dumps(payload), user=user, at=now
+        action_id = inserted_id(
+            conn.execute(
+                insert(actions).values(
+                    kind=kind, action=action, subject=subject, payload=json.dumps(payload), user=user, at=now
+                )
             )
-        ).inserted_primary_key[0]
+        )
         tag = json.dumps({"action": action_id, "manual": action})
         for (a, b), status in [*((p, "confirmed") for p in must), *((p, "rejected") for p in cannot)]:
-            item = conn.execute(
-                insert(queue).values(
-                    kind=kind,
-                    a=a,
-                    b=b,
-                    score=1.0,
-                    features=tag,
-                    status=status,
-                    decided_by=user,
-                    decided_at=now,
+            item = inserted_id(
+                conn.execute(
+                    insert(queue).values(
+                        kind=kind,
+                        a=a,
+                        b=b,
+                        score=1.0,
+                        features=tag,
+                        status=status,
+                        decided_by=user,
+                        decided_at=now,
+                    )
                 )
-            ).inserted_primary_key[0]
+            )
             conn.execute(insert(log).values(item=item, at=now, user=user, decision=status))
     return get_action(engine, int(action_id))
 

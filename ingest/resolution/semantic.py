@@ -73,7 +73,7 @@ class EmbeddingCache:
             return
         self.path.parent.mkdir(parents=True, exist_ok=True)
         partial = self.path.with_suffix(".part.npz")
-        np.savez(partial, **self.vectors)
+        np.savez(partial, **self.vectors)  # type: ignore[arg-type]  # numpy's stub types **kwds as allow_pickle
         partial.replace(self.path)  # a crash mid-write leaves the previous cache intact
 
 

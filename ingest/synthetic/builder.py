@@ -139,7 +139,7 @@ class WorldBuilder:
             phone=phone or self.new_phone(),
             account=account or self.new_account(),
             industry=self.rng.choice(["trade", "manufacturing", "logistics", "food", "electronics"]),
-            hs=[h["id"] for h in headings],
+            hs=[str(h["id"]) for h in headings],
             origins=self.rng.sample([c[0] for c in COUNTRIES if c[0] != "CN"], k=2),
             partners=[self.rng.randrange(self.scale.parties) for _ in range(self.rng.choice((1, 2, 3)))],
             activity=float(self.np.pareto(1.5) + 0.2),

@@ -20,7 +20,7 @@ def inspections_and_cases(b: WorldBuilder, decl: pd.DataFrame) -> dict[str, list
     risky = decl["_risk"].to_numpy() != ""
     inspected = gen.random(n) < np.where(risky, 0.30, 0.06)
     hit = np.where(risky, gen.random(n) < 0.85, gen.random(n) < 0.03)
-    inspections = []
+    inspections: list[list[object]] = []
     for j in np.flatnonzero(inspected):
         row = decl.iloc[j]
         finding = row["_risk"] if (risky[j] and hit[j]) else ("quantity" if hit[j] else "none")
@@ -38,7 +38,7 @@ def inspections_and_cases(b: WorldBuilder, decl: pd.DataFrame) -> dict[str, list
                 f"OFF{rng.randint(1, 300):03d}",
             ]
         )
-    lab = []
+    lab: list[list[object]] = []
     for j in np.flatnonzero(gen.random(n) < 0.01):
         row = decl.iloc[j]
         failed = row["_risk"] == "hs_misdeclaration" and rng.random() < 0.6
@@ -52,7 +52,7 @@ def inspections_and_cases(b: WorldBuilder, decl: pd.DataFrame) -> dict[str, list
                 rng.choice(["广州海关技术中心", "深圳海关技术中心", "上海海关技术中心"]),
             ]
         )
-    audits = []
+    audits: list[list[object]] = []
     for ent in b.enterprises:
         if rng.random() < 0.03:
             audits.append(

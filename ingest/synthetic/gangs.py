@@ -6,7 +6,7 @@ from typing import Any
 
 from ingest.synthetic.builder import WorldBuilder
 from ingest.synthetic.model import TEMPLATES, Enterprise
-from ingest.synthetic.reference import DRIFT_FROM, PORTS, START, day, days_between
+from ingest.synthetic.reference import DRIFT_FROM, PORTS, START, PortRecord, day, days_between
 
 
 def plant_gang(b: WorldBuilder, index: int) -> None:
@@ -94,7 +94,7 @@ def case_and_drift(
     record: dict[str, Any],
     members: list[Enterprise],
     people: list[str],
-    port: dict[str, Any],
+    port: PortRecord,
 ) -> None:
     """The gang's case; its members go quiet, and new shells take over at another port (change of vest,
     port drift), recorded in the ground truth."""

@@ -3,6 +3,19 @@
 from __future__ import annotations
 
 import datetime as dt
+from typing import TypedDict
+
+
+class PortRecord(TypedDict):
+    code: str
+    name: str
+    city: str
+    region: str
+    region_code: str
+    unit: str
+    lat: float
+    lon: float
+
 
 START = dt.date(2024, 1, 1)
 END = dt.date(2025, 12, 31)
@@ -18,7 +31,7 @@ def days_between(a: dt.date, b: dt.date) -> int:
     return (b - a).days
 
 
-PORTS = [
+PORTS: list[PortRecord] = [
     {
         "code": "5100",
         "name": "广州海关",
@@ -141,7 +154,7 @@ PORTS = [
     },
 ]
 
-COUNTRIES = [
+COUNTRIES: list[tuple[str, str, str]] = [
     ("CN", "China", "中国"),
     ("US", "United States", "美国"),
     ("DE", "Germany", "德国"),

@@ -173,6 +173,7 @@ def test_drift_batch_raises_alerts_delivered_on_every_channel_within_one_tick(
     import json as jsonlib
 
     import websockets
+    from websockets.typing import Subprotocol
 
     from api.auth import User, create_user, issue_jwt, open_users
     from tests.api.conftest import serve
@@ -186,8 +187,8 @@ def test_drift_batch_raises_alerts_delivered_on_every_channel_within_one_tick(
 
     async def subscribe(ready: asyncio.Event) -> None:
         async with websockets.connect(
-            url.replace("http", "ws") + "/graphql", subprotocols=["graphql-transport-ws"]
-        ) as ws:  # type: ignore[list-item]
+            url.replace("http", "ws") + "/graphql", subprotocols=[Subprotocol("graphql-transport-ws")]
+        ) as ws:
             await ws.send(
                 jsonlib.dumps({"type": "connection_init", "payload": {"Authorization": f"Bearer {token}"}})
             )

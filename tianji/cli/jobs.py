@@ -58,6 +58,6 @@ def list_jobs() -> None:
     from alerts.scheduler import job_store
 
     store = job_store(get_settings())
-    store.start(None, "default")  # type: ignore[arg-type]
+    store.start(None, "default")
     for job in store.get_all_jobs():
         typer.echo(f"{job.id:<14} next {job.next_run_time}  {job.name}")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
@@ -76,11 +77,12 @@ def table(
     """Cluster the rows of any CSV table; print row id -> cluster id as CSV."""
     from ingest.resolution import normalize, resolve
 
-    normalise = {
+    normalisers: dict[str, Callable[[str], str]] = {
         "overseas": normalize.overseas,
         "chinese": normalize.chinese_enterprise,
         "person": normalize.person,
-    }[kind]
+    }
+    normalise = normalisers[kind]
     rows = list(csv.DictReader(file.open(encoding="utf-8")))
     result = resolve(
         rows,

@@ -21,7 +21,7 @@ from alembic import command
 from alembic.config import Config
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import CursorResult, Engine, create_engine, event
 
 from tianji.core.settings import Settings
 
@@ -49,6 +49,14 @@ JOBS_FILE = "jobs.sqlite"
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
+
+
+def inserted_id(result: CursorResult[Any]) -> int:
+    """The primary key of the row one INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the statement inserted no row")
+    return int(key[0])
 
 
 def side_engine(settings: Settings, database: SideDatabase) -> Engine:
