@@ -85,8 +85,8 @@ async def _visible(ctx: Any, label: str, node_id: str) -> dict[str, Any]:
 
 
 async def _alerts(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
-    """Alerts as GraphQL nodes, their evidence cut to what the user may see."""
-    nodes = [{"id": r["id"], "labels": ["Alert"], "properties": r} for r in rows]
+    """Alerts as GraphQL nodes: those the user may see, their evidence cut to what the user may see."""
+    nodes = ctx.viewer.keep({"id": r["id"], "labels": ["Alert"], "properties": r} for r in rows)
     return [to_node(n) for n in await ctx.redact(nodes)]
 
 
@@ -113,7 +113,8 @@ class Query:
     async def watches(self, info: Info) -> list[Watch]:
         ctx = need(info, "watch")
         unit = None if ctx.user.unit == "*" else ctx.user.unit
-        return [_watch(w) for w in await ctx.run(watches.list_watches, ctx.store, unit=unit)]
+        listed = await ctx.run(watches.list_watches, ctx.store, unit=unit)
+        return [_watch(w) for w in listed if ctx.viewer.sees_properties("Watch", w)]
 
 
 @strawberry.type
