@@ -24,7 +24,7 @@ from alerts.raising import raise_alert
 from alerts.watches import WatchSpec, create_watch
 from api.auth import User, create_user, issue_jwt, open_users
 from graph.embedded import EmbeddedServer
-from graph.store import open_store
+from graph.open import open_store
 from ingest.loader import Loader
 from tagging.service import retag_all
 from tests.api.conftest import ApiServer, serve
