@@ -11,9 +11,7 @@ from graph.store import GraphStore
 @pytest.fixture
 def units(store: GraphStore) -> GraphStore:
     """One GZ enterprise with two SZ cases (one restricted), an SZ watch and an SZ alert on it."""
-    store.merge_nodes(
-        "Enterprise", [{"id": "E1", "uscc": "E1", "name": "广州一号", "registered_on": "2020-01-01"}]
-    )
+    store.merge_nodes("Enterprise", [{"id": "E1", "name": "广州一号", "registered_on": "2020-01-01"}])
     store.merge_nodes(
         "Case",
         [
