@@ -4,6 +4,7 @@ Paths are searched on the union of both subjects' neighbourhoods (hubs such as p
 not walked through), shortest first, up to six hops. Relation strength adds up, for every path, how
 short it is, how rare its intermediate nodes are (a shared phone used by two enterprises says more
 than a business-park address used by fifty) and how recent it is, plus a bonus for diverse kinds of tie.
+Both walk only what the reader's unit may see (the expansion's visibility), rarity counts included.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from typing import Any
 import networkx as nx
 
 from algorithms.relations import Scope, expand
+from algorithms.visibility import Viewer
 from graph.store import GraphStore
 
 
@@ -84,12 +86,14 @@ def strength(store: GraphStore, a: tuple[str, str], b: tuple[str, str], *, unit:
     total = 0.0
     explanation = []
     kinds: set[str] = set()
+    viewer = Viewer(store.ontology, unit)
     for path in paths:
         rarity = 1.0
         for node in path.nodes[1:-1]:
             degree = store.query(
-                f"MATCH (n:{store.label(node['labels'][0])} {{id: $id}})--() RETURN count(*) AS d",
-                {"id": node["id"]},
+                f"MATCH (n:{store.label(node['labels'][0])} {{id: $id}})--(m) WHERE {viewer.where('m')} "
+                "RETURN count(*) AS d",
+                {"id": node["id"], **viewer.params},
                 read_only=True,
             )[0]["d"]
             rarity *= 1.0 / math.log2(1 + max(int(degree), 1))

@@ -5,9 +5,9 @@ enforced as the graph is read (a port with a hundred thousand declarations canno
 reference hubs (ports, countries, HS headings) are not expanded through unless asked for, and a
 result that hit a cap says so (``truncated`` with a notice).
 
-Visibility follows the ontology's rules (``Ontology.visibility_rules``): restricted cases, watches and
-alerts of another customs unit, and their relationships, are never returned (``unit='*'`` sees every
-unit). Hubs, dates and subjects are the ontology's too (``hubs``, ``temporal_properties``, roles).
+Visibility follows the ontology's rules through ``algorithms.visibility.Viewer``: restricted cases,
+watches and alerts of another customs unit, and their relationships, are never returned, whether as a
+start node or a neighbour, and evidence lists naming them are cut (``unit='*'`` sees every unit). Hubs, dates and subjects are the ontology's too (``hubs``, ``temporal_properties``, roles).
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ from typing import Any
 from pydantic import BaseModel, Field, field_validator
 
 from algorithms.ties import alternation
+from algorithms.visibility import Viewer, predicate
 from graph.store import GraphStore
 from ontology import Ontology
 
@@ -25,21 +26,9 @@ MAX_DEPTH = 4
 
 
 def visible(ontology: Ontology, var: str) -> str:
-    """Cypher predicate: the reader's unit (``$unit``, which the query must bind) may see ``var``.
-
-    One clause per label with a visibility rule: a node of that label is seen only by the unit its
-    ``unit_property`` names (when the rule has ``only_when``, only if that flag is set: restricted
-    cases); ``$unit = '*'`` sees everything. ``var`` is a query variable the caller's own Cypher
-    names, never input."""
-    if not var.isidentifier():
-        raise ValueError(f"not a Cypher variable: {var!r}")
-    clauses = []
-    for label, rule in sorted(ontology.visibility_rules().items()):
-        owned = f"{var}.{rule.unit_property} = $unit"
-        if rule.only_when:
-            owned = f"coalesce({var}.{rule.only_when}, false) = false OR {owned}"
-        clauses.append(f"(NOT {var}:{label} OR {owned})")
-    return f"($unit = '*' OR ({' AND '.join(clauses) or 'true'}))"
+    """Cypher predicate: the reader's unit (``$unit``, which the query must bind) may see ``var``
+    (``algorithms.visibility.predicate``; a ``Viewer`` carries it with its parameters)."""
+    return predicate(ontology, var)
 
 
 class Scope(BaseModel):
@@ -80,22 +69,16 @@ def _window(ontology: Ontology, var: str) -> str:
 
 
 def start_nodes(store: GraphStore, seeds: list[tuple[str, str]], unit: str) -> list[dict[str, Any]]:
-    found = []
-    for label, node_id in seeds:
-        rows = store.query(
-            f"MATCH (n:{store.label(label)} {{id: $id}}) WHERE {visible(store.ontology, 'n')} RETURN n",
-            {"id": node_id, "unit": unit},
-            read_only=True,
-        )
-        if rows:
-            found.append(rows[0]["n"])
-    return found
+    """The seeds that exist and that ``unit`` may see."""
+    viewer = Viewer(store.ontology, unit)
+    return [node for label, node_id in seeds if (node := viewer.node(store, label, node_id)) is not None]
 
 
 def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, unit: str) -> Subgraph:
     """Expand from the seeds layer by layer; every node and edge returned is visible to ``unit``."""
     types = store.ontology.check_types(scope.types)
     labels = store.ontology.check_labels(scope.labels)
+    viewer = Viewer(store.ontology, unit)
     graph = Subgraph()
     frontier: list[dict[str, Any]] = []
     for node in start_nodes(store, seeds, unit):
@@ -118,13 +101,13 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
             rows = store.query(
                 f"MATCH (a:{store.label(label)}) WHERE a.id IN $ids WITH a MATCH (a)-[r]-(b) "
                 "WHERE ($types = [] OR type(r) IN $types) AND ($labels = [] OR any(l IN labels(b) WHERE l IN $labels)) "
-                f"AND {visible(store.ontology, 'b')} AND {_window(store.ontology, 'b')} "
+                f"AND {viewer.where('b')} AND {_window(store.ontology, 'b')} "
                 "RETURN r, b, any(l IN labels(b) WHERE l IN $hubs) AS hub LIMIT $cap",
                 {
                     "ids": ids,
                     "types": types,
                     "labels": labels,
-                    "unit": unit,
+                    **viewer.params,
                     "since": scope.since,
                     "until": scope.until,
                     "hubs": hubs,
@@ -153,6 +136,8 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
     graph.edges = {
         k: e for k, e in graph.edges.items() if e["start"] in graph.nodes and e["end"] in graph.nodes
     }
+    graph.edges = dict(zip(graph.edges, viewer.redact(store, list(graph.edges.values())), strict=True))
+    graph.nodes = dict(zip(graph.nodes, viewer.redact(store, list(graph.nodes.values())), strict=True))
     if graph.truncated:
         graph.notice = (
             f"result truncated at {scope.max_nodes} nodes; narrow the scope (types, labels, time "
@@ -262,7 +247,8 @@ def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profil
         )
         result.key_people = [{"id": p["id"], "name": p["name"], "role": p["role"]} for p in people]
     rels = store.query(
-        f"MATCH (n:{store.label(label)} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {visible(store.ontology, 'm')} RETURN type(r) AS type, count(r) AS c",
+        f"MATCH (n:{store.label(label)} {{id: $id}}) WITH n MATCH (n)-[r]-(m) WHERE {Viewer(store.ontology, unit).where('m')} "
+        "RETURN type(r) AS type, count(r) AS c",
         {"id": node_id, "unit": unit},
         read_only=True,
     )

@@ -3,8 +3,9 @@
 For an enterprise: the declarations it lodged (or that were lodged for it) and their inspections, the
 cases it is party to, the tags it was given, the alerts and drift events that name it. For a person or a
 vehicle: through the enterprises they act for or are used by. Every event carries the node it stands for,
-so a view can link the timeline and the graph canvas both ways. Restricted cases of another unit are left
-out, as everywhere.
+so a view can link the timeline and the graph canvas both ways. What the reader's unit may not see
+(restricted cases and alerts of another unit) is left out, as everywhere; a subject it may not see has
+no timeline.
 """
 
 from __future__ import annotations
@@ -12,8 +13,8 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from algorithms.relations import visible
 from algorithms.ties import alternation, lodged, office
+from algorithms.visibility import Viewer
 from graph.store import GraphStore
 
 
@@ -54,7 +55,10 @@ def timeline(
     store: GraphStore, label: str, node_id: str, *, unit: str = "*", limit: int = 500
 ) -> list[Event]:
     ents = _enterprises(store, label, node_id)
-    params = {"ents": ents, "unit": unit, "limit": limit, "id": node_id}
+    viewer = Viewer(store.ontology, unit)
+    if viewer.node(store, label, node_id) is None:
+        return []
+    params = {"ents": ents, "limit": limit, "id": node_id, **viewer.params}
     events: list[Event] = []
     onto = store.ontology
     for row in store.query(
@@ -85,7 +89,7 @@ def timeline(
                 )
             )
     for row in store.query(
-        f"MATCH (s)-[:INVOLVED_IN]->(c:Case) WHERE (s.id IN $ents OR s.id = $id) AND {visible(onto, 'c')} "
+        f"MATCH (s)-[:INVOLVED_IN]->(c:Case) WHERE (s.id IN $ents OR s.id = $id) AND {viewer.where('c')} "
         "RETURN DISTINCT c.id AS id, c.opened_on AS at, c.title AS title, c.kind AS kind",
         params,
         read_only=True,
@@ -111,7 +115,7 @@ def timeline(
             )
         )
     for row in store.query(
-        f"MATCH (a:Alert)-[:ALERT_ON]->(s) WHERE (s.id IN $ents OR s.id = $id) AND {visible(onto, 'a')} "
+        f"MATCH (a:Alert)-[:ALERT_ON]->(s) WHERE (s.id IN $ents OR s.id = $id) AND {viewer.where('a')} "
         "RETURN DISTINCT a.id AS id, a.raised_at AS at, a.title AS title",
         params,
         read_only=True,

@@ -23,6 +23,7 @@ from sqlalchemy import (
     select,
 )
 
+from api.auth import User
 from tianji.core.clock import utc_now_iso
 from tianji.core.db import AUDIT, side_engine
 from tianji.core.settings import Settings
@@ -95,3 +96,26 @@ def entries(
         query = query.where(audit.c.user == user)
     with engine.connect() as conn:
         return [dict(r) for r in conn.execute(query).mappings()]
+
+
+def audit_denied(engine: Engine, user: User, operation: str, denied: list[dict[str, Any]]) -> None:
+    """One ``denied`` entry for a write (an ingest run) whose rows would have changed another unit's nodes,
+    naming each refused row (source, line, node and the unit it belongs to)."""
+    if not denied:
+        return
+    record(
+        engine,
+        AuditEntry(
+            user=user.name,
+            role=user.role,
+            unit=user.unit,
+            operation_type="ingest",
+            operation_name=operation,
+            document=operation,
+            variables={"refused": len(denied), "rows": denied[:100]},
+            result_size=0,
+            outcome="denied",
+            error_codes=["FORBIDDEN"],
+            duration_ms=0.0,
+        ),
+    )

@@ -65,6 +65,11 @@ class User:
     def can(self, permission: str) -> bool:
         return permission in PERMISSIONS.get(self.role, frozenset())
 
+    @property
+    def writes_for(self) -> str:
+        """The unit whose nodes this user's writes may change: administrators and headquarters, every unit."""
+        return "*" if self.role == "admin" or self.unit == "*" else self.unit
+
     def require(self, permission: str) -> None:
         if not self.can(permission):
             raise Forbidden(

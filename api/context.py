@@ -1,4 +1,5 @@
-"""The per-request context: the user, the shared store, settings, and this request's DataLoaders."""
+"""The per-request context: the user and what the user may see, the shared store, settings, and this
+request's DataLoaders."""
 
 from __future__ import annotations
 
@@ -13,7 +14,9 @@ from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from algorithms.visibility import Viewer
 from api.auth import User
+from api.errors import NotFound
 from graph import store as graph_store
 from graph.store import GraphStore
 from tianji.core.settings import Settings
@@ -55,6 +58,24 @@ class Context(BaseContext):
     @property
     def settings(self) -> Settings:
         return self.services.settings
+
+    @property
+    def viewer(self) -> Viewer:
+        """What this request's user may see (the ontology's visibility rules for the user's unit)."""
+        return Viewer(self.store.ontology, self.user.unit)
+
+    async def visible_node(self, label: str, node_id: str) -> dict[str, Any]:
+        """The node, with its evidence cut to what the user may see; NOT_FOUND, in the same words, whether
+        it does not exist or belongs to what the user's unit may not see."""
+        label = self.store.label(label)
+        node = await self.run(self.viewer.node, self.store, label, node_id)
+        if node is None:
+            raise NotFound(f"no {label} with id {node_id!r}")
+        return node
+
+    async def redact(self, items: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """Nodes or relationships with the evidence entries naming what the user may not see removed."""
+        return await self.run(self.viewer.redact, self.store, items)
 
     async def run(self, fn: Callable[..., R], *args: Any, **kwargs: Any) -> R:
         """Run a blocking store call off the event loop."""

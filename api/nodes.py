@@ -12,7 +12,7 @@ from typing import Any
 import strawberry
 from strawberry.scalars import JSON
 
-from algorithms.relations import visible
+from algorithms.visibility import Viewer
 from api.graphql.access import need
 from graph.store import GraphStore
 from ontology import NodeType, get_ontology
@@ -115,27 +115,34 @@ class Subgraph:
 
 
 def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -> Any:
-    """One DataLoader per (label, types, first): all keys asked for in one request cost one query."""
+    """One DataLoader per (label, types, first): all keys asked for in one request cost one query. Start
+    nodes and neighbours alike are only those the user may see (a hidden start node has no relations, as a
+    missing one)."""
     store: GraphStore = ctx.store
     label = store.label(label)
     checked = store.ontology.check_types(types)
 
+    viewer = Viewer(store.ontology, ctx.user.unit)
+
     async def batch(keys: list[str]) -> list[Subgraph]:
         rows = await ctx.run(
             store.query,
-            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WITH a, key MATCH (a)-[r]-(b) "
-            f"WHERE ($types = [] OR type(r) IN $types) AND {visible(store.ontology, 'b')} "
+            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WHERE {viewer.where('a')} "
+            "WITH a, key MATCH (a)-[r]-(b) "
+            f"WHERE ($types = [] OR type(r) IN $types) AND {viewer.where('b')} "
             "WITH key, a, collect([r, b])[..$more] AS found UNWIND found AS pair "
             "RETURN key, a, pair[0] AS r, pair[1] AS b LIMIT $cap",
             {
                 "ids": keys,
                 "types": checked,
-                "unit": ctx.user.unit,
                 "more": first + 1,
                 "cap": len(keys) * (first + 1),
+                **viewer.params,
             },
             read_only=True,
         )
+        cut = iter(await ctx.run(viewer.redact, store, [row[k] for row in rows for k in ("a", "r", "b")]))
+        rows = [{"key": row["key"], "a": next(cut), "r": next(cut), "b": next(cut)} for row in rows]
         grouped: dict[str, list[dict[str, Any]]] = {k: [] for k in keys}
         for row in rows:
             if len(grouped[row["key"]]) < first:

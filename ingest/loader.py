@@ -25,6 +25,7 @@ from graph.store import GraphStore
 from ingest.mapping import EndpointMapping, Mapping, NodeMapping, ValueSpec, load_mappings
 from ingest.quarantine import Quarantine
 from ingest.readers import BadRow, SourceError, SourceRow, read_rows
+from ingest.scope import EVERY_UNIT, UnitScope
 from ontology.text import search_text
 from tianji.core.clock import graph_now, utc_now
 from tianji.core.settings import Settings
@@ -74,6 +75,7 @@ class RunSummary:
     files: list[FileSummary] = field(default_factory=list)
     quarantine_file: str = ""
     errors: list[str] = field(default_factory=list)
+    denied: list[dict[str, Any]] = field(default_factory=list)  # rows refused: another unit's nodes
 
     @property
     def read(self) -> int:
@@ -105,7 +107,8 @@ def _stamp() -> str:
 
 
 class Loader:
-    """Loads files into one store; keeps the ids it has seen so that references are checked cheaply."""
+    """Loads files into one store; keeps the ids it has seen so that references are checked cheaply.
+    A load for a ``unit`` refuses (quarantines) rows that would change another unit's nodes."""
 
     def __init__(
         self,
@@ -115,8 +118,10 @@ class Loader:
         run_id: str | None = None,
         progress: bool = True,
         chunk_rows: int = 10_000,
+        unit: str = EVERY_UNIT,
     ) -> None:
         self.store = store
+        self.scope = UnitScope(store, unit)
         self.settings = settings
         self.ontology = store.ontology
         self.now = graph_now()
@@ -286,6 +291,9 @@ class Loader:
                     except ValueError as exc:
                         raise RowError(f"{', '.join(vspec.source_columns)}: {exc}") from None
             rels.append((rtype, start[0], start[1], end[0], end[1], props))
+        refusal = self.scope.refusal(nodes, rels)
+        if refusal is not None:
+            raise RowError(self.scope.refuse(mapping.source, source.line, refusal))
         return Planned(source.line, nodes, rels)
 
     # -- files -----------------------------------------------------------------------------------
@@ -401,6 +409,7 @@ class Loader:
                     run.errors.append(str(exc))
         self.quarantine.close()
         self.store.compact()  # a bulk load's log is replayed after a crash: keep it short
+        run.denied = self.scope.denied
         (self.run_dir / "summary.json").write_text(json.dumps(run.as_dict(), indent=2, ensure_ascii=False))
         return run
 

@@ -26,10 +26,6 @@ else:
     Watch = NODE_TYPES["Watch"]
 
 
-def _alert(props: dict[str, Any]) -> Any:
-    return to_node({"id": props["id"], "labels": ["Alert"], "properties": props})
-
-
 def _watch(props: dict[str, Any]) -> Any:
     return to_node({"id": props["id"], "labels": ["Watch"], "properties": props})
 
@@ -87,9 +83,16 @@ class WatchInput:
     title: str | None = None
 
 
-def _own_unit(ctx: Any, props: dict[str, Any], what: str) -> None:
-    if ctx.user.unit != "*" and props.get("unit") not in (None, ctx.user.unit):
-        raise NotFound(f"no {what} {props['id']!r}")  # another unit's: as if it did not exist
+async def _visible(ctx: Any, label: str, node_id: str) -> dict[str, Any]:
+    """The watch or alert's properties if the user's unit may see it; NOT_FOUND alike if it is another
+    unit's or does not exist."""
+    return (await ctx.visible_node(label, node_id))["properties"]  # type: ignore[no-any-return]
+
+
+async def _alerts(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
+    """Alerts as GraphQL nodes: those the user may see, their evidence cut to what the user may see."""
+    nodes = ctx.viewer.keep({"id": r["id"], "labels": ["Alert"], "properties": r} for r in rows)
+    return [to_node(n) for n in await ctx.redact(nodes)]
 
 
 @strawberry.type
@@ -109,13 +112,14 @@ class Query:
             limit=min(first, 500),
         )
         ctx.result_size += len(rows)
-        return [_alert(r) for r in rows]
+        return await _alerts(ctx, rows)
 
     @strawberry.field(description="Your unit's active watches.")
     async def watches(self, info: Info) -> list[Watch]:
         ctx = need(info, "watch")
         unit = None if ctx.user.unit == "*" else ctx.user.unit
-        return [_watch(w) for w in await ctx.run(watches.list_watches, ctx.store, unit=unit)]
+        listed = await ctx.run(watches.list_watches, ctx.store, unit=unit)
+        return [_watch(w) for w in listed if ctx.viewer.sees_properties("Watch", w)]
 
 
 @strawberry.type
@@ -125,6 +129,8 @@ class Mutation:
     )
     async def create_watch(self, info: Info, watch: WatchInput) -> Watch:
         ctx = need(info, "watch")
+        if watch.target_label in ctx.store.ontology.nodes and watch.target_id:
+            await ctx.visible_node(watch.target_label, watch.target_id)
         spec = watches.WatchSpec(
             owner=ctx.user.name,
             unit=ctx.user.unit,
@@ -157,8 +163,7 @@ class Mutation:
         retire: bool = False,
     ) -> Watch:
         ctx = need(info, "watch")
-        current = await ctx.run(watches.get_watch, ctx.store, str(id))
-        _own_unit(ctx, current, "watch")
+        current = await _visible(ctx, "Watch", str(id))
         if current["owner"] != ctx.user.name and ctx.user.role != "admin":
             raise Forbidden("only the watch's owner or an administrator may change it")
         return _watch(
@@ -177,27 +182,33 @@ class Mutation:
     @strawberry.mutation(description="Acknowledge an alert.")
     async def acknowledge_alert(self, info: Info, id: strawberry.ID) -> Alert:
         ctx = need(info, "alert")
-        _own_unit(ctx, await ctx.run(raising.get_alert, ctx.store, str(id)), "alert")
-        return _alert(await ctx.run(raising.acknowledge, ctx.store, str(id), ctx.user.name))
+        await _visible(ctx, "Alert", str(id))
+        return (await _alerts(ctx, [await ctx.run(raising.acknowledge, ctx.store, str(id), ctx.user.name)]))[
+            0
+        ]
 
     @strawberry.mutation(description="Assign an alert to a user.")
     async def assign_alert(self, info: Info, id: strawberry.ID, assignee: str) -> Alert:
         ctx = need(info, "alert")
-        _own_unit(ctx, await ctx.run(raising.get_alert, ctx.store, str(id)), "alert")
-        return _alert(await ctx.run(raising.assign, ctx.store, str(id), assignee))
+        await _visible(ctx, "Alert", str(id))
+        return (await _alerts(ctx, [await ctx.run(raising.assign, ctx.store, str(id), assignee)]))[0]
 
     @strawberry.mutation(description="Close an alert with a reason.")
     async def close_alert(self, info: Info, id: strawberry.ID, reason: str) -> Alert:
         ctx = need(info, "alert")
-        _own_unit(ctx, await ctx.run(raising.get_alert, ctx.store, str(id)), "alert")
-        return _alert(await ctx.run(raising.close, ctx.store, str(id), reason))
+        await _visible(ctx, "Alert", str(id))
+        return (await _alerts(ctx, [await ctx.run(raising.close, ctx.store, str(id), reason)]))[0]
 
 
 @strawberry.type
 class Subscription:
-    @strawberry.subscription(description="Alerts delivered in-app to you, as they are delivered.")
+    @strawberry.subscription(
+        description="Alerts delivered in-app to you (administrators: to anyone), as they are delivered; "
+        "only alerts your unit may see."
+    )
     async def alerts(self, info: Info, since_event: int | None = None) -> AsyncGenerator[JSON, None]:
         ctx = need(info, "alert")
+        viewer = ctx.viewer
         engine = ctx.services.outbox
         last = since_event
         if last is None:
@@ -206,6 +217,16 @@ class Subscription:
         while True:
             for event in await asyncio.to_thread(inapp_since, engine, last, "alerts"):
                 last = event["id"]
-                if event["recipient"] == ctx.user.name or ctx.user.role == "admin":
-                    yield as_json({"event": event["id"], "at": event["at"], **event["payload"]})
+                if event["recipient"] != ctx.user.name and ctx.user.role != "admin":
+                    continue
+                payload = dict(event["payload"])
+                alert = payload.get("alert")
+                if isinstance(alert, dict):
+                    if not viewer.sees_properties("Alert", alert):
+                        continue
+                    evidence = alert.get("evidence")
+                    if isinstance(evidence, list):
+                        kept = await asyncio.to_thread(viewer.evidence, ctx.store, evidence)
+                        payload["alert"] = {**alert, "evidence": kept}
+                yield as_json({"event": event["id"], "at": event["at"], **payload})
             await asyncio.sleep(0.3)

@@ -8,7 +8,7 @@ from strawberry.types import Info
 
 from algorithms import paths, rings
 from algorithms import timeline as timelines
-from algorithms.relations import visible
+from algorithms.visibility import Viewer
 from api.errors import InvalidInput, NotFound
 from api.graphql.entities import need
 from api.scalars import as_json
@@ -60,19 +60,23 @@ class RelationStrength:
     paths: list[PathView]
 
 
-def _gang(store, gang_id: str) -> GangView:  # type: ignore[no-untyped-def]
-    rows = store.query("MATCH (g:Gang {id: $id}) RETURN g", {"id": gang_id}, read_only=True)
-    if not rows:
-        raise NotFound(f"no gang {gang_id!r}")
-    props = rows[0]["g"]["properties"]
+def _gang(store, gang_id: str, viewer: Viewer) -> GangView:  # type: ignore[no-untyped-def]
+    """A gang with the members and drift events ``viewer`` may see (evidence cut to what it may see)."""
+    gang = viewer.node(store, "Gang", gang_id)
+    if gang is None:
+        raise NotFound(f"no Gang with id {gang_id!r}")
+    props = gang["properties"]
     members = store.query(
-        "MATCH (m)-[r:MEMBER_OF]->(:Gang {id: $id}) RETURN m, r ORDER BY r.pagerank DESC",
-        {"id": gang_id},
+        f"MATCH (m)-[r:MEMBER_OF]->(:Gang {{id: $id}}) WHERE {viewer.where('m')} RETURN m, r ORDER BY r.pagerank DESC",
+        {"id": gang_id, **viewer.params},
         read_only=True,
     )
     events = store.query(
-        "MATCH (d:DriftEvent)-[:DRIFT_OF]->(:Gang {id: $id}) RETURN d", {"id": gang_id}, read_only=True
+        f"MATCH (d:DriftEvent)-[:DRIFT_OF]->(:Gang {{id: $id}}) WHERE {viewer.where('d')} RETURN d",
+        {"id": gang_id, **viewer.params},
+        read_only=True,
     )
+    events = [{"d": d} for d in viewer.redact(store, [e["d"] for e in events])]
     return GangView(
         id=strawberry.ID(gang_id),
         size=props.get("size"),
@@ -109,12 +113,12 @@ class Query:
             {"r": min_risk, "n": min(first, 500)},
             read_only=True,
         )
-        return [await ctx.run(_gang, ctx.store, r["id"]) for r in rows]
+        return [await ctx.run(_gang, ctx.store, r["id"], ctx.viewer) for r in rows]
 
     @strawberry.field(description="One gang: members with roles and centrality, closed loops, drift events.")
     async def gang(self, info: Info, id: strawberry.ID) -> GangView:
         ctx = need(info, "read")
-        return await ctx.run(_gang, ctx.store, str(id))
+        return await ctx.run(_gang, ctx.store, str(id), ctx.viewer)
 
     @strawberry.field(description="Gangs of your unit's subject, if it belongs to any.")
     async def gangs_of(self, info: Info, label: str, id: strawberry.ID) -> list[strawberry.ID]:
@@ -122,8 +126,8 @@ class Query:
         rows = await ctx.run(
             ctx.store.query,
             f"MATCH (s:{ctx.store.label(label)} {{id: $id}})-[:MEMBER_OF]->(g:Gang) "
-            f"WHERE {visible(ctx.store.ontology, 's')} RETURN g.id AS id",
-            {"id": str(id), "unit": ctx.user.unit},
+            f"WHERE {ctx.viewer.where('s')} RETURN g.id AS id",
+            {"id": str(id), **ctx.viewer.params},
             read_only=True,
         )
         return [strawberry.ID(r["id"]) for r in rows]
@@ -185,10 +189,11 @@ class Query:
         for label, ids in by_label.items():
             rows = await ctx.run(
                 ctx.store.query,
-                f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) OPTIONAL MATCH (n)-[h:HAS_TAG]->(t:Tag) "
+                f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE {ctx.viewer.where('n')} "
+                "OPTIONAL MATCH (n)-[h:HAS_TAG]->(t:Tag) "
                 "WHERE h.ended_at IS NULL OPTIONAL MATCH (r:RiskScore)-[:SCORED]->(n) "
                 "RETURN id, max(t.level) AS tag, max(r.level) AS risk",
-                {"ids": ids},
+                {"ids": ids, **ctx.viewer.params},
                 read_only=True,
             )
             for row in rows:
@@ -204,12 +209,13 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (d:DriftEvent)-[:DRIFT_OF]->(g:Gang) RETURN d, g.id AS gang "
+            f"MATCH (d:DriftEvent)-[:DRIFT_OF]->(g:Gang) WHERE {ctx.viewer.where('d')} RETURN d, g.id AS gang "
             "ORDER BY d.detected_at DESC LIMIT $n",
-            {"n": min(first, 500)},
+            {"n": min(first, 500), **ctx.viewer.params},
             read_only=True,
         )
-        return [as_json({**r["d"]["properties"], "gang": r["gang"]}) for r in rows]
+        events = await ctx.redact([r["d"] for r in rows])
+        return [as_json({**d["properties"], "gang": r["gang"]}) for d, r in zip(events, rows, strict=True)]
 
     @strawberry.field(
         description="Relation strength between two subjects, with the paths and an explanation."

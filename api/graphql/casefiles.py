@@ -37,6 +37,33 @@ def _file(row: dict[str, Any]) -> CaseFile:
     )
 
 
+async def _visible_view(ctx: Any, view: Any) -> Any:
+    """A saved canvas without the nodes the user's unit may not see now (a case restricted or moved to
+    another unit since), nor the edges that touch them. Nodes are elements whose data name their ``kind``
+    (label) and ``nid`` (key), as the canvas writes them."""
+    elements = view.get("elements") if isinstance(view, dict) else view
+    if not isinstance(elements, list):
+        return view
+    nodes = {
+        e["data"]["id"]: (str(e["data"]["kind"]), str(e["data"]["nid"]))
+        for e in elements
+        if isinstance(e, dict)
+        and isinstance(e.get("data"), dict)
+        and {"id", "kind", "nid"} <= e["data"].keys()
+    }
+    hidden_refs = await ctx.run(ctx.viewer.hidden, ctx.store, list(nodes.values()))
+    hidden = {key for key, ref in nodes.items() if ref in hidden_refs}
+    if not hidden:
+        return view
+
+    def shown(element: Any) -> bool:
+        data = element.get("data", {}) if isinstance(element, dict) else {}
+        return not {data.get("id"), data.get("source"), data.get("target")} & hidden
+
+    kept = [e for e in elements if shown(e)]
+    return {**view, "elements": kept} if isinstance(view, dict) else kept
+
+
 @strawberry.type(
     description="An investigator's own label on a subject (not part of the analysts' label system)."
 )
@@ -67,7 +94,8 @@ class Query:
             label=label,
             node_id=id,
         )
-        return [_tag(r) for r in rows]
+        hidden = await ctx.run(ctx.viewer.hidden, ctx.store, [(r["label"], r["node_id"]) for r in rows])
+        return [_tag(r) for r in rows if (r["label"], r["node_id"]) not in hidden]
 
     @strawberry.field(description="Your unit's case files, most recently saved first (without their views).")
     async def case_files(self, info: Info, mine: bool = False, first: int = 50) -> list[CaseFile]:
@@ -81,15 +109,19 @@ class Query:
         )
         return [_file(r) for r in rows]
 
-    @strawberry.field(description="One case file with its view, to reopen it on the canvas.")
+    @strawberry.field(
+        description="One case file with its view, to reopen it on the canvas (without what your unit may "
+        "no longer see)."
+    )
     async def case_file(self, info: Info, id: int) -> CaseFile:
         ctx = need(info, "case_file")
         try:
-            return _file(
-                await ctx.run(casefiles.get, casefiles.open_case_files(ctx.settings), id, unit=ctx.user.unit)
+            row = await ctx.run(
+                casefiles.get, casefiles.open_case_files(ctx.settings), id, unit=ctx.user.unit
             )
         except KeyError as exc:
             raise NotFound(str(exc.args[0])) from None
+        return _file({**row, "view": await _visible_view(ctx, row.get("view"))})
 
 
 @strawberry.type
@@ -120,8 +152,7 @@ class Mutation:
     async def add_custom_tag(self, info: Info, label: str, id: str, tag: str, note: str = "") -> CustomTag:
         ctx = need(info, "case_file")
         label = ctx.store.ontology.check_label(label)
-        if await ctx.run(ctx.store.node, label, id) is None:
-            raise NotFound(f"no {label} {id!r}")
+        await ctx.visible_node(label, id)
         return _tag(
             await ctx.run(
                 customtags.add,

@@ -7,7 +7,8 @@ from typing import Any
 import strawberry
 from strawberry.types import Info
 
-from algorithms.relations import Scope, expand, profile, visible
+from algorithms.relations import Scope, expand, profile
+from algorithms.visibility import Viewer
 from api.errors import InvalidInput, LimitExceeded, NotFound
 from api.graphql.access import need
 from api.nodes import Node, Subgraph, relations_loader, to_edge, to_node
@@ -25,23 +26,24 @@ def search_nodes(
     if len(key) < 2:
         raise InvalidInput("search text needs at least two characters after normalisation")
     raw = text.strip()
+    viewer = Viewer(store.ontology, unit)
     found: dict[str, tuple[int, dict[str, Any]]] = {}
     for label in map(store.label, labels):  # only ontology labels reach the Cypher below
         spec = store.ontology.node(label)
         if spec.keyed or not spec.search_properties:
             rows = store.query(
-                f"MATCH (n:{label} {{id: $id}}) WHERE {visible(store.ontology, 'n')} RETURN n",
-                {"id": raw.upper() if label != "Person" else raw, "unit": unit},
+                f"MATCH (n:{label} {{id: $id}}) WHERE {viewer.where('n')} RETURN n",
+                {"id": raw.upper() if label != "Person" else raw, **viewer.params},
                 read_only=True,
             )
             for row in rows:
                 found[row["n"]["element_id"]] = (0, row["n"])
         if spec.search_properties:
             rows = store.query(
-                f"MATCH (n:{label}) WHERE n.search_text CONTAINS $key AND {visible(store.ontology, 'n')} RETURN n "
+                f"MATCH (n:{label}) WHERE n.search_text CONTAINS $key AND {viewer.where('n')} RETURN n "
                 "ORDER BY CASE WHEN n.search_text STARTS WITH $key THEN 1 ELSE 2 END, size(n.search_text), n.id "
                 "LIMIT $limit",
-                {"key": key, "unit": unit, "limit": limit},
+                {"key": key, "limit": limit, **viewer.params},
                 read_only=True,
             )
             for row in rows:
@@ -53,7 +55,7 @@ def search_nodes(
         found.values(),
         key=lambda item: (item[0], len(item[1]["properties"].get("search_text", "")), item[1]["id"]),
     )
-    return [node for _, node in ranked]
+    return viewer.redact(store, [node for _, node in ranked])
 
 
 @strawberry.type(description="Behavioural and relational figures of a subject.")
@@ -87,17 +89,9 @@ class Query:
     )
     async def node(self, info: Info, label: str, id: strawberry.ID) -> Node:
         ctx = need(info, "read")
-        label = ctx.store.label(label)
-        rows = await ctx.run(
-            ctx.store.query,
-            f"MATCH (n:{label} {{id: $id}}) WHERE {visible(ctx.store.ontology, 'n')} RETURN n",
-            {"id": str(id), "unit": ctx.user.unit},
-            read_only=True,
-        )
-        if not rows:
-            raise NotFound(f"no {label} with id {id!r}")
+        node = await ctx.visible_node(label, str(id))
         ctx.result_size += 1
-        return to_node(rows[0]["n"])
+        return to_node(node)
 
     @strawberry.field(
         description="Search names (Chinese or English; spacing, case, full-width and legal-suffix "
@@ -168,10 +162,10 @@ class Query:
     @strawberry.field(description="A subject's natural, behavioural and relational attributes.")
     async def profile(self, info: Info, label: str, id: strawberry.ID) -> Profile:
         ctx = need(info, "read")
+        node = await ctx.visible_node(label, str(id))
         result = await ctx.run(profile, ctx.store, label, str(id), unit=ctx.user.unit)
         if result is None:
             raise NotFound(f"no {label} with id {id!r}")
-        node = await ctx.run(ctx.store.node, label, str(id))
         return Profile(
             label=result.label,
             id=strawberry.ID(result.id),

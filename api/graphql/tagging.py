@@ -74,8 +74,18 @@ def _definition(tag: Any) -> TagDefinition:
     )
 
 
-def _change(change: Any) -> TagChange:
-    return TagChange(tag=change.tag, add=change.add, remove=change.remove, keep=change.keep)
+async def _change(ctx: Any, change: Any, subject: str | None = None) -> TagChange:
+    """The change as the user may see it: subjects (of ``subject``'s label, by default the saved tag's)
+    the user's unit may not see are not named."""
+    subject = subject or service.current_hierarchy(ctx.settings).tag(change.tag).rule.subject
+    named = [(subject, i) for i in [*change.add, *change.remove]]
+    hidden = {i for _, i in await ctx.run(ctx.viewer.hidden, ctx.store, named)}
+    return TagChange(
+        tag=change.tag,
+        add=[i for i in change.add if i not in hidden],
+        remove=[i for i in change.remove if i not in hidden],
+        keep=change.keep,
+    )
 
 
 @strawberry.type
@@ -86,12 +96,17 @@ class Query:
         hierarchy = service.current_hierarchy(ctx.settings)
         return [_definition(t) for t in hierarchy.tags if include_retired or not t.retired]
 
-    @strawberry.field(description="A subject's tags with rule, version and evidence (ended ones on request).")
+    @strawberry.field(
+        description="A subject's tags with rule, version and evidence (ended ones on request); evidence "
+        "naming what your unit may not see is left out."
+    )
     async def subject_tags(
         self, info: Info, label: str, id: strawberry.ID, include_ended: bool = False
     ) -> list[SubjectTag]:
         ctx = need(info, "read")
+        await ctx.visible_node(label, str(id))
         rows = await ctx.run(service.subject_tags, ctx.store, label, str(id), include_ended=include_ended)
+        rows = [r["properties"] for r in await ctx.redact([{"properties": r} for r in rows])]
         return [
             SubjectTag(
                 code=r["code"],
@@ -122,10 +137,10 @@ class Mutation:
     async def propose_tag(self, info: Info, definition: str) -> TagChange:
         ctx = need(info, "tag_edit")
         try:
-            _, change = await ctx.run(service.propose, ctx.store, ctx.settings, definition)
+            tag, change = await ctx.run(service.propose, ctx.store, ctx.settings, definition)
         except RuleError as exc:
             raise ValueError(str(exc)) from None
-        return _change(change)
+        return await _change(ctx, change, tag.rule.subject)
 
     @strawberry.mutation(description="Save a new or edited tag (a new version) and apply it to the graph.")
     async def save_tag(self, info: Info, definition: str) -> TagChange:
@@ -134,7 +149,7 @@ class Mutation:
             change = await ctx.run(service.save_and_apply, ctx.store, ctx.settings, definition, ctx.user.name)
         except RuleError as exc:
             raise ValueError(str(exc)) from None
-        return _change(change)
+        return await _change(ctx, change)
 
     @strawberry.mutation(description="Retire a tag: its open tags are closed with an end time, not deleted.")
     async def retire_tag(self, info: Info, code: str) -> TagChange:
@@ -143,4 +158,4 @@ class Mutation:
             change = await ctx.run(service.retire, ctx.store, ctx.settings, code, ctx.user.name)
         except RuleError as exc:
             raise ValueError(str(exc)) from None
-        return _change(change)
+        return await _change(ctx, change)

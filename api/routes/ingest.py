@@ -8,7 +8,8 @@ from typing import Any
 
 from fastapi import APIRouter, UploadFile
 
-from api.deps import SettingsDep, StoreDep, UserDep, require
+from api.audit import audit_denied
+from api.deps import ServicesDep, SettingsDep, StoreDep, UserDep, require
 from api.errors import InvalidInput
 from api.limits import save_upload
 from ingest.loader import Loader
@@ -19,9 +20,10 @@ router = APIRouter(tags=["ingest"])
 
 @router.post("/ingest/{kind}")
 async def upload(
-    kind: str, file: UploadFile, user: UserDep, store: StoreDep, settings: SettingsDep
+    kind: str, file: UploadFile, user: UserDep, store: StoreDep, settings: SettingsDep, services: ServicesDep
 ) -> dict[str, Any]:
-    """Load one uploaded CSV or JSON-lines file through the mapping whose source is ``{kind}.csv``/``.jsonl``."""
+    """Load one uploaded CSV or JSON-lines file through the mapping whose source is ``{kind}.csv``/``.jsonl``;
+    rows that would change another unit's nodes are refused (``denied``) and audited."""
     require(user, "ingest", "ingest")
     mappings = [m for m in load_mappings() if Path(m.source).stem == kind]
     if not mappings:
@@ -31,12 +33,15 @@ async def upload(
     await asyncio.to_thread(
         save_upload, file.file, folder / mappings[0].source, settings.api_max_upload_bytes
     )
-    run = await asyncio.to_thread(Loader(store, settings, progress=False).load_dir, folder, mappings)
+    loader = Loader(store, settings, progress=False, unit=user.writes_for)
+    run = await asyncio.to_thread(loader.load_dir, folder, mappings)
+    await asyncio.to_thread(audit_denied, services.audit, user, f"POST /ingest/{kind}", run.denied)
     return {
         "run_id": run.run_id,
         "read": run.read,
         "loaded": run.loaded,
         "quarantined": run.quarantined,
         "errors": run.errors,
+        "denied": len(run.denied),
         "quarantine_file": run.quarantine_file if run.quarantined else None,
     }

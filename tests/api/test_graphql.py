@@ -333,7 +333,10 @@ def test_subscription_receives_an_event_over_websocket(api: ApiServer) -> None:
             )
             await asyncio.sleep(0.8)
             publish_inapp(
-                open_outbox(api.settings), "alerts", "inv_gz", {"alert": {"id": "a1", "title": "测试"}}
+                open_outbox(api.settings),
+                "alerts",
+                "inv_gz",
+                {"alert": {"id": "a1", "unit": "GZ", "title": "测试"}},
             )
             message = json.loads(await asyncio.wait_for(ws.recv(), timeout=10))
             return message

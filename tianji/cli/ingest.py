@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import getpass
 import json
 from pathlib import Path
 
 import typer
 
+from api.audit import audit_denied, open_audit
+from api.auth import User
 from graph.open import open_store
 from ingest.loader import Loader
 from ingest.mapping import load_mapping, load_mappings
@@ -24,12 +27,18 @@ def command(
     ),
     chunk_rows: int = typer.Option(10_000, help="rows validated and written per batch"),
     progress: bool = typer.Option(True, "--progress/--no-progress", help="show a progress bar"),
+    unit: str = typer.Option(
+        "*",
+        "--unit",
+        help="load for this customs unit: rows that would change another unit's nodes are refused, "
+        "quarantined and audited ('*', the default: every unit)",
+    ),
 ) -> None:
     """Load every file of DIRECTORY that a mapping names; bad rows go to the run's quarantine file."""
     settings = get_settings()
     with open_store(settings=settings) as store:
         store.apply_schema()
-        loader = Loader(store, settings, progress=progress, chunk_rows=chunk_rows)
+        loader = Loader(store, settings, progress=progress, chunk_rows=chunk_rows, unit=unit)
         try:
             mappings = (
                 [load_mapping(mapping, store.ontology)]
@@ -42,6 +51,10 @@ def command(
         except SourceError as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+    if run.denied:
+        operator = User(f"cli:{getpass.getuser()}", "service", unit)
+        audit_denied(open_audit(settings), operator, f"tianji ingest {directory}", run.denied)
+        typer.echo(f"refused {len(run.denied):,} rows that belong to other units", err=True)
     for error in run.errors:
         typer.echo(f"error: {error}", err=True)
     typer.echo(
@@ -56,6 +69,7 @@ def command(
                 "loaded": run.loaded,
                 "quarantined": run.quarantined,
                 "errors": len(run.errors),
+                "denied": len(run.denied),
             }
         )
     )
