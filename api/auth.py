@@ -51,6 +51,7 @@ users = Table(
     Column("role", String, nullable=False),
     Column("unit", String, nullable=False),
     Column("key_hash", String, unique=True),
+    Column("password_hash", String),  # argon2id; empty for users who sign in through OIDC or only use tokens
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String, nullable=False),
 )
@@ -134,6 +135,11 @@ def _user(engine: Engine, **where: str) -> User:
     user = _lookup(engine, column, value)
     _CACHE[key] = (time.monotonic(), user)
     return user
+
+
+def active_user(engine: Engine, name: str) -> User:
+    """The active user called ``name`` (a session's user), or ``Unauthenticated``."""
+    return _user(engine, name=name)
 
 
 def _lookup(engine: Engine, column: str, value: str) -> User:

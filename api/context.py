@@ -28,6 +28,7 @@ class Services:
     settings: Settings
     store: GraphStore
     users: Engine
+    sessions: Engine
     audit: Engine
     outbox: Engine
     running: Counter[str] = field(default_factory=Counter)  # operations under way, by user

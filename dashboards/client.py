@@ -43,8 +43,8 @@ class GraphQLClient:
         return body["data"]  # type: ignore[no-any-return]
 
 
-#: how a view reaches the API: ``api()`` as an investigator, ``api("analyst")`` for an analyst's work
-Api = Callable[..., GraphQLClient]
+#: how a view reaches the API: ``api()`` is a client acting as the signed-in officer
+Api = Callable[[], GraphQLClient]
 
 SEARCH = """query($t: String!) { search(text: $t, first: 12) { edges { node { id label caption } } } }"""
 HOOD = """query($l: String!, $id: ID!, $d: Int!, $types: [String!]) {

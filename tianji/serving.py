@@ -31,6 +31,13 @@ def serve(settings: Settings, *, with_scheduler: bool = False) -> None:
     if tokens.exists():
         demo = json.loads(tokens.read_text())["demo_investigator"]["api_key"]
         console.print(f"  demo token {tokens} (investigator: Authorization: Bearer {demo})")
+    officers = settings.data_dir / "demo-officers.json"
+    if settings.environment == "development" and officers.exists():
+        console.print(f"  sign in at {base}/login as a demo officer (from {officers}):")
+        for name, officer in json.loads(officers.read_text()).items():
+            console.print(
+                f"    {name:<22} {officer['password']:<18} {officer['role']}, unit {officer['unit']}"
+            )
     if scheduler is not None:
         console.print("  scheduler  watch scans, alert delivery and digests (tianji jobs run)")
     try:
