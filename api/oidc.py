@@ -11,13 +11,15 @@ from __future__ import annotations
 
 from typing import Any
 
+import httpx
 from authlib.integrations.starlette_client import OAuth, OAuthError, StarletteOAuth2App
+from joserfc.errors import JoseError
 from starlette.requests import Request
 from starlette.responses import Response
 
 from api.accounts import external_user
 from api.auth import ROLES, User
-from api.errors import Unauthenticated
+from api.errors import Unauthenticated, Unavailable
 from tianji.core.settings import Settings
 
 #: the signed cookie that carries state, nonce and PKCE verifier between the two legs (10 minutes)
@@ -40,7 +42,12 @@ def provider(settings: Settings) -> StarletteOAuth2App:
 
 async def begin(idp: StarletteOAuth2App, request: Request, settings: Settings) -> Response:
     """Redirect the browser to the provider's authorization endpoint."""
-    return await idp.authorize_redirect(request, settings.oidc_redirect_uri)  # type: ignore[no-any-return]
+    try:
+        return await idp.authorize_redirect(request, settings.oidc_redirect_uri)  # type: ignore[no-any-return]
+    except httpx.HTTPError:
+        raise Unavailable(
+            "the identity provider cannot be reached; try again or sign in with a password"
+        ) from None
 
 
 async def finish(idp: StarletteOAuth2App, request: Request, settings: Settings, users: Any) -> User:
@@ -51,6 +58,12 @@ async def finish(idp: StarletteOAuth2App, request: Request, settings: Settings, 
         )
     except OAuthError as exc:
         raise Unauthenticated(f"the identity provider's answer was refused ({exc.error})") from None
+    except JoseError as exc:  # signature, issuer, audience, expiry or nonce of the id_token
+        raise Unauthenticated(f"the identity provider's id_token was refused ({exc.error})") from None
+    except httpx.HTTPError:
+        raise Unavailable(
+            "the identity provider cannot be reached; try again or sign in with a password"
+        ) from None
     claims = token.get("userinfo")
     if not claims:
         raise Unauthenticated("the identity provider sent no id_token")

@@ -62,7 +62,7 @@ def cell(value: Any) -> str:
 def table(current: list[dict[str, Any]]) -> str:
     """The canvas as CSV: one row per node and per edge (kind, id, label, source, target)."""
     buffer = io.StringIO()
-    writer = csv.writer(buffer, lineterminator="\n")
+    writer = csv.writer(buffer)  # CRLF rows, as RFC 4180; a CR or LF inside a cell is quoted
     writer.writerow(["kind", "id", "label", "source", "target"])
     for element in current:
         d = element["data"]
