@@ -31,6 +31,14 @@ class GraphQLClient:
         return "data:image/png;base64," + base64.b64encode(response.content).decode()
 
     def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        data, errors = self.partial(query, **variables)
+        if errors:
+            raise ApiError("; ".join(errors))
+        return data
+
+    def partial(self, query: str, **variables: Any) -> tuple[dict[str, Any], list[str]]:
+        """The fields the officer may see, and the messages of those refused (a role without a permission
+        still sees the rest of a panel)."""
         response = httpx.post(
             self.url,
             json={"query": query, "variables": variables},
@@ -38,9 +46,7 @@ class GraphQLClient:
             timeout=self.timeout,
         )
         body = response.json()
-        if body.get("errors"):
-            raise ApiError("; ".join(e["message"] for e in body["errors"]))
-        return body["data"]  # type: ignore[no-any-return]
+        return body.get("data") or {}, [e["message"] for e in body.get("errors") or []]
 
 
 #: how a view reaches the API: ``api()`` is a client acting as the signed-in officer

@@ -281,7 +281,7 @@ def test_csv_export_quotes_cells_and_neutralises_formulas(browser: httpx.Client)
     assert labels == [
         "广州盈宏贸易 CO., LTD.",
         "'=cmd|' /C calc'!A0",
-        "'+1 say \"hi\"",
+        '\'+1 say "hi"',
         "'@SUM(A1)\tx",
         "'-2+3",
         "'\tTAB",
