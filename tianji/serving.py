@@ -22,7 +22,7 @@ def serve(settings: Settings, *, with_scheduler: bool = False) -> None:
     if with_scheduler:  # the scheduled jobs run as their own process, sharing the graph server
         scheduler = subprocess.Popen([sys.executable, "-m", "tianji.cli.main", "jobs", "run"])
     console.print(
-        f"[bold green]Tianji is up[/]\n  GraphQL    {base}/graphql  (GraphiQL in a browser)\n"
+        f"[bold green]Tianji is up[/]\n  GraphQL    {base}/graphql  (GraphiQL in a browser once signed in)\n"
         f"  health     {base}/healthz"
     )
     for path, what in getattr(app.state, "extra_urls", []):

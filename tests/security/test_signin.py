@@ -287,3 +287,25 @@ def test_csv_export_quotes_cells_and_neutralises_formulas(browser: httpx.Client)
         "'\tTAB",
     ]
     assert rows[-1][4] == "'\rCR"
+
+
+def test_demo_officers_get_passwords_in_development_only(officers: ApiServer, tmp_path: Any) -> None:
+    from api.errors import Unauthenticated
+    from tianji.bootstrap import DEMO_USERS, demo_users
+
+    dev = officers.settings.model_copy(update={"data_dir": tmp_path / "dev"})
+    demo_users(officers.store, dev, tmp_path)
+    printed = json.loads((dev.data_dir / "demo-officers.json").read_text())
+    assert sorted(printed) == sorted(name for name, _, _ in DEMO_USERS)
+    engine = open_users(dev)
+    for name, officer in printed.items():
+        assert check_password(engine, name, officer["password"]).unit == officer["unit"]
+        assert (password_hash(engine, name) or "").startswith("$argon2id$")
+    demo_users(officers.store, dev, tmp_path)  # a second run keeps the passwords it printed
+    assert json.loads((dev.data_dir / "demo-officers.json").read_text()) == printed
+
+    other = officers.settings.model_copy(update={"data_dir": tmp_path / "other", "environment": "test"})
+    demo_users(officers.store, other, tmp_path)
+    assert not (other.data_dir / "demo-officers.json").exists()
+    with pytest.raises(Unauthenticated):
+        check_password(open_users(other), "demo_investigator", printed["demo_investigator"]["password"])
