@@ -22,7 +22,6 @@ from api.oidc import FLOW_COOKIE, FLOW_SECONDS, provider
 from api.routes import ROUTERS
 from api.routes.dashboards import dashboard_router
 from api.routes.graphql import graphql_router
-from api.sessions import open_sessions
 from dashboards.app import create_dash
 from graph.open import open_store
 from tianji.core.settings import Settings, get_settings
@@ -38,7 +37,6 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             settings=settings,
             store=store,
             users=open_users(settings),
-            sessions=open_sessions(settings),
             audit=open_audit(settings),
             outbox=open_outbox(settings),
         )

@@ -55,6 +55,16 @@ users = Table(
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String, nullable=False),
 )
+#: browser sessions (``api.sessions``): the hash of the cookie's session id, whose it is, until when
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String, primary_key=True),
+    Column("user", String, nullable=False, index=True),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False, index=True),
+    Column("via", String, nullable=False),  # password or oidc
+)
 
 
 @dataclass(frozen=True)

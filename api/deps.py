@@ -50,7 +50,7 @@ def identify(conn: HTTPConnection) -> User | None:
     session_id = conn.cookies.get(SESSION_COOKIE)
     if not session_id:
         return None
-    name = user_of(svc.sessions, session_id)
+    name = user_of(svc.users, session_id)
     if name is None:
         raise Unauthenticated("the session has ended or expired; sign in again at /login")
     user = active_user(svc.users, name)

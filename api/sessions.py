@@ -1,7 +1,7 @@
 """Browser sessions: a random session id in an HttpOnly cookie, kept server-side with its expiry.
 
 The cookie holds only the id; the server keeps its SHA-256 hash, the user and the expiry
-(``TIANJI_SESSION_HOURS``) in the users database (migration ``users_0002``), so signing out or deactivating the user ends the session at once. Requests
+(``TIANJI_SESSION_HOURS``) in the users database (``api.auth.open_users``; migration ``users_0002``), so signing out or deactivating the user ends the session at once. Requests
 that change state and are authenticated by the cookie must also send ``X-CSRFToken`` equal to the
 ``_csrf_token`` cookie (double submit; the Dash renderer sends it on every callback). That token is an
 HMAC of the session id, so a token planted from elsewhere never matches a real session.
@@ -14,11 +14,11 @@ import hashlib
 import hmac
 import secrets
 
-from sqlalchemy import Column, Engine, MetaData, String, Table, delete, insert, select
+from sqlalchemy import Engine, delete, insert, select
 from starlette.responses import Response
 
+from api.auth import sessions
 from tianji.core.clock import utc_now
-from tianji.core.db import USERS, side_engine
 from tianji.core.settings import Settings
 
 SESSION_COOKIE = "tianji_session"
@@ -26,22 +26,6 @@ CSRF_COOKIE = "_csrf_token"  # the name the Dash renderer reads
 CSRF_HEADER = "x-csrftoken"  # the header it sends the token in
 #: methods that never change state (no CSRF token needed)
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
-
-metadata = MetaData()
-sessions = Table(
-    "sessions",
-    metadata,
-    Column("id_hash", String, primary_key=True),
-    Column("user", String, nullable=False, index=True),
-    Column("created_at", String, nullable=False),
-    Column("expires_at", String, nullable=False, index=True),
-    Column("via", String, nullable=False),  # password or oidc
-)
-
-
-def open_sessions(settings: Settings) -> Engine:
-    """The sessions live beside the users they belong to."""
-    return side_engine(settings, USERS)
 
 
 def _digest(session_id: str) -> str:

@@ -74,7 +74,7 @@ def page(request: Request, *, error: str = "", status: int = 200, next_path: str
 
 def signed_in_response(request: Request, user: User, via: str, target: str) -> Response:
     svc = request.app.state.services
-    session_id = sessions.start(svc.sessions, svc.settings, user.name, via)
+    session_id = sessions.start(svc.users, svc.settings, user.name, via)
     response = RedirectResponse(local_path(target), status_code=303)
     sessions.set_cookies(response, svc.settings, session_id)
     return response
@@ -113,7 +113,7 @@ async def logout(request: Request, svc: ServicesDep, csrf: Annotated[str, Form()
     if session_id:
         if not sessions.csrf_matches(sessions.csrf_token(svc.settings, session_id), csrf):
             raise Forbidden("missing or wrong CSRF token; sign out from the dashboards' button")
-        await asyncio.to_thread(sessions.end, svc.sessions, session_id)
+        await asyncio.to_thread(sessions.end, svc.users, session_id)
     response = RedirectResponse("/login?signed_out=1", status_code=303)
     sessions.clear_cookies(response, svc.settings)
     return response

@@ -248,7 +248,7 @@ def test_a_session_expires(officers: ApiServer) -> None:
     from api import sessions
 
     short = officers.settings.model_copy(update={"session_hours": 1e-9})
-    engine = sessions.open_sessions(officers.settings)
+    engine = open_users(officers.settings)
     session_id = sessions.start(engine, short, "inv_gz", "password")
     assert sessions.user_of(engine, session_id) is None
     with httpx.Client(base_url=officers.url, cookies={"tianji_session": session_id}) as client:

@@ -55,9 +55,9 @@ def deactivate(name: str) -> None:
     """Deactivate a user: every token and sign-in session it holds stops working."""
     from api.auth import deactivate as off
     from api.auth import open_users
-    from api.sessions import end_all, open_sessions
+    from api.sessions import end_all
 
-    settings = get_settings()
-    off(open_users(settings), name)
-    end_all(open_sessions(settings), name)
+    engine = open_users(get_settings())
+    off(engine, name)
+    end_all(engine, name)
     typer.echo(f"{name} deactivated")
