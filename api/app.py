@@ -3,14 +3,13 @@
 from __future__ import annotations
 
 import asyncio
-import json
-import warnings
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.outbox import open_outbox
 from api.audit import open_audit
@@ -19,15 +18,13 @@ from api.context import Services
 from api.errors import HANDLED, error_response
 from api.limits import BodyLimit
 from api.middleware import guard
+from api.oidc import FLOW_COOKIE, FLOW_SECONDS, provider
 from api.routes import ROUTERS
+from api.routes.dashboards import dashboard_router
 from api.routes.graphql import graphql_router
 from dashboards.app import create_dash
 from graph.open import open_store
 from tianji.core.settings import Settings, get_settings
-
-with warnings.catch_warnings():  # Starlette's WSGI bridge still works; it only announces its future removal
-    warnings.simplefilter("ignore")
-    from starlette.middleware.wsgi import WSGIMiddleware
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -61,6 +58,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for kind in HANDLED:
         app.add_exception_handler(kind, _handle)
     app.middleware("http")(guard(settings))
+    if settings.oidc_issuer:  # the OIDC flow keeps state, nonce and PKCE verifier in a signed cookie
+        app.state.oidc = provider(settings)
+        app.add_middleware(
+            SessionMiddleware,
+            secret_key=settings.auth_secret,
+            session_cookie=FLOW_COOKIE,
+            max_age=FLOW_SECONDS,
+            same_site="lax",
+            https_only=settings.secure_cookies,
+        )
     mount_dashboards(app, settings)
     app.add_middleware(BodyLimit, settings=settings)
     return app
@@ -71,15 +78,9 @@ async def _handle(request: Request, exc: Any) -> JSONResponse:
 
 
 def mount_dashboards(app: FastAPI, settings: Settings) -> None:
-    """The Dash dashboards under /dash, calling this server's GraphQL API with the signed-in user's token."""
-
-    def token(role: str = "investigator") -> str:
-        tokens = settings.data_dir / "demo-tokens.json"
-        if settings.environment != "production" and tokens.exists():
-            return str(json.loads(tokens.read_text())[f"demo_{role}"]["jwt"])
-        return settings.dashboard_token
-
+    """The Dash dashboards under /dash, behind sign-in; they call this server's GraphQL API as the officer."""
     api_url = f"http://{settings.api_host}:{settings.api_port}/graphql"
-    dash_app = create_dash(settings, api_url, token)
-    app.mount("/dash", WSGIMiddleware(dash_app.server))
+    dash_app = create_dash(settings, api_url)
+    app.include_router(dashboard_router(dash_app.server, settings))
     app.state.extra_urls.append(("/dash/", "dashboards"))
+    app.state.extra_urls.append(("/login", "sign in"))

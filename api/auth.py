@@ -51,8 +51,19 @@ users = Table(
     Column("role", String, nullable=False),
     Column("unit", String, nullable=False),
     Column("key_hash", String, unique=True),
+    Column("password_hash", String),  # argon2id; empty for users who sign in through OIDC or only use tokens
     Column("active", Boolean, nullable=False, default=True),
     Column("created_at", String, nullable=False),
+)
+#: browser sessions (``api.sessions``): the hash of the cookie's session id, whose it is, until when
+sessions = Table(
+    "sessions",
+    metadata,
+    Column("id_hash", String, primary_key=True),
+    Column("user", String, nullable=False, index=True),
+    Column("created_at", String, nullable=False),
+    Column("expires_at", String, nullable=False, index=True),
+    Column("via", String, nullable=False),  # password or oidc
 )
 
 
@@ -139,6 +150,11 @@ def _user(engine: Engine, **where: str) -> User:
     user = _lookup(engine, column, value)
     _CACHE[key] = (time.monotonic(), user)
     return user
+
+
+def active_user(engine: Engine, name: str) -> User:
+    """The active user called ``name`` (a session's user), or ``Unauthenticated``."""
+    return _user(engine, name=name)
 
 
 def _lookup(engine: Engine, column: str, value: str) -> User:

@@ -30,7 +30,7 @@ class Services:
 
     settings: Settings
     store: GraphStore
-    users: Engine
+    users: Engine  # the users, their password hashes and their browser sessions
     audit: Engine
     outbox: Engine
     running: Counter[str] = field(default_factory=Counter)  # operations under way, by user

@@ -1,41 +1,96 @@
-"""What REST routes depend on, as ``Annotated`` aliases: the settings, the shared store, the signed-in user."""
+"""What routes depend on, as ``Annotated`` aliases: the settings, the shared store, the signed-in user.
+
+There is one authentication path, ``identify``, for every route, method and transport: a client sends
+``Authorization: Bearer <token>`` (JWT or API key); a browser sends the session cookie of its sign-in,
+and then every request that may change state must carry the session's CSRF token as ``X-CSRFToken``.
+GraphQL (GET and POST), the REST routes, ``/images`` and the dashboards all take the user from here;
+a subscription sends the bearer token in ``connection_init`` (``api.routes.graphql``).
+"""
 
 from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import Depends, Request
+from fastapi import Depends
+from starlette.requests import HTTPConnection
 
-from api.auth import User
+from api.auth import User, active_user, authenticate
 from api.context import Services
-from api.errors import Forbidden
+from api.errors import Forbidden, Unauthenticated
+from api.sessions import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_matches, csrf_token, user_of
 from graph.store import GraphStore
 from tianji.core.settings import Settings
 
+SIGN_IN = "sign in at /login, or send 'Authorization: Bearer <token>'"
 
-def services(request: Request) -> Services:
+
+def services(conn: HTTPConnection) -> Services:
     """What the app opened at start-up (``api.app.create_app``'s lifespan)."""
-    return request.app.state.services
+    return conn.app.state.services  # type: ignore[no-any-return]
 
 
-def settings(request: Request) -> Settings:
-    return services(request).settings
+def settings(conn: HTTPConnection) -> Settings:
+    return services(conn).settings
 
 
-def store(request: Request) -> GraphStore:
-    return services(request).store
+def store(conn: HTTPConnection) -> GraphStore:
+    return services(conn).store
 
 
-def current_user(request: Request) -> User:
-    """The user the guard middleware authenticated (every REST route but health is guarded)."""
-    user = getattr(request.state, "user", None)
-    return user if isinstance(user, User) else User("anonymous", "none", "")
+def identify(conn: HTTPConnection) -> User | None:
+    """The user behind a request, or None when it carries no credential at all.
+
+    A bad bearer token or an ended session raises ``Unauthenticated``; a cookie-authenticated request
+    that may change state without its session's CSRF token raises ``Forbidden``.
+    """
+    svc = services(conn)
+    header = conn.headers.get("authorization")
+    if header:
+        return authenticate(svc.settings, svc.users, header)
+    session_id = conn.cookies.get(SESSION_COOKIE)
+    if not session_id:
+        return None
+    name = user_of(svc.users, session_id)
+    if name is None:
+        raise Unauthenticated("the session has ended or expired; sign in again at /login")
+    user = active_user(svc.users, name)
+    changes_state = conn.scope["type"] == "http" and conn.scope.get("method", "GET") not in SAFE_METHODS
+    if changes_state and not csrf_matches(
+        csrf_token(svc.settings, session_id), conn.headers.get(CSRF_HEADER)
+    ):
+        raise Forbidden("missing or wrong CSRF token: send the _csrf_token cookie's value as X-CSRFToken")
+    return user
+
+
+def current_user(conn: HTTPConnection) -> User:
+    """The signed-in user; ``Unauthenticated`` (401) when the request carries no credential."""
+    user = identify(conn)
+    if user is None:
+        raise Unauthenticated(f"not signed in: {SIGN_IN}")
+    return user
+
+
+def graphql_user(conn: HTTPConnection) -> User | None:
+    """``current_user`` for GraphQL over HTTP; a websocket authenticates in ``connection_init`` instead."""
+    if conn.scope["type"] == "websocket":
+        return None
+    return current_user(conn)
+
+
+def signed_in(conn: HTTPConnection) -> User | None:
+    """The user of a browser page, or None (the page then sends the browser to sign in)."""
+    try:
+        return identify(conn)
+    except Unauthenticated:
+        return None
 
 
 SettingsDep = Annotated[Settings, Depends(settings)]
 StoreDep = Annotated[GraphStore, Depends(store)]
 ServicesDep = Annotated[Services, Depends(services)]
 UserDep = Annotated[User, Depends(current_user)]
+GraphQLUserDep = Annotated[User | None, Depends(graphql_user)]
+PageUserDep = Annotated[User | None, Depends(signed_in)]
 
 
 def require(user: User, permission: str, action: str) -> None:

@@ -1,4 +1,5 @@
-"""The guard every HTTP request passes: body size limits, authentication of guarded paths, a time limit.
+"""The guard every HTTP request passes: body size limits and a time limit (who is asking is a dependency of
+each route, ``api.deps.current_user``, not a concern of this guard).
 
 It answers with the same error shape as the routes (``api.errors.error_response``); it runs outside
 the routes' exception handling, so it builds those responses itself.
@@ -11,13 +12,9 @@ from collections.abc import Awaitable, Callable
 
 from fastapi import Request, Response
 
-from api.auth import authenticate
-from api.errors import ApiError, LimitExceeded, PayloadTooLarge, error_response
+from api.errors import LimitExceeded, PayloadTooLarge, error_response
 from api.limits import UPLOAD_PREFIXES
 from tianji.core.settings import Settings
-
-#: paths that need a signed-in user (besides GraphQL POSTs): the uploads and the images
-GUARDED = (*UPLOAD_PREFIXES, "/images/")
 
 Guard = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
 
@@ -34,14 +31,6 @@ def guard(settings: Settings) -> Guard:
                     + (" for uploads" if upload else "")
                 )
             )
-        path = request.url.path
-        if path.startswith("/graphql") and request.method == "POST" or path.startswith(GUARDED):
-            try:
-                request.state.user = authenticate(
-                    settings, request.app.state.services.users, request.headers.get("authorization")
-                )
-            except ApiError as exc:
-                return error_response(exc)
         try:
             return await asyncio.wait_for(call_next(request), timeout=settings.api_timeout_s)
         except TimeoutError:

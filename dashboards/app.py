@@ -5,16 +5,16 @@ events, custom tags, alerts, gangs), analysis centre (graph canvas with expand-o
 tag level and risk level, details with certificates, documents, scan verdicts and images, timeline linked
 to the canvas, gang view with key members and loops, drift events, relation strength, case files,
 PNG/CSV/GraphML export), trajectories, alerts feed (acknowledge, assign), label editor (dry run, save).
-Everything goes through the GraphQL API.
+Everything goes through the GraphQL API, as the signed-in officer (``dashboards.officer``): the app is
+served only behind sign-in (``api.routes.dashboards``) and holds no token of its own.
 """
 
 from __future__ import annotations
 
-from typing import Any
-
 from dash import Dash, dcc, html
 
 from dashboards.client import GraphQLClient
+from dashboards.officer import banner, officer_token
 from dashboards.views import (
     alerts,
     canvas,
@@ -33,8 +33,8 @@ from tianji.core.settings import Settings
 PANEL = {"border": "1px solid #ddd", "borderRadius": "6px", "padding": "8px", "marginBottom": "8px"}
 
 
-def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
-    """``token_source(role)`` returns the bearer token the dashboards use for that kind of work."""
+def create_dash(settings: Settings, api_url: str) -> Dash:
+    """The dashboards, calling the GraphQL API at ``api_url`` with the token of the officer being answered."""
     app = Dash(
         __name__,
         requests_pathname_prefix="/dash/",
@@ -43,8 +43,8 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         suppress_callback_exceptions=True,
     )
 
-    def api(role: str = "investigator") -> GraphQLClient:
-        return GraphQLClient(api_url, token_source(role))
+    def api() -> GraphQLClient:
+        return GraphQLClient(api_url, officer_token())
 
     analysis = html.Div(
         style={"display": "flex", "gap": "8px"},
@@ -68,19 +68,26 @@ def create_dash(settings: Settings, api_url: str, token_source: Any) -> Dash:
         ("预警 Alerts", "alerts", [alerts.layout(PANEL)]),
         ("标签编辑 Label editor", "labels", [labels.layout(PANEL)]),
     ]
-    app.layout = html.Div(
-        style={"fontFamily": "Noto Sans CJK SC, sans-serif", "margin": "8px"},
-        children=[
-            html.H2("天机 Tianji · 海关风险知识图谱 Customs risk knowledge graph"),
-            dcc.Tabs(
-                id="tabs",
-                value="analysis",
-                children=[dcc.Tab(label=label, value=value, children=body) for label, value, body in tabs],
-            ),
-            dcc.Store(id="picked", data=[]),
-            dcc.Interval(id="tick", interval=60_000, n_intervals=0),
-        ],
-    )
+
+    def page() -> html.Div:  # a function: the banner shows the officer of this request
+        return html.Div(
+            style={"fontFamily": "Noto Sans CJK SC, sans-serif", "margin": "8px"},
+            children=[
+                banner(),
+                html.H2("天机 Tianji · 海关风险知识图谱 Customs risk knowledge graph"),
+                dcc.Tabs(
+                    id="tabs",
+                    value="analysis",
+                    children=[
+                        dcc.Tab(label=label, value=value, children=body) for label, value, body in tabs
+                    ],
+                ),
+                dcc.Store(id="picked", data=[]),
+                dcc.Interval(id="tick", interval=60_000, n_intervals=0),
+            ],
+        )
+
+    app.layout = page
     views = (
         trajectory,
         timeline,

@@ -31,6 +31,14 @@ class GraphQLClient:
         return "data:image/png;base64," + base64.b64encode(response.content).decode()
 
     def __call__(self, query: str, **variables: Any) -> dict[str, Any]:
+        data, errors = self.partial(query, **variables)
+        if errors:
+            raise ApiError("; ".join(errors))
+        return data
+
+    def partial(self, query: str, **variables: Any) -> tuple[dict[str, Any], list[str]]:
+        """The fields the officer may see, and the messages of those refused (a role without a permission
+        still sees the rest of a panel)."""
         response = httpx.post(
             self.url,
             json={"query": query, "variables": variables},
@@ -38,13 +46,11 @@ class GraphQLClient:
             timeout=self.timeout,
         )
         body = response.json()
-        if body.get("errors"):
-            raise ApiError("; ".join(e["message"] for e in body["errors"]))
-        return body["data"]
+        return body.get("data") or {}, [e["message"] for e in body.get("errors") or []]
 
 
-#: how a view reaches the API: ``api()`` as an investigator, ``api("analyst")`` for an analyst's work
-Api = Callable[..., GraphQLClient]
+#: how a view reaches the API: ``api()`` is a client acting as the signed-in officer
+Api = Callable[[], GraphQLClient]
 
 SEARCH = """query($t: String!) { search(text: $t, first: 12) { edges { node { id label caption } } } }"""
 HOOD = """query($l: String!, $id: ID!, $d: Int!, $types: [String!]) {

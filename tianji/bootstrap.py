@@ -86,17 +86,29 @@ def run_steps(store: GraphStore, settings: Settings, world: Path, *, redo: bool 
     return timings
 
 
+#: the demo's users: sign-in name, role, customs unit (two units, so that unit isolation can be seen)
+DEMO_USERS = (
+    ("demo_investigator", "investigator", "GZ"),
+    ("demo_investigator_tj", "investigator", "TJ"),
+    ("demo_analyst", "analyst", "GZ"),
+    ("demo_admin", "admin", "*"),
+)
+
+
 def demo_users(store: GraphStore, settings: Settings, world: Path) -> None:
-    """One user per role for the demo, their tokens written to <data_dir>/demo-tokens.json."""
+    """One user per role for the demo (and a second unit's investigator), their tokens written to
+    <data_dir>/demo-tokens.json; in development they also get generated passwords for the sign-in page,
+    written to <data_dir>/demo-officers.json (and printed when the server starts)."""
+    import secrets
+
+    from api.accounts import set_password
     from api.auth import User, create_user, issue_jwt, open_users
 
     engine = open_users(settings)
-    tokens = {}
-    for name, role, unit in (
-        ("demo_investigator", "investigator", "GZ"),
-        ("demo_analyst", "analyst", "GZ"),
-        ("demo_admin", "admin", "*"),
-    ):
+    officers_file = settings.path("demo-officers.json")
+    known = json.loads(officers_file.read_text()) if officers_file.exists() else {}
+    tokens, officers = {}, {}
+    for name, role, unit in DEMO_USERS:
         key = create_user(engine, name, role, unit)
         tokens[name] = {
             "role": role,
@@ -104,7 +116,14 @@ def demo_users(store: GraphStore, settings: Settings, world: Path) -> None:
             "api_key": key,
             "jwt": issue_jwt(settings, User(name, role, unit), hours=24 * 30),
         }
+        if settings.environment == "development":
+            password = known.get(name, {}).get("password") or secrets.token_urlsafe(12)
+            set_password(engine, name, password)
+            officers[name] = {"role": role, "unit": unit, "password": password}
     settings.path("demo-tokens.json").write_text(json.dumps(tokens, indent=2))
+    if officers:
+        officers_file.write_text(json.dumps(officers, indent=2))
+        officers_file.chmod(0o600)
 
 
 def start_prompts(store: GraphStore, settings: Settings, world: Path) -> None:

@@ -22,7 +22,7 @@ def serve(settings: Settings, *, with_scheduler: bool = False) -> None:
     if with_scheduler:  # the scheduled jobs run as their own process, sharing the graph server
         scheduler = subprocess.Popen([sys.executable, "-m", "tianji.cli.main", "jobs", "run"])
     console.print(
-        f"[bold green]Tianji is up[/]\n  GraphQL    {base}/graphql  (GraphiQL in a browser)\n"
+        f"[bold green]Tianji is up[/]\n  GraphQL    {base}/graphql  (GraphiQL in a browser once signed in)\n"
         f"  health     {base}/healthz"
     )
     for path, what in getattr(app.state, "extra_urls", []):
@@ -31,6 +31,13 @@ def serve(settings: Settings, *, with_scheduler: bool = False) -> None:
     if tokens.exists():
         demo = json.loads(tokens.read_text())["demo_investigator"]["api_key"]
         console.print(f"  demo token {tokens} (investigator: Authorization: Bearer {demo})")
+    officers = settings.data_dir / "demo-officers.json"
+    if settings.environment == "development" and officers.exists():
+        console.print(f"  sign in at {base}/login as a demo officer (from {officers}):")
+        for name, officer in json.loads(officers.read_text()).items():
+            console.print(
+                f"    {name:<22} {officer['password']:<18} {officer['role']}, unit {officer['unit']}"
+            )
     if scheduler is not None:
         console.print("  scheduler  watch scans, alert delivery and digests (tianji jobs run)")
     try:

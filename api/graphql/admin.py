@@ -8,6 +8,7 @@ from strawberry.types import Info
 
 from api.audit import entries
 from api.auth import PERMISSIONS
+from api.errors import Unauthenticated
 from api.graphql.entities import need
 
 
@@ -41,6 +42,8 @@ class Query:
     @strawberry.field(description="The user behind the token, and what the role allows.")
     def me(self, info: Info) -> Me:
         user = info.context.user
+        if user.role not in PERMISSIONS:
+            raise Unauthenticated("not signed in: sign in at /login, or send 'Authorization: Bearer <token>'")
         return Me(name=user.name, role=user.role, unit=user.unit, permissions=sorted(PERMISSIONS[user.role]))
 
     @strawberry.field(description="The audit log, oldest first after the given id (administrators only).")

@@ -4,6 +4,6 @@ from __future__ import annotations
 
 from fastapi import APIRouter
 
-from api.routes import health, imaging, ingest
+from api.routes import health, imaging, ingest, signin
 
-ROUTERS: tuple[APIRouter, ...] = (health.router, imaging.router, ingest.router)
+ROUTERS: tuple[APIRouter, ...] = (health.router, imaging.router, ingest.router, signin.router)

@@ -1,19 +1,31 @@
-"""GraphQL at /graphql (queries and mutations over HTTP, subscriptions over WebSocket), with coded errors."""
+"""GraphQL at /graphql (queries and mutations over HTTP, subscriptions over WebSocket), with coded errors.
+
+GET and POST take the user from the one dependency (``api.deps.graphql_user``): a request without a
+credential answers 401 before any resolver runs. A subscription authenticates in ``connection_init``
+(``{"Authorization": "Bearer <token>"}``) through the same token check. GraphiQL is served in development
+only, to signed-in users (it sends the session's CSRF token with its requests).
+"""
 
 from __future__ import annotations
 
 from typing import Any
 
 from fastapi import Request, WebSocket
+from fastapi.responses import HTMLResponse
 from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
 from api.auth import User, authenticate
 from api.context import Context, Services
+from api.deps import GraphQLUserDep
 from api.errors import ApiError
 from api.schema import annotate, build_schema
+from api.sessions import CSRF_COOKIE
 from tianji.core.settings import Settings
+
+#: who a websocket is until its ``connection_init`` names a user (no resolver runs before that)
+NOBODY = User("anonymous", "none", "")
 
 
 class Router(GraphQLRouter[Context, None]):
@@ -23,6 +35,12 @@ class Router(GraphQLRouter[Context, None]):
         for error in result.errors or []:
             annotate(error, self.settings)
         return await super().process_result(request, result)
+
+    async def render_graphql_ide(self, request: Request) -> HTMLResponse:
+        # GraphiQL sends the CSRF cookie's value as x-csrftoken; ours is the session's _csrf_token
+        return HTMLResponse(
+            self.graphql_ide_html.replace('Cookies.get("csrftoken")', f'Cookies.get("{CSRF_COOKIE}")')
+        )
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = getattr(context, "connection_params", None) or {}
@@ -34,19 +52,22 @@ class Router(GraphQLRouter[Context, None]):
         return {"user": context.user.name}
 
 
-async def context_getter(request: Request = None, websocket: WebSocket = None) -> Context:  # type: ignore[assignment]
-    """The request's context: the shared services and the user the guard middleware authenticated."""
+async def context_getter(
+    user: GraphQLUserDep,
+    request: Request = None,  # type: ignore[assignment]
+    websocket: WebSocket = None,  # type: ignore[assignment]
+) -> Context:
+    """The request's context: the shared services and the signed-in user."""
     conn = request if request is not None else websocket
     services: Services = conn.app.state.services
-    user = getattr(conn.state, "user", None) or User("anonymous", "none", "")
-    return Context(services, user)
+    return Context(services, user or NOBODY)
 
 
 def graphql_router(settings: Settings) -> Router:
     router = Router(
         build_schema(settings),
         context_getter=context_getter,
-        graphql_ide="graphiql",
+        graphql_ide="graphiql" if settings.environment == "development" else None,
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     router.settings = settings

@@ -1,7 +1,13 @@
-"""Export the canvas: CSV (nodes and edges), GraphML (for Gephi, yEd, Cytoscape desktop) or PNG."""
+"""Export the canvas: CSV (nodes and edges), GraphML (for Gephi, yEd, Cytoscape desktop) or PNG.
+
+The CSV is written by the csv module (a caption holding a comma or a quote stays one cell) and a cell
+that a spreadsheet would run as a formula (starting with =, +, -, @, a tab or a carriage return) is
+neutralised with a leading apostrophe.
+"""
 
 from __future__ import annotations
 
+import csv
 import io
 from typing import Any
 
@@ -34,20 +40,38 @@ def register(app: Dash, api: Api) -> None:
     def export_csv(_: Any, _g: Any, current: list[dict[str, Any]]) -> Any:
         if callback_context.triggered_id == "export-graphml":
             return {"content": graphml(current), "filename": "tianji-view.graphml"}
-        lines = ["kind,id,label,source,target"]
-        for e in current:
-            d = e["data"]
-            if "source" in d:
-                lines.append(f"edge,{d['id']},{d['label']},{d['source']},{d['target']}")
-            else:
-                lines.append(f"node,{d['id']},{d['label']},,")
-        return {"content": "\n".join(lines), "filename": "tianji-view.csv"}
+        return {"content": table(current), "filename": "tianji-view.csv"}
 
     @app.callback(
         Output("canvas", "generateImage"), Input("export-png", "n_clicks"), prevent_initial_call=True
     )
     def export_png(_: Any) -> Any:
         return {"type": "png", "action": "download", "filename": "tianji-view"}
+
+
+#: first characters that make a spreadsheet read a cell as a formula
+FORMULA_STARTS = ("=", "+", "-", "@", "\t", "\r")
+
+
+def cell(value: Any) -> str:
+    """A value as a CSV cell that no spreadsheet runs as a formula."""
+    text = "" if value is None else str(value)
+    return "'" + text if text.startswith(FORMULA_STARTS) else text
+
+
+def table(current: list[dict[str, Any]]) -> str:
+    """The canvas as CSV: one row per node and per edge (kind, id, label, source, target)."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)  # CRLF rows, as RFC 4180; a CR or LF inside a cell is quoted
+    writer.writerow(["kind", "id", "label", "source", "target"])
+    for element in current:
+        d = element["data"]
+        if "source" in d:
+            row = ["edge", d["id"], d.get("label"), d["source"], d["target"]]
+        else:
+            row = ["node", d["id"], d.get("label"), "", ""]
+        writer.writerow([cell(v) for v in row])
+    return buffer.getvalue()
 
 
 def graphml(current: list[dict[str, Any]]) -> str:

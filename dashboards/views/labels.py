@@ -64,9 +64,7 @@ def register(app: Dash, api: Api) -> None:
             return "先选择或编写标签 Pick or write a tag first"
         saving = callback_context.triggered_id == "tag-save"
         try:
-            result = api("analyst")(q.SAVE if saving else q.PROPOSE, d=text)[
-                "saveTag" if saving else "proposeTag"
-            ]
+            result = api()(q.SAVE if saving else q.PROPOSE, d=text)["saveTag" if saving else "proposeTag"]
         except ApiError as exc:
             return html.Div(str(exc), style={"color": "red"}, className="tag-error")
         verb = "已应用 Applied" if saving else "试运行 Dry run"

@@ -95,7 +95,10 @@ def register(app: Dash, api: Api) -> None:
                     client(q.ADD_TAG, l=node["kind"], id=node["nid"], t=text)
                 except ApiError as exc:
                     problem = html.Div(str(exc), style={"color": "red"})
-        data = client(q.WORKBENCH)
+        found, refused = client.partial(q.WORKBENCH)
+        data = {key: found.get(key) or [] for key in ("mine", "watches", "driftEvents", "customTags")}
+        if refused and not problem:
+            problem = html.Div("; ".join(refused), style={"color": "#a60"})
         tasks = (
             html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in data["mine"]])
             if data["mine"]

@@ -398,7 +398,8 @@ def test_a_request_over_the_time_limit_is_cut_off(api: ApiServer) -> None:
     from api.app import create_app
 
     slow = api.settings.model_copy(update={"api_timeout_s": 0.000001})
-    with TestClient(create_app(slow)) as client:
+    # the answer is the 504; the handler cut off behind it may still fail reading a body no one sends now
+    with TestClient(create_app(slow), raise_server_exceptions=False) as client:
         response = client.post(
             "/graphql",
             json={"query": "{ me { name } }"},

@@ -1,14 +1,17 @@
 """Browser journeys in real headless Chromium against a running server with the analysed small world.
 
 Screenshots of each step go to test-artifacts/dashboards/; any SEVERE browser console entry fails the test.
+Each journey signs in first, as the demo officer whose work it is (``sign_in``).
 """
 
 from __future__ import annotations
 
+import json
 import shutil
 import threading
 import time
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,8 +40,16 @@ ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboards
 pytestmark = pytest.mark.browser
 
 
+@dataclass(frozen=True)
+class Site:
+    """The running server: the dashboards' URL and the demo officers' passwords."""
+
+    url: str
+    passwords: dict[str, str]
+
+
 @pytest.fixture(scope="module")
-def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: Path) -> Iterator[str]:
+def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: Path) -> Iterator[Site]:
     from tracks.service import run_tracks
 
     port = free_port()
@@ -68,7 +79,8 @@ def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: P
     thread.start()
     while not uv.started:
         time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}/dash/"
+    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
+    yield Site(f"http://127.0.0.1:{port}/dash/", {name: o["password"] for name, o in officers.items()})
     uv.should_exit = True
     thread.join(timeout=10)
 
@@ -122,6 +134,18 @@ def browser() -> Iterator[webdriver.Chrome]:
     driver.quit()
 
 
+def sign_in(driver: webdriver.Chrome, site: Site, name: str) -> None:
+    """Sign in on the sign-in page as the demo officer ``name`` and land on the dashboards."""
+    driver.delete_all_cookies()
+    driver.get(site.url)  # not signed in: sent to the sign-in page
+    WebDriverWait(driver, 20).until(EC.presence_of_element_located((By.ID, "username")))
+    driver.find_element(By.ID, "username").send_keys(name)
+    driver.find_element(By.ID, "password").send_keys(site.passwords[name])
+    driver.find_element(By.ID, "sign-in").click()
+    wait_text(driver, "h2", "天机 Tianji")
+    wait_text(driver, "#officer-name", name)
+
+
 def shot(driver: webdriver.Chrome, name: str) -> None:
     driver.save_screenshot(str(ARTIFACTS / f"{name}.png"))
 
@@ -158,10 +182,9 @@ def choose(driver: webdriver.Chrome, dropdown: str, text: str) -> None:
     option.click()
 
 
-def test_investigator_journey(server: str, browser: webdriver.Chrome, world_store: GraphStore) -> None:
+def test_investigator_journey(server: Site, browser: webdriver.Chrome, world_store: GraphStore) -> None:
     driver = browser
-    driver.get(server)
-    wait_text(driver, "h2", "天机 Tianji")
+    sign_in(driver, server, "demo_investigator")
     tab(driver, "Workbench", "search-text")
     box = driver.find_element(By.ID, "search-text")
     box.send_keys("贸易", Keys.ENTER)
@@ -221,10 +244,9 @@ def _canvas_has(driver: webdriver.Chrome, kind: str) -> bool:
     return bool(found)
 
 
-def test_alert_and_label_editor_journey(server: str, browser: webdriver.Chrome) -> None:
+def test_alert_and_label_editor_journey(server: Site, browser: webdriver.Chrome) -> None:
     driver = browser
-    driver.get(server)
-    wait_text(driver, "h2", "天机 Tianji")
+    sign_in(driver, server, "demo_investigator")
     tab(driver, "Alerts", "alerts-table")
     WebDriverWait(driver, 40).until(
         lambda d: d.find_elements(By.CSS_SELECTOR, "#alerts-table input[type=radio]")
@@ -237,6 +259,7 @@ def test_alert_and_label_editor_journey(server: str, browser: webdriver.Chrome) 
     driver.find_element(By.ID, "alerts-assign").click()
     wait_text(driver, "#alerts-msg", "officer.zhao")
     shot(driver, "06-alert-acknowledged")
+    sign_in(driver, server, "demo_analyst")  # the label editor is an analyst's work
     tab(driver, "Label editor", "tag-pick")
     choose(driver, "tag-pick", "BL-II-OFFICER")
     WebDriverWait(driver, 40).until(
@@ -254,7 +277,7 @@ def _plotly(driver: webdriver.Chrome, graph: str, script: str) -> Any:
 
 
 def test_timeline_case_file_and_trajectory_journey(
-    server: str, browser: webdriver.Chrome, world_store: GraphStore
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
 ) -> None:
     busiest = world_store.query(
         "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) WHERE e.name CONTAINS $word "
@@ -263,8 +286,7 @@ def test_timeline_case_file_and_trajectory_journey(
         read_only=True,
     )[0]["name"]
     driver = browser
-    driver.get(server)
-    wait_text(driver, "h2", "天机 Tianji")
+    sign_in(driver, server, "demo_investigator")
     tab(driver, "Analysis centre", "canvas-search")
     driver.find_element(By.ID, "canvas-search").send_keys("贸易", Keys.ENTER)
     driver.find_element(By.ID, "canvas-go").click()
@@ -326,10 +348,9 @@ def test_timeline_case_file_and_trajectory_journey(
     no_console_errors(driver)
 
 
-def test_a_2000_node_view_renders_and_stays_interactive(server: str, browser: webdriver.Chrome) -> None:
+def test_a_2000_node_view_renders_and_stays_interactive(server: Site, browser: webdriver.Chrome) -> None:
     driver = browser
-    driver.get(server)
-    wait_text(driver, "h2", "天机 Tianji")
+    sign_in(driver, server, "demo_investigator")
     tab(driver, "Analysis centre", "canvas")
     nodes = [
         {

@@ -33,3 +33,18 @@ def test_bad_values_are_refused() -> None:
         Settings(environment="production", graph_uri="neo4j://db:7687", auth_secret="s" * 40)
     with pytest.raises(ValidationError, match="needs TIANJI_AUTH_SECRET"):
         Settings(environment="production")
+
+
+def test_the_table_names_only_settings_that_exist() -> None:
+    import re
+
+    doc = (ROOT / "docs" / "settings.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"^\| `TIANJI_([A-Z0-9_]+)`", doc, flags=re.M)) - {"ENV_FILE"}
+    assert documented == {name.upper() for name in Settings.model_fields}
+
+
+def test_oidc_needs_its_client(monkeypatch: pytest.MonkeyPatch) -> None:
+    with pytest.raises(ValidationError, match="needs TIANJI_OIDC_CLIENT_ID"):
+        Settings(oidc_issuer="https://idp.example")
+    monkeypatch.setenv("TIANJI_OIDC_ROLE_MAP", '{"risk-analysts": "analyst"}')
+    assert Settings().oidc_role_map == {"risk-analysts": "analyst"}

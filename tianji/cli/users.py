@@ -1,4 +1,5 @@
-"""API users: create a user with a role and customs unit and print its API key and a JWT."""
+"""API users: create a user with a role and customs unit and print its API key and a JWT; set the password
+an officer signs in to the dashboards with; deactivate a user."""
 
 from __future__ import annotations
 
@@ -32,10 +33,31 @@ def create(
 
 
 @app.command()
-def deactivate(name: str) -> None:
-    """Deactivate a user: every token it holds stops working."""
-    from api.auth import deactivate as off
+def password(
+    name: str = typer.Argument(..., help="user name"),
+    new: str = typer.Option(
+        ..., prompt="new password", hide_input=True, confirmation_prompt=True, help="at least 10 characters"
+    ),
+) -> None:
+    """Set the password a user signs in to the dashboards with (stored as an argon2id hash only)."""
+    from api.accounts import set_password
     from api.auth import open_users
 
-    off(open_users(get_settings()), name)
+    try:
+        set_password(open_users(get_settings()), name, new)
+    except ValueError as exc:
+        raise typer.BadParameter(str(exc)) from None
+    typer.echo(f"password of {name} set")
+
+
+@app.command()
+def deactivate(name: str) -> None:
+    """Deactivate a user: every token and sign-in session it holds stops working."""
+    from api.auth import deactivate as off
+    from api.auth import open_users
+    from api.sessions import end_all
+
+    engine = open_users(get_settings())
+    off(engine, name)
+    end_all(engine, name)
     typer.echo(f"{name} deactivated")

@@ -127,11 +127,30 @@ class Settings(BaseSettings):
         2000, description="most nodes a neighbourhood returns before it says truncated"
     )
 
-    dashboard_token: str = Field(
-        "",
-        description="bearer token the dashboards use outside development (a service "
-        "or investigator token); in development the demo investigator's",
+    session_hours: float = Field(
+        8.0, gt=0, description="lifetime of a dashboard sign-in session; the officer signs in again after it"
     )
+    oidc_issuer: str = Field(
+        "", description="OpenID Connect issuer URL (its discovery document is read); empty turns OIDC off"
+    )
+    oidc_client_id: str = Field("", description="client id registered with the identity provider")
+    oidc_client_secret: str = Field("", description="client secret registered with the identity provider")
+    oidc_redirect_uri: str = Field(
+        "",
+        description="this server's callback as registered, e.g. https://tianji.example/login/oidc/callback",
+    )
+    oidc_scopes: str = Field("openid profile email", description="scopes asked of the identity provider")
+    oidc_name_claim: str = Field("preferred_username", description="id_token claim holding the sign-in name")
+    oidc_role_claim: str = Field(
+        "tianji_role",
+        description="claim holding the role, or a list of groups mapped by TIANJI_OIDC_ROLE_MAP",
+    )
+    oidc_role_map: dict[str, str] = Field(
+        default_factory=dict,
+        description='JSON map from a claim value (group) to a role, e.g. {"risk-analysts": "analyst"}; '
+        "without it the claim must name a role",
+    )
+    oidc_unit_claim: str = Field("tianji_unit", description="claim holding the officer's customs unit")
 
     api_host: str = Field("127.0.0.1", description="address the API and dashboards bind to")
     api_port: int = Field(8000, description="port of the API and dashboards")
@@ -160,7 +179,14 @@ class Settings(BaseSettings):
             len(self.hash_secret) < 32 or self.hash_secret.startswith("dev-only")
         ):
             raise ValueError("production needs TIANJI_HASH_SECRET: a random secret of at least 32 characters")
+        if self.oidc_issuer and not (self.oidc_client_id and self.oidc_redirect_uri):
+            raise ValueError("TIANJI_OIDC_ISSUER needs TIANJI_OIDC_CLIENT_ID and TIANJI_OIDC_REDIRECT_URI")
         return self
+
+    @property
+    def secure_cookies(self) -> bool:
+        """Session cookies are sent over HTTPS only, except in development."""
+        return self.environment != "development"
 
     @property
     def introspection(self) -> bool:
