@@ -26,7 +26,7 @@ SIGN_IN = "sign in at /login, or send 'Authorization: Bearer <token>'"
 
 def services(conn: HTTPConnection) -> Services:
     """What the app opened at start-up (``api.app.create_app``'s lifespan)."""
-    return conn.app.state.services  # type: ignore[no-any-return]
+    return conn.app.state.services
 
 
 def settings(conn: HTTPConnection) -> Settings:

@@ -37,13 +37,13 @@ def provider(settings: Settings) -> StarletteOAuth2App:
         server_metadata_url=settings.oidc_issuer.rstrip("/") + "/.well-known/openid-configuration",
         client_kwargs={"scope": settings.oidc_scopes, "code_challenge_method": "S256"},
     )
-    return oauth.create_client("idp")  # type: ignore[no-any-return]
+    return oauth.create_client("idp")
 
 
 async def begin(idp: StarletteOAuth2App, request: Request, settings: Settings) -> Response:
     """Redirect the browser to the provider's authorization endpoint."""
     try:
-        return await idp.authorize_redirect(request, settings.oidc_redirect_uri)  # type: ignore[no-any-return]
+        return await idp.authorize_redirect(request, settings.oidc_redirect_uri)
     except httpx.HTTPError:
         raise Unavailable(
             "the identity provider cannot be reached; try again or sign in with a password"

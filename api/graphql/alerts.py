@@ -86,7 +86,7 @@ class WatchInput:
 async def _visible(ctx: Any, label: str, node_id: str) -> dict[str, Any]:
     """The watch or alert's properties if the user's unit may see it; NOT_FOUND alike if it is another
     unit's or does not exist."""
-    return (await ctx.visible_node(label, node_id))["properties"]  # type: ignore[no-any-return]
+    return (await ctx.visible_node(label, node_id))["properties"]
 
 
 async def _alerts(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
