@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import re
 import time
 from collections.abc import Mapping, Sequence
@@ -71,6 +72,15 @@ def _params_header(params: Mapping[str, Any]) -> str:
     return "CYPHER " + " ".join(parts) + " "
 
 
+def pool_size(settings: Settings) -> int:
+    """Graph connections of one process: ``graph_pool_size``, or four per core shared out between the API
+    workers (at least 4), so that all workers together keep the server's query threads busy."""
+    if settings.graph_pool_size:
+        return settings.graph_pool_size
+    cores = os.cpu_count() or 1
+    return max(4, -(-4 * cores // (settings.api_workers or cores)))
+
+
 class FalkorStore(GraphStore):
     backend = "falkordb"
     RETRIES = 3
@@ -88,7 +98,17 @@ class FalkorStore(GraphStore):
         super().__init__(ontology, settings)
         self.server = server
         self.host, self.port = host, port
-        self.db = FalkorDB(host=host, port=port, password=password, socket_timeout=None)
+        # one bounded pool per process: a request waits for a free connection rather than opening more
+        # than the server's threads can serve (every API worker process has its own share)
+        self.pool = redis.BlockingConnectionPool(
+            host=host,
+            port=port,
+            password=password,
+            decode_responses=True,
+            max_connections=pool_size(self.settings),
+            timeout=self.settings.graph_timeout_ms / 1000,
+        )
+        self.db = FalkorDB(connection_pool=self.pool)
         self.graph = self.db.select_graph(self.settings.graph_name)
 
     @classmethod
@@ -238,6 +258,7 @@ class FalkorStore(GraphStore):
 
     def close(self) -> None:
         self.db.connection.close()
+        self.pool.disconnect()
 
     def compact(self) -> None:
         if self.server is not None:

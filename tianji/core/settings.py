@@ -154,6 +154,23 @@ class Settings(BaseSettings):
 
     api_host: str = Field("127.0.0.1", description="address the API and dashboards bind to")
     api_port: int = Field(8000, description="port of the API and dashboards")
+    api_workers: int = Field(
+        0, ge=0, description="API worker processes sharing the graph server; 0: one per CPU core"
+    )
+    api_persisted_queries: Literal["auto", "allowlist", "off"] = Field(
+        "auto",
+        description="auto: clients may register queries by sha256 hash (automatic persisted queries); "
+        "allowlist: only the documents of TIANJI_API_ALLOWLIST run; off: hashes are not accepted",
+    )
+    api_allowlist: Path | None = Field(
+        None, description="persisted-query manifest (JSON) whose documents alone run in allowlist mode"
+    )
+    graph_pool_size: int = Field(
+        0,
+        ge=0,
+        description="graph connections per process; 0: four per core shared out between the API workers, "
+        "at least 4",
+    )
 
     @field_validator("graph_uri")
     @classmethod
