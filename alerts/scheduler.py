@@ -11,10 +11,14 @@ between restarts): the executor calls every job with the settings the scheduler 
 
 from __future__ import annotations
 
+import fcntl
+import os
 import signal
 import threading
-from typing import Any
+from pathlib import Path
+from typing import Any, TextIO
 
+from apscheduler.events import EVENT_SCHEDULER_SHUTDOWN
 from apscheduler.executors.pool import ThreadPoolExecutor
 from apscheduler.job import Job
 from apscheduler.jobstores.sqlalchemy import SQLAlchemyJobStore
@@ -92,25 +96,74 @@ def job_definitions(settings: Settings) -> list[dict[str, Any]]:
     ]
 
 
+class SchedulerRunning(RuntimeError):
+    """Another process already runs the scheduler on this data directory."""
+
+
+def lock_file(settings: Settings) -> Path:
+    return settings.path("scheduler.lock")
+
+
+def _take_lock(settings: Settings) -> TextIO:
+    """The scheduler's lock on its data directory, held for as long as it runs; the file names its pid."""
+    handle = open(lock_file(settings), "a+")  # noqa: SIM115 - held open until the scheduler shuts down
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        handle.seek(0)
+        holder = handle.read().strip() or "?"
+        handle.close()
+        raise SchedulerRunning(
+            f"the scheduler already runs for {settings.data_dir} (pid {holder}); one process runs the jobs"
+        ) from None
+    handle.seek(0)
+    handle.truncate()
+    handle.write(str(os.getpid()))
+    handle.flush()
+    return handle
+
+
+def running_pid(settings: Settings) -> int | None:
+    """The pid of the process running the scheduler for this data directory, or None."""
+    with open(lock_file(settings), "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            handle.seek(0)
+            text = handle.read().strip()
+            return int(text) if text.isdigit() else None
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        return None
+
+
 def start(settings: Settings) -> BackgroundScheduler:
-    """Start the scheduler with its persistent store; add the jobs that are not there yet."""
-    scheduler = BackgroundScheduler(
-        jobstores={"default": job_store(settings)},
-        executors={"default": SettingsExecutor(settings, 2)},
-        job_defaults={
-            "coalesce": True,
-            "max_instances": 1,
-            "misfire_grace_time": settings.jobs_misfire_grace_s,
-        },
-        timezone="UTC",
-    )
-    scheduler.start(paused=True)
-    for job in job_definitions(settings):
-        if scheduler.get_job(job["id"]) is None:
-            scheduler.add_job(
-                job["func"], job["trigger"], kwargs=job["kwargs"], id=job["id"], name=job["name"]
-            )
-    scheduler.resume()
+    """Start the scheduler with its persistent store; add the jobs that are not there yet.
+
+    Exactly one scheduler runs per data directory (a file lock, released at shutdown): a second one,
+    in any process, raises ``SchedulerRunning`` instead of running every job twice."""
+    lock = _take_lock(settings)
+    try:
+        scheduler = BackgroundScheduler(
+            jobstores={"default": job_store(settings)},
+            executors={"default": SettingsExecutor(settings, 2)},
+            job_defaults={
+                "coalesce": True,
+                "max_instances": 1,
+                "misfire_grace_time": settings.jobs_misfire_grace_s,
+            },
+            timezone="UTC",
+        )
+        scheduler.add_listener(lambda _: lock.close(), EVENT_SCHEDULER_SHUTDOWN)
+        scheduler.start(paused=True)
+        for job in job_definitions(settings):
+            if scheduler.get_job(job["id"]) is None:
+                scheduler.add_job(
+                    job["func"], job["trigger"], kwargs=job["kwargs"], id=job["id"], name=job["name"]
+                )
+        scheduler.resume()
+    except BaseException:
+        lock.close()
+        raise
     return scheduler
 
 

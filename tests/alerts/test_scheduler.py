@@ -54,3 +54,23 @@ def test_a_scheduled_job_runs_with_the_schedulers_settings(settings: Settings) -
         assert stored.kwargs == {"settings": None}  # passed by the executor, never kept in the job store
     finally:
         scheduler.shutdown(wait=True)
+
+
+def test_a_second_scheduler_on_the_same_data_refuses_to_start(settings: Settings) -> None:
+    import os
+
+    import pytest
+
+    from alerts.scheduler import SchedulerRunning, running_pid
+
+    config = settings.model_copy(update={"jobs_scan_interval_s": 3600, "jobs_delivery_interval_s": 3600})
+    assert running_pid(config) is None
+    scheduler = start(config)
+    try:
+        assert running_pid(config) == os.getpid()
+        with pytest.raises(SchedulerRunning, match=f"pid {os.getpid()}"):
+            start(config)
+    finally:
+        scheduler.shutdown(wait=True)
+    assert running_pid(config) is None
+    start(config).shutdown(wait=True)  # the lock went with the first one
