@@ -15,6 +15,7 @@ from typing import Any, Protocol
 import httpx
 from sqlalchemy import Engine
 
+from alerts.live import announce
 from alerts.outbox import publish_inapp
 from tianji.core.settings import Settings
 
@@ -89,15 +90,18 @@ class SmsChannel:
 class InAppChannel:
     name = "inapp"
 
-    def __init__(self, engine: Engine) -> None:
+    def __init__(self, engine: Engine, settings: Settings | None = None) -> None:
         self.engine = engine
+        self.settings = settings
 
     def send(self, recipient: str, subject: str, body: str, key: str) -> None:
-        publish_inapp(self.engine, "alerts", recipient, json.loads(body))
+        event_id = publish_inapp(self.engine, "alerts", recipient, json.loads(body))
+        if self.settings is not None:  # subscribers in every API worker hear of it at once
+            announce(self.settings, "alerts", event_id)
 
 
 def channels(settings: Settings, engine: Engine) -> dict[str, Channel]:
-    found: dict[str, Channel] = {"inapp": InAppChannel(engine)}
+    found: dict[str, Channel] = {"inapp": InAppChannel(engine, settings)}
     if settings.smtp_host:
         found["email"] = EmailChannel(settings)
     if settings.sms_gateway_url:

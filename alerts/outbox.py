@@ -20,6 +20,7 @@ from sqlalchemy import (
     String,
     Table,
     Text,
+    func,
     insert,
     select,
     update,
@@ -205,6 +206,15 @@ def publish_inapp(engine: Engine, topic: str, recipient: str, payload: dict[str,
             )
         )
     return inserted_id(result)
+
+
+def inapp_last_id(engine: Engine, topic: str | None = None) -> int:
+    """The id of the newest in-app event (of ``topic``), 0 when there is none."""
+    with engine.connect() as conn:
+        query = select(func.max(inapp_events.c.id))
+        if topic:
+            query = query.where(inapp_events.c.topic == topic)
+        return int(conn.execute(query).scalar() or 0)
 
 
 def inapp_since(engine: Engine, after_id: int, topic: str | None = None) -> list[dict[str, Any]]:
