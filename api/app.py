@@ -27,12 +27,12 @@ from graph.open import open_store
 from tianji.core.settings import Settings, get_settings
 
 
-def create_app(settings: Settings | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, *, start_graph: bool = True) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        store = await asyncio.to_thread(open_store, settings=settings)
+        store = await asyncio.to_thread(open_store, settings=settings, start=start_graph)
         app.state.services = Services(
             settings=settings,
             store=store,

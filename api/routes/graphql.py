@@ -20,6 +20,7 @@ from api.auth import User, authenticate
 from api.context import Context, Services
 from api.deps import GraphQLUserDep
 from api.errors import ApiError
+from api.persisted import PersistedQueries, PersistedQueriesView
 from api.schema import annotate, build_schema
 from api.sessions import CSRF_COOKIE
 from tianji.core.settings import Settings
@@ -28,7 +29,7 @@ from tianji.core.settings import Settings
 NOBODY = User("anonymous", "none", "")
 
 
-class Router(GraphQLRouter[Context, None]):
+class Router(PersistedQueriesView, GraphQLRouter[Context, None]):
     settings: Settings
 
     async def process_result(self, request: Request, result: Any) -> Any:
@@ -71,4 +72,5 @@ def graphql_router(settings: Settings) -> Router:
         subscription_protocols=[GRAPHQL_TRANSPORT_WS_PROTOCOL],
     )
     router.settings = settings
+    router.persisted = PersistedQueries(settings)
     return router
