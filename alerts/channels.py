@@ -15,7 +15,7 @@ from typing import Any, Protocol
 import httpx
 from sqlalchemy import Engine
 
-from alerts.live import announce
+from alerts.live import Announcer
 from alerts.outbox import publish_inapp
 from tianji.core.settings import Settings
 
@@ -92,12 +92,12 @@ class InAppChannel:
 
     def __init__(self, engine: Engine, settings: Settings | None = None) -> None:
         self.engine = engine
-        self.settings = settings
+        self.announce = Announcer(settings) if settings is not None else None
 
     def send(self, recipient: str, subject: str, body: str, key: str) -> None:
         event_id = publish_inapp(self.engine, "alerts", recipient, json.loads(body))
-        if self.settings is not None:  # subscribers in every API worker hear of it at once
-            announce(self.settings, "alerts", event_id)
+        if self.announce is not None:  # subscribers in every API worker hear of it at once
+            self.announce("alerts", event_id)
 
 
 def channels(settings: Settings, engine: Engine) -> dict[str, Channel]:

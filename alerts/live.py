@@ -3,8 +3,8 @@ and a Redis channel on the graph server announces each new one, so that whicheve
 subscriber's socket reads it at once.
 
 The publisher (the in-app channel, in the scheduler or any other process) writes the event to the outbox,
-then announces its id with ``announce``. Each worker process has one ``Feed`` per outbox: one Redis
-subscription and one outbox reader shared by all of that process's subscribers. The feed also reads the
+then announces its id (``Announcer``). Each API worker has one ``Feed`` per topic (kept in its
+``Services``): one Redis subscription and one outbox reader shared by all of that worker's subscribers. The feed also reads the
 outbox every ``poll_s`` seconds, so an announcement lost (Redis restarting, a graph without Redis such as
 Neo4j) delays an event but never loses it.
 """
@@ -14,7 +14,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import threading
 from collections.abc import AsyncIterator
 from typing import Any
 
@@ -29,9 +28,6 @@ log = logging.getLogger(__name__)
 
 POLL_S = 5.0
 QUEUE_SIZE = 1000
-
-_clients: dict[str, redis.Redis] = {}
-_lock = threading.Lock()
 
 
 def redis_url(settings: Settings) -> str | None:
@@ -51,40 +47,33 @@ def channel(settings: Settings, topic: str) -> str:
     return f"tianji:{settings.graph_name}:inapp:{topic}"
 
 
-def announce(settings: Settings, topic: str, event_id: int) -> None:
-    """Tell every process's feed that event ``event_id`` is in the outbox (best effort: feeds poll too)."""
-    url = redis_url(settings)
-    if url is None:
-        return
-    try:
-        with _lock:
-            client = _clients.get(url)
-            if client is None:
-                client = _clients[url] = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
-        client.publish(channel(settings, topic), str(event_id))
-    except redis.RedisError as exc:
-        log.warning("in-app event %s not announced (subscribers will poll it): %s", event_id, exc)
+class Announcer:
+    """Tells every process's feed that an event is in the outbox (best effort: the feeds poll too)."""
+
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
+        self.client: redis.Redis | None = None
+
+    def __call__(self, topic: str, event_id: int) -> None:
+        try:
+            if self.client is None:
+                url = redis_url(self.settings)
+                if url is None:
+                    return
+                self.client = redis.Redis.from_url(url, socket_timeout=2, socket_connect_timeout=2)
+            self.client.publish(channel(self.settings, topic), str(event_id))
+        except redis.RedisError as exc:
+            log.warning("in-app event %s not announced (subscribers will poll it): %s", event_id, exc)
 
 
 class Feed:
     """One process's reader of one outbox topic, fanning each new event out to local subscribers."""
-
-    _feeds: dict[tuple[int, int, str], Feed] = {}
 
     def __init__(self, settings: Settings, engine: Engine, topic: str, *, poll_s: float = POLL_S) -> None:
         self.settings, self.engine, self.topic, self.poll_s = settings, engine, topic, poll_s
         self.queues: set[asyncio.Queue[dict[str, Any]]] = set()
         self.last: int | None = None
         self.task: asyncio.Task[None] | None = None
-
-    @classmethod
-    def of(cls, settings: Settings, engine: Engine, topic: str) -> Feed:
-        """This event loop's feed for the outbox ``engine`` and ``topic`` (created on first use)."""
-        key = (id(asyncio.get_running_loop()), id(engine), channel(settings, topic))
-        feed = cls._feeds.get(key)
-        if feed is None:
-            feed = cls._feeds[key] = cls(settings, engine, topic)
-        return feed
 
     @contextlib.asynccontextmanager
     async def listen(self) -> AsyncIterator[asyncio.Queue[dict[str, Any]]]:

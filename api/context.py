@@ -14,6 +14,7 @@ from sqlalchemy import Engine
 from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
+from alerts.live import Feed
 from algorithms.visibility import Viewer
 from api.auth import User
 from api.errors import NotFound
@@ -34,6 +35,7 @@ class Services:
     audit: Engine
     outbox: Engine
     running: Counter[str] = field(default_factory=Counter)  # operations under way, by user
+    feeds: dict[str, Feed] = field(default_factory=dict)  # in-app events, one reader per topic
 
 
 #: the graph's share of a request's time: its queries end (server-side) before the HTTP timeout answers

@@ -231,7 +231,10 @@ class Subscription:
             return as_json({"event": event["id"], "at": event["at"], **payload})
 
         # listening before the replay: an event committed meanwhile comes from the queue, never lost
-        async with Feed.of(ctx.settings, engine, "alerts").listen() as queue:
+        feed = ctx.services.feeds.get("alerts") or ctx.services.feeds.setdefault(
+            "alerts", Feed(ctx.settings, engine, "alerts")
+        )
+        async with feed.listen() as queue:
             last = 0
             if since_event is not None:
                 for event in await asyncio.to_thread(inapp_since, engine, since_event, "alerts"):
