@@ -94,6 +94,7 @@ def serve(settings: Settings, *, with_scheduler: bool = False, workers: int | No
             port=settings.api_port,
             workers=count,
             log_level="info",
+            access_log=False,  # a log line per request costs CPU on the request path; the audit log has them
             timeout_worker_healthcheck=HEALTHCHECK_S,
         )
     finally:
