@@ -155,3 +155,18 @@ def test_an_alert_reaches_a_subscriber_on_every_worker(served: Served) -> None:
             "告警1",
             "告警2",
         ]
+
+
+def test_workers_get_the_parents_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    from tianji.serving import SETTINGS_ENV, worker_settings
+
+    given = Settings(
+        data_dir=tmp_path,
+        graph_name="g",
+        api_workers=3,
+        api_persisted_queries="allowlist",
+        api_allowlist=tmp_path,
+    )
+    monkeypatch.setenv(SETTINGS_ENV, given.model_dump_json())
+    monkeypatch.setenv("TIANJI_GRAPH_NAME", "not-this-one")
+    assert worker_settings() == given
