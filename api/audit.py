@@ -28,6 +28,7 @@ from tianji.core.clock import utc_now_iso
 from tianji.core.db import AUDIT, side_engine
 from tianji.core.settings import Settings
 
+DOCUMENT_CHARS = 10_000  # longer documents are kept cut to this length
 metadata = MetaData()
 audit = Table(
     "audit",
@@ -78,7 +79,7 @@ def record(engine: Engine, entry: AuditEntry) -> None:
                 unit=entry.unit,
                 operation_type=entry.operation_type,
                 operation_name=entry.operation_name,
-                document=entry.document[:10_000],
+                document=entry.document[:DOCUMENT_CHARS],
                 variables=json.dumps(entry.variables, ensure_ascii=False, default=str)[:10_000],
                 result_size=entry.result_size,
                 outcome=entry.outcome,

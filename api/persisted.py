@@ -13,7 +13,8 @@ A client names a document by the sha256 (hex) of its text in ``extensions.persis
 
 The manifest is Apollo's persisted-query manifest (``{"format": "apollo-persisted-query-manifest",
 "operations": [{"id": sha256, "body": document, ...}]}``) or a plain ``{sha256: document}`` object;
-every id must be the sha256 of its document. ``manifest(documents)`` writes one.
+every id must be the sha256 of its document. ``manifest(documents)`` writes one; ``tianji schema
+allowlist FILE`` writes the documents that ran in a staging deployment (from its audit log).
 """
 
 from __future__ import annotations
@@ -26,11 +27,13 @@ from pathlib import Path
 from typing import Any
 
 from graphql import GraphQLError
+from sqlalchemy import Engine, select
 from strawberry.http import GraphQLRequestData
 from strawberry.subscriptions.protocols.graphql_transport_ws.handlers import BaseGraphQLTransportWSHandler
 from strawberry.subscriptions.protocols.graphql_transport_ws.types import SubscribeMessage
 from strawberry.types import ExecutionResult
 
+from api.audit import DOCUMENT_CHARS, audit
 from tianji.core.settings import Settings
 
 REMEMBERED = 4096  # documents kept per worker in auto mode, least recently used dropped
@@ -47,6 +50,16 @@ def manifest(documents: Iterable[str]) -> dict[str, Any]:
         "version": 1,
         "operations": [{"id": sha256(doc), "body": doc} for doc in documents],
     }
+
+
+def audited_documents(engine: Engine) -> list[str]:
+    """The distinct documents that ran without error, from the audit log (truncated ones left out): what a
+    staging run in ``auto`` mode gives the production allow-list."""
+    with engine.connect() as conn:
+        rows = conn.execute(
+            select(audit.c.document).where(audit.c.outcome == "ok").distinct().order_by(audit.c.document)
+        )
+        return [doc for (doc,) in rows if doc and len(doc) < DOCUMENT_CHARS]
 
 
 def load_manifest(path: Path) -> dict[str, str]:

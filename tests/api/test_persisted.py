@@ -125,3 +125,16 @@ def test_a_manifest_with_a_wrong_id_is_refused(tmp_path: Path) -> None:
         load_manifest(path)
     path.write_text(json.dumps({sha256(LOOKUP): LOOKUP}), encoding="utf-8")
     assert load_manifest(path) == {sha256(LOOKUP): LOOKUP}
+
+
+def test_the_allowlist_is_written_from_what_ran(api: ApiServer, tmp_path: Path) -> None:
+    from api.audit import open_audit
+    from api.persisted import audited_documents
+
+    _post(api.url, api.tokens["inv_gz"], {"query": LOOKUP, "variables": {"id": uscc(1)}})
+    _post(api.url, api.tokens["inv_gz"], {"query": OTHER})  # NOT_FOUND: not for the list
+    documents = audited_documents(open_audit(api.settings))
+    assert LOOKUP in documents and OTHER not in documents
+    path = tmp_path / "m.json"
+    path.write_text(json.dumps(manifest(documents)), encoding="utf-8")
+    assert load_manifest(path)[sha256(LOOKUP)] == LOOKUP
