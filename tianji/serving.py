@@ -46,7 +46,7 @@ def worker_app() -> FastAPI:
 
 def prepare_shared(settings: Settings) -> None:
     """Start the graph server and migrate the side databases, once, before any worker exists."""
-    from graph.store import open_store
+    from graph.open import open_store
     from tianji.core.db import SIDE_DATABASES, dispose_engines, side_engine
 
     with open_store(settings=settings) as store:
