@@ -24,7 +24,7 @@ import json
 from collections import OrderedDict
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from graphql import GraphQLError
 from sqlalchemy import Engine, select
@@ -149,7 +149,8 @@ class PersistedTransportWSHandler(BaseGraphQLTransportWSHandler[Any, Any]):
     async def handle_subscribe(self, message: SubscribeMessage) -> None:
         payload: Any = message["payload"]
         try:
-            payload["query"] = self.view.persisted.resolve(payload.get("query"), payload.get("extensions"))
+            persisted = cast("PersistedQueriesView", self.view).persisted
+            payload["query"] = persisted.resolve(payload.get("query"), payload.get("extensions"))
         except PersistedQueryError as exc:
             await self.send_message(
                 {"id": message["id"], "type": "error", "payload": [exc.error().formatted]}
@@ -163,7 +164,9 @@ class PersistedQueriesView:
     ``persisted`` before they are parsed, over HTTP (single, batched, streamed) and websockets."""
 
     persisted: PersistedQueries
-    graphql_transport_ws_handler_class = PersistedTransportWSHandler
+    graphql_transport_ws_handler_class: type[BaseGraphQLTransportWSHandler[Any, Any]] = (
+        PersistedTransportWSHandler
+    )
 
     async def execute_operation(self, *args: Any, **kwargs: Any) -> Any:
         data = kwargs["request_data"]
