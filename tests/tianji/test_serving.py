@@ -136,7 +136,9 @@ def test_an_alert_reaches_a_subscriber_on_every_worker(served: Served) -> None:
         await asyncio.sleep(2)  # the subscriptions are listening
         engine = open_outbox(served.settings)
         for n in range(3):  # what a scan does when it raises alerts: the scheduler delivers them
-            body = json.dumps({"alert": {"id": f"A{n}", "title": f"告警{n}"}}, ensure_ascii=False)
+            body = json.dumps(
+                {"alert": {"id": f"A{n}", "unit": "GZ", "title": f"告警{n}"}}, ensure_ascii=False
+            )
             enqueue(engine, Message(f"A{n}", "inapp", "inv", f"告警{n}", body, f"A{n}:inapp:inv:3"))
         received = {}
         for pid, ws in sockets.items():
