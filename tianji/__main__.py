@@ -1,0 +1,5 @@
+"""``python -m tianji``: the same command line as ``tianji``."""
+
+from tianji.cli.main import main
+
+main()
