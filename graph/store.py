@@ -19,6 +19,7 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
+from graph.records import NodeTable, RelationshipTable
 from graph.types import GraphTimeout, Plain, Row, WriteResult
 from graph.values import ValueCleaner
 from ontology import Ontology, OntologyError, get_ontology
@@ -130,21 +131,39 @@ class GraphStore(abc.ABC):
         so that re-running a source changes nothing. Safe to retry: a batch applied twice leaves the
         same graph as once.
         """
-        label = self.label(label)
-        for row in rows:
-            if not row.get("id"):
-                raise OntologyError(f"{label} row without id: {row!r}")
-        names, values = self.values.table(label, rows, skip=("id",))
-        payload = [[str(row["id"]), *clean] for row, clean in zip(rows, values, strict=True)]
-        created = self.values.clean(label, on_create or {})
-        cypher = (
-            f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
-            + _set_clause("n", created, "ON CREATE SET", "$created")
-            + _set_clause("n", names, "SET", "row", offset=1, keep_existing=True)
-            + " RETURN count(n) AS c"
+        return self.write_nodes(
+            self.values.node_table(self.label(label), rows), batch_size=batch_size, on_create=on_create
         )
+
+    def write_nodes(
+        self,
+        table: NodeTable,
+        *,
+        batch_size: int | None = None,
+        on_create: Mapping[str, Any] | None = None,
+        create: bool = False,
+    ) -> WriteResult:
+        """Upsert a table of clean nodes (see ``merge_nodes``). With ``create``, the caller knows none of
+        the ids exists yet (a first load into an empty graph): ``CREATE`` instead of ``MERGE``."""
+        label = self.label(table.label)
+        names = [self.prop(label, name) for name in table.names]
+        created = self.values.clean(label, on_create or {})
+        if create:
+            cypher = (
+                f"UNWIND $rows AS row CREATE (n:{label} {{id: row[0]}})"
+                + _set_clause("n", created, "SET", "$created")
+                + _set_clause("n", names, "SET", "row", offset=1)
+                + " RETURN count(n) AS c"
+            )
+        else:
+            cypher = (
+                f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
+                + _set_clause("n", created, "ON CREATE SET", "$created")
+                + _set_clause("n", names, "SET", "row", offset=1, keep_existing=True)
+                + " RETURN count(n) AS c"
+            )
         result = WriteResult()
-        for chunk in batched(payload, batch_size or self.settings.graph_batch_size):
+        for chunk in batched(table.rows, batch_size or self.settings.graph_batch_size):
             done = self.query(cypher, {"rows": Plain(chunk), "created": Plain(list(created.values()))})
             result += WriteResult(sent=len(chunk), written=int(done[0]["c"]) if done else 0)
         return result
@@ -164,27 +183,49 @@ class GraphStore(abc.ABC):
         One relationship of a type per ordered pair. Rows whose endpoints do not exist are reported
         in ``WriteResult.missing`` (their positions in ``rows``), never silently created.
         """
-        rel = self.ontology.relationship(rtype)
-        start_label, end_label = self.label(start_label), self.label(end_label)
+        table = self.values.relationship_table(
+            self.rtype(rtype), self.label(start_label), self.label(end_label), rows
+        )
+        return self.write_relationships(table, batch_size=batch_size, on_create=on_create)
+
+    def write_relationships(
+        self,
+        table: RelationshipTable,
+        *,
+        batch_size: int | None = None,
+        on_create: Mapping[str, Any] | None = None,
+        create: bool = False,
+    ) -> WriteResult:
+        """Upsert a table of clean relationships (see ``merge_relationships``). With ``create``, the caller
+        knows no relationship of the table exists yet: ``CREATE`` instead of ``MERGE``."""
+        rel = self.ontology.relationship(table.type)
+        start_label, end_label = self.label(table.start_label), self.label(table.end_label)
         if not rel.allows(start_label, end_label):
             raise OntologyError(
                 f"{rel.type} does not connect {start_label} to {end_label}; it connects "
                 + ", ".join(f"{a}->{b}" for a, b in rel.endpoints)
             )
-        names, values = self.values.table(rel.type, rows, skip=("start", "end"))
-        payload = [
-            [str(row["start"]), str(row["end"]), *clean] for row, clean in zip(rows, values, strict=True)
-        ]
+        names = [self.prop(rel.type, name) for name in table.names]
         created = self.values.clean(rel.type, on_create or {})
-        cypher = (
-            f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row[0]}}) MATCH (b:{end_label} {{id: row[1]}}) "
-            f"MERGE (a)-[r:{rel.type}]->(b)"
-            + _set_clause("r", created, "ON CREATE SET", "$created")
-            + _set_clause("r", names, "SET", "row", offset=2, keep_existing=True)
-            + " RETURN count(r) AS c"
-        )
+        head = f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row[0]}}) MATCH (b:{end_label} {{id: row[1]}}) "
+        if create:
+            cypher = (
+                head
+                + f"CREATE (a)-[r:{rel.type}]->(b)"
+                + _set_clause("r", created, "SET", "$created")
+                + _set_clause("r", names, "SET", "row", offset=2)
+                + " RETURN count(r) AS c"
+            )
+        else:
+            cypher = (
+                head
+                + f"MERGE (a)-[r:{rel.type}]->(b)"
+                + _set_clause("r", created, "ON CREATE SET", "$created")
+                + _set_clause("r", names, "SET", "row", offset=2, keep_existing=True)
+                + " RETURN count(r) AS c"
+            )
         result = WriteResult()
-        for chunk in batched(payload, batch_size or self.settings.graph_batch_size):
+        for chunk in batched(table.rows, batch_size or self.settings.graph_batch_size):
             written = int(
                 self.query(cypher, {"rows": Plain(chunk), "created": Plain(list(created.values()))})[0]["c"]
             )

@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Callable, Container, Mapping, Sequence
 from typing import Any
 
+from graph.records import NodeTable, RelationshipTable
 from ontology import Ontology, OntologyError
 from ontology.model import Property
 from ontology.types import BoolType, FloatType, IntType, StringType, TextType
@@ -105,3 +106,24 @@ class ValueCleaner:
         except ValueError as exc:
             kind = self._properties(owner)[name].type.name
             raise OntologyError(f"{owner}.{name} refuses {value!r} (a {kind}): {exc}") from None
+
+    def node_table(self, label: str, rows: Sequence[Mapping[str, Any]]) -> NodeTable:
+        """Plain node rows ``{"id": ..., **properties}`` as a clean ``NodeTable``."""
+        for row in rows:
+            if not row.get("id"):
+                raise OntologyError(f"{label} row without id: {row!r}")
+        names, values = self.table(label, rows, skip=("id",))
+        return NodeTable(label, names, [[str(row["id"]), *clean] for row, clean in zip(rows, values, strict=True)])
+
+    def relationship_table(
+        self, rtype: str, start_label: str, end_label: str, rows: Sequence[Mapping[str, Any]]
+    ) -> RelationshipTable:
+        """Plain relationship rows ``{"start": id, "end": id, **properties}`` as a clean table."""
+        names, values = self.table(rtype, rows, skip=("start", "end"))
+        return RelationshipTable(
+            rtype,
+            start_label,
+            end_label,
+            names,
+            [[str(row["start"]), str(row["end"]), *clean] for row, clean in zip(rows, values, strict=True)],
+        )
