@@ -10,6 +10,7 @@ it), so that ``GraphStore.write_nodes`` and ``write_relationships`` send them wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -40,7 +41,7 @@ class RelationshipTable:
         return len(self.rows)
 
 
-def table_rows(records: dict[Any, dict[str, Any]], key_width: int) -> tuple[list[str], list[list[Any]]]:
+def table_rows(records: Mapping[Any, dict[str, Any]], key_width: int) -> tuple[list[str], list[list[Any]]]:
     """Rows of clean properties keyed by id (or endpoint pair) as ``(names, [[*key, *values]])``:
     the names that hold a value in some row, sorted; ``None`` where a row has none."""
     names = sorted({name for props in records.values() for name, v in props.items() if v is not None})

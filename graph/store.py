@@ -258,6 +258,10 @@ class GraphStore(abc.ABC):
         )
         return {r["n"]["id"]: r["n"] for r in rows}
 
+    def is_empty(self) -> bool:
+        """Whether the graph holds no node at all."""
+        return not self.query("MATCH (n) RETURN 1 AS one LIMIT 1", read_only=True)
+
     def count(self, label: str) -> int:
         return int(self.query(f"MATCH (n:{self.label(label)}) RETURN count(n) AS c", read_only=True)[0]["c"])
 

@@ -24,7 +24,7 @@ MEMO_LIMIT = 100_000
 Cleaner = Callable[[Any], Any]
 
 
-def _memoised(clean: Cleaner) -> Cleaner:
+def memoised(clean: Cleaner) -> Cleaner:
     cache: dict[tuple[type, Any], Any] = {}
 
     def cached(value: Any) -> Any:
@@ -67,7 +67,7 @@ class ValueCleaner:
                     f"{owner} has no property {name!r}; it has: {', '.join(sorted(properties))}"
                 )
             clean = prop.type.clean
-            cleaner = self._cleaners[key] = clean if isinstance(prop.type, _CHEAP) else _memoised(clean)
+            cleaner = self._cleaners[key] = clean if isinstance(prop.type, _CHEAP) else memoised(clean)
         return cleaner
 
     def clean(self, owner: str, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -113,7 +113,9 @@ class ValueCleaner:
             if not row.get("id"):
                 raise OntologyError(f"{label} row without id: {row!r}")
         names, values = self.table(label, rows, skip=("id",))
-        return NodeTable(label, names, [[str(row["id"]), *clean] for row, clean in zip(rows, values, strict=True)])
+        return NodeTable(
+            label, names, [[str(row["id"]), *clean] for row, clean in zip(rows, values, strict=True)]
+        )
 
     def relationship_table(
         self, rtype: str, start_label: str, end_label: str, rows: Sequence[Mapping[str, Any]]

@@ -41,6 +41,12 @@ class Settings(BaseSettings):
     graph_timeout_max_ms: int = Field(120_000, description="longest query timeout any caller may ask for")
     graph_query_mem_mb: int = Field(4096, description="memory cap per query (FalkorDB QUERY_MEM_CAPACITY)")
     graph_batch_size: int = Field(5000, description="rows per UNWIND batch in bulk writes")
+    ingest_worker_rows: int = Field(
+        20_000, ge=0, description="files of this many lines or more are planned in a worker process"
+    )
+    ingest_bulk: bool = Field(
+        True, description="a load into an empty graph creates new nodes instead of merging them"
+    )
     neo4j_user: str = Field("neo4j", description="user for neo4j:// and bolt:// URIs")
     neo4j_password: str = Field("", description="password for neo4j:// and bolt:// URIs")
 
