@@ -70,7 +70,7 @@ class Loader:
         self.planner = RowPlanner(
             self.ontology, self.ids, secret=settings.hash_secret, scope=self.scope, bulk=False
         )
-        self.recorder: list[tuple[str, Any, bool]] | None = None  # benchmarks keep the writes to replay
+        self.recorder: list[tuple[str, str, Any, bool]] | None = None  # benchmarks replay the writes
 
     def _graph_ids(self, label: str) -> set[str]:
         rows = self.store.query(f"MATCH (n:{self.store.label(label)}) RETURN n.id AS id", read_only=True)
@@ -167,14 +167,14 @@ class Loader:
             self.store.write_nodes(table, on_create=lineage, create=create)
             summary.nodes[table.label] = summary.nodes.get(table.label, 0) + len(table)
             if self.recorder is not None:
-                self.recorder.append(("nodes", table, create))
+                self.recorder.append((lineage["source"], "nodes", table, create))
         for rels, create in batch.relationships:
             result = self.store.write_relationships(rels, on_create=lineage, create=create)
             if result.missing:
                 raise RuntimeError(f"{rels.type}: {len(result.missing)} endpoints vanished during the load")
             summary.relationships[rels.type] = summary.relationships.get(rels.type, 0) + len(rels)
             if self.recorder is not None:
-                self.recorder.append(("relationships", rels, create))
+                self.recorder.append((lineage["source"], "relationships", rels, create))
         summary.write_seconds += time.perf_counter() - tick
 
     def load_dir(self, directory: Path, mappings: list[Mapping] | None = None) -> RunSummary:
