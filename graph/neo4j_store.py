@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -12,6 +13,8 @@ from graph.store import GraphStore
 from graph.types import GraphError, GraphUnavailable, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
+
+AUTO_COMMIT = re.compile(r"\bIN\s+(\d+\s+CONCURRENT\s+)?TRANSACTIONS\b", re.IGNORECASE)
 
 
 def to_plain(value: Any) -> Any:
@@ -44,6 +47,11 @@ def to_plain(value: Any) -> Any:
 
 
 class Neo4jStore(GraphStore):
+    """One Neo4j server, or a cluster through the routing driver (``neo4j://``, ``neo4j+s://``): writes go
+    to the database's leader in write transactions, reads to followers or read replicas in read
+    transactions; both are retried by the driver through a leader change. Reads see this store's own
+    earlier writes (one bookmark manager per store) unless the caller allows stale reads."""
+
     backend = "neo4j"
 
     def __init__(
@@ -51,9 +59,14 @@ class Neo4jStore(GraphStore):
     ) -> None:
         super().__init__(ontology, settings)
         self.driver = neo4j.GraphDatabase.driver(
-            uri, auth=(self.settings.neo4j_user, self.settings.neo4j_password)
+            uri,
+            auth=(self.settings.neo4j_user, self.settings.neo4j_password),
+            # a transaction is retried while the cluster elects a leader, as long as a FalkorDB query waits
+            max_transaction_retry_time=self.settings.graph_failover_wait_s,
         )
+        self.routing = uri.startswith("neo4j")
         self.database = None if self.settings.graph_name == "tianji" else self.settings.graph_name
+        self.bookmarks = neo4j.GraphDatabase.bookmark_manager()
 
     def query(
         self,
@@ -62,6 +75,7 @@ class Neo4jStore(GraphStore):
         *,
         read_only: bool = False,
         timeout_ms: int | None = None,
+        stale_ok: bool | None = None,
     ) -> list[Row]:
         self.round_trips += 1
         timeout = (
@@ -69,17 +83,37 @@ class Neo4jStore(GraphStore):
             if timeout_ms
             else self.settings.graph_timeout_ms
         ) / 1000
+        stale = read_only and (self.settings.graph_stale_reads if stale_ok is None else stale_ok)
+
+        @neo4j.unit_of_work(timeout=timeout)
+        def work(tx: neo4j.ManagedTransaction) -> list[Row]:
+            result = tx.run(cypher, dict(params or {}))
+            return [{k: to_plain(v) for k, v in record.items()} for record in result]
+
         try:
             with self.driver.session(
                 database=self.database,
                 default_access_mode=neo4j.READ_ACCESS if read_only else neo4j.WRITE_ACCESS,
-            ) as s:
-                result = s.run(neo4j.Query(cypher, timeout=timeout), dict(params or {}))
-                return [{k: to_plain(v) for k, v in record.items()} for record in result]
+                bookmark_manager=None if stale else self.bookmarks,
+            ) as session:
+                if AUTO_COMMIT.search(cypher):  # CALL { … } IN TRANSACTIONS commits by itself
+                    result = session.run(neo4j.Query(cypher, timeout=timeout), dict(params or {}))
+                    return [{k: to_plain(v) for k, v in record.items()} for record in result]
+                return session.execute_read(work) if read_only else session.execute_write(work)
         except neo4j.exceptions.ServiceUnavailable as exc:
+            raise GraphUnavailable(str(exc)) from exc
+        except neo4j.exceptions.SessionExpired as exc:
             raise GraphUnavailable(str(exc)) from exc
         except neo4j.exceptions.Neo4jError as exc:
             raise GraphError(str(exc)) from exc
+
+    def has_gds(self) -> bool:
+        """The server has the Graph Data Science library (Leiden, WCC, PageRank run inside it)."""
+        try:
+            self.query("RETURN gds.version() AS v", read_only=True)
+            return True
+        except GraphError:
+            return False
 
     def apply_schema(self) -> list[str]:
         created = []

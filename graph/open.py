@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from graph.cluster import LocalCluster
 from graph.embedded import EmbeddedServer
 from graph.falkor import FalkorStore
 from graph.store import GraphStore
@@ -19,12 +20,19 @@ def open_store(
 ) -> GraphStore:
     """Open the graph named by ``uri`` (default: the settings' ``graph_uri``).
 
-    ``embedded://DIR`` starts (or reuses) the FalkorDB server for DIR unless ``start`` is false;
-    ``redis://`` reaches an external FalkorDB; ``neo4j://``, ``neo4j+s://`` and ``bolt://`` use Neo4j.
+    ``embedded://DIR`` starts (or reuses) the FalkorDB server for DIR unless ``start`` is false (all the
+    members of its replicated graph when ``tianji db start --replicas N`` made one);
+    ``redis://`` reaches an external FalkorDB; ``sentinel://host:port[,host:port…]/MASTER`` the primary and
+    replicas those Sentinels watch; ``neo4j://``, ``neo4j+s://`` and ``bolt://`` use Neo4j.
     """
     settings = settings or get_settings()
     uri = uri or settings.graph_uri
     if uri.startswith("embedded://"):
+        cluster = LocalCluster(EmbeddedServer.for_uri(uri, settings).directory, settings)
+        if cluster.configured():  # `tianji db start --replicas N` made it a replicated graph
+            if start:
+                cluster.start()
+            return FalkorStore.from_sentinel(cluster.uri(), settings=settings, ontology=ontology)
         server = EmbeddedServer.for_uri(uri, settings)
         if start:
             server.start()
@@ -35,6 +43,8 @@ def open_store(
         return FalkorStore("127.0.0.1", server.port, settings=settings, ontology=ontology, server=server)
     if uri.startswith(("redis://", "rediss://")):
         return FalkorStore.from_url(uri, settings=settings, ontology=ontology)
+    if uri.startswith("sentinel://"):
+        return FalkorStore.from_sentinel(uri, settings=settings, ontology=ontology)
     if uri.startswith(("neo4j://", "neo4j+s://", "bolt://", "bolt+s://")):
         # imported here, not above: the neo4j driver takes over a second to import (it pulls in pandas),
         # and only Neo4j deployments should pay that

@@ -78,8 +78,12 @@ class GraphStore(abc.ABC):
         *,
         read_only: bool = False,
         timeout_ms: int | None = None,
+        stale_ok: bool | None = None,
     ) -> list[Row]:
-        """Run one parameterised query; rows are dicts keyed by the RETURN column names."""
+        """Run one parameterised query; rows are dicts keyed by the RETURN column names.
+
+        A ``read_only`` query that may miss the last writes (``stale_ok``; ``None``: the settings'
+        ``graph_stale_reads``) may be answered by a replica where the backend has them."""
 
     @abc.abstractmethod
     def apply_schema(self) -> list[str]:

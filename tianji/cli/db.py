@@ -1,4 +1,4 @@
-"""Start, stop and inspect the graph database."""
+"""Start, stop and inspect the graph database (one embedded server, or a local replicated graph)."""
 
 from __future__ import annotations
 
@@ -6,6 +6,7 @@ import json
 
 import typer
 
+from graph.cluster import LocalCluster
 from graph.embedded import EmbeddedServer, EmbeddedServerError
 from graph.open import open_store
 from tianji.core.settings import get_settings
@@ -22,42 +23,71 @@ def _embedded() -> EmbeddedServer:
     return EmbeddedServer.for_uri(settings.graph_uri, settings)
 
 
+def _cluster(server: EmbeddedServer) -> LocalCluster:
+    return LocalCluster(server.directory, server.settings)
+
+
 @app.command()
-def start() -> None:
+def start(
+    replicas: int | None = typer.Option(
+        None,
+        "--replicas",
+        min=1,
+        help="run a replicated graph on this machine: a primary, this many replicas and three Sentinels "
+        "(kept for later starts; a graph already loaded is copied to the replicas)",
+    ),
+) -> None:
     """Start the embedded FalkorDB server (or adopt the one already running) and apply the schema.
 
     After a crash the server replays its saved graphs first: start waits for that, showing its progress,
     and leaves a server that is still loading running."""
     server = _embedded()
+    cluster = _cluster(server)
     try:
-        port = server.start(timeout_s=60)
+        if replicas is not None or cluster.configured():
+            uri = cluster.start(replicas=replicas, timeout_s=120)
+            where = f"replicated graph behind {uri} (primary on port {cluster.primary().port})"
+        else:
+            port = server.start(timeout_s=60)
+            where = f"graph running at 127.0.0.1:{port}"
     except EmbeddedServerError as exc:
         typer.echo(f"error: {exc}", err=True)
         raise typer.Exit(1) from None
     with open_store() as store:
         created = store.apply_schema()
-    typer.echo(
-        f"graph running at 127.0.0.1:{port} (data in {server.directory}); schema: {len(created)} created"
-    )
+    typer.echo(f"{where} (data in {server.directory}); schema: {len(created)} created")
 
 
 @app.command()
 def stop() -> None:
-    """Stop the embedded server cleanly (the append-only file is flushed first)."""
+    """Stop the embedded server cleanly (the append-only file is flushed first); for a replicated graph the
+    Sentinels, then the replicas, then the primary."""
     server = _embedded()
-    typer.echo("stopped" if server.stop() else "not running")
+    cluster = _cluster(server)
+    stopped = cluster.stop() if cluster.configured() else server.stop()
+    typer.echo("stopped" if stopped else "not running")
 
 
 @app.command()
 def status() -> None:
-    """Show whether the graph answers, where it lives and how big it is."""
+    """Show whether the graph answers, where it lives and how big it is; for a replicated graph, the role
+    each member reports and the primary each Sentinel names."""
     settings = get_settings()
     info: dict[str, object] = {"uri": settings.graph_uri, "graph": settings.graph_name}
     if settings.graph_uri.startswith("embedded://"):
-        info.update(_embedded().status())
-        if not info["running"] or info["loading"]:
-            typer.echo(json.dumps(info))
-            raise typer.Exit(1)
+        server = _embedded()
+        cluster = _cluster(server)
+        if cluster.configured():
+            found = cluster.status()
+            info.update(found)
+            if not any(m["role"] == "primary" for m in found["members"]):
+                typer.echo(json.dumps(info))
+                raise typer.Exit(1)
+        else:
+            info.update(server.status())
+            if not info["running"] or info["loading"]:
+                typer.echo(json.dumps(info))
+                raise typer.Exit(1)
     with open_store(start=False) as store:
         info["reachable"] = store.ping()
         info["nodes"] = store.query("MATCH (n) RETURN count(n) AS c", read_only=True)[0]["c"]

@@ -27,7 +27,9 @@ class Settings(BaseSettings):
     )
     graph_uri: str = Field(
         "embedded://./var/graph",
-        description="embedded://DIR (FalkorDB started by the platform), redis://host:port, neo4j://, neo4j+s://, bolt://",
+        description="embedded://DIR (FalkorDB started by the platform), redis://host:port, "
+        "sentinel://host:port[,host:port…]/MASTER (FalkorDB with replicas behind Sentinel), neo4j://, neo4j+s://, "
+        "bolt://",
     )
     graph_name: str = Field("tianji", description="name of the graph inside the database")
     graph_port: int = Field(0, description="port of the embedded server; 0 picks a free port")
@@ -46,6 +48,31 @@ class Settings(BaseSettings):
     )
     ingest_bulk: bool = Field(
         True, description="a load into an empty graph creates new nodes instead of merging them"
+    )
+    graph_min_replicas: int = Field(
+        0,
+        ge=0,
+        description="replicas that must hold a write before it is acknowledged (WAIT after every write batch; "
+        "the local replicated graph also refuses writes with fewer replicas connected)",
+    )
+    graph_replica_wait_ms: int = Field(
+        5000, ge=1, description="how long a write waits for graph_min_replicas replicas before it fails"
+    )
+    graph_stale_reads: bool = Field(
+        False,
+        description="read-only queries go to a replica unless the caller asks for the primary (reads may lag "
+        "the last writes by the replication delay)",
+    )
+    graph_failover_wait_s: float = Field(
+        30.0,
+        ge=0,
+        description="with Sentinel: how long a query keeps retrying while a new primary is elected",
+    )
+    graph_sentinel_down_after_ms: int = Field(
+        3000, ge=100, description="local replicated graph: a primary silent this long is considered down"
+    )
+    graph_sentinel_failover_timeout_ms: int = Field(
+        10_000, ge=1000, description="local replicated graph: Sentinel's failover-timeout"
     )
     neo4j_user: str = Field("neo4j", description="user for neo4j:// and bolt:// URIs")
     neo4j_password: str = Field("", description="password for neo4j:// and bolt:// URIs")
@@ -181,7 +208,16 @@ class Settings(BaseSettings):
     @field_validator("graph_uri")
     @classmethod
     def _known_scheme(cls, value: str) -> str:
-        schemes = ("embedded://", "redis://", "rediss://", "neo4j://", "neo4j+s://", "bolt://", "bolt+s://")
+        schemes = (
+            "embedded://",
+            "redis://",
+            "rediss://",
+            "sentinel://",
+            "neo4j://",
+            "neo4j+s://",
+            "bolt://",
+            "bolt+s://",
+        )
         if not value.startswith(schemes):
             raise ValueError(f"graph_uri must start with one of {', '.join(schemes)}; got {value!r}")
         return value

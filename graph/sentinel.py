@@ -1,0 +1,88 @@
+"""FalkorDB with replicas behind Redis Sentinel: ``sentinel://host:port[,host:port…]/MASTER``.
+
+The Sentinels are asked where the primary is each time a connection is opened, so after a failover the
+store's next connection reaches the new primary (connections to the old one fail, or answer ``READONLY``
+once it has been demoted, and are dropped). Writes go to the primary; reads that may be stale go to a
+replica (round robin, the primary when no replica answers).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from urllib.parse import unquote, urlsplit
+
+import redis
+from redis.backoff import NoBackoff
+from redis.connection import BlockingConnectionPool
+from redis.retry import Retry
+from redis.sentinel import Sentinel, SentinelConnectionPool
+
+from graph.types import GraphError
+
+DEFAULT_PORT = 26379
+
+
+@dataclass(frozen=True)
+class SentinelAddress:
+    """Where the Sentinels listen and which primary (Sentinel's "master name") they watch."""
+
+    sentinels: tuple[tuple[str, int], ...]
+    master: str
+    password: str | None = None
+
+    @classmethod
+    def parse(cls, uri: str) -> SentinelAddress:
+        """``sentinel://[:password@]host:port[,host:port…]/MASTER``; a clear error for anything else."""
+        if not uri.startswith("sentinel://"):
+            raise GraphError(f"not a sentinel URI: {uri!r}")
+        parts = urlsplit(uri)
+        hosts_part = parts.netloc.rsplit("@", 1)
+        password = unquote(hosts_part[0].split(":", 1)[-1]) if len(hosts_part) == 2 else None
+        master = parts.path.strip("/")
+        if not master or "/" in master:
+            raise GraphError(f"{uri!r} names no primary: expected sentinel://host:port[,host:port…]/MASTER")
+        sentinels = []
+        for item in hosts_part[-1].split(","):
+            host, _, port = item.strip().rpartition(":") if ":" in item else (item.strip(), "", "")
+            if not host:
+                raise GraphError(f"{uri!r}: empty Sentinel address in {hosts_part[-1]!r}")
+            try:
+                sentinels.append((host, int(port) if port else DEFAULT_PORT))
+            except ValueError:
+                raise GraphError(f"{uri!r}: Sentinel port {port!r} is not a number") from None
+        return cls(tuple(sentinels), master, password or None)
+
+    def __str__(self) -> str:
+        hosts = ",".join(f"{h}:{p}" for h, p in self.sentinels)
+        return f"sentinel://{hosts}/{self.master}"
+
+
+class BlockingSentinelPool(SentinelConnectionPool, BlockingConnectionPool):
+    """A Sentinel-managed pool that is bounded like ``BlockingConnectionPool``: a caller waits for a free
+    connection instead of opening more than the server's query threads can serve."""
+
+
+def sentinel_pools(
+    address: SentinelAddress, *, max_connections: int, wait_s: float, reply_s: float
+) -> tuple[redis.ConnectionPool, redis.ConnectionPool]:
+    """The primary's pool and the replicas' pool, both found through the Sentinels: a caller waits up to
+    ``wait_s`` for a free connection, and a reply up to ``reply_s`` (the longest query timeout)."""
+    sentinel = Sentinel(
+        list(address.sentinels),
+        socket_timeout=1.0,
+        socket_connect_timeout=1.0,
+        sentinel_kwargs={"socket_timeout": 1.0, "socket_connect_timeout": 1.0},
+    )
+    common = {
+        "password": address.password,
+        "decode_responses": True,
+        "max_connections": max_connections,
+        "timeout": wait_s,
+        "socket_connect_timeout": 1.0,
+        "socket_timeout": reply_s,  # a primary cut off by the network is given up on after this
+        "socket_keepalive": True,
+        "retry": Retry(NoBackoff(), 0),  # the store retries itself, through a failover (graph.falkor)
+    }
+    primary = BlockingSentinelPool(address.master, sentinel, is_master=True, check_connection=True, **common)
+    replicas = BlockingSentinelPool(address.master, sentinel, is_master=False, **common)
+    return primary, replicas
