@@ -31,7 +31,7 @@ from redis.backoff import NoBackoff
 from redis.retry import Retry
 
 from graph.embedded import EmbeddedServer, EmbeddedServerError, _pid_alive, free_port
-from graph.sentinel import SentinelAddress
+from graph.replication import SentinelAddress
 from tianji.core.settings import Settings
 
 SENTINELS = 3

@@ -16,9 +16,9 @@ from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
-from graph.sentinel import SentinelAddress, sentinel_pools
+from graph.replication import SentinelAddress, acknowledged, retrying, sentinel_pools
 from graph.store import GraphStore, remaining_ms
-from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
+from graph.types import GraphError, GraphTimeout, Plain, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
 
@@ -81,28 +81,6 @@ def pool_size(settings: Settings) -> int:
         return settings.graph_pool_size
     cores = os.cpu_count() or 1
     return max(4, -(-4 * cores // (settings.api_workers or cores)))
-
-
-class ReplicasBehind(GraphUnavailable):
-    """A write reached the primary but not the configured number of replicas in time: not acknowledged
-    (it may be kept; retrying it is harmless, writes being MERGE on keys)."""
-
-
-FAILOVER_ERRORS = (
-    redis.exceptions.ConnectionError,  # connection lost; also a server still loading its data
-    redis.exceptions.TimeoutError,
-    redis.exceptions.ReadOnlyError,  # a primary demoted to a replica
-    redis.exceptions.MasterDownError,  # a replica that lost its primary
-    ReplicasBehind,
-)
-
-
-def _in_failover(exc: Exception) -> bool:
-    """The error of a server that cannot take the command now but soon will (connection lost, a primary
-    demoted or being elected, too few replicas connected, loading): worth retrying."""
-    return isinstance(exc, FAILOVER_ERRORS) or (
-        isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("NOREPLICAS")
-    )
 
 
 class FalkorStore(GraphStore):
@@ -178,22 +156,9 @@ class FalkorStore(GraphStore):
         return cls("", 0, password=address.password, settings=settings, ontology=ontology, sentinel=address)
 
     def _retrying(self, call: Callable[[], T]) -> T:
-        """``call``, retried while the server is unreachable or electing a primary: three times, and for
-        ``failover_wait_s`` behind Sentinel. Writes are MERGE on keys, so a repeat is harmless."""
-        give_up = time.monotonic() + self.failover_wait_s
-        attempt = 0
-        while True:
-            attempt += 1
-            try:
-                return call()
-            except (redis.exceptions.RedisError, ReplicasBehind) as exc:
-                if not _in_failover(exc):
-                    raise
-                if attempt >= self.RETRIES and time.monotonic() >= give_up:
-                    if isinstance(exc, ReplicasBehind):
-                        raise
-                    raise GraphUnavailable(f"FalkorDB at {self.where} is unreachable: {exc}") from exc
-                time.sleep(min(0.1 * attempt, 0.5))
+        return retrying(
+            call, retries=self.RETRIES, wait_s=self.failover_wait_s, where=f"FalkorDB at {self.where}"
+        )
 
     def query(
         self,
@@ -256,19 +221,9 @@ class FalkorStore(GraphStore):
             )
 
     def _acknowledged(self, command: Sequence[Any]) -> Any:
-        """Send a write and ``WAIT`` on the same connection: its reply once ``graph_min_replicas`` replicas
-        hold it, ``ReplicasBehind`` when they do not within ``graph_replica_wait_ms``."""
-        need, wait_ms = self.settings.graph_min_replicas, self.settings.graph_replica_wait_ms
-        pipe = self.db.connection.pipeline(transaction=False)
-        pipe.execute_command(*command)
-        pipe.execute_command("WAIT", need, wait_ms)
-        reply, acked = pipe.execute(raise_on_error=False)
-        for part in (reply, acked):
-            if isinstance(part, Exception):
-                raise part
-        if int(acked) < need:
-            raise ReplicasBehind(f"the write reached {acked} of {need} replicas within {wait_ms} ms")
-        return reply
+        return acknowledged(
+            self.db.connection, command, self.settings.graph_min_replicas, self.settings.graph_replica_wait_ms
+        )
 
     def _create_graph(self) -> None:
         self.graph.execute_command(

@@ -14,9 +14,9 @@ import pytest
 import redis
 
 from graph.cluster import LocalCluster
-from graph.falkor import FalkorStore, ReplicasBehind
+from graph.falkor import FalkorStore
 from graph.open import open_store
-from graph.sentinel import SentinelAddress
+from graph.replication import ReplicasBehind, SentinelAddress
 from graph.types import GraphError
 from tests.ingest.builders import uscc
 from tianji.core.settings import Settings

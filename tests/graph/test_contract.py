@@ -138,3 +138,16 @@ def test_stats_and_algorithms(backend: GraphStore) -> None:
 def test_a_failing_query_says_why(backend: GraphStore) -> None:
     with pytest.raises(GraphError):
         backend.query("MATCH (n RETURN n")
+
+
+def test_reads_see_this_stores_writes_and_stale_reads_answer(backend: GraphStore) -> None:
+    """A read after a write sees it (the primary, or a causally consistent read on a cluster); a read that
+    allows staleness still gives a well-formed answer (a replica's, where the backend has them)."""
+    _seed(backend)
+    backend.merge_nodes("Enterprise", [{"id": "E9", "uscc": uscc(9), "name": "new"}])
+    fresh = backend.query(
+        "MATCH (e:Enterprise {id: $id}) RETURN e.name AS name", {"id": "E9"}, read_only=True
+    )
+    assert fresh == [{"name": "new"}]
+    stale = backend.query("MATCH (e:Enterprise) RETURN count(e) AS c", read_only=True, stale_ok=True)
+    assert stale[0]["c"] in (2, 3)

@@ -1,4 +1,5 @@
-"""FalkorDB with replicas behind Redis Sentinel: ``sentinel://host:port[,host:port…]/MASTER``.
+"""FalkorDB with replicas behind Redis Sentinel (``sentinel://host:port[,host:port…]/MASTER``): where the
+primary and replicas are, writes acknowledged by replicas (``WAIT``), and retrying through a failover.
 
 The Sentinels are asked where the primary is each time a connection is opened, so after a failover the
 store's next connection reaches the new primary (connections to the old one fail, or answer ``READONLY``
@@ -8,7 +9,10 @@ replica (round robin, the primary when no replica answers).
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Any, TypeVar
 from urllib.parse import unquote, urlsplit
 
 import redis
@@ -17,9 +21,67 @@ from redis.connection import BlockingConnectionPool
 from redis.retry import Retry
 from redis.sentinel import Sentinel, SentinelConnectionPool
 
-from graph.types import GraphError
+from graph.types import GraphError, GraphUnavailable
 
 DEFAULT_PORT = 26379
+T = TypeVar("T")
+
+
+class ReplicasBehind(GraphUnavailable):
+    """A write reached the primary but not the configured number of replicas in time: not acknowledged
+    (it may be kept; retrying it is harmless, writes being MERGE on keys)."""
+
+
+FAILOVER_ERRORS = (
+    redis.exceptions.ConnectionError,  # connection lost; also a server still loading its data
+    redis.exceptions.TimeoutError,
+    redis.exceptions.ReadOnlyError,  # a primary demoted to a replica
+    redis.exceptions.MasterDownError,  # a replica that lost its primary
+    ReplicasBehind,
+)
+
+
+def in_failover(exc: Exception) -> bool:
+    """The error of a server that cannot take the command now but soon will (connection lost, a primary
+    demoted or being elected, too few replicas connected, loading): worth retrying."""
+    return isinstance(exc, FAILOVER_ERRORS) or (
+        isinstance(exc, redis.exceptions.ResponseError) and str(exc).startswith("NOREPLICAS")
+    )
+
+
+def retrying(call: Callable[[], T], *, retries: int, wait_s: float, where: str) -> T:
+    """``call``, retried while the server is unreachable or a primary is being elected: ``retries`` times,
+    and for ``wait_s`` (behind Sentinel, the failover). Writes are MERGE on keys, so a repeat is harmless.
+    Other errors go through at once."""
+    give_up = time.monotonic() + wait_s
+    attempt = 0
+    while True:
+        attempt += 1
+        try:
+            return call()
+        except (redis.exceptions.RedisError, ReplicasBehind) as exc:
+            if not in_failover(exc):
+                raise
+            if attempt >= retries and time.monotonic() >= give_up:
+                if isinstance(exc, ReplicasBehind):
+                    raise
+                raise GraphUnavailable(f"{where} is unreachable: {exc}") from exc
+            time.sleep(min(0.1 * attempt, 0.5))
+
+
+def acknowledged(client: redis.Redis, command: Sequence[Any], replicas: int, wait_ms: int) -> Any:
+    """Send a write and ``WAIT`` on the same connection: the write's reply once ``replicas`` replicas hold
+    it, ``ReplicasBehind`` when they do not within ``wait_ms``."""
+    pipe = client.pipeline(transaction=False)
+    pipe.execute_command(*command)
+    pipe.execute_command("WAIT", replicas, wait_ms)
+    reply, acked = pipe.execute(raise_on_error=False)
+    for part in (reply, acked):
+        if isinstance(part, Exception):
+            raise part
+    if int(acked) < replicas:
+        raise ReplicasBehind(f"the write reached {acked} of {replicas} replicas within {wait_ms} ms")
+    return reply
 
 
 @dataclass(frozen=True)
