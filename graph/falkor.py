@@ -16,13 +16,17 @@ from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
-from graph.replication import SentinelAddress, acknowledged, retrying, sentinel_pools
+from graph.replication import ReplicasBehind, SentinelAddress, acknowledged, retrying, sentinel_pools
 from graph.store import GraphStore, remaining_ms
-from graph.types import GraphError, GraphTimeout, Plain, Row
+from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
 from ontology import Ontology
 from tianji.core.settings import Settings
 
 T = TypeVar("T")
+#: a CREATE clause (not MERGE's ON CREATE, not an index): such a write would be doubled by a repeat
+NOT_REPEATABLE = re.compile(
+    r"(?<!ON\s)\bCREATE\s+(?!INDEX\b|CONSTRAINT\b|VECTOR\b|FULLTEXT\b)", re.IGNORECASE
+)
 IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
 
 
@@ -160,6 +164,17 @@ class FalkorStore(GraphStore):
             call, retries=self.RETRIES, wait_s=self.failover_wait_s, where=f"FalkorDB at {self.where}"
         )
 
+    def _once(self, call: Callable[[], T]) -> T:
+        """A write that must not be repeated (it creates): sent once a primary answers, and never retried
+        after it was sent (a write cut off may have been applied): the caller sees it unacknowledged."""
+        self._retrying(lambda: self.db.connection.ping())
+        try:
+            return call()
+        except (redis.exceptions.ConnectionError, redis.exceptions.TimeoutError, ReplicasBehind) as exc:
+            raise GraphUnavailable(
+                f"a write that creates was cut off at FalkorDB {self.where} and is not repeated: {exc}"
+            ) from exc
+
     def query(
         self,
         cypher: str,
@@ -178,7 +193,10 @@ class FalkorStore(GraphStore):
         graph = self.replica_graph if read_only and stale and self.replica_graph is not None else self.graph
         for attempt in range(self.RETRIES):
             try:
-                result = self._retrying(lambda: self._run(graph, cypher, params, read_only, timeout))
+                if read_only or not NOT_REPEATABLE.search(cypher):
+                    result = self._retrying(lambda: self._run(graph, cypher, params, read_only, timeout))
+                else:
+                    result = self._once(lambda: self._run(graph, cypher, params, read_only, timeout))
                 break
             except redis.exceptions.ResponseError as exc:
                 if "empty key" in str(exc) and attempt < self.RETRIES - 1:

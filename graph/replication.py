@@ -148,3 +148,31 @@ def sentinel_pools(
     primary = BlockingSentinelPool(address.master, sentinel, is_master=True, check_connection=True, **common)
     replicas = BlockingSentinelPool(address.master, sentinel, is_master=False, **common)
     return primary, replicas
+
+
+def topology(address: SentinelAddress) -> dict[str, Any]:
+    """The primary and replicas as the first Sentinel that answers names them (for ``tianji db status``)."""
+    for host, port in address.sentinels:
+        client = redis.Redis(
+            host=host,
+            port=port,
+            password=address.password,
+            socket_timeout=2,
+            socket_connect_timeout=1,
+            decode_responses=True,
+            retry=Retry(NoBackoff(), 0),
+        )
+        try:
+            primary = client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", address.master)
+            replicas = client.execute_command("SENTINEL", "REPLICAS", address.master)
+        except redis.exceptions.RedisError:
+            continue
+        finally:
+            client.close()
+        found = [dict(zip(r[::2], r[1::2], strict=True)) if isinstance(r, list) else r for r in replicas]
+        return {
+            "sentinel": f"{host}:{port}",
+            "primary": f"{primary[0]}:{primary[1]}" if primary else None,
+            "replicas": [{"address": f"{r['ip']}:{r['port']}", "flags": r["flags"]} for r in found],
+        }
+    return {"sentinel": None, "primary": None, "replicas": []}

@@ -16,8 +16,8 @@ import redis
 from graph.cluster import LocalCluster
 from graph.falkor import FalkorStore
 from graph.open import open_store
-from graph.replication import ReplicasBehind, SentinelAddress
-from graph.types import GraphError
+from graph.replication import ReplicasBehind, SentinelAddress, topology
+from graph.types import GraphError, GraphUnavailable
 from tests.ingest.builders import uscc
 from tianji.core.settings import Settings
 
@@ -99,6 +99,26 @@ def test_a_write_short_of_replicas_is_not_acknowledged(cluster: LocalCluster) ->
         store.clear()
 
 
+def test_a_write_that_creates_is_not_repeated_when_unacknowledged(cluster: LocalCluster) -> None:
+    """A MERGE short of replicas is retried (harmless); a CREATE is not (a repeat would double it)."""
+    settings = cluster_settings(
+        cluster.directory,
+        graph_name="once",
+        graph_min_replicas=3,
+        graph_replica_wait_ms=100,
+        graph_failover_wait_s=2,
+    )
+    with FalkorStore.from_sentinel(cluster.uri(), settings=settings) as store:
+        with pytest.raises(ReplicasBehind):
+            store.query("MERGE (:Person {id: 'P1'}) MERGE (:Enterprise {id: 'E1'})")
+        with pytest.raises(GraphUnavailable, match="is not repeated"):
+            store.query(
+                "MATCH (p:Person {id: 'P1'}), (e:Enterprise {id: 'E1'}) CREATE (p)-[:LEGAL_REP_OF]->(e)"
+            )
+        assert store.query("MATCH ()-[r:LEGAL_REP_OF]->() RETURN count(r) AS c", read_only=True) == [{"c": 1}]
+        store.clear()
+
+
 def test_stale_reads_are_answered_by_a_replica(cluster: LocalCluster) -> None:
     settings = cluster_settings(cluster.directory, graph_name="stale")
 
@@ -123,6 +143,15 @@ def test_stale_reads_are_answered_by_a_replica(cluster: LocalCluster) -> None:
         store.query("MATCH (n:Enterprise) RETURN count(n) AS c", read_only=True)  # the primary by default
         assert ro_calls(primary) == after[primary] + 1
         store.clear()
+
+
+def test_the_sentinels_name_the_primary_and_its_replicas(cluster: LocalCluster) -> None:
+    found = topology(cluster.address)
+    assert found["primary"] == f"127.0.0.1:{cluster.primary().port}"
+    assert sorted(r["address"] for r in found["replicas"]) == sorted(
+        f"127.0.0.1:{port}" for port in _replica_ports(cluster)
+    )
+    assert topology(SentinelAddress((("127.0.0.1", 1),), "tianji"))["primary"] is None
 
 
 def test_db_start_with_replicas_status_and_stop(tmp_path: Path) -> None:

@@ -9,6 +9,7 @@ import typer
 from graph.cluster import LocalCluster
 from graph.embedded import EmbeddedServer, EmbeddedServerError
 from graph.open import open_store
+from graph.replication import SentinelAddress, topology
 from tianji.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -88,6 +89,11 @@ def status() -> None:
             if not info["running"] or info["loading"]:
                 typer.echo(json.dumps(info))
                 raise typer.Exit(1)
+    elif settings.graph_uri.startswith("sentinel://"):
+        info.update(topology(SentinelAddress.parse(settings.graph_uri)))
+        if info["primary"] is None:
+            typer.echo(json.dumps(info))
+            raise typer.Exit(1)
     with open_store(start=False) as store:
         info["reachable"] = store.ping()
         info["nodes"] = store.query("MATCH (n) RETURN count(n) AS c", read_only=True)[0]["c"]
