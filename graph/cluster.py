@@ -103,7 +103,7 @@ class LocalCluster:
                     Member(f"sentinel-{k + 1}", self.directory / f"sentinel-{k + 1}", free_port())
                 )
             self._save(nodes, sentinels)
-            primary = self._current_primary(nodes, sentinels)
+            primary = self._awaited_primary(nodes, sentinels)
             ordered = [primary] + [n for n in nodes if n is not primary]
             for node in ordered:
                 self._server(node, primary).start(timeout_s=timeout_s)
@@ -123,6 +123,37 @@ class LocalCluster:
         if primary is not None and node is not primary:
             args += ["--replicaof", "127.0.0.1", str(primary.port)]
         return EmbeddedServer(node.directory, self.settings, port=node.port, extra_args=args)
+
+    def _alive(self, node: Member) -> bool:
+        return EmbeddedServer(node.directory, self.settings, port=node.port).pid() is not None
+
+    def _awaited_primary(self, nodes: list[Member], sentinels: list[Member]) -> Member:
+        """The primary to start the others against. A primary that died while its replicas and the
+        Sentinels run is not restarted as primary (it would come back without its last writes and the
+        replicas would copy that): the Sentinels' failover is waited for, and it comes back as a replica."""
+        primary = self._current_primary(nodes, sentinels)
+        watched = any(_named_primary(s.port) is not None for s in sentinels)
+        if not watched or self._alive(primary) or not any(self._alive(n) for n in nodes if n is not primary):
+            return primary
+        s = self.settings
+        deadline = (
+            time.monotonic()
+            + (s.graph_sentinel_down_after_ms + s.graph_sentinel_failover_timeout_ms) / 1000
+            + 5
+        )
+        while time.monotonic() < deadline:
+            time.sleep(0.2)
+            elected = self._current_primary(nodes, sentinels)
+            if elected is not primary and self._alive(elected):
+                return elected
+        raise EmbeddedServerError(
+            f"the primary {primary.name} is down and the Sentinels have not promoted a replica; "
+            f"see {sentinels[0].directory / 'sentinel.log'}"
+        )
+
+    def running(self) -> bool:
+        """Some Sentinel of this graph answers (its members may be failing over)."""
+        return self.configured() and any(_named_primary(s.port) is not None for s in self._load()[1])
 
     def _current_primary(self, nodes: list[Member], sentinels: list[Member]) -> Member:
         """The member the Sentinels name (alive ones asked first, then their saved configuration);

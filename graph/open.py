@@ -30,7 +30,7 @@ def open_store(
     if uri.startswith("embedded://"):
         cluster = LocalCluster(EmbeddedServer.for_uri(uri, settings).directory, settings)
         if cluster.configured():  # `tianji db start --replicas N` made it a replicated graph
-            if start:
+            if start and not cluster.running():  # a running one is left to its Sentinels
                 cluster.start()
             return FalkorStore.from_sentinel(cluster.uri(), settings=settings, ontology=ontology)
         server = EmbeddedServer.for_uri(uri, settings)

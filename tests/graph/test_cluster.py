@@ -195,3 +195,23 @@ def test_db_start_with_replicas_status_and_stop(tmp_path: Path) -> None:
     after = LocalCluster(tmp_path / "graph", cluster_settings(tmp_path / "graph")).status()
     assert [m["role"] for m in after["members"]] == ["down", "down"]
     assert [s["primary_port"] for s in after["sentinels"]] == [None] * 3
+
+
+def test_a_dead_primary_comes_back_as_a_replica(cluster: LocalCluster) -> None:
+    """Starting the graph while its primary is down waits for the Sentinels' failover, then brings the
+    old primary back as a replica (never as a second primary that would lose the last writes)."""
+    settings = cluster_settings(cluster.directory, graph_name="rejoin")
+    with FalkorStore.from_sentinel(cluster.uri(), settings=settings) as store:
+        store.merge_nodes(
+            "Enterprise", [{"id": f"E{i}", "uscc": uscc(i), "name": f"n{i}"} for i in range(50)]
+        )
+        old = cluster.primary()
+        cluster.kill(old)
+        cluster.start()
+        members = {m["name"]: m for m in cluster.status()["members"]}
+        assert members[old.name]["role"] == "replica" and members[old.name]["link"] == "up"
+        assert [m["role"] for m in members.values()].count("primary") == 1
+        assert cluster.primary() != old
+        assert store.count("Enterprise") == 50
+        assert _count_on(old.port, "rejoin", "Enterprise") == 50
+        store.clear()
