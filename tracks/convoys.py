@@ -5,9 +5,10 @@ coherent moving cluster algorithm). In each 2-minute window the moving vehicles 
 previous window, so that trucks parked side by side at a depot are not a convoy) are joined when within
 200 m of each other, and each connected group (density-connected, as DBSCAN would with two points) is a
 cluster. A candidate convoy follows a cluster from window to window as long as at least m of its members
-stay together (missing up to two windows: noise and dropped points); it is a convoy when it held for k
-windows. Candidates that overlap in time and share m - 1 members are one convoy (their union): a member
-out of reach for a while splits a convoy into overlapping sub-convoys.
+stay together (missing up to two windows: noise and dropped points; a member that sent no position in a
+window is out of sight, not gone, and stays while the others hold together); it is a convoy when it held for k
+windows. Candidates that share m - 1 members within k windows of each other are one convoy (their
+union): a member out of reach for a while splits a convoy into overlapping sub-convoys.
 
 The per-window pairs come from one DuckDB grid self-join; Python only follows the few clusters.
 """
@@ -70,6 +71,24 @@ def moving_pairs(
     return store.query(sql + "SELECT t, a, b FROM close ORDER BY t", params, window=window)
 
 
+def seen(
+    store: TrackStore, config: ConvoyConfig, vehicles: list[str], window: tuple[str, str] | None
+) -> dict[pd.Timestamp, set[str]]:
+    """Per window, which of ``vehicles`` sent a position (moving or not): a convoy member without one is
+    out of sight, not gone."""
+    where, params = ("AND ts BETWEEN ? AND ?", list(window)) if window else ("", [])
+    rows = store.query(
+        f"SELECT DISTINCT time_bucket(INTERVAL '{int(config.window_s)} seconds', ts) AS t, target FROM points "
+        f"WHERE kind = 'vehicle' AND list_contains(?, target) {where}",
+        [vehicles, *params],
+        window=window,
+    )
+    out: dict[pd.Timestamp, set[str]] = {}
+    for t, group in rows.groupby("t"):
+        out[pd.Timestamp(t)] = set(group["target"])
+    return out
+
+
 def clusters(pairs: pd.DataFrame, min_size: int) -> dict[pd.Timestamp, list[frozenset[str]]]:
     """Per window, the connected groups of at least ``min_size`` vehicles."""
     if pairs.empty:
@@ -96,7 +115,9 @@ def convoys(
 ) -> pd.DataFrame:
     """Convoys found: members (sorted), size, started, ended, windows."""
     config = config or ConvoyConfig()
-    per_window = clusters(moving_pairs(store, config, window), config.min_vehicles)
+    pairs = moving_pairs(store, config, window)
+    per_window = clusters(pairs, config.min_vehicles)
+    sighted = seen(store, config, sorted(set(pairs["a"]) | set(pairs["b"])), window) if len(pairs) else {}
     step = pd.Timedelta(seconds=config.window_s)
     reach = step * (config.max_missed + 1)
     alive: dict[
@@ -115,8 +136,10 @@ def convoys(
                 close(members, start, last, hits)
                 continue
             kept = False
+            unseen = members - sighted.get(t, set())
             for cluster in per_window[t]:
-                shared = members & cluster
+                together = members & cluster
+                shared = together | unseen if len(together) >= 2 else together
                 if len(shared) >= config.min_vehicles:
                     best = grown.get(shared)
                     if best is None or (start, -hits) < (best[0], -best[2]):
@@ -129,13 +152,13 @@ def convoys(
         alive = grown
     for members, (start, last, hits) in alive.items():
         close(members, start, last, hits)
-    return _merged(done, config.min_vehicles - 1, reach)
+    return _merged(done, config.min_vehicles - 1, step * config.min_windows)
 
 
 def _merged(
     found: list[tuple[frozenset[str], pd.Timestamp, pd.Timestamp, int]], shared: int, reach: pd.Timedelta
 ) -> pd.DataFrame:
-    """One convoy per group of candidates that overlap in time and share ``shared`` members or more: a
+    """One convoy per group of candidates within ``reach`` of each other sharing ``shared`` members: a
     member out of reach for a while (a reception gap, a few metres too far) splits a convoy into
     overlapping sub-convoys, and these are the same vehicles travelling together."""
     parent = list(range(len(found)))

@@ -71,6 +71,20 @@ def _path(
     return np.interp(times, wt, lat), np.interp(times, wt, lon)
 
 
+def _drive(rng: np.random.Generator, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Driving on: 25-55 km/h, turning every 5-15 minutes, kept inside the map (what a convoy does)."""
+    dt_s = np.diff(times, prepend=times[0])
+    turns = np.cumsum(rng.uniform(300, 900, len(times)))
+    legs = np.searchsorted(turns, times - times[0])
+    heading = rng.uniform(0, 2 * np.pi, legs.max() + 1)[legs]
+    speed = rng.uniform(25, 55, legs.max() + 1)[legs] / 3.6 / 111_000
+    lat = BOX[0] + 0.2 + np.cumsum(speed * dt_s * np.sin(heading)) + rng.uniform(0, BOX[1] - BOX[0] - 0.4)
+    lon = BOX[2] + 0.2 + np.cumsum(speed * dt_s * np.cos(heading)) + rng.uniform(0, BOX[3] - BOX[2] - 0.4)
+    span = (BOX[0], BOX[1] - BOX[0]), (BOX[2], BOX[3] - BOX[2])  # fold back in at the map's edges
+    lat, lon = (lo + np.abs((x - lo + w) % (2 * w) - w) for x, (lo, w) in zip((lat, lon), span, strict=True))
+    return lat, lon
+
+
 def degrade(
     rng: np.random.Generator,
     lat: np.ndarray,
@@ -158,8 +172,8 @@ def generate(
         )
 
     def together(group: list[str], begin: float, length: float, visits: dict[str, list[Stop]]) -> None:
-        lat, lon = _path(rng, times)
         window = (times >= begin) & (times <= begin + length)
+        lat, lon = _drive(rng, times)  # travelling together: driving on, not crawling
         for i, vehicle in enumerate(group):
             own_lat, own_lon = _path(rng, times, visits.get(vehicle))
             offset = (i * 60 / 111_000, -i * 40 / 111_000)
@@ -238,14 +252,16 @@ def generate_vessels(
         berth_sz = (sz[0] + rng.uniform(-0.01, 0.01), sz[1] + rng.uniform(-0.02, 0.02))
         berth_gz = (gz[0] + rng.uniform(-0.01, 0.01), gz[1] + rng.uniform(-0.02, 0.02))
         stay = rng.uniform(4, 7) * 3600
-        way = [(0.0, *SEA[0]), (t_sz, *berth_sz), (t_sz + stay, *berth_sz)]
+        offing = (SEA[0][0] + rng.uniform(-0.1, 0.05), SEA[0][1] + rng.uniform(-0.25, 0.25))  # each its own
+        way = [(0.0, *offing), (t_sz, *berth_sz), (t_sz + stay, *berth_sz)]
         if both:
             t_gz = t_sz + stay + 5 * 3600  # about 100 km at 20 km/h
             way += [(t_sz + stay + 1.5 * 3600, *SEA[1]), (t_sz + stay + 3.5 * 3600, *SEA[2])]
             way += [(t_gz, *berth_gz), (86_400.0, *berth_gz)]
             truth.port_calls += [[vessel, "5300"], [vessel, "5100"]]
         else:
-            way += [(t_sz + stay + 3 * 3600, *SEA[0]), (86_400.0, SEA[0][0] - 0.3, SEA[0][1])]
+            out_at = t_sz + stay + 3 * 3600  # back out to sea, then on south at about 10 knots
+            way += [(out_at, *offing), (86_400.0, offing[0] - (86_400 - out_at) * 5.1 / 111_000, offing[1])]
             truth.port_calls.append([vessel, "5300"])
         wt = np.array([w[0] for w in way])
         lat = np.interp(times, wt, [w[1] for w in way]) + rng.normal(0, 20 / 111_000, len(times))
