@@ -221,6 +221,42 @@ def companion_detected(store: GraphStore, scope: Scope, since: str, arg: str) ->
     return list(findings.values())
 
 
+def dark_rendezvous(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
+    """A watched vessel (or one operated by a watched enterprise) met another vessel at sea while one of
+    them had its AIS switched off just before or after: a dark rendezvous (see ``tracks.sea``)."""
+    if "Encounter" not in store.ontology.nodes:
+        return []
+    vessels = [scope.target_id] if scope.label == "Vessel" else []
+    rows = store.query(
+        "MATCH (x:Encounter)-[:ENCOUNTER_OF]->(v:Vessel) WHERE v.id IN $vessels AND x.dark = true "
+        "AND x.ingested_at > $since RETURN x.id AS id, x.vessels AS pair, v.id AS vessel, null AS enterprise",
+        {"vessels": vessels, "since": since},
+        read_only=True,
+    )
+    rows += store.query(
+        "MATCH (x:Encounter)-[o:EVENT_OPERATOR]->(e:Enterprise) WHERE e.id IN $ents AND x.dark = true "
+        "AND x.ingested_at > $since RETURN x.id AS id, x.vessels AS pair, o.vessel AS vessel, e.id AS enterprise",
+        {"ents": scope.enterprises, "since": since},
+        read_only=True,
+    )
+    findings: dict[str, Finding] = {}
+    for row in rows:
+        finding = findings.setdefault(
+            row["id"],
+            Finding(
+                "dark_rendezvous",
+                f"dark_rendezvous:{row['id']}",
+                4,
+                f"暗中会合 Dark rendezvous at sea: {' / '.join(row['pair'] or [])}",
+            ),
+        )
+        finding.add("Encounter", row["id"])
+        finding.add("Vessel", row["vessel"])
+        if row["enterprise"]:
+            finding.add("Enterprise", row["enterprise"])
+    return list(findings.values())
+
+
 def _uses(store: GraphStore) -> str:
     """An enterprise using a vehicle."""
     return alternation(store.ontology.ties("shared", start="Enterprise", end="Vehicle"))
@@ -242,6 +278,7 @@ CONDITIONS: dict[str, Callable[[GraphStore, Scope, str, str], list[Finding]]] = 
     "tag_level_reached": tag_level_reached,
     "fence_event": fence_event,
     "companion_detected": companion_detected,
+    "dark_rendezvous": dark_rendezvous,
 }
 
 

@@ -22,6 +22,7 @@ CONDITIONS = (
     "tag_level_reached",
     "fence_event",
     "companion_detected",
+    "dark_rendezvous",
     "pattern_match",
 )
 DEFAULT_CONDITIONS = ("new_related_enterprise", "new_declaration", "new_port")

@@ -127,11 +127,16 @@ def multi_zone(store: TrackStore, sequence: list[str], within_hours: float = 24.
 
 
 COMPANION_SQL = """
-WITH p AS (
-  SELECT target, time_bucket(INTERVAL '{bucket} seconds', ts) AS b,
-         CAST(floor(avg(lat) * {cells}) AS BIGINT) AS gy, CAST(floor(avg(lon) * {cells}) AS BIGINT) AS gx,
-         avg(lat) AS lat, avg(lon) AS lon
+WITH raw AS (
+  SELECT target, time_bucket(INTERVAL '{bucket} seconds', ts) AS b, median(lat) AS lat, median(lon) AS lon
   FROM points WHERE kind = 'vehicle' {day_filter} GROUP BY target, b
+), lagged AS (
+  SELECT *, lag(b) OVER w AS pb, lag(lat) OVER w AS plat, lag(lon) OVER w AS plon
+  FROM raw WINDOW w AS (PARTITION BY target ORDER BY b)
+), p AS (
+  SELECT target, b, lat, lon, CAST(floor(lat * {cells}) AS BIGINT) AS gy, CAST(floor(lon * {cells} / 2) AS BIGINT) AS gx
+  FROM lagged WHERE pb IS NOT NULL AND b - pb <= INTERVAL '{lag_s} seconds'
+    AND 111320 * sqrt((lat - plat) ^ 2 + ((lon - plon) * cos(radians(lat))) ^ 2) / epoch(b - pb) * 3.6 >= {min_kmh}
 ), n AS (
   SELECT p.*, p.gy + dy AS ny, p.gx + dx AS nx FROM p,
     (SELECT unnest([-1, 0, 1]) AS dy), (SELECT unnest([-1, 0, 1]) AS dx)
@@ -148,6 +153,9 @@ class CompanionConfig:
     distance_m: float = 200.0
     minutes: float = 30.0
     bucket_s: int = 120
+    min_kmh: float = (
+        5.0  # only buckets where both are moving count: trucks parked side by side are not companions
+    )
 
 
 def companions(
@@ -157,8 +165,8 @@ def companions(
     *,
     window: tuple[str, str] | None = None,
 ) -> pd.DataFrame:
-    """Pairs of vehicles within ``distance_m`` of each other for at least ``minutes`` (2-minute buckets),
-    over everything stored, one day, or a time window."""
+    """Pairs of vehicles within ``distance_m`` of each other for at least ``minutes`` (2-minute buckets, the
+    median position of each) while both were moving, over everything stored, one day, or a time window."""
     config = config or CompanionConfig()
     where, params = "", []
     if day:
@@ -171,6 +179,8 @@ def companions(
         distance=config.distance_m,
         min_buckets=int(config.minutes * 60 / config.bucket_s),
         day_filter=where,
+        lag_s=3 * config.bucket_s,
+        min_kmh=config.min_kmh,
     )
     return store.query(sql, params, window=(day, day) if day else window)
 

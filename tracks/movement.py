@@ -1,8 +1,8 @@
 """From points to what investigators reason about: stops, trips, port calls and visits.
 
-Points are first averaged into 5-minute buckets. A stop is a run of buckets that stay within a small
-radius of where the run began (150 m for trucks, 500 m for vessels) for long enough (20 minutes for
-trucks, an hour for vessels). A stop is placed in a monitoring zone, a port's waters, or an enterprise's
+Points are first reduced to 5-minute buckets (the median position: robust to a stray fix). A stop is a
+run of buckets that stay within a small radius of where the run began (150 m for trucks, 500 m for
+vessels) for long enough (20 minutes for trucks, an hour for vessels). A stop is placed in a monitoring zone, a port's waters, or an enterprise's
 premises (a geocoded address) when it stood there. A trip is the movement between two stops. A port call
 is a vessel's stay in a port's waters.
 """
@@ -57,7 +57,7 @@ def buckets(store: TrackStore, day: str | None = None, targets: list[str] | None
         params.append(targets)
     return store.query(
         f"SELECT target, any_value(kind) AS kind, time_bucket(INTERVAL '{BUCKET_S} seconds', ts) AS b, "
-        "avg(lat) AS lat, avg(lon) AS lon, min(ts) AS first, max(ts) AS last, count(*) AS n FROM points "
+        "median(lat) AS lat, median(lon) AS lon, min(ts) AS first, max(ts) AS last, count(*) AS n FROM points "
         + (f"WHERE {' AND '.join(where)} " if where else "")
         + "GROUP BY target, b ORDER BY target, b",
         params,

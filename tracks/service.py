@@ -17,9 +17,11 @@ from ingest.keys import stable_id
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
 from tracks.analysis import CompanionConfig, companions, fence_events
+from tracks.events import write_convoys, write_sea_events
 from tracks.movement import port_calls, premises_of, stops_and_trips
 from tracks.store import TrackStore
 from tracks.synthetic import BOX, generate, generate_vessels
+from tracks.synthetic_sea import generate_sea
 
 
 def write_back(
@@ -64,6 +66,9 @@ def write_back(
     summary = {"companion_links": len(rows), "fence_events": len(nodes)}
     port_events = fence_events(track_store, [z for z, k in _port_zones().items()], day)
     summary |= write_movement(store, track_store, day=day, lineage=lineage, vehicle_port_stays=port_events)
+    window = (day, f"{day} 23:59:59.999") if day else None
+    summary |= write_sea_events(store, track_store, window=window, lineage=lineage)
+    summary |= write_convoys(store, track_store, window=window, lineage=lineage)
     return summary
 
 
@@ -273,24 +278,37 @@ def run_tracks(store: GraphStore, settings: Settings, world: Path | None = None)
         r["id"] for r in store.query("MATCH (v:Vehicle) RETURN v.id AS id ORDER BY id", read_only=True)
     ]
     vessels = [r["id"] for r in store.query("MATCH (v:Vessel) RETURN v.id AS id ORDER BY id", read_only=True)]
-    groups: list[list[str]] = []
+    world_truth: dict[str, Any] = {}
     if world is not None and (world / "ground_truth.json").exists():
-        groups = json.loads((world / "ground_truth.json").read_text(encoding="utf-8")).get(
-            "companion_groups", []
-        )
+        world_truth = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
+    groups: list[list[str]] = world_truth.get("companion_groups", [])
+    difficulty = str(world_truth.get("difficulty") or "medium")
     track_store = TrackStore(settings)
     if track_store.empty():
         premises = demo_premises(store, groups)
-        points, truth = generate(vehicles, groups=groups, interval_s=60, premises=premises)
-        ships, ship_truth = generate_vessels(vessels[:20])
+        points, truth = generate(
+            vehicles, groups=groups, interval_s=60, premises=premises, convoys=3, difficulty=difficulty
+        )
+        callers = min(20, len(vessels) // 2)  # the rest of the fleet (up to 200) carries the events at sea
+        ships, ship_truth = generate_vessels(vessels[:callers])
+        frames = [points, ships]
         truth.port_calls = ship_truth.port_calls
-        report = track_store.ingest(pd.concat([points, ships], ignore_index=True) if len(ships) else points)
-        settings.path("tracks", "truth.json").write_text(json.dumps(truth.__dict__, ensure_ascii=False))
+        sea_truth: dict[str, Any] = {}
+        if len(vessels) - callers >= 8:
+            sea, found_at_sea = generate_sea(vessels[callers : callers + 200], difficulty=difficulty)
+            frames.append(sea)
+            truth.port_calls += found_at_sea.port_calls
+            sea_truth = found_at_sea.__dict__
+        report = track_store.ingest(pd.concat([f for f in frames if len(f)], ignore_index=True))
+        settings.path("tracks", "truth.json").write_text(
+            json.dumps({**truth.__dict__, "sea": sea_truth}, ensure_ascii=False)
+        )
         Console().print(f"  {report.written:,} track points stored")
     summary = write_back(store, track_store)
     Console().print(
-        f"  {summary['companion_links']} companion links, {summary['fence_events']} fence events, "
-        f"{summary['stops']} stops, {summary['trips']} trips, {summary['port_calls']} port calls, "
-        f"{summary['visits']} visits"
+        f"  {summary['companion_links']} companion links, {summary['convoys']} convoys, "
+        f"{summary['fence_events']} fence events, {summary['stops']} stops, {summary['trips']} trips, "
+        f"{summary['port_calls']} port calls, {summary['visits']} visits, {summary['encounters']} encounters "
+        f"({summary['dark_rendezvous']} dark), {summary['loitering']} loitering, {summary['ais_gaps']} AIS gaps"
     )
     return summary

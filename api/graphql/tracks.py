@@ -1,5 +1,6 @@
 """Trajectories through GraphQL: a track, latest positions, fence events, multi-zone runs, companions,
-track matching, stops, trips, port calls and the accompanying-gang view."""
+track matching, stops, trips, port calls, the accompanying-gang view, convoys and events at sea
+(encounters and dark rendezvous, loitering, AIS gaps)."""
 
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from strawberry.types import Info
 from api.errors import LimitExceeded
 from api.graphql.entities import need
 from api.scalars import as_json
+from graph.store import GraphStore
 from tracks import accompanying, analysis
 from tracks.store import TrackStore
 
@@ -26,7 +28,7 @@ def _store(ctx) -> TrackStore:  # type: ignore[no-untyped-def]
 
 
 @strawberry.type
-class Query:
+class TrackQuery:
     @strawberry.field(description="One vehicle's or vessel's track in a time window, simplified for display.")
     async def track(
         self, info: Info, target: str, start: str, end: str, tolerance_m: float = 30.0
@@ -146,3 +148,122 @@ class Query:
         found = await ctx.run(accompanying.convoys, ctx.store, min_minutes=min_minutes, first=min(first, 500))
         ctx.result_size += len(found)
         return [c.as_dict() for c in found]
+
+
+SEA_EVENTS = {  # GraphQL field -> (label, relationship type to the vessel)
+    "encounters": ("Encounter", "ENCOUNTER_OF"),
+    "loitering": ("Loitering", "LOITERING_OF"),
+    "aisGaps": ("AisGap", "GAP_OF"),
+}
+
+
+def sea_events(
+    store: GraphStore,
+    kind: str,
+    vessel: str | None,
+    start: str | None,
+    end: str | None,
+    dark: bool | None,
+    first: int,
+) -> list[JSON]:
+    """Events at sea from the graph, newest first, each with its vessels (id, name) and their operators."""
+    label, rtype = SEA_EVENTS[kind]
+    label, rtype = store.label(label), store.rtype(rtype)
+    rows = store.query(
+        f"MATCH (x:{label})-[:{rtype}]->(v:Vessel) WITH x, collect(v) AS vessels "
+        "WHERE ($vessel IS NULL OR any(v IN vessels WHERE v.id = $vessel OR v.mmsi = $vessel)) "
+        "AND ($start IS NULL OR x.ended >= $start) AND ($end IS NULL OR x.started <= $end) "
+        "AND ($dark IS NULL OR coalesce(x.dark, false) = $dark) "
+        "OPTIONAL MATCH (x)-[o:EVENT_OPERATOR]->(e:Enterprise) "
+        "RETURN x, [v IN vessels | {id: v.id, name: v.name, mmsi: v.mmsi}] AS vessels, "
+        "collect(DISTINCT {id: e.id, name: e.name, vessel: o.vessel}) AS operators "
+        "ORDER BY x.started DESC LIMIT $n",
+        {"vessel": vessel, "start": start, "end": end, "dark": dark, "n": min(first, 1000)},
+        read_only=True,
+    )
+    return [
+        as_json(
+            {
+                **r["x"]["properties"],
+                "vesselNodes": r["vessels"],
+                "operators": [o for o in r["operators"] if o["id"] is not None],
+            }
+        )
+        for r in rows
+    ]
+
+
+@strawberry.type
+class SeaQuery:
+    @strawberry.field(
+        description="Encounters at sea (two vessels within 500 m for 2 hours or more at under 2 knots, away "
+        "from anchorages), newest first, with lat/lon, started/ended, the vessels and their operators; "
+        "dark: true keeps the dark rendezvous (a vessel's AIS off just before or after)."
+    )
+    async def encounters(
+        self,
+        info: Info,
+        vessel: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        dark: bool | None = None,
+        first: int = 100,
+    ) -> list[JSON]:
+        ctx = need(info, "read")
+        return await ctx.run(sea_events, ctx.store, "encounters", vessel, start, end, dark, first)
+
+    @strawberry.field(description="Vessels slow alone offshore for hours (lat/lon, started/ended, knots).")
+    async def loitering(
+        self,
+        info: Info,
+        vessel: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        first: int = 100,
+    ) -> list[JSON]:
+        ctx = need(info, "read")
+        return await ctx.run(sea_events, ctx.store, "loitering", vessel, start, end, None, first)
+
+    @strawberry.field(
+        description="AIS gaps of 12 hours or more at sea: where the vessel fell silent (lat/lon) and "
+        "reappeared (end_lat/end_lon), hours and km between."
+    )
+    async def ais_gaps(
+        self,
+        info: Info,
+        vessel: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        first: int = 100,
+    ) -> list[JSON]:
+        ctx = need(info, "read")
+        return await ctx.run(sea_events, ctx.store, "aisGaps", vessel, start, end, None, first)
+
+    @strawberry.field(
+        description="Convoys: three or more vehicles moving together for half an hour or more (members, "
+        "started/ended, windows), newest first; filter by a member vehicle."
+    )
+    async def convoys(
+        self,
+        info: Info,
+        vehicle: str | None = None,
+        start: str | None = None,
+        end: str | None = None,
+        first: int = 100,
+    ) -> list[JSON]:
+        ctx = need(info, "read")
+        rows = await ctx.run(
+            ctx.store.query,
+            "MATCH (c:Convoy) WHERE ($vehicle IS NULL OR $vehicle IN c.members) "
+            "AND ($start IS NULL OR c.ended >= $start) AND ($end IS NULL OR c.started <= $end) "
+            "RETURN c ORDER BY c.started DESC LIMIT $n",
+            {"vehicle": vehicle, "start": start, "end": end, "n": min(first, 1000)},
+            read_only=True,
+        )
+        ctx.result_size += len(rows)
+        return [as_json(r["c"]["properties"]) for r in rows]
+
+
+@strawberry.type
+class Query(TrackQuery, SeaQuery):
+    """Tracks, convoys and events at sea."""

@@ -1,5 +1,5 @@
-"""Trajectories: ingest points, a track, fences, multi-zone runs, companions, stops and trips, port calls,
-accompanying gangs, graph write-back."""
+"""Trajectories: ingest points, a track, fences, multi-zone runs, companions, convoys, stops and trips, port
+calls, events at sea (encounters, loitering, AIS gaps), accompanying gangs, graph write-back."""
 
 from __future__ import annotations
 
@@ -67,6 +67,79 @@ def companions(distance_m: float = 200.0, minutes: float = 30.0) -> None:
         typer.echo(", ".join(group))
 
 
+def _window(start: str | None, end: str | None) -> tuple[str, str] | None:
+    if (start is None) != (end is None):
+        raise typer.BadParameter("give both --start and --end, or neither")
+    return (start, end) if start and end else None
+
+
+START = typer.Option(None, help="window start (ISO date or time); only the days it overlaps are read")
+END = typer.Option(None, help="window end (ISO date or time)")
+
+
+@app.command()
+def convoys(
+    min_vehicles: int = typer.Option(3, min=2, help="m: vehicles in a convoy"),
+    min_windows: int = typer.Option(15, min=1, help="k: consecutive 2-minute windows together"),
+    distance_m: float = typer.Option(200.0, min=1.0),
+    start: str | None = START,
+    end: str | None = END,
+) -> None:
+    """Convoys: m or more vehicles moving together for k or more windows (CSV)."""
+    from tracks.convoys import ConvoyConfig
+    from tracks.convoys import convoys as run
+    from tracks.store import TrackStore
+
+    config = ConvoyConfig(min_vehicles=min_vehicles, min_windows=min_windows, distance_m=distance_m)
+    found = run(TrackStore(get_settings()), config, _window(start, end))
+    typer.echo(found.assign(members=found["members"].map(" ".join)).to_csv(index=False))
+
+
+@app.command()
+def encounters(
+    dark: bool = typer.Option(False, "--dark", help="only dark rendezvous (an AIS gap around the encounter)"),
+    start: str | None = START,
+    end: str | None = END,
+) -> None:
+    """Encounters at sea: two vessels within 500 m for 2 hours or more at under 2 knots (CSV)."""
+    from tracks.sea import sea_events
+    from tracks.store import TrackStore
+
+    found = sea_events(TrackStore(get_settings()), window=_window(start, end)).encounters
+    if dark and len(found):
+        found = found[found["dark"]]
+    typer.echo(found.to_csv(index=False))
+
+
+@app.command()
+def loitering(start: str | None = START, end: str | None = END) -> None:
+    """Vessels slow alone offshore for 3 hours or more (CSV)."""
+    from tracks.sea import sea_events
+    from tracks.store import TrackStore
+
+    typer.echo(
+        sea_events(TrackStore(get_settings()), window=_window(start, end)).loitering.to_csv(index=False)
+    )
+
+
+@app.command()
+def gaps(
+    min_hours: float = typer.Option(12.0, min=1.0, help="silence that counts as a gap"),
+    start: str | None = START,
+    end: str | None = END,
+) -> None:
+    """AIS gaps at sea: vessels silent for 12 hours or more (CSV)."""
+    from tracks.sea import SeaConfig
+    from tracks.sea import gaps as run
+    from tracks.store import TrackStore
+
+    typer.echo(
+        run(TrackStore(get_settings()), SeaConfig(gap_hours=min_hours), _window(start, end)).to_csv(
+            index=False
+        )
+    )
+
+
 @app.command()
 def stops(target: str) -> None:
     """A vehicle's or vessel's stops and trips, from the stored points (CSV)."""
@@ -100,7 +173,8 @@ def gangs(min_minutes: float = 30.0, first: int = 20) -> None:
 
 @app.command()
 def analyse() -> None:
-    """Write companion links, fence events, stops, trips, port calls and visits to the graph."""
+    """Write companion links, convoys, fence events, stops, trips, port calls, visits and events at sea to the
+    graph."""
     from graph.open import open_store
     from tracks.service import write_back
     from tracks.store import TrackStore
