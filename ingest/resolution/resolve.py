@@ -19,7 +19,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,12 @@ import numpy as np
 from rapidfuzz import fuzz
 from rapidfuzz.distance import JaroWinkler
 from sklearn.feature_extraction.text import TfidfVectorizer
+
+from ingest.resolution.clusters import Clusters, constraints
+from ingest.resolution.pairs import Pair, Resolution, pairwise
+from ingest.resolution.progress import Progress
+
+__all__ = ["Pair", "Resolution", "pairwise", "resolve"]
 
 MAX_NAME = 300
 
@@ -49,64 +55,6 @@ def jaro_winkler(a: str, b: str) -> float:
 def address_match(a: str | None, b: str | None) -> float:
     """Similarity of the addresses when both are known (0 when either is missing)."""
     return fuzz.token_set_ratio(a, b) / 100 if a and b else 0.0
-
-
-@dataclass
-class Pair:
-    a: str
-    b: str
-    score: float
-    features: dict[str, float]
-    method: str
-    decision: str  # accept, review, reject
-
-
-@dataclass
-class Resolution:
-    clusters: dict[str, str]  # record id -> cluster id (the smallest record id of the cluster)
-    pairs: list[Pair] = field(default_factory=list)
-    unresolved: dict[str, str] = field(default_factory=dict)  # record id -> reason
-    refused_merges: int = 0
-
-    def members(self) -> dict[str, list[str]]:
-        out: dict[str, list[str]] = {}
-        for record, cluster in self.clusters.items():
-            out.setdefault(cluster, []).append(record)
-        return out
-
-
-class _Clusters:
-    def __init__(self, ids: Iterable[str], cannot: dict[str, set[str]] | None = None) -> None:
-        self.parent = {i: i for i in ids}
-        self.members = {i: [i] for i in self.parent}
-        self.cannot = cannot or {}
-
-    def find(self, x: str) -> str:
-        while self.parent[x] != x:
-            self.parent[x] = self.parent[self.parent[x]]
-            x = self.parent[x]
-        return x
-
-    def forbidden(self, ra: str, rb: str) -> bool:
-        """Whether a reviewer said some record of one cluster differs from some record of the other."""
-        small, other = (ra, rb) if len(self.members[ra]) <= len(self.members[rb]) else (rb, ra)
-        return any(
-            y in self.parent and self.find(y) == other
-            for x in self.members[small]
-            for y in self.cannot.get(x, ())
-        )
-
-    def union(self, a: str, b: str, max_size: int) -> bool:
-        ra, rb = self.find(a), self.find(b)
-        if ra == rb:
-            return True
-        if len(self.members[ra]) + len(self.members[rb]) > max_size or self.forbidden(ra, rb):
-            return False
-        if rb < ra:
-            ra, rb = rb, ra
-        self.parent[rb] = ra
-        self.members[ra] += self.members.pop(rb)
-        return True
 
 
 def sorted_neighbourhood(names: list[str], window: int) -> set[tuple[int, int]]:
@@ -241,10 +189,7 @@ def resolve(
     on_block: Callable[[str], None] | None = None,
 ) -> Resolution:
     """Cluster ``records`` (dicts) into subjects; see the module docstring for the steps."""
-    cannot: dict[str, set[str]] = {}
-    for a, b in cannot_link:
-        cannot.setdefault(a, set()).add(b)
-        cannot.setdefault(b, set()).add(a)
+    cannot = constraints(cannot_link)
     seen: set[str] = set()
     usable: list[dict[str, Any]] = []
     unresolved: dict[str, str] = {}
@@ -267,7 +212,7 @@ def resolve(
             )
             continue
         usable.append({**record, "_id": rid, "_norm": norm})
-    clusters = _Clusters((r["_id"] for r in usable), cannot)
+    clusters = Clusters((r["_id"] for r in usable), cannot)
     result = Resolution(clusters={}, unresolved=unresolved)
     by_id = {r["_id"]: r for r in usable}
     for a, b in must_link:
@@ -286,13 +231,13 @@ def resolve(
                 else:
                     first[value] = r["_id"]
     scorer = Scorer(list(same), strong_key, list(agree_on_any), address_field, context_field, accept, review)
-    params = {"k": k, "accept": accept, "review": review, "same": scorer.same, "semantic": semantic}
+    params = {"k": k, "max_cluster": max_cluster, "block_size": block_size, "scorer": scorer.__dict__}
     saved = Checkpoint(checkpoint, _fingerprint(usable, params))
     names = [r["_norm"] for r in usable]
     pending = candidates(names, k)
     blocks = [pending[i : i + block_size] for i in range(0, len(pending), block_size)]
     scored: list[Pair] = []
-    with _progress(progress, len(blocks)) as advance:
+    with Progress(progress, len(blocks)) as advance:
         for number, block in enumerate(blocks):
             name = f"pairs-{number}"
             if name not in saved.done:
@@ -341,7 +286,7 @@ def _semantic_pairs(
     matched = {p.a for p in scored} | {p.b for p in scored}
     residue = [r for r in usable if r["_id"] not in matched]
     cache = EmbeddingCache(checkpoint / "embeddings.npz" if checkpoint else None)
-    with _progress(progress, len(residue), "embedding") as advance:
+    with Progress(progress, len(residue), "embedding") as advance:
         vectors = cache.embed([r["_norm"] for r in residue], on_batch=lambda n: advance(n))
     found = []
     for i, j, cosine in nearest(vectors, k):
@@ -353,45 +298,3 @@ def _semantic_pairs(
     if on_block is not None:
         on_block("semantic")
     return found
-
-
-class _progress:
-    """A rich progress bar when asked for, else nothing; ``advance(n)`` moves it."""
-
-    def __init__(self, show: bool, total: int, what: str = "scoring blocks") -> None:
-        self.show, self.total, self.what = show, total, what
-        self.bar: Any = None
-
-    def __enter__(self) -> Callable[..., None]:
-        if not self.show or not self.total:
-            return lambda n=1: None
-        from rich.progress import Progress
-
-        self.bar = Progress(transient=False)
-        self.bar.start()
-        task = self.bar.add_task(f"resolution: {self.what}", total=self.total)
-        return lambda n=1: self.bar.update(task, advance=n)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()
-
-
-def pairwise(clusters: dict[str, str], truth: dict[str, str]) -> dict[str, float]:
-    """Pairwise precision and recall of a clustering against true subject ids."""
-    from collections import Counter
-    from math import comb
-
-    common = [r for r in clusters if r in truth]
-    predicted = Counter(clusters[r] for r in common)
-    actual = Counter(truth[r] for r in common)
-    both = Counter((clusters[r], truth[r]) for r in common)
-    tp = sum(comb(n, 2) for n in both.values())
-    pp = sum(comb(n, 2) for n in predicted.values())
-    ap = sum(comb(n, 2) for n in actual.values())
-    return {
-        "precision": round(tp / pp, 4) if pp else 1.0,
-        "recall": round(tp / ap, 4) if ap else 1.0,
-        "pairs_true": ap,
-        "pairs_predicted": pp,
-    }

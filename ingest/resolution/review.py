@@ -28,7 +28,7 @@ from sqlalchemy import (
     update,
 )
 
-from ingest.resolution.resolve import Pair
+from ingest.resolution.pairs import Pair
 from tianji.core.clock import utc_now_iso
 from tianji.core.db import REVIEW, inserted_id, side_engine
 from tianji.core.settings import Settings

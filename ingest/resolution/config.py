@@ -1,0 +1,181 @@
+"""The probabilistic linker's configuration: one typed object whose full dump is the run's fingerprint.
+
+A ``LinkageConfig`` names the fields compared (each with a kind that decides its comparison levels), the
+blocking rules that propose candidate pairs, the thresholds on the match probability, and the guards that
+keep a run linear (the largest block, the share of records above which a value is generic). Every figure
+that changes a result is here, so ``fingerprint()`` changes whenever a result could.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from enum import StrEnum
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+
+class FieldKind(StrEnum):
+    """What a field holds; each kind has its own comparison levels (``ingest.resolution.comparisons``)."""
+
+    name = "name"  # a person's or company's name: exact, same words reordered, Jaro-Winkler bands
+    text = "text"  # an address or free text: exact, Jaro-Winkler bands, shared words
+    date = "date"  # a date: exact, day and month transposed, one typo, within a month, within a year
+    numeric = "numeric"  # a number: exact, absolute difference bands
+    code = "code"  # a postcode, street number: exact, one edit
+    phone = "phone"  # a phone number: exact, same last eight digits, one edit
+    identifier = "identifier"  # an identity, passport or registration number: exact, one edit
+    exact = "exact"  # a category (state, sex, country): equal or not
+
+
+class FieldSpec(BaseModel):
+    """One compared field."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str
+    kind: FieldKind
+    term_frequency: bool | None = Field(
+        None, description="weigh an exact agreement by how rare the value is (default: names and text)"
+    )
+    thresholds: tuple[float, ...] | None = Field(
+        None, description="similarity bands (Jaro-Winkler for names and text, distances for numbers)"
+    )
+    normaliser: Literal["overseas", "chinese_enterprise"] | None = Field(
+        None, description="a name normaliser of ingest.resolution.normalize applied before comparing"
+    )
+    distinctive: bool | None = Field(
+        None,
+        description="a value shared by many records is generic and not counted (default: phone, "
+        "identifier, text)",
+    )
+
+    @property
+    def uses_tf(self) -> bool:
+        if self.term_frequency is not None:
+            return self.term_frequency
+        return self.kind in (FieldKind.name, FieldKind.text)
+
+    @property
+    def checks_generic(self) -> bool:
+        if self.distinctive is not None:
+            return self.distinctive
+        return self.kind in (FieldKind.phone, FieldKind.identifier, FieldKind.text)
+
+
+class BlockKey(BaseModel):
+    """A column, or its first ``prefix`` characters, as part of a blocking rule."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    column: str
+    prefix: int | None = Field(None, ge=1)
+
+
+class LinkageConfig(BaseModel):
+    """Everything the probabilistic linker needs; see docs/resolution.md for each figure's meaning."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    id_field: str = "id"
+    source_field: str | None = Field(None, description="for a two-file linkage: the column naming the file")
+    fields: tuple[FieldSpec, ...]
+    blocking: tuple[tuple[BlockKey, ...], ...] = Field(
+        description="candidate pairs: records agreeing on every key of any one rule"
+    )
+    training: tuple[tuple[BlockKey, ...], ...] = Field(
+        (), description="blocking rules for the EM passes (default: the blocking rules)"
+    )
+    strong_key: str | None = Field(None, description="a column that identifies a subject outright")
+    accept: float = Field(0.95, gt=0, lt=1, description="match probability at which a pair merges")
+    review: float = Field(0.6, gt=0, lt=1, description="match probability at which a pair is reviewed")
+    possible: float = Field(
+        0.2, gt=0, lt=1, description="match probability at which a pair is 'possibly the same' (never merges)"
+    )
+    max_cluster: int = Field(60, ge=2, description="no cluster grows past this many records")
+    far_names: float = Field(
+        0.5,
+        ge=0,
+        le=1,
+        description="two clusters whose names (every name field, words in any order) are less similar "
+        "than this never join",
+    )
+    max_block: int = Field(
+        2_000, ge=2, description="a blocking key shared by more records proposes no pairs (it is too common)"
+    )
+    generic_share: float = Field(
+        0.002, gt=0, le=1, description="a distinctive field's value held by more than this share of records"
+    )
+    generic_min: int = Field(25, ge=2, description="… and by more than this many records, is generic")
+    prior: float | None = Field(
+        None, gt=0, lt=1, description="probability that two random records match (default: estimated)"
+    )
+    prior_recall: float = Field(0.7, gt=0, le=1, description="assumed recall of the prior's estimate")
+    u_max_pairs: int = Field(500_000, ge=1_000, description="random pairs sampled to estimate u")
+    em_iterations: int = Field(25, ge=1)
+    seed: int = 1
+
+    @model_validator(mode="after")
+    def _consistent(self) -> LinkageConfig:
+        if not self.fields:
+            raise ValueError("a linkage compares at least one field")
+        if not self.blocking:
+            raise ValueError("a linkage needs at least one blocking rule")
+        if not self.possible <= self.review <= self.accept:
+            raise ValueError("thresholds must satisfy possible <= review <= accept")
+        columns = [f.column for f in self.fields]
+        if len(set(columns)) != len(columns):
+            raise ValueError("each field is compared once")
+        return self
+
+    def columns(self) -> set[str]:
+        """Every input column the configuration reads."""
+        used = {self.id_field, *(f.column for f in self.fields)}
+        used |= {k.column for rule in (*self.blocking, *self.training) for k in rule}
+        for extra in (self.strong_key, self.source_field):
+            if extra:
+                used.add(extra)
+        return used
+
+    def fingerprint(self, extra: Any = None) -> str:
+        """A digest of the whole configuration (and of ``extra``, e.g. the input), the checkpoint's key."""
+        dump = json.dumps({"config": self.model_dump(mode="json"), "extra": extra}, sort_keys=True, default=str)
+        return hashlib.sha256(dump.encode()).hexdigest()[:16]
+
+
+def keys(*columns: str) -> tuple[BlockKey, ...]:
+    """A blocking rule from column names; ``"phone:7"`` takes the first seven characters."""
+    out = []
+    for column in columns:
+        name, _, prefix = column.partition(":")
+        out.append(BlockKey(column=name, prefix=int(prefix) if prefix else None))
+    return tuple(out)
+
+
+def person_config(*, id_field: str = "record_id", strong_key: str | None = None) -> LinkageConfig:
+    """People across registrations, case files and driver records: name, phone, address (and the date of
+    birth and identity number where a source has them)."""
+    return LinkageConfig(
+        id_field=id_field,
+        fields=(
+            FieldSpec(column="name", kind=FieldKind.name),
+            FieldSpec(column="phone", kind=FieldKind.phone),
+            FieldSpec(column="address", kind=FieldKind.text),
+        ),
+        blocking=(keys("name"), keys("phone"), keys("address"), keys("name:1", "phone:7")),
+        strong_key=strong_key,
+    )
+
+
+def enterprise_config(*, id_field: str = "record_id", strong_key: str | None = "uscc") -> LinkageConfig:
+    """Domestic enterprises across agencies' records: name, address, registration code where known."""
+    return LinkageConfig(
+        id_field=id_field,
+        fields=(
+            FieldSpec(column="name", kind=FieldKind.name, normaliser="chinese_enterprise"),
+            FieldSpec(column="address", kind=FieldKind.text),
+        ),
+        blocking=(keys("name"), keys("address"), keys("name:2")),
+        strong_key=strong_key,
+    )

@@ -1,0 +1,180 @@
+"""``link(records, config) -> Resolution``: Fellegi–Sunter linkage over every field, with Splink on DuckDB.
+
+1. Prepare (``ingest.resolution.prepare``): clean each field for its kind, set generic values aside, key
+   each blocking rule (keys shared by more than ``max_block`` records propose nothing).
+2. Train, without labels: the prior from pairs agreeing on two fields at once, u by random sampling, m by
+   expectation maximisation over each training rule (a field is estimated in the passes that do not block
+   on it). The trained model is saved under the run's fingerprint (configuration and input): a run
+   started again on the same input reuses it.
+3. Predict over the union of the blocking rules; every pair above ``possible`` is kept with its waterfall.
+4. Cluster (``ingest.resolution.clusters``): must-links first, then accepted pairs by falling probability,
+   refusing black holes (size, far names, different strong keys, a reviewer's cannot-link); a refused pair
+   goes to review. Pairs between ``review`` and ``accept`` are reviewed, between ``possible`` and
+   ``review`` only "possibly the same": neither ever merges on its own.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import logging
+from collections.abc import Iterable
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+from rapidfuzz import fuzz
+from splink import Linker
+
+from ingest.resolution.clusters import Clusters, constraints
+from ingest.resolution.config import LinkageConfig
+from ingest.resolution.explain import level_labels, waterfall
+from ingest.resolution.pairs import Pair, Resolution
+from ingest.resolution.prepare import ID, Prepared, prepare
+from ingest.resolution.training import open_linker, train
+
+METHOD = "fellegi-sunter"
+for _name in ("splink", "splink.internals"):
+    logging.getLogger(_name).setLevel(logging.ERROR)
+
+
+def _load(path: Path | None) -> dict[str, Any] | None:
+    if path is None or not path.exists():
+        return None
+    try:
+        return dict(json.loads(path.read_text(encoding="utf-8")))
+    except json.JSONDecodeError:
+        return None  # a file cut short: the model is trained again
+
+
+def link(
+    records: list[dict[str, Any]] | pd.DataFrame,
+    config: LinkageConfig,
+    *,
+    must_link: Iterable[tuple[str, str]] = (),
+    cannot_link: Iterable[tuple[str, str]] = (),
+    checkpoint: Path | None = None,
+) -> Resolution:
+    """Cluster ``records`` into subjects; see the module docstring for the steps."""
+    prepared = prepare(records, config)
+    table = prepared.table
+    ids = table[ID].astype(str).tolist()
+    keys = {}
+    if config.strong_key:
+        held = table[table[config.strong_key].notna()]
+        keys = dict(zip(held[ID].astype(str), held[config.strong_key].astype(str), strict=True))
+    clusters = Clusters(ids, constraints(cannot_link), keys)
+    result = Resolution(clusters={}, unresolved=prepared.unresolved)
+    result.notes = {"generic": prepared.generic, "dropped_block_keys": prepared.dropped_keys}
+    known = set(ids)
+    for a, b in must_link:
+        if a in known and b in known:
+            clusters.union(a, b, config.max_cluster * 10)
+    result.pairs += _strong_pairs(keys, clusters, config)
+    config = _effective(config, prepared, result)
+    if config is not None and len(table) >= 2 and (not config.source_field or len(prepared.sources) >= 2):
+        digest = pd.util.hash_pandas_object(table[[ID, *(f.column for f in config.fields)]], index=False)
+        fingerprint = config.fingerprint(extra=str(int(digest.sum())))
+        path = checkpoint / f"model-{fingerprint}.json" if checkpoint else None
+        model = _load(path)
+        if model is None:
+            model, result.notes["training_rules_skipped"] = train(prepared, config)
+            if path is not None:
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_text(json.dumps(model), encoding="utf-8")
+        linker = open_linker(prepared, config, model, 0.0)
+        version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
+        result.notes["model_version"] = version
+        result.notes["prior"] = model["probability_two_random_records_match"]
+        predicted = linker.inference.predict(threshold_match_probability=config.possible).as_pandas_dataframe()
+        result.pairs += _decide(predicted, config, linker, model, prepared, clusters, version, result)
+    result.clusters = {i: clusters.find(i) for i in ids}
+    return result
+
+
+def _effective(config: LinkageConfig, prepared: Prepared, result: Resolution) -> LinkageConfig | None:
+    """The configuration less the fields that hold no value in this input (and the blocking and training
+    rules that use them); None when nothing is left to compare or to block on."""
+    table = prepared.table
+    empty = {f.column for f in config.fields if f.column not in table or table[f.column].isna().all()}
+    if not empty:
+        return config
+    result.notes["fields_without_values"] = sorted(empty)
+    fields = tuple(f for f in config.fields if f.column not in empty)
+    usable = [i for i, rule in enumerate(config.blocking) if not {k.column for k in rule} & empty]
+    training = tuple(rule for rule in config.training if not {k.column for k in rule} & empty)
+    if not fields or not usable:
+        return None
+    for i in range(len(config.blocking)):
+        if i not in usable:
+            table[f"_bk{i}"] = pd.NA
+    return config.model_copy(update={"fields": fields, "training": training})
+
+
+def _strong_pairs(keys: dict[str, str], clusters: Clusters, config: LinkageConfig) -> list[Pair]:
+    first: dict[str, str] = {}
+    out = []
+    for rid, value in keys.items():
+        if value in first:
+            clusters.union(first[value], rid, config.max_cluster * 10)
+            step = {"field": config.strong_key, "level": "same strong key", "weight": 99.0}
+            out.append(Pair(first[value], rid, 1.0, {"strong_key": 1.0}, "strong_key", "accept", [step]))
+        else:
+            first[value] = rid
+    return out
+
+
+def _decide(
+    predicted: pd.DataFrame,
+    config: LinkageConfig,
+    linker: Linker,
+    model: dict[str, Any],
+    prepared: Prepared,
+    clusters: Clusters,
+    version: str,
+    result: Resolution,
+) -> list[Pair]:
+    labels = level_labels(linker)
+    prior = float(model["probability_two_random_records_match"])
+    label_of = _labels(prepared, config)
+    out = []
+    predicted = predicted.sort_values("match_probability", ascending=False)
+    for row in predicted.itertuples(index=False):
+        a, b = sorted((str(row.unique_id_l), str(row.unique_id_r)))
+        features, steps = waterfall(row, config, labels, prepared, prior)
+        probability = round(float(row.match_probability), 4)
+        decision = "accept" if probability >= config.accept else "review" if probability >= config.review else "possible"
+        if decision == "accept":
+            reason = clusters.why_not(a, b, config.max_cluster) or _far(clusters, a, b, label_of, config.far_names)
+            if reason is None:
+                clusters.union(a, b, config.max_cluster)
+            else:
+                decision = "review"
+                result.refused_merges += 1
+                steps.append({"field": "clustering", "level": f"merge refused: {reason}", "weight": 0.0})
+        pair = Pair(a, b, probability, features, f"{METHOD}:{version}", decision, steps)
+        out.append(pair)
+    return out
+
+
+def _labels(prepared: Prepared, config: LinkageConfig) -> dict[str, str]:
+    """Each record's names (every name field) as one string, for the far-names guard."""
+    columns = [f.column for f in config.fields if f.kind.value == "name"]
+    if not columns:
+        return {}
+    joined = prepared.table[columns].fillna("").astype(str).agg(" ".join, axis=1).str.strip()
+    return dict(zip(prepared.table[ID].astype(str), joined, strict=True))
+
+
+def _far(clusters: Clusters, a: str, b: str, label_of: dict[str, str], limit: float) -> str | None:
+    """Two clusters (not single records) none of whose names come near each other do not join: the chain
+    that would make a black hole. Up to five names of each cluster are compared, words in any order."""
+    ra, rb = clusters.find(a), clusters.find(b)
+    if ra == rb or not label_of or (len(clusters.members[ra]) == 1 and len(clusters.members[rb]) == 1):
+        return None
+    names_a = [n for n in (label_of.get(m, "") for m in clusters.members[ra][:5]) if n]
+    names_b = [n for n in (label_of.get(m, "") for m in clusters.members[rb][:5]) if n]
+    if not names_a or not names_b:
+        return None
+    best = max(fuzz.token_set_ratio(x, y) for x in names_a for y in names_b) / 100
+    return "the clusters' names are far apart" if best < limit else None
