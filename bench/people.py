@@ -8,7 +8,34 @@ import random
 
 from ingest.resolution.config import FieldKind, FieldSpec, LinkageConfig, keys
 
-SYLLABLES = "ka ro mi ten sa vo lu rin da pe zor ba qui nel tor fa an el is on ur ya ko me li su".split()
+SYLLABLES = [
+    "ka",
+    "ro",
+    "mi",
+    "ten",
+    "sa",
+    "vo",
+    "lu",
+    "rin",
+    "da",
+    "pe",
+    "zor",
+    "ba",
+    "qui",
+    "nel",
+    "tor",
+    "fa",
+    "an",
+    "el",
+    "is",
+    "on",
+    "ur",
+    "ya",
+    "ko",
+    "me",
+    "li",
+    "su",
+]
 STREETS = ["road", "street", "lane", "avenue", "way", "close"]
 
 
@@ -33,7 +60,9 @@ def _corrupt(rng: random.Random, record: dict[str, str]) -> dict[str, str]:
             out["given_name"], out["surname"] = out["surname"], out["given_name"]
         elif what == 2:
             dob = out["date_of_birth"]
-            out["date_of_birth"] = dob[:4] + dob[6:8] + dob[4:6] if dob[6:8] <= "12" else _typo(rng, dob, "0123456789")
+            out["date_of_birth"] = (
+                dob[:4] + dob[6:8] + dob[4:6] if dob[6:8] <= "12" else _typo(rng, dob, "0123456789")
+            )
         elif what == 3:
             out[rng.choice(["postcode", "phone", "address"])] = ""
         elif what == 4:

@@ -25,16 +25,23 @@ class ReviewItem:
     features: JSON
     status: str
     decided_by: str | None
+    explanation: JSON = strawberry.field(
+        description="WHY: the waterfall of match weights (prior, then each field's level and weight in bits, "
+        "with notes on generic values and refused merges); empty for name-only matches"
+    )
 
 
 def _item(row: dict) -> ReviewItem:
+    features = dict(row["features"])
+    explanation = features.pop("explanation", [])
     return ReviewItem(
         id=row["id"],
         kind=row["kind"],
         a=row["a"],
         b=row["b"],
         score=row["score"],
-        features=row["features"],
+        features=features,
+        explanation=explanation,
         status=row["status"],
         decided_by=row.get("decided_by"),
     )

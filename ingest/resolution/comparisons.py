@@ -30,7 +30,9 @@ def _levels(spec: FieldSpec) -> list[Any]:
     bands = spec.thresholds or DEFAULT_BANDS.get(kind, ())
     levels: list[Any] = [cll.NullLevel(col), _exact(col, spec.uses_tf)]
     if kind is FieldKind.name:
-        levels.append(cll.ExactMatchLevel(f"{col}__sorted").configure(label_for_charts="same words, other order"))
+        levels.append(
+            cll.ExactMatchLevel(f"{col}__sorted").configure(label_for_charts="same words, other order")
+        )
         levels += [cll.JaroWinklerLevel(col, t) for t in bands]
         levels += [
             cll.JaroWinklerLevel(f"{col}__sorted", bands[-1]).configure(

@@ -112,7 +112,9 @@ class LinkageConfig(BaseModel):
         None, gt=0, lt=1, description="probability that two random records match (default: estimated)"
     )
     prior_recall: float = Field(0.7, gt=0, le=1, description="assumed recall of the prior's estimate")
-    u_max_pairs: int = Field(500_000, ge=1_000, description="random pairs sampled to estimate u")
+    u_max_pairs: int = Field(
+        200_000, ge=1_000, description="random pairs sampled to estimate the u of the similarity levels"
+    )
     em_iterations: int = Field(25, ge=1)
     seed: int = 1
 
@@ -140,7 +142,9 @@ class LinkageConfig(BaseModel):
 
     def fingerprint(self, extra: Any = None) -> str:
         """A digest of the whole configuration (and of ``extra``, e.g. the input), the checkpoint's key."""
-        dump = json.dumps({"config": self.model_dump(mode="json"), "extra": extra}, sort_keys=True, default=str)
+        dump = json.dumps(
+            {"config": self.model_dump(mode="json"), "extra": extra}, sort_keys=True, default=str
+        )
         return hashlib.sha256(dump.encode()).hexdigest()[:16]
 
 

@@ -24,7 +24,9 @@ def level_labels(linker: Any) -> dict[str, dict[float, str]]:
         labels: dict[float, str] = {}
         for level in comparison.comparison_levels:
             weight = 0.0 if level.is_null_level else round(float(level._log2_bayes_factor), 2)
-            labels.setdefault(weight, "missing on one side" if level.is_null_level else level.label_for_charts)
+            labels.setdefault(
+                weight, "missing on one side" if level.is_null_level else level.label_for_charts
+            )
         out[comparison.output_column_name] = labels
     return out
 
@@ -35,7 +37,9 @@ def waterfall(
     """Features (field -> weight in bits) and the ordered steps of one predicted pair."""
     a, b = str(row.unique_id_l), str(row.unique_id_r)
     features = {"prior": round(math.log2(prior / (1 - prior)), 3)}
-    steps: list[dict[str, Any]] = [{"field": "prior", "level": "two random records", "weight": features["prior"]}]
+    steps: list[dict[str, Any]] = [
+        {"field": "prior", "level": "two random records", "weight": features["prior"]}
+    ]
     for spec in config.fields:
         col = spec.column
         weight = float(getattr(row, f"mw_{col}"))

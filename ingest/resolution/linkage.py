@@ -71,23 +71,29 @@ def link(
         if a in known and b in known:
             clusters.union(a, b, config.max_cluster * 10)
     result.pairs += _strong_pairs(keys, clusters, config)
-    config = _effective(config, prepared, result)
-    if config is not None and len(table) >= 2 and (not config.source_field or len(prepared.sources) >= 2):
-        digest = pd.util.hash_pandas_object(table[[ID, *(f.column for f in config.fields)]], index=False)
-        fingerprint = config.fingerprint(extra=str(int(digest.sum())))
+    effective = _effective(config, prepared, result)
+    if (
+        effective is not None
+        and len(table) >= 2
+        and (not effective.source_field or len(prepared.sources) >= 2)
+    ):
+        digest = pd.util.hash_pandas_object(table[[ID, *(f.column for f in effective.fields)]], index=False)
+        fingerprint = effective.fingerprint(extra=str(int(digest.sum())))
         path = checkpoint / f"model-{fingerprint}.json" if checkpoint else None
         model = _load(path)
         if model is None:
-            model, result.notes["training_rules_skipped"] = train(prepared, config)
+            model, result.notes["training_rules_skipped"] = train(prepared, effective)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(model), encoding="utf-8")
-        linker = open_linker(prepared, config, model, 0.0)
+        linker = open_linker(prepared, effective, model, 0.0)
         version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
         result.notes["model_version"] = version
         result.notes["prior"] = model["probability_two_random_records_match"]
-        predicted = linker.inference.predict(threshold_match_probability=config.possible).as_pandas_dataframe()
-        result.pairs += _decide(predicted, config, linker, model, prepared, clusters, version, result)
+        predicted = linker.inference.predict(
+            threshold_match_probability=effective.possible
+        ).as_pandas_dataframe()
+        result.pairs += _decide(predicted, effective, linker, model, prepared, clusters, version, result)
     result.clusters = {i: clusters.find(i) for i in ids}
     return result
 
@@ -143,9 +149,17 @@ def _decide(
         a, b = sorted((str(row.unique_id_l), str(row.unique_id_r)))
         features, steps = waterfall(row, config, labels, prepared, prior)
         probability = round(float(row.match_probability), 4)
-        decision = "accept" if probability >= config.accept else "review" if probability >= config.review else "possible"
+        decision = (
+            "accept"
+            if probability >= config.accept
+            else "review"
+            if probability >= config.review
+            else "possible"
+        )
         if decision == "accept":
-            reason = clusters.why_not(a, b, config.max_cluster) or _far(clusters, a, b, label_of, config.far_names)
+            reason = clusters.why_not(a, b, config.max_cluster) or _far(
+                clusters, a, b, label_of, config.far_names
+            )
             if reason is None:
                 clusters.union(a, b, config.max_cluster)
             else:
@@ -162,7 +176,10 @@ def _labels(prepared: Prepared, config: LinkageConfig) -> dict[str, str]:
     columns = [f.column for f in config.fields if f.kind.value == "name"]
     if not columns:
         return {}
-    joined = prepared.table[columns].fillna("").astype(str).agg(" ".join, axis=1).str.strip()
+    joined = prepared.table[columns[0]].fillna("")
+    for column in columns[1:]:
+        joined = joined + " " + prepared.table[column].fillna("")
+    joined = joined.str.strip()
     return dict(zip(prepared.table[ID].astype(str), joined, strict=True))
 
 

@@ -90,7 +90,12 @@ def enqueue(engine: Engine, kind: str, pairs: list[Pair]) -> int:
                         a=pair.a,
                         b=pair.b,
                         score=pair.score,
-                        features=json.dumps(pair.features),
+                        features=json.dumps(
+                            {**pair.features, "explanation": pair.explanation}
+                            if pair.explanation
+                            else pair.features,
+                            ensure_ascii=False,
+                        ),
                         status="open",
                     )
                 )

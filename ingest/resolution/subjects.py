@@ -35,7 +35,9 @@ class SubjectKind:
 
 KINDS = {
     "person": SubjectKind("person", "Person", "id_hash", "id_hash", person_config(strong_key="id_hash")),
-    "enterprise": SubjectKind("enterprise", "Enterprise", "uscc", "uscc", enterprise_config(strong_key="uscc")),
+    "enterprise": SubjectKind(
+        "enterprise", "Enterprise", "uscc", "uscc", enterprise_config(strong_key="uscc")
+    ),
 }
 
 
@@ -100,7 +102,9 @@ def resolve_records(
         names = Counter(str(by_id[m].get("name") or "") for m in members)
         canonical = max(names, key=lambda n: (names[n], -len(n)))
         if keys and cluster not in known:
-            subjects.append({"id": cluster, spec.key_property: cluster, "name": canonical, "source": "resolution"})
+            subjects.append(
+                {"id": cluster, spec.key_property: cluster, "name": canonical, "source": "resolution"}
+            )
             known.add(cluster)
         for m in members:
             cluster_of[m] = cluster
@@ -111,7 +115,9 @@ def resolve_records(
                         "start": m,
                         "end": cluster,
                         "score": pair.score if pair else 1.0,
-                        "method": pair.method if pair else ("strong_key" if by_id[m].get(spec.key) else "singleton"),
+                        "method": pair.method
+                        if pair
+                        else ("strong_key" if by_id[m].get(spec.key) else "singleton"),
                         "weight": pair.features.get("match_weight", 0.0) if pair else None,
                         "explanation": _explained(pair) if pair else None,
                         "decided_by": "resolver",
@@ -134,7 +140,9 @@ def resolve_records(
     store.merge_nodes(spec.label, subjects)
     moved = [m for m, c in cluster_of.items() if m in existing and existing[m] != c]
     if moved:  # a record now belongs to another subject: its old link goes
-        store.query("UNWIND $ids AS rid MATCH (:SourceRecord {id: rid})-[l:SAME_AS]->() DELETE l", {"ids": moved})
+        store.query(
+            "UNWIND $ids AS rid MATCH (:SourceRecord {id: rid})-[l:SAME_AS]->() DELETE l", {"ids": moved}
+        )
     store.merge_relationships("SAME_AS", "SourceRecord", spec.label, links)
     possible = [
         {

@@ -35,14 +35,18 @@ def splink_rule(rule: tuple[BlockKey, ...], names: set[str]) -> Any:
     return block_on(*parts)
 
 
-def open_linker(prepared: Prepared, config: LinkageConfig, model: dict[str, Any] | None, prior: float) -> Linker:
+def open_linker(
+    prepared: Prepared, config: LinkageConfig, model: dict[str, Any] | None, prior: float
+) -> Linker:
     """A linker over the prepared table (one frame per source for a two-file linkage), in DuckDB."""
     connection = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "6GB"})
     connection.execute("SET enable_progress_bar = false")
     api = DuckDBAPI(connection)
     table = prepared.table
     if config.source_field:
-        frames = [api.register(table[table["source_dataset"] == s].reset_index(drop=True)) for s in prepared.sources]
+        frames = [
+            api.register(table[table["source_dataset"] == s].reset_index(drop=True)) for s in prepared.sources
+        ]
     else:
         frames = [api.register(table)]
     if model is not None:
@@ -109,7 +113,9 @@ def _patch_u(model: dict[str, Any], prepared: Prepared, config: LinkageConfig) -
     return model
 
 
-def untrainable(rule: tuple[BlockKey, ...], config: LinkageConfig, prepared: Prepared, names: set[str]) -> str:
+def untrainable(
+    rule: tuple[BlockKey, ...], config: LinkageConfig, prepared: Prepared, names: set[str]
+) -> str:
     """Why an EM pass over this rule would teach nothing ('' when it would): fewer than two fields outside
     the rule (one field alone cannot tell matches from non-matches), or too few pairs agree on it."""
     used = {k.column for k in rule}
@@ -126,7 +132,9 @@ def train(prepared: Prepared, config: LinkageConfig) -> tuple[dict[str, Any], li
     names = {f.column for f in config.fields if f.kind is FieldKind.name}
     prior = config.prior or estimate_prior(prepared, config)
     linker = open_linker(prepared, config, None, prior)
-    linker.training.estimate_u_using_random_sampling(max_pairs=config.u_max_pairs, seed=config.seed)
+    linker.training.estimate_u_using_random_sampling(
+        max_pairs=config.u_max_pairs, seed=config.seed, min_count_per_level=None, num_chunks=1
+    )
     model = _patch_u(linker.misc.save_model_to_json(), prepared, config)
     linker = open_linker(prepared, config, model, prior)
     skipped = []

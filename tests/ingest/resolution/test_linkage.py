@@ -22,7 +22,9 @@ def people(n: int, seed: int = 3, shared_phone: int = 0) -> tuple[list[dict[str,
     for person in range(n):
         given, surname = rng.choice(GIVEN), rng.choice(SURNAMES) + rng.choice(["", "a", "ov", "er", "i"])
         phone = f"139{person:08d}"
-        address = f"{rng.randint(1, 999)} {rng.choice(['harbour', 'silk', 'river'])} road {rng.randint(1, 40)}"
+        address = (
+            f"{rng.randint(1, 999)} {rng.choice(['harbour', 'silk', 'river'])} road {rng.randint(1, 40)}"
+        )
         for copy in range(rng.randint(1, 3)):
             name = f"{given} {surname}" if copy != 1 else f"{surname} {given}"
             if copy == 2:
@@ -32,7 +34,9 @@ def people(n: int, seed: int = 3, shared_phone: int = 0) -> tuple[list[dict[str,
             truth[rid] = str(person)
     for i in range(shared_phone):
         rid = f"B{i}"
-        records.append({"record_id": rid, "name": f"{rng.choice(GIVEN)} b{i}", "phone": "13800000000", "address": ""})
+        records.append(
+            {"record_id": rid, "name": f"{rng.choice(GIVEN)} b{i}", "phone": "13800000000", "address": ""}
+        )
         truth[rid] = rid
     return records, truth
 
@@ -61,7 +65,9 @@ def test_every_decision_is_explained_by_a_waterfall_that_adds_up() -> None:
     assert pairwise(result.clusters, truth)["precision"] >= 0.98
     pair = next(p for p in result.pairs if p.decision == "accept")
     assert [s["field"] for s in pair.explanation] == ["prior", "name", "phone", "address"]
-    assert sum(s["weight"] for s in pair.explanation) == pytest.approx(pair.features["match_weight"], abs=0.05)
+    assert sum(s["weight"] for s in pair.explanation) == pytest.approx(
+        pair.features["match_weight"], abs=0.05
+    )
     swapped = next(p for p in result.pairs if p.a.endswith("-0") and p.b.endswith("-1"))
     assert swapped.explanation[1]["level"] == "same words, other order" and swapped.decision == "accept"
     assert result.notes["model_version"] in pair.method
