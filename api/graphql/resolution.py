@@ -4,6 +4,7 @@ merge two subjects, split mentions off one, revert either (logged, reversible)."
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import strawberry
 from strawberry.scalars import JSON
@@ -32,7 +33,7 @@ class ReviewItem:
 
 
 def _item(row: dict) -> ReviewItem:
-    features = dict(row["features"])
+    features: Any = dict(row["features"])
     explanation = features.pop("explanation", [])
     return ReviewItem(
         id=row["id"],
