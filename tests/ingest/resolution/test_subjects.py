@@ -8,7 +8,7 @@ from pathlib import Path
 
 from graph.store import GraphStore
 from ingest.resolution import pairwise
-from ingest.resolution.review import decide, items, open_review
+from ingest.resolution.review import open_review, record_action
 from ingest.resolution.subjects import resolve_records
 from tests.conftest import ground_truth
 from tianji.core.settings import Settings
@@ -37,47 +37,50 @@ def test_person_records_link_to_their_person_with_weight_and_explanation(
     assert again.clusters == result.clusters  # subject ids are stable across runs
 
 
+def _near_duplicates() -> list[dict[str, str]]:
+    """Pairs of records sharing a name, with more or less else in common: a spread of evidence."""
+    rows = []
+    for i in range(40):
+        name = f"王{chr(0x5EFA + i)}国"
+        phones = (
+            f"1391111{i:04d}",
+            f"1391111{i:04d}" if i % 4 == 0 else f"1391112{i:04d}" if i % 4 == 1 else "",
+        )
+        address = f"深圳市{chr(0x4E00 + i)}路{i}号" if i % 4 >= 2 else ""
+        for copy, phone in enumerate(phones):
+            rows.append(
+                {
+                    "record_id": f"r{i}-{copy}",
+                    "source": "case_file",
+                    "id_hash": "",
+                    "name": name,
+                    "phone": phone,
+                    "address": address if copy or i % 4 == 2 else f"广州市{i}号",
+                }
+            )
+    return rows
+
+
 def test_possibly_same_pairs_are_shown_but_never_merged_and_decisions_hold(
     store: GraphStore, settings: Settings
 ) -> None:
-    rows = [
-        {
-            "record_id": "r1",
-            "source": "case_file",
-            "id_hash": "",
-            "name": "王建国",
-            "phone": "13911112222",
-            "address": "",
-        },
-        {
-            "record_id": "r2",
-            "source": "driver_record",
-            "id_hash": "",
-            "name": "王建华",
-            "phone": "13911112223",
-            "address": "",
-        },
-        *(
-            {
-                "record_id": f"x{i}",
-                "source": "case_file",
-                "id_hash": "",
-                "name": f"李{i}号",
-                "phone": f"1380000{i:04d}",
-                "address": "",
-            }
-            for i in range(60)
-        ),
-    ]
+    rows = _near_duplicates()
     result, summary = resolve_records(store, settings, "person", rows)
-    assert result.clusters["r1"] != result.clusters["r2"]
+    uncertain = {(p.a, p.b) for p in result.pairs if p.decision in ("review", "possible")}
     edges = store.query(
-        "MATCH (a:SourceRecord)-[l:POSSIBLY_SAME_AS]->(b:SourceRecord) RETURN a.id AS a, b.id AS b, l.decision AS d"
+        "MATCH (a:SourceRecord)-[l:POSSIBLY_SAME_AS]->(b:SourceRecord) RETURN a.id AS a, b.id AS b, l.explanation AS e"
     )
-    assert {(e["a"], e["b"]) for e in edges} >= {("r1", "r2")}
-    queued = [i for i in items(open_review(settings), "person") if {i["a"], i["b"]} == {"r1", "r2"}]
-    if queued:  # in the review band: a reviewer's confirmation merges them on the next run
-        decide(open_review(settings), queued[0]["id"], "confirm", "analyst.chen")
-        merged, _ = resolve_records(store, settings, "person", rows)
-        assert merged.clusters["r1"] == merged.clusters["r2"]
-    assert summary["possibly_same"] >= 1
+    assert uncertain and {(e["a"], e["b"]) for e in edges} == uncertain == set(list(uncertain))
+    assert all(result.clusters[a] != result.clusters[b] for a, b in uncertain)  # never merged on their own
+    assert json.loads(edges[0]["e"])[0]["field"] == "prior"
+    assert summary["possibly_same"] == len(uncertain)
+    a, b = sorted(uncertain)[0]
+    record_action(open_review(settings), "person", "merge", a, must=[(a, b)], payload={}, user="analyst.chen")
+    merged, _ = resolve_records(store, settings, "person", rows)
+    assert merged.clusters[a] == merged.clusters[b]  # a reviewer's decision holds in the next run
+    assert (a, b) not in {
+        (e["a"], e["b"])
+        for e in store.query(
+            "MATCH (a:SourceRecord)-[:POSSIBLY_SAME_AS]->(b:SourceRecord) RETURN a.id AS a, b.id AS b"
+        )
+    }
