@@ -17,9 +17,11 @@ from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
 from graph.replication import ReplicasBehind, SentinelAddress, acknowledged, retrying, sentinel_pools
+from graph.search_index import SEARCH_TEXT, SEARCH_TOKENS, key_labels, key_property, token_labels
 from graph.store import GraphStore, remaining_ms
 from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
 from ontology import Ontology
+from ontology.tokens import TokenQuery
 from tianji.core.settings import Settings
 
 T = TypeVar("T")
@@ -288,7 +290,38 @@ class FalkorStore(GraphStore):
                     "id",
                 )
                 created.append(f"unique {label}.id")
+        return created + self._search_schema()
+
+    def _search_schema(self) -> list[str]:
+        """A range index on the key of every label looked up by its key; a range index on ``search_text`` (names by their beginning) and a full-text index on
+        ``search_tokens`` (names by any part) for every label with names; no stop words, no stemming (the
+        tokens are not English words)."""
+        created = []
+        existing = self._existing_indexes()
+        for label in key_labels(self.ontology):
+            key = self.prop(label, key_property(self.ontology.node(label)))
+            if (label, key, "RANGE") not in existing:
+                self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{key})")
+                created.append(f"index {label}.{key}")
+        for label in token_labels(self.ontology):
+            if (label, SEARCH_TEXT, "RANGE") not in existing:
+                self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{SEARCH_TEXT})")
+                created.append(f"index {label}.{SEARCH_TEXT}")
+            if (label, SEARCH_TOKENS, "FULLTEXT") not in existing:
+                self.query(
+                    f"CALL db.idx.fulltext.createNodeIndex({{label: '{label}', stopwords: []}}, "
+                    f"{{field: '{SEARCH_TOKENS}', nostem: true}})"
+                )
+                created.append(f"full-text index {label}.{SEARCH_TOKENS}")
         return created
+
+    def token_match(self, label: str, var: str, param: str) -> str:
+        if not var.isidentifier() or not param.isidentifier():
+            raise ValueError(f"not a Cypher variable: {var!r}, {param!r}")
+        return f"CALL db.idx.fulltext.queryNodes('{self.label(label)}', ${param}) YIELD node AS {var}"
+
+    def token_param(self, query: TokenQuery) -> Any:
+        return query.fulltext()
 
     def _constraints(self) -> list[dict[str, Any]]:
         rows = self.query(

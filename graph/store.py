@@ -20,9 +20,11 @@ from contextvars import ContextVar
 from typing import Any
 
 from graph.records import NodeTable, RelationshipTable
+from graph.search_index import SEARCH_TOKENS, add_search_columns
 from graph.types import GraphTimeout, Plain, Row, WriteResult
 from graph.values import ValueCleaner
 from ontology import Ontology, OntologyError, get_ontology
+from ontology.tokens import TokenQuery
 from tianji.core.settings import Settings, get_settings
 
 #: the monotonic time by which the current request's queries must end (set per API request): each query
@@ -150,6 +152,7 @@ class GraphStore(abc.ABC):
         """Upsert a table of clean nodes (see ``merge_nodes``). With ``create``, the caller knows none of
         the ids exists yet (a first load into an empty graph): ``CREATE`` instead of ``MERGE``."""
         label = self.label(table.label)
+        table = add_search_columns(self.ontology, table)  # every write path carries the search tokens
         names = [self.prop(label, name) for name in table.names]
         created = self.values.clean(label, on_create or {})
         if create:
@@ -245,6 +248,23 @@ class GraphStore(abc.ABC):
                 missing = [i for i in range(len(chunk)) if i not in present]
             result += WriteResult(sent=len(chunk), written=written, missing=missing)
         return result
+
+    # -- search ---------------------------------------------------------------------------------
+
+    def token_match(self, label: str, var: str, param: str) -> str:
+        """Cypher binding ``var`` to the nodes of ``label`` whose search tokens satisfy the query bound as
+        ``$param`` (``token_param``'s value). This portable form reads every node of the label; a backend
+        with a full-text index answers from the index instead."""
+        if not var.isidentifier() or not param.isidentifier():
+            raise ValueError(f"not a Cypher variable: {var!r}, {param!r}")
+        return (
+            f"MATCH ({var}:{self.label(label)}) WHERE all(c IN ${param} WHERE any(a IN c WHERE "
+            f"all(t IN a WHERE {var}.{SEARCH_TOKENS} CONTAINS t)))"
+        )
+
+    def token_param(self, query: TokenQuery) -> Any:
+        """The value ``token_match`` expects for its parameter."""
+        return Plain(query.contains())
 
     # -- convenience reads ----------------------------------------------------------------------
 

@@ -175,6 +175,11 @@ class Ontology:
                 "description": "normalised text of the searchable "
                 "properties (derived at ingest, see ontology/text.py)",
             }
+            raw_props["search_tokens"] = {
+                "type": "string",
+                "description": "search tokens of the searchable names: words, character bigrams, "
+                "pinyin (derived where nodes are written, see ontology/tokens.py)",
+            }
         for name, spec in _LINEAGE.items():
             raw_props.setdefault(name, spec)
         props = _properties(label, raw_props)

@@ -43,3 +43,30 @@ def search_key(query: str) -> str:
             text = text[: -len(form)]
             break
     return text
+
+
+def words(value: object) -> list[str]:
+    """The words of a stored value: width and case folded, split at spaces and punctuation."""
+    text = unicodedata.normalize("NFKC", str(value)).lower()
+    return _PUNCT.sub(" ", text).split()
+
+
+def query_words(query: str) -> list[str]:
+    """A query's words, reduced as ``search_key`` reduces it (brackets and legal forms dropped), with the
+    spaces between words kept: ``"".join(query_words(q))`` is ``search_key(q)``."""
+    text = unicodedata.normalize("NFKC", query).lower().strip()
+    text = _BRACKETED.sub("", text)
+    for _ in range(2):
+        text = _EN_FORMS.sub("", text.strip())
+    found = _PUNCT.sub(" ", text).split()
+    joined = "".join(found)
+    for form in _CN_FORMS:
+        if joined.endswith(form) and len(joined) > len(form) + 1:
+            while form:  # the form may be spread over the last words ("有限 公司")
+                last = found.pop()
+                cut = min(len(last), len(form))
+                form = form[:-cut]
+                if len(last) > cut:
+                    found.append(last[:-cut])
+            break
+    return found

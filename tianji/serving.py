@@ -45,12 +45,15 @@ def worker_app() -> FastAPI:
 
 
 def prepare_shared(settings: Settings) -> None:
-    """Start the graph server and migrate the side databases, once, before any worker exists."""
+    """Start the graph server, apply the schema (search indexes included) and give search tokens to the
+    nodes written before there were any, and migrate the side databases, once, before any worker exists."""
     from graph.open import open_store
+    from graph.search_index import backfill
     from tianji.core.db import SIDE_DATABASES, dispose_engines, side_engine
 
     with open_store(settings=settings) as store:
-        store.ping()
+        store.apply_schema()
+        backfill(store)
     for database in SIDE_DATABASES:
         side_engine(settings, database)
     dispose_engines()

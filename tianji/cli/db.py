@@ -10,6 +10,7 @@ from graph.cluster import LocalCluster
 from graph.embedded import EmbeddedServer, EmbeddedServerError
 from graph.open import open_store
 from graph.replication import SentinelAddress, topology
+from graph.search_index import backfill
 from tianji.core.settings import get_settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -98,3 +99,19 @@ def status() -> None:
         info["reachable"] = store.ping()
         info["nodes"] = store.query("MATCH (n) RETURN count(n) AS c", read_only=True)[0]["c"]
     typer.echo(json.dumps(info))
+
+
+@app.command()
+def index(
+    everything: bool = typer.Option(
+        False, "--all", help="rewrite every node's tokens, not only missing ones"
+    ),
+) -> None:
+    """Create the search indexes and write search tokens on the nodes that have none (graphs loaded before
+    there were tokens; ``--all`` after a change to how tokens are made)."""
+    with open_store() as store:
+        created = store.apply_schema()
+        written = backfill(
+            store, everything=everything, progress=lambda label, n: typer.echo(f"{label}: {n}")
+        )
+    typer.echo(f"schema: {len(created)} created; tokens written: {json.dumps(written)}")
