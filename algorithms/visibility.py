@@ -80,6 +80,14 @@ class Viewer:
     def where(self, var: str) -> str:
         return predicate(self.ontology, var)
 
+    def where_label(self, label: str, var: str) -> str:
+        """``where`` for a variable that holds a node of ``label``: only that label's rule (``true`` when
+        it has none), a shorter query for the server to plan."""
+        rule = self.ontology.visibility_rules().get(self.ontology.check_label(label))
+        if rule is None:
+            return "true"
+        return predicate(Ontology(nodes={label: self.ontology.node(label)}), var)
+
     def sees_properties(self, label: str, properties: Mapping[str, Any]) -> bool:
         rule = self.ontology.visibility_rules().get(label)
         if rule is None or self.sees_all:

@@ -24,6 +24,7 @@ from api.routes.dashboards import dashboard_router
 from api.routes.graphql import graphql_router
 from dashboards.app import create_dash
 from graph.open import open_store
+from ontology.tokens import warm as warm_tokens
 from tianji.core.settings import Settings, get_settings
 
 
@@ -33,6 +34,7 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await asyncio.to_thread(open_store, settings=settings, start=start_graph)
+        await asyncio.to_thread(warm_tokens)  # the first search would otherwise load the pinyin tables
         app.state.services = Services(
             settings=settings,
             store=store,

@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from algorithms.relations import Scope, expand
+from algorithms.search import search_nodes
 from api.auth import User, create_user, issue_jwt, open_users
-from api.graphql.entities import search_nodes
 from bench.common import bench_settings, scratch_store, world_dir
 from graph.embedded import free_port
 from graph.store import GraphStore

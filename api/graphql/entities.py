@@ -2,60 +2,17 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 import strawberry
 from strawberry.types import Info
 
 from algorithms.relations import Scope, expand, profile
-from algorithms.visibility import Viewer
+from algorithms.search import SearchTextTooShort, search_nodes, search_page
 from api.errors import InvalidInput, LimitExceeded, NotFound
 from api.graphql.access import need
 from api.nodes import Node, Subgraph, relations_loader, to_edge, to_node
 from api.types import Connection, decode_cursor, page
-from graph.store import GraphStore
-from ontology.text import search_key
 
 __all__ = ["Profile", "Query", "need", "relations_loader", "search_nodes"]
-
-
-def search_nodes(
-    store: GraphStore, text: str, labels: list[str], unit: str, limit: int
-) -> list[dict[str, Any]]:
-    key = search_key(text)
-    if len(key) < 2:
-        raise InvalidInput("search text needs at least two characters after normalisation")
-    raw = text.strip()
-    viewer = Viewer(store.ontology, unit)
-    found: dict[str, tuple[int, dict[str, Any]]] = {}
-    for label in map(store.label, labels):  # only ontology labels reach the Cypher below
-        spec = store.ontology.node(label)
-        if spec.keyed or not spec.search_properties:
-            rows = store.query(
-                f"MATCH (n:{label} {{id: $id}}) WHERE {viewer.where('n')} RETURN n",
-                {"id": raw.upper() if label != "Person" else raw, **viewer.params},
-                read_only=True,
-            )
-            for row in rows:
-                found[row["n"]["element_id"]] = (0, row["n"])
-        if spec.search_properties:
-            rows = store.query(
-                f"MATCH (n:{label}) WHERE n.search_text CONTAINS $key AND {viewer.where('n')} RETURN n "
-                "ORDER BY CASE WHEN n.search_text STARTS WITH $key THEN 1 ELSE 2 END, size(n.search_text), n.id "
-                "LIMIT $limit",
-                {"key": key, "limit": limit, **viewer.params},
-                read_only=True,
-            )
-            for row in rows:
-                node = row["n"]
-                text_ = node["properties"].get("search_text", "")
-                rank = 1 if text_.startswith(key) else 2
-                found.setdefault(node["element_id"], (rank, node))
-    ranked = sorted(
-        found.values(),
-        key=lambda item: (item[0], len(item[1]["properties"].get("search_text", "")), item[1]["id"]),
-    )
-    return viewer.redact(store, [node for _, node in ranked])
 
 
 @strawberry.type(description="Behavioural and relational figures of a subject.")
@@ -110,10 +67,14 @@ class Query:
             raise LimitExceeded("first must be between 1 and 100")
         wanted = ctx.store.ontology.check_labels(labels) if labels else ctx.store.ontology.searchable_labels()
         offset = decode_cursor(after)
-        nodes = await ctx.run(search_nodes, ctx.store, text, wanted, ctx.user.unit, offset + first + 1)
-        window = nodes[offset : offset + first + 1]
-        ctx.result_size += len(window)
-        return page([to_node(n) for n in window], first, offset, has_more=len(window) > first)
+        try:
+            found = await ctx.run(
+                search_page, ctx.store, text, wanted, ctx.user.unit, offset=offset, first=first
+            )
+        except SearchTextTooShort as exc:
+            raise InvalidInput(str(exc)) from None
+        ctx.result_size += len(found.nodes)
+        return page([to_node(n) for n in found.nodes], first, offset, has_more=found.has_more)
 
     @strawberry.field(
         description="Expand from a subject layer by layer within a scope; says when it was truncated."
