@@ -23,6 +23,7 @@ from graph.store import GraphStore
 from ontology import Ontology
 
 MAX_DEPTH = 4
+KEY_PEOPLE = 50  # the most office holders and contacts a profile lists
 
 
 def visible(ontology: Ontology, var: str) -> str:
@@ -241,8 +242,8 @@ def profile(store: GraphStore, label: str, node_id: str, *, unit: str) -> Profil
         people = store.query(
             f"MATCH (p:Person)-[r:{alternation(store.ontology.ties('office', 'contact', start='Person', end='Enterprise'))}]"
             "->(e:Enterprise {id: $id}) "
-            "RETURN p.id AS id, p.name AS name, type(r) AS role",
-            {"id": node_id},
+            "RETURN p.id AS id, p.name AS name, type(r) AS role ORDER BY role, id LIMIT $n",
+            {"id": node_id, "n": KEY_PEOPLE},
             read_only=True,
         )
         result.key_people = [{"id": p["id"], "name": p["name"], "role": p["role"]} for p in people]

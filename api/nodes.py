@@ -14,6 +14,7 @@ from strawberry.scalars import JSON
 
 from algorithms.visibility import Viewer
 from api.graphql.access import need
+from graph.search_index import SEARCH_TOKENS
 from graph.store import GraphStore
 from ontology import NodeType, get_ontology
 
@@ -51,7 +52,7 @@ def make_type(node: NodeType) -> type:
     annotations: dict[str, Any] = {}
     namespace: dict[str, Any] = {"__doc__": node.description}
     for prop in node.properties.values():
-        if prop.name in ("id",):
+        if prop.name in ("id", SEARCH_TOKENS):  # tokens are the index's, not something to show
             continue
         py = SCALARS.get(prop.type.name, str)
         annotations[_python_name(prop.name)] = py | None
@@ -71,6 +72,8 @@ def to_node(node: dict[str, Any]) -> Node:
     label = node["labels"][0]
     spec = get_ontology().node(label)
     props = node["properties"]
+    if SEARCH_TOKENS in props:
+        props = {k: v for k, v in props.items() if k != SEARCH_TOKENS}
     kwargs = {_python_name(k): v for k, v in props.items() if k in spec.properties and k != "id"}
     caption = props.get(spec.caption)
     return NODE_TYPES[label](
@@ -125,20 +128,16 @@ def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -
     viewer = Viewer(store.ontology, ctx.user.unit)
 
     async def batch(keys: list[str]) -> list[Subgraph]:
+        # each key's relations are cut to first + 1 inside the query (a port's declarations are never all
+        # read), and the extra one says whether there were more
         rows = await ctx.run(
             store.query,
-            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WHERE {viewer.where('a')} "
-            "WITH a, key MATCH (a)-[r]-(b) "
+            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WHERE {viewer.where_label(label, 'a')} "
+            "CALL { WITH a MATCH (a)-[r]-(b) "
             f"WHERE ($types = [] OR type(r) IN $types) AND {viewer.where('b')} "
-            "WITH key, a, collect([r, b])[..$more] AS found UNWIND found AS pair "
-            "RETURN key, a, pair[0] AS r, pair[1] AS b LIMIT $cap",
-            {
-                "ids": keys,
-                "types": checked,
-                "more": first + 1,
-                "cap": len(keys) * (first + 1),
-                **viewer.params,
-            },
+            "RETURN r, b LIMIT $more } "
+            "RETURN key, a, r, b",
+            {"ids": keys, "types": checked, "more": first + 1, **viewer.params},
             read_only=True,
         )
         cut = iter(await ctx.run(viewer.redact, store, [row[k] for row in rows for k in ("a", "r", "b")]))

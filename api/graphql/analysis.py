@@ -14,6 +14,8 @@ from api.graphql.entities import need
 from api.scalars import as_json
 from api.types import Node, to_node
 
+GANG_LISTS = 500  # the most members, drift events or gangs listed for one gang or subject
+
 
 @strawberry.type(description="A member of a gang with its role and centrality.")
 class GangMember:
@@ -67,13 +69,15 @@ def _gang(store, gang_id: str, viewer: Viewer) -> GangView:  # type: ignore[no-u
         raise NotFound(f"no Gang with id {gang_id!r}")
     props = gang["properties"]
     members = store.query(
-        f"MATCH (m)-[r:MEMBER_OF]->(:Gang {{id: $id}}) WHERE {viewer.where('m')} RETURN m, r ORDER BY r.pagerank DESC",
-        {"id": gang_id, **viewer.params},
+        f"MATCH (m)-[r:MEMBER_OF]->(:Gang {{id: $id}}) WHERE {viewer.where('m')} RETURN m, r "
+        "ORDER BY r.pagerank DESC, m.id LIMIT $n",
+        {"id": gang_id, "n": GANG_LISTS, **viewer.params},
         read_only=True,
     )
     events = store.query(
-        f"MATCH (d:DriftEvent)-[:DRIFT_OF]->(:Gang {{id: $id}}) WHERE {viewer.where('d')} RETURN d",
-        {"id": gang_id, **viewer.params},
+        f"MATCH (d:DriftEvent)-[:DRIFT_OF]->(:Gang {{id: $id}}) WHERE {viewer.where('d')} RETURN d "
+        "ORDER BY d.detected_at DESC, d.id LIMIT $n",
+        {"id": gang_id, "n": GANG_LISTS, **viewer.params},
         read_only=True,
     )
     events = [{"d": d} for d in viewer.redact(store, [e["d"] for e in events])]
@@ -126,8 +130,8 @@ class Query:
         rows = await ctx.run(
             ctx.store.query,
             f"MATCH (s:{ctx.store.label(label)} {{id: $id}})-[:MEMBER_OF]->(g:Gang) "
-            f"WHERE {ctx.viewer.where('s')} RETURN g.id AS id",
-            {"id": str(id), **ctx.viewer.params},
+            f"WHERE {ctx.viewer.where('s')} RETURN g.id AS id ORDER BY id LIMIT $n",
+            {"id": str(id), "n": GANG_LISTS, **ctx.viewer.params},
             read_only=True,
         )
         return [strawberry.ID(r["id"]) for r in rows]

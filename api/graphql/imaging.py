@@ -18,6 +18,9 @@ Document = NODE_TYPES["Document"]
 ImageVerdict = NODE_TYPES["ImageVerdict"]
 Image = NODE_TYPES["Image"]
 
+#: the most certificates, documents, verdicts or images listed for one declaration
+PER_DECLARATION = 200
+
 
 def _nodes(rows: list[dict[str, Any]], key: str = "n") -> list[Any]:
     return [to_node(r[key]) for r in rows]
@@ -43,8 +46,8 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (n:Certificate)-[:CERTIFIES]->(:Declaration {id: $d}) RETURN n ORDER BY n.read_at",
-            {"d": entry_no},
+            "MATCH (n:Certificate)-[:CERTIFIES]->(:Declaration {id: $d}) RETURN n ORDER BY n.read_at LIMIT $n",
+            {"d": entry_no, "n": PER_DECLARATION},
             read_only=True,
         )
         return _nodes(rows)
@@ -54,8 +57,8 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (n:Document)-[:DOCUMENT_OF]->(:Declaration {id: $d}) RETURN n ORDER BY n.read_at",
-            {"d": entry_no},
+            "MATCH (n:Document)-[:DOCUMENT_OF]->(:Declaration {id: $d}) RETURN n ORDER BY n.read_at LIMIT $n",
+            {"d": entry_no, "n": PER_DECLARATION},
             read_only=True,
         )
         return _nodes(rows)
@@ -67,8 +70,8 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (n:ImageVerdict)-[:VERDICT_ON]->(:Declaration {id: $d}) RETURN n ORDER BY n.task",
-            {"d": entry_no},
+            "MATCH (n:ImageVerdict)-[:VERDICT_ON]->(:Declaration {id: $d}) RETURN n ORDER BY n.task LIMIT $n",
+            {"d": entry_no, "n": PER_DECLARATION},
             read_only=True,
         )
         return _nodes(rows)
@@ -81,8 +84,8 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (n:Image)-[:IMAGE_OF]->(:Declaration {id: $d}) RETURN n ORDER BY n.kind, n.id",
-            {"d": entry_no},
+            "MATCH (n:Image)-[:IMAGE_OF]->(:Declaration {id: $d}) RETURN n ORDER BY n.kind, n.id LIMIT $n",
+            {"d": entry_no, "n": PER_DECLARATION},
             read_only=True,
         )
         return _nodes(rows)
@@ -95,16 +98,16 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (n:Certificate)-[:CERTIFIES]->(d:Declaration) WHERE n.reviewed_at IS NULL "
+            "CALL { MATCH (n:Certificate)-[:CERTIFIES]->(d:Declaration) WHERE n.reviewed_at IS NULL "
             "AND (n.review OR size(coalesce(n.mismatches, [])) > 0) "
             "RETURN n, 'Certificate' AS label, d.id AS d, n.read_at AS at "
             "UNION MATCH (n:Document)-[:DOCUMENT_OF]->(d:Declaration) WHERE n.reviewed_at IS NULL "
             "AND (n.review OR size(coalesce(n.flags, [])) > 0) "
-            "RETURN n, 'Document' AS label, d.id AS d, n.read_at AS at",
-            {},
+            "RETURN n, 'Document' AS label, d.id AS d, n.read_at AS at } "
+            "RETURN n, label, d, at ORDER BY coalesce(at, '') DESC, n.id DESC LIMIT $n",
+            {"n": min(first, 500)},
             read_only=True,
         )
-        rows.sort(key=lambda r: (r["at"] or "", r["n"]["id"]), reverse=True)
         return [
             Reading(
                 id=r["n"]["id"],
@@ -117,7 +120,7 @@ class Query:
                 ),
                 fields=list(r["n"]["properties"].get("fields") or []),
             )
-            for r in rows[: min(first, 500)]
+            for r in rows
         ]
 
 

@@ -15,6 +15,8 @@ from scoring.model import ModelError, load
 from scoring.monitor import score_drift
 from scoring.service import score_one
 
+SCORES_PER_DECLARATION = 100  # the most scores (one per model version) listed for one declaration
+
 
 @strawberry.type(description="A risk score of a declaration, its level and the reasons an officer reads.")
 class RiskScoreView:
@@ -97,8 +99,8 @@ class Query:
         ctx = need(info, "read")
         rows = await ctx.run(
             ctx.store.query,
-            "MATCH (r:RiskScore)-[:SCORED]->(:Declaration {id: $id}) RETURN r ORDER BY r.computed_at DESC",
-            {"id": str(entry_no)},
+            "MATCH (r:RiskScore)-[:SCORED]->(:Declaration {id: $id}) RETURN r ORDER BY r.computed_at DESC LIMIT $n",
+            {"id": str(entry_no), "n": SCORES_PER_DECLARATION},
             read_only=True,
         )
         return [
