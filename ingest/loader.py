@@ -25,6 +25,7 @@ from typing import Any
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 
 from graph.store import GraphStore
+from ingest.columns import check_columns
 from ingest.mapping import Mapping, load_mappings
 from ingest.planner import KnownIds, Planned, RowError, RowPlanner, WriteBatch
 from ingest.quarantine import Quarantine
@@ -113,6 +114,7 @@ class Loader:
         """Load one file. Planning of the next batch overlaps the database's work on the current one;
         a batch's last line goes to the journal only once the database has acknowledged it."""
         started = time.perf_counter()
+        check_columns(path, mapping)  # a column the mapping names but the file lacks: refused, with its name
         summary = FileSummary(source=path.name)
         lines = _count_lines(path)
         if lines >= self.settings.ingest_worker_rows and self.scope.unit == EVERY_UNIT:

@@ -8,95 +8,29 @@ when loaded.
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import yaml
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator, model_validator
 
-from ingest import keys
+from ingest.value_spec import DERIVATIONS, KEYED, FeatureSpec, ValueSpec, spec_of
 from ontology import Ontology, OntologyError, get_ontology
 from tianji.core.resources import package_path
 
 MAPPINGS_DIR = package_path("ingest", "mappings")
 
 
-def _hs_heading(value: str) -> str:
-    return str(value)[:4]
-
-
-def _upper(value: str) -> str:
-    return str(value).upper()
-
-
-#: functions a mapping may use to derive an id from one or more columns
-DERIVATIONS: dict[str, Callable[..., str]] = {
-    "mention_id": keys.mention_id,
-    "address_id": keys.address_id,
-    "account_id": keys.account_id,
-    "hash_id_number": keys.hash_id_number,
-    "phone_id": keys.phone_id,
-    "hs_heading": _hs_heading,
-    "upper": _upper,
-}
-#: derivations keyed with the hash secret (they take it as ``secret=``)
-KEYED = {"account_id", "hash_id_number", "phone_id"}
-
-
-class ValueSpec(BaseModel):
-    """Where a value comes from: one column, or a derivation over several columns."""
-
-    model_config = ConfigDict(extra="forbid")
-    column: str | None = None
-    columns: list[str] = Field(default_factory=list)
-    derive: str | None = None
-    value: str | None = None  # a constant
-
-    @model_validator(mode="after")
-    def _one_source(self) -> ValueSpec:
-        if sum(x is not None and x != [] for x in (self.column, self.columns or None, self.value)) != 1:
-            raise ValueError("give exactly one of column, columns or value")
-        if self.columns and not self.derive:
-            raise ValueError("columns need a derive function")
-        if self.derive and self.derive not in DERIVATIONS:
-            raise ValueError(f"unknown derive {self.derive!r}; known: {', '.join(sorted(DERIVATIONS))}")
-        return self
-
-    @property
-    def source_columns(self) -> list[str]:
-        return [self.column] if self.column else list(self.columns)
-
-    def compile(self, secret: str | None = None) -> Callable[[dict[str, str]], str | None]:
-        """A function from a row to this value: built once, called for every row. ``secret`` keys the
-        derivations of personal numbers (default: the configured hash secret)."""
-        if self.value is not None:
-            constant = self.value
-            return lambda row: constant
-        if self.column and not self.derive:
-            column = self.column
-
-            def one(row: dict[str, str]) -> str | None:
-                value = row.get(column)
-                return value if value and not value.isspace() else None
-
-            return one
-        columns, derive = self.source_columns, DERIVATIONS[self.derive or ""]
-        if self.derive in KEYED:
-            derive = functools.partial(derive, secret=secret)
-
-        def derived(row: dict[str, str]) -> str | None:
-            raw = [row.get(c) for c in columns]
-            if raw[0] is None or not raw[0].strip():
-                return None
-            return derive(*[r.strip() if isinstance(r, str) else r for r in raw])
-
-        return derived
-
-
-def _spec(value: Any) -> Any:
-    return {"column": value} if isinstance(value, str) else value
+_spec = spec_of
+__all__ = [
+    "DERIVATIONS",
+    "KEYED",
+    "EndpointMapping",
+    "Mapping",
+    "NodeMapping",
+    "RelationshipMapping",
+    "ValueSpec",
+]
 
 
 class NodeMapping(BaseModel):
@@ -106,13 +40,23 @@ class NodeMapping(BaseModel):
     id: ValueSpec
     properties: dict[str, ValueSpec] = Field(default_factory=dict)
     optional: bool = False  # a row without this node's id still loads (the node is skipped)
+    # source columns kept as model features (name → column or spec with ``kind``): the node's ``features``
+    features: dict[str, FeatureSpec] = Field(default_factory=dict)
 
     _spec_id = field_validator("id", mode="before")(_spec)
 
-    @field_validator("properties", mode="before")
+    @field_validator("properties", "features", mode="before")
     @classmethod
     def _specs(cls, value: dict[str, Any]) -> dict[str, Any]:
         return {k: _spec(v) for k, v in (value or {}).items()}
+
+    @model_validator(mode="after")
+    def _features_property(self) -> NodeMapping:
+        if self.features:
+            if "features" in self.properties:
+                raise ValueError("give the model features either as features: or as the features property")
+            self.properties["features"] = ValueSpec(features=self.features)
+        return self
 
     @property
     def name(self) -> str:
@@ -205,8 +149,9 @@ class Mapping(BaseModel):
             )
         for node in self.nodes:
             spec = ontology.node(node.label)
-            for prop in node.properties:
-                spec.prop(prop)
+            for prop, vspec in node.properties.items():
+                self._check_scheme(vspec, spec.prop(prop).type.name, f"{node.label}.{prop}")
+            self._check_scheme(node.id, _key_type(ontology, node.label), f"{node.label} key")
         for rel in self.relationships:
             rtypes = list(rel.types.values()) if rel.type_column else [rel.type]
             for rtype in rtypes:
@@ -224,6 +169,33 @@ class Mapping(BaseModel):
             for endpoint in (rel.start, rel.end):
                 for label in endpoint.possible_labels():
                     ontology.node(label)
+                    if endpoint.id is not None:
+                        self._check_scheme(endpoint.id, _key_type(ontology, label), f"{rel.type} {label}")
+
+    def _check_scheme(self, spec: ValueSpec, type_name: str | None, where: str) -> None:
+        if spec.scheme is not None and type_name != "enterprise_id":
+            raise OntologyError(
+                f"mapping {self.source}: {where} is not an enterprise identifier: scheme {spec.scheme!r} "
+                "does not apply"
+            )
+
+    def specs(self) -> list[ValueSpec]:
+        """Every value spec of this mapping (ids, properties, relationship properties, feature columns)."""
+        out: list[ValueSpec] = []
+        for node in self.nodes:
+            out += [node.id, *node.properties.values()]
+        for rel in self.relationships:
+            out += [e.id for e in (rel.start, rel.end) if e.id is not None] + list(rel.properties.values())
+        return [inner for spec in out for inner in spec.specs()]
+
+    def bind(self, folder: Path) -> None:
+        """Read what the mapping's conversions name beside it (rate tables)."""
+        for spec in self.specs():
+            if spec.convert is not None:
+                try:
+                    spec.convert.bind(folder)
+                except ValueError as exc:
+                    raise OntologyError(f"mapping {self.source}: {exc}") from None
 
     @property
     def columns(self) -> set[str]:
@@ -241,13 +213,30 @@ class Mapping(BaseModel):
         return cols
 
 
+def _key_type(ontology: Ontology, label: str) -> str | None:
+    """The value type of ``label``'s key property (its single ``id_from`` property), if it has one."""
+    spec = ontology.node(label)
+    return (
+        spec.prop(spec.id_from[0]).type.name if len(spec.id_from) == 1 and spec.id_from[0] != "id" else None
+    )
+
+
 def load_mapping(path: Path, ontology: Ontology | None = None) -> Mapping:
     try:
         doc = yaml.safe_load(path.read_text(encoding="utf-8"))
     except (OSError, yaml.YAMLError) as exc:
         raise OntologyError(f"mapping {path}: cannot read: {exc}") from exc
-    mapping = Mapping.model_validate({**doc, "path": path})
+    if not isinstance(doc, dict):
+        raise OntologyError(f"mapping {path}: not a mapping document (a YAML object with source and nodes)")
+    try:
+        mapping = Mapping.model_validate({**doc, "path": path})
+    except ValidationError as exc:
+        problems = "; ".join(
+            f"{'.'.join(str(p) for p in e['loc']) or 'mapping'}: {e['msg']}" for e in exc.errors()
+        )
+        raise OntologyError(f"mapping {path}: {problems}") from None
     mapping.check(ontology or get_ontology())
+    mapping.bind(path.parent)
     return mapping
 
 

@@ -148,8 +148,14 @@ class RowPlanner:
 
     # -- one row ---------------------------------------------------------------------------------
 
+    def _raw(self, spec: ValueSpec, row: dict[str, str]) -> Any:
+        try:
+            return self._fn(spec)(row)
+        except ValueError as exc:  # a conversion or the identifier's scheme refused it
+            raise RowError(f"{', '.join(spec.source_columns)}: {exc}") from None
+
     def _node(self, node: NodeMapping, row: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
-        raw_id = self._fn(node.id)(row)
+        raw_id = self._raw(node.id, row)
         if raw_id is None:
             if node.optional:
                 return None
@@ -165,7 +171,11 @@ class RowPlanner:
             if value is None and required:
                 raise RowError(f"missing required {node.label}.{name} (column {columns})")
             props[name] = value
-        node_id = self._clean_id(node.label, raw_id, node.id.column is not None and node.id.derive is None)
+        # a derived id is checked by the key's type too, unless the key property came from its own column
+        id_from = self.ontology.node(node.label).id_from
+        key_given = any(props.get(name) is not None for name in id_from if name != "id")
+        from_column = node.id.column is not None and node.id.derive is None
+        node_id = self._clean_id(node.label, raw_id, from_column or not key_given)
         searchable = self._searchable(node.label)
         if searchable:
             props["search_text"] = search_text(*(props.get(name) for name in searchable))
@@ -180,7 +190,7 @@ class RowPlanner:
         if end.node is not None:
             return own.get(end.node)
         assert end.id is not None
-        raw = self._fn(end.id)(row)
+        raw = self._raw(end.id, row)
         if raw is None:
             return None
         label = end.label

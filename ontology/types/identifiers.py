@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ontology.types.base import PatternType
+from ontology.types.countries import country_code
 
 
 class USCCType(PatternType):
@@ -42,11 +43,27 @@ class HSCodeType(PatternType):
 
 
 class PortCodeType(PatternType):
-    """Customs port code (关区代码): four digits."""
+    """A customs office or port code, of whatever shape its administration gives it: letters and digits
+    (``5100`` in China, ``DE004151`` in the EU, ``12`` elsewhere). A mapping narrows it to one
+    administration's shape with ``pattern:``."""
 
     name = "port_code"
-    what = "customs port code (4 digits)"
-    pattern = re.compile(r"\d{4}")
+    what = "customs office or port code (letters and digits, up to 17)"
+    pattern = re.compile(r"[A-Z0-9][A-Z0-9\-/]{0,16}")
+
+
+class LocodeType(PatternType):
+    """UN/LOCODE: an ISO country code and three letters or digits 2–9 (``CNSHA``, ``DE HAM``)."""
+
+    name = "locode"
+    what = "UN/LOCODE (country code and 3 characters)"
+    pattern = re.compile(r"[A-Z]{2}[A-Z2-9]{3}")
+
+    def clean(self, value: Any) -> str | None:
+        text = super().clean(value)
+        if text is not None and country_code(text[:2]) is None:
+            raise ValueError(f"UN/LOCODE of an unknown country: {value!r}")
+        return text
 
 
 class PlateType(PatternType):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ontology.types import value_type
+from ontology.types import scheme_type, value_type
 
 CASES = [
     ("string", "  ＡＢＣ　公司 ", "ABC 公司"),
@@ -21,7 +21,19 @@ CASES = [
     ("uscc", " 91350100m000100y43 ", "91350100M000100Y43"),
     ("hs_code", "8471.30.00", "84713000"),
     ("country", "de", "DE"),
+    ("country", "AUT", "AT"),  # alpha-3
+    ("country", "40", "AT"),  # numeric, unpadded
+    ("country", "TN", "TN"),
+    ("country", "XK", "XK"),
+    ("currency", "eur", "EUR"),
+    ("currency", "978", "EUR"),
     ("port_code", "5100", "5100"),
+    ("port_code", "12", "12"),  # another administration's office code
+    ("port_code", "de004151", "DE004151"),
+    ("locode", "CN SHA", "CNSHA"),
+    ("enterprise_id", " imp-0042 ", "IMP-0042"),
+    ("enterprise_id", "91350100M000100Y43", "91350100M000100Y43"),
+    ("eori", "de 123456789012345", "DE123456789012345"),
     ("plate", "粤B 12345", "粤B12345"),
     ("imo", "IMO 9074729", "9074729"),
     ("mmsi", "412345678", "412345678"),
@@ -42,7 +54,15 @@ REFUSED = [
     ("uscc", "123", "not a valid unified social credit code"),
     ("hs_code", "84A1", "not a valid HS code"),
     ("country", "XX", "unknown country code"),
-    ("port_code", "51000", "not a valid customs port code"),
+    ("country", "999", "unknown country code"),
+    ("currency", "EUROS", "not a valid ISO 4217 currency code"),
+    ("currency", "XYZ", "unknown currency code"),
+    ("port_code", "51 00?", "not a valid customs office or port code"),
+    ("locode", "XXABC", "unknown country"),
+    ("locode", "CNSH1", "not a valid UN/LOCODE"),
+    ("enterprise_id", "E3", "not a valid enterprise identifier"),
+    ("eori", "QQ1234", "unknown country"),
+    ("eori", "DE1234567890123456", "not a valid EORI"),
     ("plate", "AB12345", "not a valid vehicle plate"),
     ("imo", "9074728", "wrong check digit"),
     ("phone", "12", "not a valid phone number"),
@@ -63,3 +83,25 @@ def test_refuses_with_reason(name: str, raw: str, message: str) -> None:
 def test_unknown_type_names_the_known_ones() -> None:
     with pytest.raises(KeyError, match="known: "):
         value_type("colour")
+
+
+SCHEME_CASES = [
+    ("cn_uscc", "91350100M000100Y43", "91350100M000100Y43", None),
+    ("cn_uscc", "91350100M000100Y44", None, "wrong check digit"),
+    ("cn_uscc", "IMP12345", None, "not a valid unified social credit code"),
+    ("eu_eori", "AT123456789", "AT123456789", None),
+    ("eu_eori", "QQ12345", None, "unknown country"),
+    ("national", "IMP12345", "IMP12345", None),
+    ("national", "I1", None, "not a valid enterprise identifier"),
+]
+
+
+@pytest.mark.parametrize(("scheme", "raw", "expected", "message"), SCHEME_CASES)
+def test_identifier_schemes_validate_their_own_shape(
+    scheme: str, raw: str, expected: str | None, message: str | None
+) -> None:
+    if message is None:
+        assert scheme_type(scheme).clean(raw) == expected
+    else:
+        with pytest.raises(ValueError, match=message):
+            scheme_type(scheme).clean(raw)

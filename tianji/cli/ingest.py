@@ -11,14 +11,22 @@ import typer
 from api.audit import audit_denied, open_audit
 from api.auth import User
 from graph.open import open_store
+from ingest.check import as_dict, check_dir, report
 from ingest.loader import Loader
 from ingest.mapping import load_mapping, load_mappings
 from ingest.readers import SourceError
+from ontology import OntologyError
 from tianji.core.settings import get_settings
 
 
 def command(
     directory: Path = typer.Argument(..., help="folder holding the source files"),
+    check: bool = typer.Option(
+        False,
+        "--check",
+        help="dry run: read and validate everything, write nothing, and print per mapping and column what "
+        "would be quarantined and why",
+    ),
     mapping: Path | None = typer.Option(None, "--mapping", help="load only this mapping file's source"),
     mappings_dir: Path | None = typer.Option(
         None,
@@ -34,11 +42,10 @@ def command(
         "quarantined and audited ('*', the default: every unit)",
     ),
 ) -> None:
-    """Load every file of DIRECTORY that a mapping names; bad rows go to the run's quarantine file."""
+    """Load every file of DIRECTORY that a mapping names; bad rows go to the run's quarantine file. With
+    --check, a dry run that writes nothing and reports what would be quarantined, per mapping and column."""
     settings = get_settings()
     with open_store(settings=settings) as store:
-        store.apply_schema()
-        loader = Loader(store, settings, progress=progress, chunk_rows=chunk_rows, unit=unit)
         try:
             mappings = (
                 [load_mapping(mapping, store.ontology)]
@@ -47,8 +54,17 @@ def command(
                 if mappings_dir
                 else None
             )
+            if check:
+                checks = check_dir(store, settings, directory, mappings)
+                typer.echo(report(checks))
+                typer.echo(json.dumps(as_dict(checks), ensure_ascii=False))
+                if any(c.would_quarantine or c.missing_columns or c.error for c in checks):
+                    raise typer.Exit(1)
+                return
+            store.apply_schema()
+            loader = Loader(store, settings, progress=progress, chunk_rows=chunk_rows, unit=unit)
             run = loader.load_dir(directory, mappings)
-        except SourceError as exc:
+        except (SourceError, OntologyError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
     if run.denied:
