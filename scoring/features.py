@@ -14,8 +14,20 @@ import pandas as pd
 
 from algorithms.ties import alternation, linking
 from graph.store import GraphStore
+from scoring import mapped
 
-CATEGORICAL = ["hs2", "hs4", "hs6", "hs8", "origin", "port", "trade_mode", "transport", "agent"]
+CATEGORICAL = [
+    "hs2",
+    "hs4",
+    "hs6",
+    "hs8",
+    "origin",
+    "port",
+    "trade_mode",
+    "transport",
+    "agent",
+    "consignee_id",
+]
 DECLARED = ["log_value", "log_weight", "log_quantity", "duty_rate"]
 DEVIATIONS = ["unit_price_dev", "kg_per_unit_dev", "duty_at_stake"]
 HISTORY = [
@@ -44,17 +56,40 @@ GRAPH = [
 ]
 
 
+DECLARATION_FIELDS = [
+    "date",
+    "port",
+    "hs_code",
+    "origin",
+    "trade_mode",
+    "transport",
+    "value_usd",
+    "weight_kg",
+    "quantity",
+    "duty_rate",
+    *mapped.CODES,
+    *mapped.AMOUNTS.values(),
+    "features",
+]
+NUMERIC_FIELDS = ["value_usd", "weight_kg", "quantity", "duty_rate", *mapped.AMOUNTS.values()]
+FRAME_COLUMNS = ["entry_no", *DECLARATION_FIELDS, "consignee", "registered_on", "agent"]
+
+
 def load_declarations(store: GraphStore) -> pd.DataFrame:
+    """Every declaration with its consignee and declaring agent (where the source links them) and its
+    inspection outcome. A source without consignee links still loads: those columns are empty."""
+    returned = ", ".join(f"d.{store.prop('Declaration', name)} AS {name}" for name in DECLARATION_FIELDS)
     rows = store.query(
-        "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) OPTIONAL MATCH (d)-[:DECLARING_AGENT]->(a:Enterprise) "
-        "RETURN d.id AS entry_no, d.date AS date, d.port AS port, d.hs_code AS hs_code, d.origin AS origin, "
-        "d.trade_mode AS trade_mode, d.transport AS transport, d.value_usd AS value_usd, d.weight_kg AS weight_kg, "
-        "d.quantity AS quantity, d.duty_rate AS duty_rate, e.id AS consignee, e.registered_on AS registered_on, "
+        "MATCH (d:Declaration) OPTIONAL MATCH (d)-[:CONSIGNEE]->(e:Enterprise) "
+        "OPTIONAL MATCH (d)-[:DECLARING_AGENT]->(a:Enterprise) "
+        f"RETURN d.id AS entry_no, {returned}, e.id AS consignee, e.registered_on AS registered_on, "
         "a.id AS agent",
         read_only=True,
         timeout_ms=120_000,
     )
-    frame = pd.DataFrame(rows)
+    frame = pd.DataFrame(rows, columns=FRAME_COLUMNS).drop_duplicates("entry_no")
+    for column in NUMERIC_FIELDS:
+        frame[column] = pd.to_numeric(frame[column], errors="coerce").astype(float)
     inspections = pd.DataFrame(
         store.query(
             "MATCH (i:Inspection)-[:INSPECTION_OF]->(d:Declaration) RETURN d.id AS entry_no, i.outcome AS outcome, "
@@ -66,6 +101,7 @@ def load_declarations(store: GraphStore) -> pd.DataFrame:
     )
     inspections = inspections.drop_duplicates("entry_no")
     frame = frame.merge(inspections, on="entry_no", how="left")
+    frame["recovered_duty"] = pd.to_numeric(frame["recovered_duty"], errors="coerce").astype(float)
     frame["inspected"] = frame["outcome"].notna()
     frame["hit"] = (frame["outcome"] == "hit").astype(int)
     frame["date"] = pd.to_datetime(frame["date"])
@@ -81,6 +117,7 @@ def declared(frame: pd.DataFrame) -> pd.DataFrame:
     for column in ("origin", "port", "trade_mode", "transport"):
         out[column] = frame[column].fillna("NA").astype(str)
     out["agent"] = frame["agent"].fillna("self").astype(str)
+    out["consignee_id"] = frame["consignee"].fillna("NA").astype(str)
     out["log_value"] = np.log1p(frame["value_usd"].astype(float))
     out["log_weight"] = np.log1p(frame["weight_kg"].astype(float))
     out["log_quantity"] = np.log1p(frame["quantity"].astype(float))
@@ -140,6 +177,7 @@ def declared_row(row: dict[str, object], norm: dict[str, dict[str, float]]) -> d
     for column in ("origin", "port", "trade_mode", "transport"):
         out[column] = "NA" if is_missing(row.get(column)) else str(row[column])
     out["agent"] = "self" if is_missing(row.get("agent")) else str(row["agent"])
+    out["consignee_id"] = "NA" if is_missing(row.get("consignee")) else str(row["consignee"])
     value, weight = _float(row.get("value_usd")), _float(row.get("weight_kg"))
     quantity, duty_rate = _float(row.get("quantity")), _float(row.get("duty_rate"))
     with np.errstate(all="ignore"):
@@ -302,9 +340,17 @@ def imaging_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
 
 
 def build(
-    store: GraphStore, frame: pd.DataFrame, norm: dict[str, dict[str, float]], *, graph: bool = True
+    store: GraphStore,
+    frame: pd.DataFrame,
+    norm: dict[str, dict[str, float]],
+    *,
+    graph: bool = True,
+    kinds: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    parts = [declared(frame), deviations(frame, norm), history(frame)]
+    """Every feature of every row; ``kinds``: the mapped feature columns the model reads (by default the
+    ones in ``frame``)."""
+    kinds = mapped.feature_columns(frame) if kinds is None else kinds
+    parts = [declared(frame), mapped.batch(frame, kinds), deviations(frame, norm), history(frame)]
     if graph:
         parts.append(graph_features(store, frame))
     return pd.concat(parts, axis=1)

@@ -19,7 +19,8 @@ from catboost import CatBoostClassifier, Pool
 from sklearn.metrics import roc_auc_score
 
 from scoring import features as F
-from scoring import ranking
+from scoring import mapped, ranking
+from scoring.availability import omitted
 from scoring.indicators import Indicator
 from scoring.indicators import evaluate as evaluate_indicators
 from scoring.indicators import load as load_indicators
@@ -27,16 +28,25 @@ from tianji.core.clock import utc_now, utc_now_iso
 from tianji.core.settings import Settings
 
 LEVELS = (0.05, 0.15, 0.35, 0.6)  # score thresholds of levels 2, 3, 4, 5
-RATES = (0.01, 0.02, 0.05, 0.10)
+RATES = (0.01, 0.02, 0.05, 0.10, 0.20)
+VALIDATION_SHARE = 0.2  # the last fifth of the training period (by date) decides when to stop
+EARLY_STOPPING = 60  # rounds without improvement on the validation period
 
 
 class ModelError(ValueError):
     pass
 
 
-def feature_names(graph: bool, indicators: list[Indicator]) -> list[str]:
-    names = F.CATEGORICAL + F.DECLARED + F.DEVIATIONS + F.HISTORY + (F.GRAPH if graph else [])
+def feature_names(graph: bool, indicators: list[Indicator], kinds: dict[str, str] | None = None) -> list[str]:
+    """Every feature the code can compute, in model order; ``kinds``: the source's mapped feature columns."""
+    names = F.CATEGORICAL + mapped.CODES + F.DECLARED + list(mapped.AMOUNTS) + mapped.RATIOS
+    names += list(kinds or {}) + F.DEVIATIONS + F.HISTORY + (F.GRAPH if graph else [])
     return names + [i.code for i in indicators]
+
+
+def categorical(names: list[str], kinds: dict[str, str]) -> list[str]:
+    cats = set(F.CATEGORICAL) | set(mapped.CODES) | {n for n, k in kinds.items() if k == "categorical"}
+    return [n for n in names if n in cats]
 
 
 def matrix(
@@ -46,8 +56,9 @@ def matrix(
     *,
     graph: bool,
     indicators: list[Indicator],
+    kinds: dict[str, str] | None = None,
 ) -> pd.DataFrame:
-    feats = F.build(store, frame, norm, graph=graph)
+    feats = F.build(store, frame, norm, graph=graph, kinds=kinds)
     usable = [i for i in indicators if graph or not _uses_graph(i)]
     return pd.concat([feats, evaluate_indicators(usable, feats)], axis=1)
 
@@ -78,6 +89,7 @@ def at_rates(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None 
             out[f"revenue@{int(rate * 100)}%"] = round(
                 float(revenue[top].sum() / max(revenue.sum(), 1e-9)), 4
             )
+            out[f"revenue_base@{int(rate * 100)}%"] = round(float(revenue[top].sum()), 2)
     return out
 
 
@@ -103,30 +115,9 @@ class Trained:
     meta: dict[str, Any]
 
 
-def train(
-    store: Any,
-    frame: pd.DataFrame,
-    *,
-    split_date: str,
-    graph: bool = True,
-    iterations: int = 300,
-    seed: int = 7,
-) -> Trained:
-    """Train on inspected declarations before ``split_date``; evaluate on inspected ones after it."""
-    indicators = load_indicators()
-    train_rows = frame[(frame["date"] < split_date)]
-    norm = F.norms(train_rows)
-    X = matrix(frame, store, norm, graph=graph, indicators=indicators)
-    names = [c for c in feature_names(graph, indicators) if c in X.columns]
-    labelled = frame["inspected"].to_numpy()
-    before = (frame["date"] < split_date).to_numpy()
-    fit = labelled & before
-    test = labelled & ~before
-    if fit.sum() < 50 or frame.loc[fit, "hit"].nunique() < 2:
-        raise ModelError(
-            "not enough inspected declarations with both outcomes before the split date to train"
-        )
-    model = CatBoostClassifier(
+def classifier(iterations: int, seed: int, **extra: Any) -> CatBoostClassifier:
+    """The model's CatBoost settings (the bench's plain model uses the same ones)."""
+    return CatBoostClassifier(
         iterations=iterations,
         depth=6,
         learning_rate=0.08,
@@ -135,16 +126,92 @@ def train(
         auto_class_weights="Balanced",
         thread_count=2,
         allow_writing_files=False,
+        **extra,
     )
-    cats = [c for c in F.CATEGORICAL if c in names]
-    model.fit(Pool(X.loc[fit, names], frame.loc[fit, "hit"], cat_features=cats))
-    metrics: dict[str, Any] = {"train_rows": int(fit.sum()), "test_rows": int(test.sum())}
+
+
+def fit_early_stopped(
+    X: pd.DataFrame, y: pd.Series, dates: pd.Series, cats: list[str], *, iterations: int, seed: int
+) -> tuple[CatBoostClassifier, dict[str, Any]]:
+    """Fit on the training rows but the last ``VALIDATION_SHARE`` of them by date, stop when the validation
+    period's AUC stops improving, then refit on every training row with that many trees."""
+    cut = dates.quantile(1 - VALIDATION_SHARE)
+    early, late = (dates < cut).to_numpy(), (dates >= cut).to_numpy()
+    report: dict[str, Any] = {
+        "validation_from": str(pd.Timestamp(cut).date()),
+        "validation_rows": int(late.sum()),
+    }
+    best = iterations
+    if early.sum() >= 50 and late.sum() >= 20 and y[late].nunique() == 2 and y[early].nunique() == 2:
+        probe = classifier(iterations, seed, eval_metric="AUC", early_stopping_rounds=EARLY_STOPPING)
+        probe.fit(
+            Pool(X[early], y[early], cat_features=cats),
+            eval_set=Pool(X[late], y[late], cat_features=cats),
+            use_best_model=True,
+        )
+        best = max(int(probe.get_best_iteration() or 0) + 1, 20)
+        report["validation_auc"] = round(float(probe.get_best_score()["validation"]["AUC"]), 4)
+    report["trees"] = best
+    model = classifier(best, seed)
+    model.fit(Pool(X, y, cat_features=cats))
+    return model, report
+
+
+def evaluate(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None = None) -> dict[str, Any]:
+    """AUC and precision, recall and revenue (share and sum in the base currency) at every inspection rate."""
+    out: dict[str, Any] = {"auc": round(float(roc_auc_score(labels, scores)), 4)}
+    out.update(at_rates(scores, labels, revenue))
+    return out
+
+
+def train(
+    store: Any,
+    frame: pd.DataFrame,
+    *,
+    split_date: str,
+    graph: bool = True,
+    iterations: int = 1000,
+    seed: int = 7,
+) -> Trained:
+    """Train on inspected declarations before ``split_date`` (its last fifth the validation period that
+    decides when to stop); evaluate on inspected ones after it. Features the source cannot feed are left
+    out, with their reasons in ``meta["omitted"]``."""
+    if frame.empty:
+        raise ModelError("no declarations in the graph: load a source first (tianji ingest)")
+    indicators = load_indicators()
+    train_rows = frame[(frame["date"] < split_date)]
+    norm = F.norms(train_rows)
+    kinds = mapped.feature_columns(train_rows)
+    X = matrix(frame, store, norm, graph=graph, indicators=indicators, kinds=kinds)
+    labelled = frame["inspected"].to_numpy()
+    before = (frame["date"] < split_date).to_numpy()
+    fit = labelled & before
+    test = labelled & ~before
+    if fit.sum() < 50 or frame.loc[fit, "hit"].nunique() < 2:
+        outcomes = frame.loc[fit, "outcome"].value_counts().head(5).to_dict()
+        raise ModelError(
+            f"{int(fit.sum())} inspected declarations before {split_date}, {int(frame.loc[fit, 'hit'].sum())} "
+            f"of them hits (outcomes seen: {outcomes or 'none'}): training needs at least 50 with both "
+            "outcomes; a source's own outcome codes are mapped to hit and clear in its mapping (map:)"
+        )
+    candidates = [c for c in feature_names(graph, indicators, kinds) if c in X.columns]
+    left_out = omitted(frame, X, pd.Series(fit), candidates)
+    names = [c for c in candidates if c not in left_out]
+    cats = categorical(names, kinds)
+    model, fitting = fit_early_stopped(
+        X.loc[fit, names].reset_index(drop=True),
+        frame.loc[fit, "hit"].reset_index(drop=True),
+        frame.loc[fit, "date"].reset_index(drop=True),
+        cats,
+        iterations=iterations,
+        seed=seed,
+    )
+    metrics: dict[str, Any] = {"train_rows": int(fit.sum()), "test_rows": int(test.sum()), **fitting}
     if test.sum() and frame.loc[test, "hit"].nunique() == 2:
         scores = model.predict_proba(Pool(X.loc[test, names], cat_features=cats))[:, 1]
         labels = frame.loc[test, "hit"].to_numpy()
         revenue = frame.loc[test, "recovered_duty"].fillna(0).to_numpy()
-        metrics["auc"] = round(float(roc_auc_score(labels, scores)), 4)
-        metrics.update(at_rates(scores, labels, revenue))
+        metrics.update(evaluate(scores, labels, revenue))
         stake = ranking.duty_at_stake(
             frame.loc[test, "value_usd"].to_numpy(), frame.loc[test, "duty_rate"].to_numpy()
         )
@@ -160,6 +227,8 @@ def train(
         "version": utc_now().strftime("m%Y%m%d%H%M%S") + ("g" if graph else "n"),
         "features": names,
         "categorical": cats,
+        "feature_columns": {n: k for n, k in kinds.items() if n in names},
+        "omitted": left_out,
         "graph_features": graph,
         "norms": norm,
         "indicators": [i.model_dump() for i in indicators if i.code in names],
@@ -227,11 +296,12 @@ def load(settings: Settings, version: str | None = None) -> Trained:
         raise ModelError("no model has been promoted yet: run `tianji score train`")
     folder = registry(settings) / version
     meta = json.loads((folder / "model.json").read_text(encoding="utf-8"))
+    kinds = meta.get("feature_columns", {})
     expected = feature_names(
-        meta["graph_features"], [Indicator.model_validate(i) for i in meta["indicators"]]
+        meta["graph_features"], [Indicator.model_validate(i) for i in meta["indicators"]], kinds
     )
     expected = [c for c in expected if c in meta["features"]]
-    known = set(feature_names(True, load_indicators()))
+    known = set(feature_names(True, load_indicators(), kinds))
     unknown = [f for f in meta["features"] if f not in known]
     if unknown or expected != meta["features"]:
         raise ModelError(

@@ -13,7 +13,7 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from scoring import features as F
-from scoring import instructions
+from scoring import instructions, mapped
 from scoring.indicators import Indicator, evaluate_row
 from scoring.model import Trained, level, levels, load, matrix, promote, save, train
 from tianji.core.clock import graph_now
@@ -105,13 +105,23 @@ def score_frame(
     if past is not None:
         both, wanted = with_past(frame, past)
         X = matrix(
-            both, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
+            both,
+            store,
+            trained.meta["norms"],
+            graph=trained.meta["graph_features"],
+            indicators=indicators,
+            kinds=trained.meta.get("feature_columns", {}),
         )
         X = X[wanted].reset_index(drop=True)
         frame = both[wanted].reset_index(drop=True)
     else:
         X = matrix(
-            frame, store, trained.meta["norms"], graph=trained.meta["graph_features"], indicators=indicators
+            frame,
+            store,
+            trained.meta["norms"],
+            graph=trained.meta["graph_features"],
+            indicators=indicators,
+            kinds=trained.meta.get("feature_columns", {}),
         )
     cols = trained.meta["features"]
     pool = Pool(X[cols], cat_features=trained.meta["categorical"])
@@ -127,7 +137,7 @@ def score_frame(
         ):
             words[position] = tuple(said)
     out["reasons"] = words
-    out["expected_duty"] = scores * np.expm1(X["duty_at_stake"].to_numpy())
+    out["expected_duty"] = scores * np.expm1(X["duty_at_stake"].fillna(0).to_numpy())
     return out
 
 
@@ -165,6 +175,7 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
         if F.is_missing(declaration.get(k))
     ]
     values = F.declared_row(declaration, trained.meta["norms"])
+    values.update(mapped.one(declaration, trained.meta.get("feature_columns", {})))
     for name in F.HISTORY + F.GRAPH:  # the subject's past and graph figures, when the caller knows them
         if name in trained.meta["features"]:
             value = declaration.get(name)
