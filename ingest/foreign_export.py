@@ -94,7 +94,7 @@ def generate(rows: int = 20_000, seed: int = 11) -> tuple[list[dict[str, str]], 
     country_risk = {c: float(rng.normal(0, 0.4)) for c in COUNTRIES}
     n_importers, n_declarants = max(rows // 12, 50), max(rows // 150, 12)
     declarants = [f"DEC{i:05d}" for i in range(n_declarants)]
-    brokers = list(rng.choice(declarants, max(2, n_declarants // 12), replace=False))
+    brokers = list(rng.choice(declarants, max(2, n_declarants // 30), replace=False))
     importers: list[dict[str, Any]] = []
     for i in range(n_importers):
         kind = rng.choice(["clean", "moderate", "offender", "turns"], p=[0.82, 0.1, 0.05, 0.03])
@@ -113,7 +113,7 @@ def generate(rows: int = 20_000, seed: int = 11) -> tuple[list[dict[str, str]], 
         )
     for b, broker in enumerate(brokers):  # each ring: fresh importers lodged by one broker, from some day on
         opens = int(rng.integers(DAYS // 3, DAYS * 2 // 3))
-        for k in range(max(4, n_importers // 60)):
+        for k in range(max(4, n_importers // 120)):
             importers.append(
                 {
                     "id": f"IMP{n_importers + b * 1000 + k:06d}",

@@ -66,9 +66,54 @@ class Indicator(BaseModel):
         return tree
 
 
-def load(path: Path = INDICATORS) -> list[Indicator]:
+def _read_lists(path: Path) -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    except (OSError, yaml.YAMLError) as exc:
+        raise IndicatorError(f"code lists {path}: cannot read: {exc}") from None
+    lists = doc.get("lists", doc) if isinstance(doc, dict) else None
+    if not isinstance(lists, dict):
+        raise IndicatorError(f"code lists {path}: expected a mapping of list names to codes")
+    for name, value in lists.items():
+        scalar = isinstance(value, str | int | float) and not isinstance(value, bool)
+        if not scalar and not (
+            isinstance(value, list) and all(isinstance(v, str | int | float) for v in value)
+        ):
+            raise IndicatorError(f"code lists {path}: {name} must be a list of codes or one value")
+    return lists
+
+
+def expand(expression: str, lists: dict[str, Any]) -> str:
+    """``expression`` with every code-list name replaced by its codes (or its one value), so that the stored
+    indicator is self-contained."""
+    try:
+        tree = ast.parse(expression, mode="eval")
+    except SyntaxError:
+        return expression  # reported, with the indicator's code, when the tree is checked
+
+    class Lists(ast.NodeTransformer):
+        def visit_Name(self, node: ast.Name) -> ast.AST:
+            if node.id not in lists:
+                return node
+            value = lists[node.id]
+            if isinstance(value, list):
+                return ast.Tuple(elts=[ast.Constant(v) for v in value], ctx=ast.Load())
+            return ast.Constant(value)
+
+    return ast.unparse(Lists().visit(tree))
+
+
+def load(path: Path = INDICATORS, code_lists: Path | None = None) -> list[Indicator]:
+    """The indicators, their code lists (``lists:`` in the file) overridden by an administration's own
+    (``code_lists``: a YAML file of list name → codes), expanded into the expressions."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    return [Indicator.model_validate(item) for item in doc["indicators"]]
+    lists = dict(doc.get("lists") or {})
+    if code_lists is not None:
+        lists.update(_read_lists(code_lists))
+    return [
+        Indicator.model_validate({**item, "expression": expand(item["expression"], lists)})
+        for item in doc["indicators"]
+    ]
 
 
 def _eval(node: ast.AST, frame: pd.DataFrame) -> Any:

@@ -172,13 +172,15 @@ def train(
     graph: bool = True,
     iterations: int = 1000,
     seed: int = 7,
+    code_lists: Path | None = None,
 ) -> Trained:
     """Train on inspected declarations before ``split_date`` (its last fifth the validation period that
     decides when to stop); evaluate on inspected ones after it. Features the source cannot feed are left
-    out, with their reasons in ``meta["omitted"]``."""
+    out, with their reasons in ``meta["omitted"]``. ``code_lists``: the administration's own vocabulary for
+    the indicators."""
     if frame.empty:
         raise ModelError("no declarations in the graph: load a source first (tianji ingest)")
-    indicators = load_indicators()
+    indicators = load_indicators(code_lists=code_lists)
     train_rows = frame[(frame["date"] < split_date)]
     norm = F.norms(train_rows)
     kinds = mapped.feature_columns(train_rows)

@@ -176,8 +176,9 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     ]
     values = F.declared_row(declaration, trained.meta["norms"])
     values.update(mapped.one(declaration, trained.meta.get("feature_columns", {})))
+    considered = set(trained.meta["features"]) | set(trained.meta.get("omitted", {}))
     for name in F.HISTORY + F.GRAPH:  # the subject's past and graph figures, when the caller knows them
-        if name in trained.meta["features"]:
+        if name in considered:
             value = declaration.get(name)
             values[name] = np.nan if value is None or F.is_missing(value) else float(value)
             if F.is_missing(value):

@@ -55,7 +55,11 @@ def test_training_reports_what_the_issue_asks(trained) -> None:  # type: ignore[
     # show; `tianji bench scoring` measures the model's quality on the medium world
     assert metrics["auc"] > 0.6
     assert {"hs2", "hs4", "hs6", "hs8", "agent"} <= set(trained.meta["categorical"])
-    assert "in_gang" in trained.meta["features"] and "IND-001" in trained.meta["features"]
+    # every candidate is either a feature or left out with its reason (a constant on the small world)
+    for name in ("in_gang", "gang_risk", "IND-001", "IND-014"):
+        assert (name in trained.meta["features"]) != (name in trained.meta["omitted"]), name
+    assert "unit_price_dev" in trained.meta["features"] and "ties" in trained.meta["features"]
+    assert "no procedure" in trained.meta["omitted"]["procedure"]  # the demo world has no procedure codes
 
 
 def test_registry_saves_loads_promotes_and_rolls_back(trained, settings: Settings) -> None:  # type: ignore[no-untyped-def]
@@ -239,6 +243,7 @@ def test_the_single_path_scores_as_the_batch_does(
         "trade_mode",
         "transport",
         "agent",
+        "consignee",
         "value_usd",
         "weight_kg",
         "quantity",

@@ -23,3 +23,17 @@ def generate(
         raise typer.BadParameter(f"unknown scale {scale!r}; known: {', '.join(SCALES)}")
     manifest = generate_world(scale, seed, out)
     typer.echo(json.dumps(manifest, ensure_ascii=False))
+
+
+@app.command()
+def foreign(
+    out: Path = typer.Option(..., help="folder to write declarations.csv and ground_truth.json into"),
+    rows: int = typer.Option(20_000, help="declarations"),
+    seed: int = typer.Option(11),
+) -> None:
+    """Write the second synthetic export, in another administration's shape (the DATE study's layout; its
+    mappings are examples/date_layout)."""
+    from ingest.foreign_export import write_export
+
+    truth = write_export(out, rows=rows, seed=seed)
+    typer.echo(json.dumps({"rows": rows, "illicit": {k: len(v) for k, v in truth["illicit"].items()}}))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import typer
 
@@ -16,19 +17,30 @@ def train_model(
     split_date: str = typer.Option(
         "", help="train before, evaluate after (default: the 75th percentile date)"
     ),
-    iterations: int = typer.Option(300),
+    iterations: int = typer.Option(1000, help="most trees; the validation period stops it earlier"),
     promote_it: bool = typer.Option(True, "--promote/--no-promote"),
+    code_lists: Path | None = typer.Option(
+        None, "--code-lists", help="the administration's code lists for the indicators (YAML)"
+    ),
 ) -> None:
     """Train on inspected declarations with a time split; print the evaluation; register (and promote) it."""
     from graph.open import open_store
     from scoring.features import load_declarations
-    from scoring.model import promote, save, train
+    from scoring.indicators import IndicatorError
+    from scoring.model import ModelError, promote, save, train
 
     settings = get_settings()
     with open_store(settings=settings) as store:
         frame = load_declarations(store)
+        if frame.empty:
+            typer.echo("error: no declarations in the graph: load a source first (tianji ingest)", err=True)
+            raise typer.Exit(2)
         split = split_date or str(frame["date"].quantile(0.75).date())
-        trained = train(store, frame, split_date=split, iterations=iterations)
+        try:
+            trained = train(store, frame, split_date=split, iterations=iterations, code_lists=code_lists)
+        except (ModelError, IndicatorError) as exc:
+            typer.echo(f"error: {exc}", err=True)
+            raise typer.Exit(2) from None
     save(settings, trained)
     if promote_it:
         promote(settings, trained.meta["version"])
@@ -104,7 +116,7 @@ def result(
 
 
 @app.command()
-def retrain(iterations: int = typer.Option(300)) -> None:
+def retrain(iterations: int = typer.Option(1000)) -> None:
     """Train on every label so far (including entered results); promote only if its AUC is not worse than
     the promoted model's by more than 0.005."""
     from graph.open import open_store
