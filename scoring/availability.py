@@ -58,5 +58,7 @@ def omitted(frame: pd.DataFrame, X: pd.DataFrame, rows: pd.Series, names: list[s
         if column.isna().all():
             out[name] = "no training declaration has a value"
         elif column.nunique(dropna=False) <= 1:
-            out[name] = f"the same value ({column.iloc[0]!r}) on every training declaration"
+            first = column.iloc[0]
+            shown = first.item() if hasattr(first, "item") else first
+            out[name] = f"the same value ({shown!r}) on every training declaration"
     return out

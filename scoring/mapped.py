@@ -105,11 +105,11 @@ def one(row: dict[str, Any], kinds: dict[str, str]) -> dict[str, Any]:
     out["gross_to_net"] = gross / weight if weight > 0 else float("nan")
     given = _parsed(str(row["features"])) if not _missing(row.get("features")) else {}
     for name, kind in kinds.items():
-        value = given.get(name[len(PREFIX) :])
+        given_value = given.get(name[len(PREFIX) :])
         if kind == "numeric":
-            out[name] = _float(value)
+            out[name] = _float(given_value)
         else:
-            out[name] = MISSING if _missing(value) else str(value)
+            out[name] = MISSING if _missing(given_value) else str(given_value)
     return out
 
 
