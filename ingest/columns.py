@@ -23,6 +23,8 @@ def header(path: Path, mapping: Mapping) -> list[str] | None:
             first = handle.readline()
     except OSError as exc:
         raise SourceError(f"cannot read {path}: {exc.strerror or exc}") from exc
+    if not first.strip():
+        return None  # an empty file: the reader says so
     return [h.strip() for h in next(csv.reader([first.lstrip("\ufeff")], delimiter=mapping.delimiter), [])]
 
 

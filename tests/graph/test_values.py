@@ -27,7 +27,7 @@ def test_values_are_stored_clean(store: GraphStore) -> None:
     ("prop", "value", "reason"),
     [
         ("date", "2024-13-01", "not a date"),
-        ("port", "51A1", "customs port code"),
+        ("port", "5100?", "customs office or port code"),
         ("hs_code", "84", "HS code"),
         ("origin", "XX", "unknown country code"),
         ("weight_kg", "heavy", "not a number"),
