@@ -19,7 +19,7 @@ from ontology import get_ontology
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world")
-    generate_world("small", 3, out)
+    generate_world("small", 3, out, difficulty="easy")
     return out
 
 
@@ -33,7 +33,7 @@ def truth(world: Path) -> dict[str, Any]:
 
 
 def test_same_scale_and_seed_give_identical_files(world: Path, tmp_path: Path) -> None:
-    generate_world("small", 3, tmp_path)
+    generate_world("small", 3, tmp_path, difficulty="easy")
     names = sorted(p.name for p in world.iterdir())
     assert names == sorted(p.name for p in tmp_path.iterdir())
     match, mismatch, errors = filecmp.cmpfiles(world, tmp_path, names, shallow=False)
