@@ -194,15 +194,24 @@ def screen(store: GraphStore, members: list[str]) -> float:
     return round(min(1.0, max(levels, default=0) / 5 * 0.7 + 0.3 * tagged / max(len(members), 1)), 3)
 
 
-def controllers(store: GraphStore, members: list[str]) -> list[str]:
-    """People in office in at least two member enterprises: they control the ring."""
+def controllers(store: GraphStore, members: list[str], layers: int = 3) -> list[str]:
+    """People in office in at least two member enterprises, or in office in an enterprise that holds
+    at least two members through up to ``layers`` ownership layers (a controller hidden behind a
+    holding company and its intermediates): they control the ring."""
+    in_office = office(store.ontology)
     rows = store.query(
-        f"MATCH (p:Person)-[:{office(store.ontology)}]->(e:Enterprise) WHERE e.id IN $ids "
+        f"MATCH (p:Person)-[:{in_office}]->(e:Enterprise) WHERE e.id IN $ids "
         "WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
         {"ids": members},
         read_only=True,
     )
-    return sorted(r["id"] for r in rows)
+    hidden = store.query(
+        f"MATCH (p:Person)-[:{in_office}]->(:Enterprise)-[:{ties.holding(store.ontology)}*1..{int(layers)}]->"
+        "(e:Enterprise) WHERE e.id IN $ids WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
+        {"ids": members},
+        read_only=True,
+    )
+    return sorted({r["id"] for r in rows} | {r["id"] for r in hidden})
 
 
 def detect(store: GraphStore, config: GangConfig | None = None) -> GangRun:

@@ -62,6 +62,11 @@ def direct_ties(ontology: Ontology) -> list[str]:
     return ontology.ties(start=SUBJECT, end=SUBJECT)
 
 
+def holding(ontology: Ontology) -> str:
+    """One enterprise holding shares in another (followed upwards to find who controls a ring)."""
+    return alternation(ontology.ties("office", start=SUBJECT, end=SUBJECT))
+
+
 def trade(ontology: Ontology) -> str:
     """The tie of one enterprise trading with another."""
     return ontology.ties("trade", start=SUBJECT, end=SUBJECT)[0]

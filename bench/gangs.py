@@ -69,6 +69,8 @@ def quality(store: GraphStore, truth_doc: dict[str, Any], run: gangs.GangRun) ->
         ring_hits += sum(1 for m in top if template.get(true_of[m.gang]) == template.get(true_of[gid]))
         ring_total += len(top)
     true_gangs = {g["id"] for g in truth_doc["gangs"]}
+    named = {g["id"]: g["controller"] for g in truth_doc["gangs"] if "controller" in g}
+    seen = {true_of[g.id]: set(g.controllers) for g in run.gangs if true_of.get(g.id) in named}
     return {
         "ari": round(adjusted_rand_score(t, p), 4),
         "nmi": round(normalized_mutual_info_score(t, p), 4),
@@ -80,6 +82,9 @@ def quality(store: GraphStore, truth_doc: dict[str, Any], run: gangs.GangRun) ->
         "drift_recall": round(len(found & wanted) / max(len(wanted), 1), 3),
         "drift_precision": round(len(found & wanted) / max(len(found), 1), 3),
         "ring_precision_at_10": round(ring_hits / max(ring_total, 1), 3),
+        "controller_recall": round(sum(named[g] in seen.get(g, set()) for g in named) / len(named), 3)
+        if named
+        else None,
     }
 
 

@@ -135,7 +135,6 @@ def plant_varied_gang(b: WorldBuilder, index: int, nominees: list[str]) -> None:
         "template": shape,
         "enterprises": [m.uscc for m in owners + members],
         "persons": people if shape != "holding" else [controller],
-        "controller": controller,
         "vehicles": vehicles,
         "addresses": [address],
         "phones": phones,
@@ -146,6 +145,8 @@ def plant_varied_gang(b: WorldBuilder, index: int, nominees: list[str]) -> None:
         "case_id": None,
         "in_park": (address, city) in b.parks,
     }
+    if shape in ("dense", "holding"):  # a sparse ring's straw men control nothing
+        record["controller"] = controller
     if len(vehicles) >= 2:
         b.truth["companion_groups"].append(vehicles)
     if index % 5 != 4:

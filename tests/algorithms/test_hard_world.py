@@ -84,3 +84,18 @@ def test_drift_is_found_and_decoys_are_not_taken_for_it(
     assert hits / len(wanted) >= 0.9 and hits / max(len(found), 1) >= 0.8
     decoys = {d["enterprise"] for d in ground_truth(hard_world)["drift_decoys"]}
     assert decoys and not decoys & {e for event in analysed["events"] for e in event.enterprises}
+
+
+def test_a_controller_two_ownership_layers_up_is_named(
+    hard_store: GraphStore, analysed: dict[str, Any], hard_world: Path
+) -> None:
+    truth = truth_of(hard_world)
+    hidden = {
+        g["id"]: g["controller"] for g in ground_truth(hard_world)["gangs"] if g["template"] == "holding"
+    }
+    assert hidden
+    for gang in analysed["run"].gangs:
+        true_gang = Counter(truth.get(m) for m in gang.members).most_common(1)[0][0]
+        if true_gang in hidden:
+            assert hidden.pop(true_gang) in gang.controllers
+    assert not hidden  # every holding gang was found, with its controller
