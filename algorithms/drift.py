@@ -112,15 +112,16 @@ def scan_gang(store: GraphStore, gang: str, config: DriftConfig | None = None) -
             )
         )
     old = sorted(set(members) - new)
+    before = store.query(
+        f"MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
+        "WHERE d.date <= $ref RETURN d.port AS port, count(DISTINCT d) AS n",
+        {"ids": old, "ref": reference},
+        read_only=True,
+    )
+    total = sum(r["n"] for r in before)
+    # a port the gang used is one that carried a real share of its trade, not one it strayed to once
     used = {
-        r["port"]
-        for r in store.query(
-            f"MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
-            "WHERE d.date <= $ref "
-            "RETURN DISTINCT d.port AS port",
-            {"ids": old, "ref": reference},
-            read_only=True,
-        )
+        r["port"] for r in before if r["n"] >= max(config.min_declarations, config.min_port_share * total)
     }
     later = store.query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:CONSIGNEE]-(d:Declaration) WHERE d.date > $ref "
