@@ -41,7 +41,11 @@ def test_same_scale_and_seed_give_identical_files(world: Path, tmp_path: Path) -
 
 
 def test_every_mapped_file_and_column_is_present(world: Path) -> None:
+    absent = {m.source for m in load_mappings() if not (world / m.source).exists()}
+    assert absent <= {"vessel_operators.csv"}  # the one source docs/world.md calls optional
     for mapping in load_mappings():
+        if mapping.source in absent:
+            continue
         header = next(csv.reader((world / mapping.source).open(encoding="utf-8")))
         assert mapping.columns <= set(header), (mapping.source, mapping.columns - set(header))
 
