@@ -1,10 +1,14 @@
 """Drift tracking: a gang that changes vest (new shell companies) or moves to another port.
 
 For each active gang, the reference date is the first case opened against one of its members (the
-moment it had reason to move). Change of vest: enterprises registered after that date, in the gang or
-tied to its members through people in office, addresses, phones, bank accounts or vehicles. Port
+moment it had reason to move). Change of vest: enterprises that came into being for customs after that
+date (registered, or dormant until their first declaration), in the gang or tied to its members
+through a node that is the gang's own: a person in office, an address, a phone, a bank account or a
+vehicle shared mostly by the gang and its new shells. A business park's address or a broker's phone,
+shared by many others, says nothing (a neighbour's new subsidiary is not a change of vest). Port
 drift: declarations after that date, by members or those new shells, at ports the gang never used
-before it. Each finding is a ``DriftEvent`` node linked to its gang and its evidence.
+before it, carrying a real share of its later trade. Each finding is a ``DriftEvent`` node linked to
+its gang and its evidence.
 """
 
 from __future__ import annotations
@@ -12,7 +16,9 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from algorithms.ties import linking, lodged, office
+from pydantic import BaseModel, Field
+
+from algorithms.ties import linking, lodged
 from graph.store import GraphStore
 from ingest.keys import stable_id
 from tianji.core.clock import graph_now
@@ -40,7 +46,42 @@ def _members(store: GraphStore, gang: str) -> list[str]:
     return [r["id"] for r in rows]
 
 
-def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
+class DriftConfig(BaseModel):
+    """What counts as a move (recorded with no node: drift events carry their evidence instead)."""
+
+    min_port_share: float = Field(
+        0.1, gt=0, le=1, description="a new port carries at least this share of the gang's later declarations"
+    )
+    min_declarations: int = Field(2, ge=1, description="and at least this many (one stray is not a move)")
+
+
+def _first_active(store: GraphStore, ids: list[str]) -> dict[str, str]:
+    """The day each enterprise came into being for customs: its registration, or its first declaration
+    when it lay dormant (a standby shell registered long before it trades)."""
+    rows = store.query(
+        "MATCH (e:Enterprise) WHERE e.id IN $ids OPTIONAL MATCH (e)<-[:CONSIGNEE]-(d:Declaration) "
+        "RETURN e.id AS id, e.registered_on AS reg, min(d.date) AS first",
+        {"ids": ids},
+        read_only=True,
+    )
+    return {r["id"]: max(str(r["reg"] or ""), str(r["first"] or "")) for r in rows}
+
+
+def _tied(store: GraphStore, members: list[str]) -> list[dict[str, Any]]:
+    """Each node (person in office, address, phone, account, vehicle) joining a member to a non-member,
+    with the members and non-members it joins and how many enterprises share it."""
+    ties = linking(store.ontology)
+    return store.query(
+        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
+        "WHERE NOT n.id IN $ids WITH x, collect(DISTINCT m.id) AS ms, collect(DISTINCT n.id) AS ns "
+        f"MATCH (x)-[:{ties}]-(e:Enterprise) RETURN x.id AS x, ms, ns, count(DISTINCT e) AS sharers",
+        {"ids": members},
+        read_only=True,
+    )
+
+
+def scan_gang(store: GraphStore, gang: str, config: DriftConfig | None = None) -> list[DriftEvent]:
+    config = config or DriftConfig()
     members = _members(store, gang)
     cases = store.query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)-[:INVOLVED_IN]->(c:Case) "
@@ -51,45 +92,41 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
     reference = cases[0]["d"] if cases else None
     if not reference:
         return []
-    shells = store.query(
-        "MATCH (m:Enterprise) WHERE m.id IN $ids AND m.registered_on > $ref RETURN m.id AS id",
-        {"ids": members, "ref": reference},
-        read_only=True,
-    )
-    ties, in_office = linking(store.ontology), office(store.ontology)
-    shells += store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
-        "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id",
-        {"ids": members, "ref": reference},
-        read_only=True,
-    )
-    shells += store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)<-[:{in_office}]-(p:Person)-[:{in_office}]->(n:Enterprise) "
-        "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id",
-        {"ids": members, "ref": reference},
-        read_only=True,
-    )
-    new = sorted({r["id"] for r in shells})
+    reference = str(reference)
+    tied = _tied(store, members)
+    candidates = sorted({n for row in tied for n in row["ns"]})
+    active = _first_active(store, members + candidates)
+    fresh = {e for e, since in active.items() if since > reference}
+    new = {m for m in members if m in fresh}
+    for row in tied:
+        joined = [n for n in row["ns"] if n in fresh]
+        others = row["sharers"] - len(row["ms"]) - len(joined)
+        if joined and others <= len(row["ms"]):  # the gang's own tie, not a park or a broker they sit in
+            new.update(joined)
     events = []
     if new:
+        shells = sorted(new)
         events.append(
-            DriftEvent(gang, "change_of_vest", reference, new, evidence=[f"Enterprise:{e}" for e in new])
+            DriftEvent(
+                gang, "change_of_vest", reference, shells, evidence=[f"Enterprise:{e}" for e in shells]
+            )
         )
-    old = sorted(set(members) - set(new))
+    old = sorted(set(members) - new)
+    before = store.query(
+        f"MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
+        "WHERE d.date <= $ref RETURN d.port AS port, count(DISTINCT d) AS n",
+        {"ids": old, "ref": reference},
+        read_only=True,
+    )
+    total = sum(r["n"] for r in before)
+    # a port the gang used is one that carried a real share of its trade, not one it strayed to once
     used = {
-        r["port"]
-        for r in store.query(
-            f"MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
-            "WHERE d.date <= $ref "
-            "RETURN DISTINCT d.port AS port",
-            {"ids": old, "ref": reference},
-            read_only=True,
-        )
+        r["port"] for r in before if r["n"] >= max(config.min_declarations, config.min_port_share * total)
     }
     later = store.query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:CONSIGNEE]-(d:Declaration) WHERE d.date > $ref "
         "RETURN d.port AS port, d.id AS entry, e.id AS enterprise",
-        {"ids": sorted(set(members) | set(new)), "ref": reference},
+        {"ids": sorted(set(members) | new), "ref": reference},
         read_only=True,
     )
     by_port: dict[str, DriftEvent] = {}
@@ -102,22 +139,23 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
         if row["enterprise"] not in event.enterprises:
             event.enterprises.append(row["enterprise"])
         event.declarations.append(row["entry"])
+    least = max(config.min_declarations, config.min_port_share * len(later))
     for event in by_port.values():
-        if len(event.declarations) >= 2:  # one stray declaration is not a move
+        if len(event.declarations) >= least:  # strays to a port now and then are not a move
             event.enterprises.sort()
             event.evidence = [f"Port:{event.port}"] + [f"Enterprise:{e}" for e in event.enterprises]
             events.append(event)
     return events
 
 
-def scan_all(store: GraphStore) -> list[DriftEvent]:
+def scan_all(store: GraphStore, config: DriftConfig | None = None) -> list[DriftEvent]:
     gangs = [
         r["id"]
         for r in store.query(
             "MATCH (g:Gang) WHERE g.status = 'active' RETURN g.id AS id ORDER BY id", read_only=True
         )
     ]
-    return [event for gang in gangs for event in scan_gang(store, gang)]
+    return [event for gang in gangs for event in scan_gang(store, gang, config)]
 
 
 def write_back(store: GraphStore, events: list[DriftEvent]) -> int:

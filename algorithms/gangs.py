@@ -10,6 +10,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -18,9 +19,11 @@ import leidenalg
 import networkx as nx
 from pydantic import BaseModel, Field
 
+from algorithms import ties
 from algorithms.projection import Projection, ProjectionConfig, project
 from algorithms.ties import office
 from graph.store import GraphStore
+from ontology import Ontology
 from tianji.core.clock import graph_now
 
 VERSION = "gangs-1.0"
@@ -29,14 +32,20 @@ VERSION = "gangs-1.0"
 class GangConfig(BaseModel):
     """Parameters of one gang detection run (recorded on every Gang node it writes)."""
 
-    resolution: float = Field(0.5, gt=0, description="CPM resolution: the weight density a group must exceed")
+    resolution: float = Field(
+        0.25, gt=0, description="CPM resolution: the weight density a group must exceed"
+    )
     min_size: int = Field(3, ge=2)
     min_tie_kinds: int = Field(
-        3,
+        2,
         ge=1,
-        le=7,
-        description="a gang's members are tied in at least this many ways "
-        "(person, address, phone, account, vehicle, trade, ownership)",
+        le=9,
+        description="a gang's members are tied in at least this many ways of their own "
+        "(person, address, phone, account, vehicle, trade, ownership, payments, travel)",
+    )
+    require_identifier: bool = Field(True, description="members share an address, phone, account or vehicle")
+    require_loop: bool = Field(
+        True, description="members' trade, payments or shareholdings close a loop among them"
     )
     max_size: int = Field(40, ge=3)
     seed: int = 42
@@ -66,17 +75,57 @@ class GangRun:
 
 
 def tie_kinds(projection: Projection, groups: list[list[int]]) -> list[set[str]]:
-    """For each group, the kinds of tie (Person, Address, …, TRADES_WITH) found between its members."""
+    """For each group, the kinds of tie (Person, Address, …, TRADES_WITH, PAYS) that are its own: a direct
+    tie between two members, or a shared node at least half of whose sharers are members (a park's
+    address or a broker's phone that a group merely sits in is not evidence about the group)."""
     group_of = {v: i for i, group in enumerate(groups) for v in group}
-    kinds: list[set[str]] = [set() for _ in groups]
+    holders: list[dict[str, set[int]]] = [defaultdict(set) for _ in groups]
     for (a, b), keys in projection.shared.items():
         ga = group_of.get(a)
         if ga is not None and ga == group_of.get(b):
-            kinds[ga].update(k.split(":", 1)[0] for k in keys)
+            for key in keys:
+                holders[ga][key].update((a, b))
+    kinds: list[set[str]] = []
+    for found in holders:
+        own = {
+            key.split(":", 1)[0]
+            for key, members in found.items()
+            if ":" not in key or 2 * len(members) >= projection.sharers.get(key, len(members))
+        }
+        kinds.append(own)
     return kinds
 
 
-def communities(projection: Projection, config: GangConfig) -> list[list[int]]:
+def closes_loop(projection: Projection, groups: list[list[int]], dealings: set[str]) -> list[bool]:
+    """For each group, whether its members' dealings (trade, payments, shareholdings, either direction)
+    close a loop: circular trade and round-tripped money are what rings do, a sale or two between
+    neighbours in a park is not."""
+    group_of = {v: i for i, group in enumerate(groups) for v in group}
+    edges: list[list[tuple[int, int]]] = [[] for _ in groups]
+    for (a, b), keys in projection.shared.items():
+        ga = group_of.get(a)
+        if ga is not None and ga == group_of.get(b) and keys & dealings:
+            edges[ga].append((a, b))
+    out = []
+    for found in edges:
+        vertices = {v for pair in found for v in pair}
+        pieces = nx.number_connected_components(nx.Graph(found)) if found else 0
+        out.append(len(found) > len(vertices) - pieces)  # more edges than a forest has
+    return out
+
+
+def evidence_ok(kinds: set[str], loop: bool, config: GangConfig, identifiers: set[str]) -> bool:
+    """Enough independent kinds of tie, with a common identifier (people in office alone are what
+    families and corporate groups share) and dealings that close a loop (shelf companies registered
+    alike by one agent do not deal with one another; one sale between neighbours is not a ring)."""
+    if len(kinds) < config.min_tie_kinds:
+        return False
+    if config.require_identifier and not kinds & identifiers:
+        return False
+    return loop or not config.require_loop
+
+
+def communities(projection: Projection, config: GangConfig, ontology: Ontology) -> list[list[int]]:
     """Leiden (CPM) groups of the right size whose members are tied in several independent ways."""
     graph = projection.graph
     partition = leidenalg.find_partition(
@@ -88,7 +137,14 @@ def communities(projection: Projection, config: GangConfig) -> list[list[int]]:
     )
     groups = [sorted(c) for c in partition if config.min_size <= len(c) <= config.max_size]
     kinds = tie_kinds(projection, groups)
-    return [g for g, k in zip(groups, kinds, strict=True) if len(k) >= config.min_tie_kinds]
+    identifiers = set(ties.identifiers(ontology))
+    dealings = set(ties.direct_ties(ontology)) | {t for types in ties.flows(ontology).values() for t in types}
+    loops = closes_loop(projection, groups, dealings)
+    return [
+        g
+        for g, k, loop in zip(groups, kinds, loops, strict=True)
+        if evidence_ok(k, loop, config, identifiers)
+    ]
 
 
 def key_members(
@@ -138,15 +194,24 @@ def screen(store: GraphStore, members: list[str]) -> float:
     return round(min(1.0, max(levels, default=0) / 5 * 0.7 + 0.3 * tagged / max(len(members), 1)), 3)
 
 
-def controllers(store: GraphStore, members: list[str]) -> list[str]:
-    """People in office in at least two member enterprises: they control the ring."""
+def controllers(store: GraphStore, members: list[str], layers: int = 3) -> list[str]:
+    """People in office in at least two member enterprises, or in office in an enterprise that holds
+    at least two members through up to ``layers`` ownership layers (a controller hidden behind a
+    holding company and its intermediates): they control the ring."""
+    in_office = office(store.ontology)
     rows = store.query(
-        f"MATCH (p:Person)-[:{office(store.ontology)}]->(e:Enterprise) WHERE e.id IN $ids "
+        f"MATCH (p:Person)-[:{in_office}]->(e:Enterprise) WHERE e.id IN $ids "
         "WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
         {"ids": members},
         read_only=True,
     )
-    return sorted(r["id"] for r in rows)
+    hidden = store.query(
+        f"MATCH (p:Person)-[:{in_office}]->(:Enterprise)-[:{ties.holding(store.ontology)}*1..{int(layers)}]->"
+        "(e:Enterprise) WHERE e.id IN $ids WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
+        {"ids": members},
+        read_only=True,
+    )
+    return sorted({r["id"] for r in rows} | {r["id"] for r in hidden})
 
 
 def detect(store: GraphStore, config: GangConfig | None = None) -> GangRun:
@@ -156,7 +221,7 @@ def detect(store: GraphStore, config: GangConfig | None = None) -> GangRun:
     projection = project(store, config.projection)
     timings["projection_s"] = round(time.perf_counter() - started, 3)
     started = time.perf_counter()
-    groups = communities(projection, config)
+    groups = communities(projection, config, store.ontology)
     timings["community_s"] = round(time.perf_counter() - started, 3)
     gangs = []
     started = time.perf_counter()

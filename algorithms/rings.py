@@ -47,13 +47,35 @@ def ring(store: GraphStore, members: list[str]) -> nx.Graph:
     return graph
 
 
+def role_features(graph: nx.Graph, iterations: int = 2) -> Counter[str]:
+    """Weisfeiler–Lehman refinement over the *set* of (tie, neighbour label) pairs rather than their
+    multiset: a shell that shares an address, a phone and a person and trades with another has the
+    same role in a ring of 4 as in a ring of 20, and an address shared by 5 shells the same role as
+    one shared by 15. Counted per node, so the mix of roles says what kind of ring it is."""
+    labels = {n: str(graph.nodes[n]["kind"]) for n in graph}
+    features: Counter[str] = Counter(f"r0:{label}" for label in labels.values())
+    for depth in range(1, iterations + 1):
+        labels = {
+            n: labels[n]
+            + "("
+            + ",".join(sorted({f"{graph.edges[n, m]['kind']}>{labels[m]}" for m in graph[n]}))
+            + ")"
+            for n in graph
+        }
+        features.update(f"r{depth}:{label}" for label in labels.values())
+    return features
+
+
 def signature(graph: nx.Graph) -> tuple[str, Counter[str]]:
+    """The exact WL hash, and features for similarity: WL subtree hashes (which see sizes and counts)
+    and role features (which do not), so that rings of one structure but different sizes rank close."""
     exact = nx.weisfeiler_lehman_graph_hash(graph, node_attr="kind", edge_attr="kind", iterations=3)
     features: Counter[str] = Counter()
     for hashes in nx.weisfeiler_lehman_subgraph_hashes(
         graph, node_attr="kind", edge_attr="kind", iterations=3
     ).values():
         features.update(hashes)
+    features.update(role_features(graph))
     return exact, features
 
 

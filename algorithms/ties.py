@@ -62,6 +62,31 @@ def direct_ties(ontology: Ontology) -> list[str]:
     return ontology.ties(start=SUBJECT, end=SUBJECT)
 
 
+def holding(ontology: Ontology) -> str:
+    """One enterprise holding shares in another (followed upwards to find who controls a ring)."""
+    return alternation(ontology.ties("office", start=SUBJECT, end=SUBJECT))
+
+
 def trade(ontology: Ontology) -> str:
     """The tie of one enterprise trading with another."""
     return ontology.ties("trade", start=SUBJECT, end=SUBJECT)[0]
+
+
+def identifiers(ontology: Ontology) -> list[str]:
+    """Shared labels an enterprise reaches through a ``shared`` tie (an address, a phone, an account, a
+    vehicle): what independent firms rarely have in common, unlike people in office (families and
+    corporate groups share those)."""
+    kinds = shared_ties(ontology)
+    shared = set(ontology.ties("shared"))
+    return [label for label, types in kinds.items() if shared & set(types)]
+
+
+def flows(ontology: Ontology) -> dict[str, list[str]]:
+    """Ties from a shared label to the same label (money between accounts, vehicles travelling together):
+    through them two enterprises deal with each other although neither is tied to the other directly."""
+    out: dict[str, list[str]] = {}
+    for label in shared_ties(ontology):
+        types = ontology.ties(start=label, end=label)
+        if types:
+            out[label] = types
+    return out

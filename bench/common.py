@@ -24,13 +24,13 @@ def scratch_store(graph_name: str) -> GraphStore:
     return store
 
 
-def world_dir(scale: str, seed: int = 1) -> Path:
-    """The synthetic world of this scale, generated once under the data directory."""
+def world_dir(scale: str, seed: int = 1, difficulty: str = "medium") -> Path:
+    """The synthetic world of this scale and difficulty, generated once under the data directory."""
     from ingest.synthetic import generate_world
 
-    out = get_settings().data_dir / "bench" / f"world-{scale}-{seed}"
+    out = get_settings().data_dir / "bench" / f"world-{scale}-{difficulty}-{seed}"
     if not (out / "manifest.json").exists():
-        generate_world(scale, seed, out)
+        generate_world(scale, seed, out, difficulty=difficulty)
     return out
 
 

@@ -91,11 +91,11 @@ def store(settings: Settings) -> Iterator[GraphStore]:
 
 @pytest.fixture(scope="session")
 def small_world(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The small synthetic world (seed 7) on disk, with its ground_truth.json; generated once per session."""
+    """The small easy synthetic world (seed 7) on disk, with its ground_truth.json; generated once per session."""
     from ingest.synthetic import generate_world
 
     out = tmp_path_factory.mktemp("small_world")
-    generate_world("small", 7, out)
+    generate_world("small", 7, out, difficulty="easy")
     return out
 
 

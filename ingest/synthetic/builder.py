@@ -13,18 +13,22 @@ import numpy as np
 
 from ingest.keys import hash_id_number
 from ingest.synthetic import names
+from ingest.synthetic.difficulty import PROFILES, Difficulty
 from ingest.synthetic.model import SCALES, Enterprise
 from ingest.synthetic.reference import COUNTRIES, HS_HEADINGS, PORTS, START
 from ontology.types import USCCType
 
 
 class WorldBuilder:
-    def __init__(self, scale: str, seed: int) -> None:
+    def __init__(self, scale: str, seed: int, difficulty: Difficulty = PROFILES["easy"]) -> None:
         if scale not in SCALES:
             raise ValueError(f"unknown scale {scale!r}; known: {', '.join(SCALES)}")
         self.scale_name = scale
         self.scale = SCALES[scale]
         self.seed = seed
+        self.difficulty = difficulty
+        self.parks: list[tuple[str, str]] = []  # (address, city) of business parks that gangs rent in
+        self.opened: dict[str, int] = {}  # gang -> the day its case was opened
         self.rng = random.Random(seed)
         self.np = np.random.default_rng(seed)
         self.enterprises: list[Enterprise] = []
@@ -44,6 +48,9 @@ class WorldBuilder:
             "person_identity": {},
             "enterprise_identity": {},
             "companion_groups": [],
+            "difficulty": difficulty.name,
+            "confounders": {"parks": [], "agents": [], "families": [], "dormant": []},
+            "drift_decoys": [],
         }
         self._uscc_seq = 0
         self._id_seq = 0

@@ -65,6 +65,8 @@ def declarations(
     home = np.array([(e.ports[0] if e.ports else e.home_port) for e in ents], dtype=object)[idx]
     codes = np.array([p["code"] for p in PORTS], dtype=object)
     port = np.where(is_gang | (gen.random(n) < 0.85), home, codes[gen.integers(0, len(codes), n)])
+    if b.difficulty.varied:
+        port = _varied_ports(b, ents, idx, offset, port, codes)
     hs_pad = np.array([(e.hs * 3)[:3] for e in ents], dtype=object)
     heading = hs_pad[idx, gen.integers(0, 3, n)]
     origin_pad = np.array([e.origins for e in ents], dtype=object)
@@ -100,6 +102,7 @@ def declarations(
     sea = gen.random(n) < 0.7
     order = np.lexsort((idx, offset))
     rows = []
+    varied, variants = b.difficulty.varied, b.difficulty.name_variants
     consignee = [ents[i] for i in idx]
     for seq, j in enumerate(order, start=1):
         ent = consignee[j]
@@ -142,8 +145,10 @@ def declarations(
                 container,
                 HEADINGS[declared[j]]["duty"],
                 ent.uscc,
-                names.chinese_variant(rng, ent.name, ent.city) if rng.random() < 0.3 else ent.name,
-                brokers[rng.randrange(len(brokers))] if rng.random() < 0.7 else "",
+                names.chinese_variant(rng, ent.name, ent.city) if rng.random() < variants else ent.name,
+                ent.agent
+                if varied and ent.agent and rng.random() < 0.9
+                else (_broker(rng, brokers, varied) if rng.random() < 0.7 else ""),
                 spelling,
                 p["country"],
                 p["address"],
@@ -153,3 +158,32 @@ def declarations(
             )
         )
     return pd.DataFrame(rows, columns=[*DECLARATION_COLUMNS, "_risk"])
+
+
+def _broker(rng: Any, brokers: list[str], varied: bool) -> str:
+    """A declaring broker: any one alike in the easy world; a few large ones serve most in the others."""
+    if not varied:
+        return brokers[rng.randrange(len(brokers))]
+    return brokers[int(len(brokers) * rng.random() ** 3)]
+
+
+def _varied_ports(
+    b: WorldBuilder,
+    ents: list[Any],
+    idx: np.ndarray,
+    offset: np.ndarray,
+    port: np.ndarray,
+    codes: np.ndarray,
+) -> np.ndarray:
+    """Gangs trade at their second port now and then and stray to others; honest firms that move
+    declare at their new port from the day they move."""
+    d, gen = b.difficulty, b.np
+    n = len(idx)
+    is_gang = np.array([e.gang is not None for e in ents])[idx]
+    second = np.array([e.ports[-1] if e.ports else e.home_port for e in ents], dtype=object)[idx]
+    gang_port = np.where(gen.random(n) < d.second_port, second, port)
+    gang_port = np.where(gen.random(n) < d.stray_ports, codes[gen.integers(0, len(codes), n)], gang_port)
+    port = np.where(is_gang, gang_port, port)
+    move_day = np.array([e.moves[0] if e.moves else DAYS + 1 for e in ents])[idx]
+    move_to = np.array([e.moves[1] if e.moves else "" for e in ents], dtype=object)[idx]
+    return np.where(offset >= move_day, move_to, port)

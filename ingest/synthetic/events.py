@@ -108,7 +108,7 @@ def inspections_and_cases(b: WorldBuilder, decl: pd.DataFrame) -> dict[str, list
 def background_relations(b: WorldBuilder) -> None:
     """Trade and payments between honest enterprises."""
     rng = b.rng
-    background = [e for e in b.enterprises if e.gang is None]
+    background = [e for e in b.enterprises if e.gang is None and not e.dormant]
     for _ in range(int(len(background) * 1.2)):
         seller, buyer = rng.sample(background, 2)
         b.transactions.append(

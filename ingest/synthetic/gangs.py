@@ -98,24 +98,7 @@ def case_and_drift(
 ) -> None:
     """The gang's case; its members go quiet, and new shells take over at another port (change of vest,
     port drift), recorded in the ground truth."""
-    opened = days_between(START, DRIFT_FROM) - b.rng.randrange(30, 120)
-    case_id = f"C{len(b.cases) + 1:05d}"
-    kind = "criminal" if b.rng.random() < 0.5 else "administrative"
-    b.cases.append(
-        [
-            case_id,
-            kind,
-            f"{members[0].name}涉嫌走私案",
-            day(opened),
-            "smuggling of ordinary goods",
-            port["unit"],
-            "true" if b.rng.random() < 0.3 else "false",
-        ]
-    )
-    for ent in members[:2]:
-        b.case_subjects.append([case_id, "Enterprise", ent.uscc, "suspect"])
-    b.case_subjects.append([case_id, "Person", people[0], "suspect"])
-    record["case_id"] = case_id
+    opened = open_case(b, record, members, people, port)
     for ent in members:  # the caught members go quiet soon after the case; new shells take over
         ent.last_day = opened + b.rng.randrange(0, 20)
     new_port = b.rng.choice([p for p in PORTS if p["code"] != port["code"]])
@@ -153,3 +136,30 @@ def case_and_drift(
         }
     )
     record["drift_enterprises"] = [s.uscc for s in shells]
+
+
+def open_case(
+    b: WorldBuilder, record: dict[str, Any], members: list[Enterprise], people: list[str], port: PortRecord
+) -> int:
+    """A case against the gang's first members and its first person, a few months before drift begins;
+    return the day it was opened."""
+    opened = days_between(START, DRIFT_FROM) - b.rng.randrange(30, 120)
+    case_id = f"C{len(b.cases) + 1:05d}"
+    kind = "criminal" if b.rng.random() < 0.5 else "administrative"
+    b.cases.append(
+        [
+            case_id,
+            kind,
+            f"{members[0].name}涉嫌走私案",
+            day(opened),
+            "smuggling of ordinary goods",
+            port["unit"],
+            "true" if b.rng.random() < 0.3 else "false",
+        ]
+    )
+    for ent in members[:2]:
+        b.case_subjects.append([case_id, "Enterprise", ent.uscc, "suspect"])
+    b.case_subjects.append([case_id, "Person", people[0], "suspect"])
+    record["case_id"] = case_id
+    b.opened[record["id"]] = opened
+    return opened

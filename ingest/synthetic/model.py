@@ -52,3 +52,6 @@ class Enterprise:
     first_day: int = 0  # first day it may declare (its registration, for shells)
     last_day: int | None = None  # last day it declares (a caught gang's members go quiet); None: to the end
     ports: list[str] = field(default_factory=list)
+    agent: str = ""  # the registration agent or broker that lodges its declarations, if any
+    dormant: bool = False  # a shelf company: registered, never trades
+    moves: tuple[int, str] | None = None  # (day, port): from that day it declares at another port

@@ -38,7 +38,7 @@ def overseas_parties(b: WorldBuilder) -> tuple[list[dict[str, Any]], dict[tuple[
         else:
             canonical = f"{canonical} {rng.choice(names.EN_WORDS)} {i}"
         spellings = [canonical]
-        for _ in range(rng.randrange(0, 6)):
+        for _ in range(rng.randrange(0, 6 + b.difficulty.extra_spellings)):
             spellings.append(names.overseas_variant(rng, canonical, country))
         kept = []
         for spelling in dict.fromkeys(spellings):

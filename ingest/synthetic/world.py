@@ -1,7 +1,7 @@
 """The synthetic customs world: subjects, relations, declarations and what is planted in them.
 
-``generate_world(scale, seed, out)`` writes the files described in ``docs/world.md``. The same scale
-and seed give identical files: the subjects and gangs are built first (``builder``, ``gangs``), then the
+``generate_world(scale, seed, out, difficulty=...)`` writes the files described in ``docs/world.md``.
+The same scale, difficulty and seed give identical files: the subjects and gangs are built first (``builder``, ``gangs``), then the
 parties, declarations, events and records around them (``parties``, ``declarations``, ``events``,
 ``records``), then the files (``writer``), always in the same order from the same two seeded generators.
 """
@@ -15,28 +15,47 @@ from typing import Any
 
 from rich.console import Console
 
+from ingest.synthetic import confounders
 from ingest.synthetic.builder import WorldBuilder
 from ingest.synthetic.declarations import declarations
+from ingest.synthetic.difficulty import DEFAULT_DIFFICULTY, profile
 from ingest.synthetic.events import background_relations, inspections_and_cases
 from ingest.synthetic.gangs import plant_gang
 from ingest.synthetic.model import SCALES
 from ingest.synthetic.parties import overseas_parties, vessel_imo
 from ingest.synthetic.records import agency_records
+from ingest.synthetic.shapes import plant_varied_gang
 from ingest.synthetic.writer import write_files
 
 __all__ = ["SCALES", "generate_world"]
 
 
-def generate_world(scale: str, seed: int, out: Path, *, console: Console | None = None) -> dict[str, Any]:
+def generate_world(
+    scale: str,
+    seed: int,
+    out: Path,
+    *,
+    difficulty: str = DEFAULT_DIFFICULTY,
+    console: Console | None = None,
+) -> dict[str, Any]:
     """Write the world to ``out``; return the manifest."""
     console = console or Console(stderr=True)
-    builder = WorldBuilder(scale, seed)
-    s = builder.scale
-    with console.status(f"building the {scale} world (seed {seed})"):
+    builder = WorldBuilder(scale, seed, profile(difficulty))
+    s, d = builder.scale, builder.difficulty
+    with console.status(f"building the {scale} {difficulty} world (seed {seed})"):
+        nominees: list[str] = []
         for index in range(s.gangs):
-            plant_gang(builder, index)
-        gang_enterprises = len(builder.enterprises)
-        builder.background(max(s.enterprises - gang_enterprises, 10))
+            if d.varied:
+                plant_varied_gang(builder, index, nominees)
+            else:
+                plant_gang(builder, index)
+        honest = max(s.enterprises - len(builder.enterprises), 10)
+        tenants = confounders.parks(builder, int(honest * d.park_share)) if d.varied else {}
+        if d.varied:
+            confounders.agents(builder, int(honest * d.agent_share), int(honest * d.dormant_share))
+            confounders.families(builder, int(honest * d.family_share))
+            confounders.decoys(builder, tenants)
+        builder.background(max(s.enterprises - len(builder.enterprises), 10))
     return write_world(builder, out, console)
 
 
@@ -74,6 +93,7 @@ def write_world(b: WorldBuilder, out: Path, console: Console) -> dict[str, Any]:
         write_files(b, out, parties, vessels, decl, events, records, owner)
     manifest = {
         "scale": b.scale_name,
+        "difficulty": b.difficulty.name,
         "seed": b.seed,
         "date_range": ["2024-01-01", "2025-12-31"],
         "counts": {

@@ -37,7 +37,11 @@ def test_projection_weights_default_to_the_ontology() -> None:
         "Vehicle": 2.0,
         "SHAREHOLDER_OF": 2.0,
         "TRADES_WITH": 1.0,
+        "PAYS": 2.0,
+        "TRAVELLED_WITH": 1.0,
     }
+    assert ties.identifiers(get_ontology()) == ["Address", "BankAccount", "Phone", "Vehicle"]
+    assert ties.flows(get_ontology()) == {"BankAccount": ["PAYS"], "Vehicle": ["TRAVELLED_WITH"]}
     assert ProjectionConfig().weights == weights
 
 

@@ -12,13 +12,16 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command()
-def gangs(resolution: float = typer.Option(0.5, help="CPM resolution")) -> None:
+def gangs(
+    resolution: float | None = typer.Option(None, help="CPM resolution (default: the detector's own)"),
+) -> None:
     """Detect gangs (Leiden, CPM), key members and closed loops; write them back."""
     from algorithms.gangs import GangConfig, detect, write_back
     from graph.open import open_store
 
+    config = GangConfig() if resolution is None else GangConfig(resolution=resolution)
     with open_store(settings=get_settings()) as store:
-        typer.echo(json.dumps(write_back(store, detect(store, GangConfig(resolution=resolution)))))
+        typer.echo(json.dumps(write_back(store, detect(store, config))))
 
 
 @app.command()

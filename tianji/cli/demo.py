@@ -13,15 +13,22 @@ app = typer.Typer(no_args_is_help=True)
 @app.command()
 def generate(
     scale: str = typer.Option("small", help="small (≈2k declarations), medium (≈100k) or large (≈1M)"),
-    seed: int = typer.Option(7, help="the same scale and seed give identical files"),
+    difficulty: str = typer.Option(
+        "medium",
+        help="easy (template rings in a quiet background), medium or hard (business parks, brokers, "
+        "families, dormant shells, sparse and hidden gangs, noise, drift decoys)",
+    ),
+    seed: int = typer.Option(7, help="the same scale, difficulty and seed give identical files"),
     out: Path = typer.Option(..., help="folder to write the files into"),
 ) -> None:
     """Write the world's CSV files, ground_truth.json and manifest.json (formats in docs/world.md)."""
-    from ingest.synthetic import SCALES, generate_world
+    from ingest.synthetic import DIFFICULTIES, SCALES, generate_world
 
     if scale not in SCALES:
         raise typer.BadParameter(f"unknown scale {scale!r}; known: {', '.join(SCALES)}")
-    manifest = generate_world(scale, seed, out)
+    if difficulty not in DIFFICULTIES:
+        raise typer.BadParameter(f"unknown difficulty {difficulty!r}; known: {', '.join(DIFFICULTIES)}")
+    manifest = generate_world(scale, seed, out, difficulty=difficulty)
     typer.echo(json.dumps(manifest, ensure_ascii=False))
 
 

@@ -19,7 +19,7 @@ from ontology import get_ontology
 @pytest.fixture(scope="module")
 def world(tmp_path_factory: pytest.TempPathFactory) -> Path:
     out = tmp_path_factory.mktemp("world")
-    generate_world("small", 3, out)
+    generate_world("small", 3, out, difficulty="easy")
     return out
 
 
@@ -33,7 +33,7 @@ def truth(world: Path) -> dict[str, Any]:
 
 
 def test_same_scale_and_seed_give_identical_files(world: Path, tmp_path: Path) -> None:
-    generate_world("small", 3, tmp_path)
+    generate_world("small", 3, tmp_path, difficulty="easy")
     names = sorted(p.name for p in world.iterdir())
     assert names == sorted(p.name for p in tmp_path.iterdir())
     match, mismatch, errors = filecmp.cmpfiles(world, tmp_path, names, shallow=False)
@@ -41,7 +41,11 @@ def test_same_scale_and_seed_give_identical_files(world: Path, tmp_path: Path) -
 
 
 def test_every_mapped_file_and_column_is_present(world: Path) -> None:
+    absent = {m.source for m in load_mappings() if not (world / m.source).exists()}
+    assert absent <= {"vessel_operators.csv"}  # the one source docs/world.md calls optional
     for mapping in load_mappings():
+        if mapping.source in absent:
+            continue
         header = next(csv.reader((world / mapping.source).open(encoding="utf-8")))
         assert mapping.columns <= set(header), (mapping.source, mapping.columns - set(header))
 
