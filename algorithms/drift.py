@@ -5,6 +5,10 @@ moment it had reason to move). Change of vest: enterprises registered after that
 tied to its members through people in office, addresses, phones, bank accounts or vehicles. Port
 drift: declarations after that date, by members or those new shells, at ports the gang never used
 before it. Each finding is a ``DriftEvent`` node linked to its gang and its evidence.
+
+An event is dated when the drift happened (``occurred_on``: the first new shell's registration, the
+first declaration at the new port); ``detected_at`` is metadata, set when a scan first finds the event
+and left alone by later scans.
 """
 
 from __future__ import annotations
@@ -27,6 +31,7 @@ class DriftEvent:
     port: str | None = None
     declarations: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    occurred_on: str | None = None  # when the drift happened (the facts' own date)
 
     @property
     def id(self) -> str:
@@ -52,28 +57,37 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
     if not reference:
         return []
     shells = store.query(
-        "MATCH (m:Enterprise) WHERE m.id IN $ids AND m.registered_on > $ref RETURN m.id AS id",
+        "MATCH (m:Enterprise) WHERE m.id IN $ids AND m.registered_on > $ref "
+        "RETURN m.id AS id, m.registered_on AS registered",
         {"ids": members, "ref": reference},
         read_only=True,
     )
     ties, in_office = linking(store.ontology), office(store.ontology)
     shells += store.query(
         f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
-        "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id",
+        "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id, n.registered_on AS registered",
         {"ids": members, "ref": reference},
         read_only=True,
     )
     shells += store.query(
         f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)<-[:{in_office}]-(p:Person)-[:{in_office}]->(n:Enterprise) "
-        "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id",
+        "WHERE n.registered_on > $ref RETURN DISTINCT n.id AS id, n.registered_on AS registered",
         {"ids": members, "ref": reference},
         read_only=True,
     )
     new = sorted({r["id"] for r in shells})
     events = []
     if new:
+        first = min((str(r["registered"]) for r in shells if r.get("registered")), default=None)
         events.append(
-            DriftEvent(gang, "change_of_vest", reference, new, evidence=[f"Enterprise:{e}" for e in new])
+            DriftEvent(
+                gang,
+                "change_of_vest",
+                reference,
+                new,
+                evidence=[f"Enterprise:{e}" for e in new],
+                occurred_on=first,
+            )
         )
     old = sorted(set(members) - set(new))
     used = {
@@ -88,7 +102,7 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
     }
     later = store.query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:CONSIGNEE]-(d:Declaration) WHERE d.date > $ref "
-        "RETURN d.port AS port, d.id AS entry, e.id AS enterprise",
+        "RETURN d.port AS port, d.id AS entry, e.id AS enterprise, d.date AS day",
         {"ids": sorted(set(members) | set(new)), "ref": reference},
         read_only=True,
     )
@@ -102,6 +116,8 @@ def scan_gang(store: GraphStore, gang: str) -> list[DriftEvent]:
         if row["enterprise"] not in event.enterprises:
             event.enterprises.append(row["enterprise"])
         event.declarations.append(row["entry"])
+        if row.get("day") and (event.occurred_on is None or str(row["day"]) < event.occurred_on):
+            event.occurred_on = str(row["day"])
     for event in by_port.values():
         if len(event.declarations) >= 2:  # one stray declaration is not a move
             event.enterprises.sort()
@@ -128,7 +144,7 @@ def write_back(store: GraphStore, events: list[DriftEvent]) -> int:
             {
                 "id": e.id,
                 "kind": e.kind,
-                "detected_at": now,
+                "occurred_on": e.occurred_on,
                 "port": e.port,
                 "evidence": e.evidence + [f"Declaration:{d}" for d in e.declarations[:20]],
                 "score": float(len(e.enterprises)),
@@ -136,6 +152,7 @@ def write_back(store: GraphStore, events: list[DriftEvent]) -> int:
             }
             for e in events
         ],
+        on_create={"detected_at": now},  # detection is metadata: the first scan that found it
     )
     store.merge_relationships(
         "DRIFT_OF", "DriftEvent", "Gang", [{"start": e.id, "end": e.gang} for e in events]
