@@ -85,3 +85,4 @@ ASSIGN = (
 )
 ADD_TAG = """mutation($l: String!, $id: String!, $t: String!) { addCustomTag(label: $l, id: $id, tag: $t) { id tag } }"""
 MARKS = """query($n: [String!]!) { riskMarks(nodes: $n) }"""
+WATCH = """mutation($w: WatchInput!) { createWatch(watch: $w) { id title } }"""

@@ -10,6 +10,7 @@ from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, n
 from dashboards import client as q
 from dashboards.client import Api, ApiError
 from dashboards.views import search
+from dashboards.views.gangs import drift_date
 
 
 def layout(panel: dict[str, Any]) -> list[Any]:
@@ -68,7 +69,17 @@ def register(app: Dash, api: Api) -> None:
             else "暂无 None"
         )
         gang_list = html.Ul(
-            [html.Li(f"{g['id']} · {g['size']} members · risk {g['risk']}") for g in gangs[:15]]
+            [
+                html.Li(
+                    html.Button(
+                        f"{g['id']} · {g['size']} 企业 enterprises · risk {g['risk']}",
+                        id={"type": "open-gang", "index": g["id"]},
+                        className="gang-entry",
+                        title="在分析中心打开 Open in the analysis centre",
+                    )
+                )
+                for g in gangs[:15]
+            ]
         )
         options = [{"label": f"{g['id']} ({g['size']}, risk {g['risk']})", "value": g["id"]} for g in gangs]
         return alert_list, gang_list, options
@@ -119,7 +130,7 @@ def register(app: Dash, api: Api) -> None:
             [
                 html.Li(
                     html.Button(
-                        f"{e['kind']} {e.get('port') or ''} · {e['gang']} · {str(e['detected_at'])[:10]}",
+                        f"{e['kind']} {e.get('port') or ''} · {e['gang']} · {drift_date(e)}",
                         id={"type": "drift", "index": e["id"]},
                         className="drift-event",
                     )
@@ -137,11 +148,14 @@ def register(app: Dash, api: Api) -> None:
 
     @app.callback(
         Output("gang-select", "value"),
+        Output("tabs", "value", allow_duplicate=True),
         Input({"type": "watched-gang", "index": ALL}, "n_clicks"),
+        Input({"type": "open-gang", "index": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def open_watched(_: Any) -> Any:
+    def open_gang(_w: Any, _g: Any) -> Any:
+        """A watched gang or a gang of the list, opened in the analysis centre."""
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
-            return no_update
-        return trigger["index"]
+            return no_update, no_update
+        return trigger["index"], "analysis"
