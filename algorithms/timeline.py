@@ -101,7 +101,7 @@ def timeline(
         )
     for row in store.query(
         "MATCH (s)-[h:HAS_TAG]->(t:Tag) WHERE s.id IN $ents OR s.id = $id "
-        "RETURN DISTINCT t.id AS id, h.tagged_at AS at, t.name AS name, t.level AS level",
+        "RETURN DISTINCT t.id AS id, coalesce(h.held_from, h.tagged_at) AS at, t.name AS name, t.level AS level",
         params,
         read_only=True,
     ):

@@ -16,6 +16,7 @@ import pytest
 from algorithms import drift, gangs
 from algorithms.paths import strength
 from graph.store import GraphStore
+from tagging.dating import held_from
 from tagging.service import run_tagging
 from tests.conftest import ground_truth, settings_for
 
@@ -82,3 +83,23 @@ def test_relation_strength_walks_only_subject_ties(
         read_only=True,
     )[0]["n"]
     assert via_gang >= 1
+
+
+def test_a_tag_is_dated_by_its_evidence(world_store: GraphStore, analysed: list[drift.DriftEvent]) -> None:
+    rows = world_store.query(
+        "MATCH (s)-[h:HAS_TAG]->(t:Tag) RETURN s.id AS subject, t.id AS tag, h.evidence AS evidence, "
+        "h.held_from AS held, h.tagged_at AS tagged",
+        read_only=True,
+    )
+    dated = [r for r in rows if r["held"]]
+    assert len(dated) >= len(rows) // 2, "most tags name dated facts (cases, declarations, registrations)"
+    for row in dated:
+        assert str(row["held"]) < str(row["tagged"])[:10]  # the facts' day, before the run that tagged
+        assert held_from(world_store, {row["subject"]: list(row["evidence"])})[row["subject"]] == row["held"]
+    case_tagged = next(r for r in dated if all("Case:" in p for p in r["evidence"]))
+    opened = world_store.query(
+        "MATCH (c:Case) WHERE c.id IN $ids RETURN min(c.opened_on) AS d",
+        {"ids": [p.split("Case:")[1].split()[0] for p in case_tagged["evidence"]]},
+        read_only=True,
+    )[0]["d"]
+    assert case_tagged["held"] >= str(opened)  # no earlier than the case that supports it
