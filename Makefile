@@ -11,8 +11,11 @@ $(PY):
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(STAMP): $(PY) requirements.lock pyproject.toml
+	@echo "setup 1/3: pip, setuptools, wheel"
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -r requirements.lock
+	@echo "setup 2/3: the pinned packages of requirements.lock (minutes on a fresh machine; one line per package)"
+	$(PY) -m pip install --progress-bar off -r requirements.lock | grep --line-buffered -v "^Requirement already satisfied"; test $${PIPESTATUS[0]} -eq 0
+	@echo "setup 3/3: tianji itself (editable)"
 	$(PY) -m pip install --quiet --no-deps --config-settings editable_mode=compat -e .
 	touch $(STAMP)
 
