@@ -89,7 +89,6 @@ def layout(panel: dict[str, Any]) -> html.Div:
             html.Div(id="canvas-count", style={"fontSize": "11px", "color": "#555"}),
             html.Div(id="legend", children=legend([]), style={"fontSize": "11px"}),
             html.Div(id="canvas-notice", style={"color": "#a60"}),
-            dcc.Store(id="board", data=b.empty()),
             timeline.layout(panel),
         ],
     )
@@ -122,15 +121,20 @@ def register(app: Dash, api: Api) -> None:
         Output("canvas-notice", "children", allow_duplicate=True),
         Output("tabs", "value", allow_duplicate=True),
         Input({"type": "result", "index": ALL}, "n_clicks"),
+        Input({"type": "open-subject", "index": ALL}, "n_clicks"),
+        Input({"type": "open-alert", "index": ALL}, "n_clicks"),
         State("depth", "value"),
         State("types", "value"),
         prevent_initial_call=True,
     )
-    def open_result(_: Any, depth: int, types: list[str]) -> Any:
+    def open_result(_r: Any, _s: Any, _a: Any, depth: int, types: list[str]) -> Any:
+        """A search hit, a watched subject, or an alert with its evidence, opened on the canvas."""
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not _clicked():
             return no_update, no_update, no_update
         label, nid = trigger["index"].split("|", 1)
+        if trigger["type"] == "open-alert":  # the alert and what it is about (ALERT_ON evidence)
+            label, depth, types = "Alert", 1, []
         try:
             found = hood(label, nid, depth, types)
         except ApiError as exc:

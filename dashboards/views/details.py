@@ -82,7 +82,8 @@ def tag_list(client: GraphQLClient, label: str, nid: str) -> html.Div:
                     html.B(f"L{t['level']} · {t['name']}"),
                     html.Span(f" {t['code']} · {t['category']} · {t['layer']}", style={"fontSize": "11px"}),
                     html.Div(
-                        f"← {'; '.join(t['evidence'][:3])} · {str(t.get('taggedAt') or '')[:10]}",
+                        f"← {'; '.join(t['evidence'][:3]) or '-'} · 自 since "
+                        f"{str(t.get('heldFrom') or t.get('taggedAt') or '')[:10]}",
                         style={"fontSize": "11px", "color": "#666"},
                     ),
                 ],

@@ -9,6 +9,7 @@ from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, n
 
 from dashboards import client as q
 from dashboards.client import Api, ApiError
+from dashboards.officer import officer
 from dashboards.views import search
 from dashboards.views.gangs import drift_date
 
@@ -22,6 +23,10 @@ def layout(panel: dict[str, Any]) -> list[Any]:
                 html.Div(
                     style={**panel, "flex": "1"},
                     children=[html.H4("我的任务 My tasks"), html.Div(id="my-tasks")],
+                ),
+                html.Div(
+                    style={**panel, "flex": "1"},
+                    children=[html.H4("我的关注 My watches"), html.Div(id="my-watches")],
                 ),
                 html.Div(
                     style={**panel, "flex": "1"},
@@ -50,6 +55,18 @@ def layout(panel: dict[str, Any]) -> list[Any]:
     ]
 
 
+def alert_entry(alert: dict[str, Any], where: str) -> html.Li:
+    """An alert as a button that opens it with its evidence on the canvas."""
+    return html.Li(
+        html.Button(
+            f"[{alert['severity']}] {alert['title']} · {alert['status']}",
+            id={"type": "open-alert", "index": f"{where}|{alert['id']}"},
+            className="alert-entry",
+            style={"textAlign": "left", "whiteSpace": "normal"},
+        )
+    )
+
+
 def register(app: Dash, api: Api) -> None:
     search.register(app, api)
 
@@ -63,11 +80,7 @@ def register(app: Dash, api: Api) -> None:
         client = api()
         alerts = client(q.ALERTS)["alerts"][:10]
         gangs = client(q.GANGS)["gangs"]
-        alert_list = (
-            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in alerts])
-            if alerts
-            else "暂无 None"
-        )
+        alert_list = html.Ul([alert_entry(a, "recent") for a in alerts]) if alerts else "暂无 None"
         gang_list = html.Ul(
             [
                 html.Li(
@@ -86,6 +99,7 @@ def register(app: Dash, api: Api) -> None:
 
     @app.callback(
         Output("my-tasks", "children"),
+        Output("my-watches", "children"),
         Output("watched-gangs", "children"),
         Output("common-analyses", "children"),
         Output("custom-tags", "children"),
@@ -110,17 +124,32 @@ def register(app: Dash, api: Api) -> None:
         data = {key: found.get(key) or [] for key in ("mine", "watches", "driftEvents", "customTags")}
         if refused and not problem:
             problem = html.Div("; ".join(refused), style={"color": "#a60"})
-        tasks = (
-            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in data["mine"]])
-            if data["mine"]
+        tasks = html.Ul([alert_entry(a, "task") for a in data["mine"]]) if data["mine"] else "暂无 None"
+        me = getattr(officer(), "name", None)
+        mine = [w for w in data["watches"] if w.get("owner") == me]
+        my_watches = (
+            html.Ul(
+                [
+                    html.Li(
+                        html.Button(
+                            w["title"],
+                            id={"type": "open-subject", "index": f"{w['targetLabel']}|{w['targetId']}"},
+                            className="watch-entry",
+                        )
+                    )
+                    for w in mine
+                    if w["targetLabel"] != "Pattern"
+                ]
+            )
+            if mine
             else "暂无 None"
         )
-        gangs = [w for w in data["watches"] if w["targetLabel"] == "Gang"]
+        gangs = {w["targetId"]: w for w in data["watches"] if w["targetLabel"] == "Gang"}  # one entry a gang
         watched = (
             html.Ul(
                 [
-                    html.Li(html.Button(w["title"], id={"type": "watched-gang", "index": w["targetId"]}))
-                    for w in gangs
+                    html.Li(html.Button(w["title"], id={"type": "watched-gang", "index": gang}))
+                    for gang, w in sorted(gangs.items())
                 ]
             )
             if gangs
@@ -144,7 +173,7 @@ def register(app: Dash, api: Api) -> None:
                 for t in data["customTags"]
             ]
         )
-        return tasks, watched, drift or "暂无 None", [problem, tags]
+        return tasks, my_watches, watched, drift or "暂无 None", [problem, tags]
 
     @app.callback(
         Output("gang-select", "value"),

@@ -82,9 +82,12 @@ def cy(driver: webdriver.Chrome, script: str) -> Any:
 
 
 def canvas_nodes(driver: webdriver.Chrome) -> list[dict[str, Any]]:
-    return cy(  # type: ignore[no-any-return]
-        driver, "return cy.nodes().map(n => ({id: n.id(), kind: n.data('kind'), classes: n.classes()}));"
+    """The canvas's nodes (none while the analysis centre is not the tab shown)."""
+    found = driver.execute_script(
+        "const el = document.getElementById('canvas'); if (!el || !el._cyreg) { return []; }"
+        "return el._cyreg.cy.nodes().map(n => ({id: n.id(), kind: n.data('kind'), classes: n.classes()}));"
     )
+    return list(found)
 
 
 def outside(driver: webdriver.Chrome, *selectors: str) -> list[str]:
@@ -104,7 +107,7 @@ def outside(driver: webdriver.Chrome, *selectors: str) -> list[str]:
 
 def drifting_gang(store: GraphStore) -> dict[str, Any]:
     return store.query(
-        "MATCH (:DriftEvent)-[:DRIFT_OF]->(g:Gang) WITH g MATCH (m)-[r:MEMBER_OF]->(g) "
+        "MATCH (:DriftEvent)-[:DRIFT_OF]->(g:Gang) WITH DISTINCT g MATCH (m)-[r:MEMBER_OF]->(g) "
         "RETURN g.id AS id, g.size AS size, g.risk AS risk, collect(labels(m)[0] + '|' + m.id) AS members, "
         "collect(CASE WHEN r.role = 'core' THEN labels(m)[0] + '|' + m.id END) AS core "
         "ORDER BY risk DESC, id LIMIT 1",
@@ -129,7 +132,9 @@ def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     ids = [n["id"] for n in nodes]
     assert len(ids) == len(set(ids))  # one node per id
     members = [n for n in nodes if "gang" in n["classes"]]
-    assert sorted(n["id"] for n in members) == sorted(gang["members"])  # every member marked, no plain copy
+    unmarked = [n for n in nodes if n["id"] in gang["members"] and "gang" not in n["classes"]]
+    assert unmarked == []  # every member marked, no plain copy
+    assert sorted(n["id"] for n in members) == sorted(gang["members"])
     core = sorted(n["id"] for n in nodes if "core" in n["classes"])
     assert core == sorted(c for c in gang["core"] if c)
     panel = driver.find_element(By.ID, "gang-panel").text
@@ -180,9 +185,18 @@ def test_first_start_shows_watches_alerts_and_a_node_can_be_watched(
     WebDriverWait(driver, 40).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#watched-gangs button"))
     WebDriverWait(driver, 40).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#my-tasks li"))
     WebDriverWait(driver, 40).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#recent-alerts li"))
-    for panel in ("my-tasks", "watched-gangs", "recent-alerts"):
+    for panel in ("my-tasks", "my-watches", "watched-gangs", "recent-alerts"):
         assert "暂无" not in driver.find_element(By.ID, panel).text
+    gangs = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "#watched-gangs button")]
+    assert len(gangs) == len(set(gangs))  # one entry a gang, however many officers watch it
+    assert outside(driver, "#my-tasks", "#my-watches", "#watched-gangs", "#recent-alerts") == []
     shot(driver, "23-workbench-first-start")
+    # a task opens on the canvas with its evidence
+    driver.find_element(By.CSS_SELECTOR, "#my-tasks .alert-entry").click()
+    WebDriverWait(driver, 60).until(lambda d: any(n["kind"] == "Alert" for n in canvas_nodes(d)))
+    assert {"Gang", "DriftEvent"} <= {n["kind"] for n in canvas_nodes(driver)}
+    shot(driver, "23b-task-opened")
+    tab(driver, "Workbench", "gang-list")
     # a gang of the list opens in the analysis centre
     entry = driver.find_element(By.CSS_SELECTOR, "#gang-list .gang-entry")
     gang_id = entry.text.split(" · ")[0]
@@ -197,7 +211,10 @@ def test_first_start_shows_watches_alerts_and_a_node_can_be_watched(
     driver.find_element(By.ID, "search-text").send_keys(name["name"], Keys.ENTER)
     wait_text(driver, "#search-results", name["name"])
     driver.find_element(By.XPATH, f"//*[@id='search-results']//button[contains(., '{name['name']}')]").click()
-    wait_text(driver, "#details .card-name", name["name"])
+    try:
+        wait_text(driver, "#details .card-name", name["name"], timeout=120)
+    finally:
+        shot(driver, "24a-details-card")
     card = driver.find_element(By.ID, "details")
     assert len(card.find_elements(By.CSS_SELECTOR, ".key-facts .fact")) >= 3
     assert card.find_elements(By.CSS_SELECTOR, ".tags .tag")  # tags with their levels
