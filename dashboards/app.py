@@ -24,6 +24,7 @@ from dashboards.views import (
     export,
     gangs,
     labels,
+    report,
     strength,
     timeline,
     trajectory,
@@ -109,6 +110,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         strength,
         gangs,
         export,
+        report,
         alerts,
         labels,
     )

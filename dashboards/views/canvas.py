@@ -20,7 +20,7 @@ from dashboards import client as q
 from dashboards.client import Api, ApiError
 from dashboards.elements import elements, marked
 from dashboards.style import legend, stylesheet
-from dashboards.views import export, timeline
+from dashboards.views import export, report, timeline
 from dashboards.views.gangs import gang_elements
 from ontology import get_ontology
 from ontology.model import TIE_KINDS
@@ -65,6 +65,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     html.Span("团伙 Gang"),
                     dcc.Dropdown(id="gang-select", style={"width": "220px"}),
                     *export.layout(),
+                    *report.layout(),
                     html.Button("清空 Clear", id="clear"),
                     dcc.Checklist(
                         id="types",

@@ -56,3 +56,21 @@ def test_a_pinned_node_is_locked_and_unpinned_again() -> None:
 def test_an_edge_to_a_node_not_on_the_board_is_not_drawn() -> None:
     board = b.replaced([node("Enterprise|A"), edge("e1", "Enterprise|A", "Enterprise|Z")])
     assert [e["data"]["id"] for e in b.drawn(board)] == ["Enterprise|A"]
+
+
+def test_the_case_report_embeds_the_picture_and_escapes_every_value() -> None:
+    from dashboards.views.report import report
+
+    board = b.replaced(
+        [
+            node("Enterprise|A", "Enterprise gang core", label="<script>x</script>"),
+            node("DriftEvent|D", "DriftEvent drift"),
+            edge("e1", "DriftEvent|D", "Enterprise|A"),
+        ]
+    )
+    page = report(board, "data:image/png;base64,AAAA", "案件报告 <b>", "demo_investigator")
+    assert '<img class="canvas-picture"' in page and "data:image/png;base64,AAAA" in page
+    assert "<script>x</script>" not in page and "&lt;script&gt;" in page
+    assert "2 nodes (1 Enterprise, 1 DriftEvent), 1 ties" in page
+    findings = page.split("class='findings'>")[1].split("</table>")[0]
+    assert "DriftEvent" in findings and "Enterprise" not in findings

@@ -31,6 +31,7 @@ from tagging.service import run_tagging
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
 from tests.dashboards.test_journey import (
+    ARTIFACTS,
     Site,
     browser,
     choose,
@@ -154,6 +155,20 @@ def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     assert {n["id"] for n in after if "gang" in n["classes"]} == set(gang["members"])  # the gang stays
     assert outside(driver, "#canvas", "#canvas-column", "#side-column") == []
     shot(driver, "21-drift-event-1366")
+    # the case report: one HTML file with the canvas picture, the findings and the subjects on it
+    downloads = ARTIFACTS / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    for old in downloads.glob("tianji-case-report*.html"):
+        old.unlink()
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    driver.find_element(By.ID, "report-go").click()
+    WebDriverWait(driver, 90).until(lambda d: list(downloads.glob("tianji-case-report*.html")))
+    time.sleep(1)  # the file is complete once written under its final name
+    page = next(downloads.glob("tianji-case-report*.html")).read_text(encoding="utf-8")
+    assert 'src="data:image/png;base64,' in page  # the canvas picture, embedded
+    assert f"{len(after)} nodes" in page and "DriftEvent" in page and gang["id"] in page
     no_console_errors(driver)
 
 
