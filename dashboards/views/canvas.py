@@ -85,7 +85,6 @@ def layout(panel: dict[str, Any]) -> html.Div:
                 contextMenu=context_menu(),
                 minZoom=0.1,
                 maxZoom=3,
-                responsive=True,
             ),
             html.Div(id="canvas-count", style={"fontSize": "11px", "color": "#555"}),
             html.Div(id="legend", children=legend([]), style={"fontSize": "11px"}),
