@@ -1,7 +1,7 @@
 """The case report: the canvas as one self-contained HTML file (the canvas picture, the subjects and
 their types, the alerts and drift events on it, the ties, and where every node came from).
 
-*Report* asks the canvas for its picture (cytoscape's PNG, kept in ``imageData``); when the picture
+*Report* asks the canvas for its picture (a JPEG of at most 900×700, kept in ``imageData``); when the picture
 arrives the report is built from it and the board and offered as a download.
 """
 
@@ -93,7 +93,9 @@ def register(app: Dash, api: Api) -> None:
         prevent_initial_call=True,
     )
     def ask(_: Any) -> Any:
-        return {"type": "png", "action": "store", "options": {"full": True, "bg": "#ffffff"}}, True
+        # a JPEG of bounded size: the picture comes back to the server in a callback, under the body limit
+        options = {"full": True, "bg": "#ffffff", "quality": 0.6, "maxWidth": 900, "maxHeight": 700}
+        return {"type": "jpg", "action": "store", "options": options}, True
 
     @app.callback(
         Output("report-download", "data"),

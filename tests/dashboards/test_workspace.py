@@ -167,7 +167,7 @@ def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     WebDriverWait(driver, 90).until(lambda d: list(downloads.glob("tianji-case-report*.html")))
     time.sleep(1)  # the file is complete once written under its final name
     page = next(downloads.glob("tianji-case-report*.html")).read_text(encoding="utf-8")
-    assert 'src="data:image/png;base64,' in page  # the canvas picture, embedded
+    assert 'src="data:image/jpeg;base64,' in page or 'src="data:image/jpg;base64,' in page  # the picture
     assert f"{len(after)} nodes" in page and "DriftEvent" in page and gang["id"] in page
     no_console_errors(driver)
 
