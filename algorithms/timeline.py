@@ -101,7 +101,7 @@ def timeline(
         )
     for row in store.query(
         "MATCH (s)-[h:HAS_TAG]->(t:Tag) WHERE s.id IN $ents OR s.id = $id "
-        "RETURN DISTINCT t.id AS id, h.tagged_at AS at, t.name AS name, t.level AS level",
+        "RETURN DISTINCT t.id AS id, coalesce(h.held_from, h.tagged_at) AS at, t.name AS name, t.level AS level",
         params,
         read_only=True,
     ):
@@ -123,7 +123,7 @@ def timeline(
         events.append(Event(str(row["at"]), "alert", f"预警 {row['title']}", "Alert", row["id"]))
     for row in store.query(
         "MATCH (d:DriftEvent)-[:DRIFT_EVIDENCE]->(s) WHERE s.id IN $ents OR s.id = $id "
-        "RETURN DISTINCT d.id AS id, d.detected_at AS at, d.kind AS kind, d.port AS port",
+        "RETURN DISTINCT d.id AS id, coalesce(d.occurred_on, d.detected_at) AS at, d.kind AS kind, d.port AS port",
         params,
         read_only=True,
     ):

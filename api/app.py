@@ -19,7 +19,7 @@ from api.errors import HANDLED, error_response
 from api.limits import BodyLimit
 from api.middleware import guard
 from api.oidc import FLOW_COOKIE, FLOW_SECONDS, provider
-from api.routes import ROUTERS
+from api.routes import ROUTERS, graphiql
 from api.routes.dashboards import dashboard_router
 from api.routes.graphql import graphql_router
 from dashboards.app import create_dash
@@ -57,6 +57,7 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
     app.include_router(graphql_router(settings), prefix="/graphql")
     for router in ROUTERS:
         app.include_router(router)
+    app.include_router(graphiql.router)  # GraphiQL's files, served locally
     for kind in HANDLED:
         app.add_exception_handler(kind, _handle)
     app.middleware("http")(guard(settings))

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from dash import Dash, dcc, html
 
+from dashboards import board
 from dashboards.client import GraphQLClient
 from dashboards.officer import banner, officer_token
 from dashboards.views import (
@@ -23,6 +24,7 @@ from dashboards.views import (
     export,
     gangs,
     labels,
+    report,
     strength,
     timeline,
     trajectory,
@@ -30,7 +32,14 @@ from dashboards.views import (
 )
 from tianji.core.settings import Settings
 
-PANEL = {"border": "1px solid #ddd", "borderRadius": "6px", "padding": "8px", "marginBottom": "8px"}
+PANEL = {
+    "border": "1px solid #ddd",
+    "borderRadius": "6px",
+    "padding": "8px",
+    "marginBottom": "8px",
+    "boxSizing": "border-box",
+    "maxWidth": "100%",
+}
 
 
 def create_dash(settings: Settings, api_url: str) -> Dash:
@@ -47,11 +56,13 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         return GraphQLClient(api_url, officer_token())
 
     analysis = html.Div(
-        style={"display": "flex", "gap": "8px"},
+        id="analysis",
+        style={"display": "flex", "gap": "8px", "alignItems": "flex-start", "width": "100%"},
         children=[
             canvas.layout(PANEL),
             html.Div(
-                style={"flex": "2"},
+                id="side-column",
+                style={"flex": "2 1 0", "minWidth": 0, "overflowWrap": "anywhere"},
                 children=[
                     casefiles.layout(PANEL),
                     details.layout(PANEL),
@@ -71,7 +82,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
 
     def page() -> html.Div:  # a function: the banner shows the officer of this request
         return html.Div(
-            style={"fontFamily": "Noto Sans CJK SC, sans-serif", "margin": "8px"},
+            style={"fontFamily": "Noto Sans CJK SC, sans-serif", "margin": "8px", "overflowX": "hidden"},
             children=[
                 banner(),
                 html.H2("天机 Tianji · 海关风险知识图谱 Customs risk knowledge graph"),
@@ -83,6 +94,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
                     ],
                 ),
                 dcc.Store(id="picked", data=[]),
+                dcc.Store(id="board", data=board.empty()),  # what the canvas shows (dashboards.board)
                 dcc.Interval(id="tick", interval=60_000, n_intervals=0),
             ],
         )
@@ -98,6 +110,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         strength,
         gangs,
         export,
+        report,
         alerts,
         labels,
     )

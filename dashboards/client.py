@@ -60,7 +60,7 @@ PROFILE = """query($l: String!, $id: ID!) { profile(label: $l, id: $id) { declar
   originCountries ports inspectionCount hitCount hitRate relationCounts keyPeople node { properties } } }"""
 NODE = """query($l: String!, $id: ID!) { node(label: $l, id: $id) { id label caption properties } }"""
 TAGS = """query($l: String!, $id: ID!) { subjectTags(label: $l, id: $id) { code name level layer category evidence
-  taggedAt } }"""
+  taggedAt heldFrom } }"""
 SCORES = """query($id: ID!) { riskScores(entryNo: $id) { score level modelVersion reasons } }"""
 GANGS = """{ gangs(first: 100) { id size risk tradeLoops members { node { id label caption } role pagerank } } }"""
 GANG = """query($id: ID!) { gang(id: $id) { id size risk algorithm version tradeLoops ownershipLoops
@@ -78,10 +78,11 @@ DECLARATION_PAPERS = """query($e: String!) {
   imageVerdicts(entryNo: $e) { id properties }
   images(entryNo: $e) { id properties } }"""
 WORKBENCH = """{ mine: alerts(mine: true, status: ["open", "acknowledged", "assigned"], first: 20) { id title severity status }
-  watches { id title targetLabel targetId } customTags { id label nodeId tag note }
+  watches { id title targetLabel targetId owner } customTags { id label nodeId tag note }
   driftEvents(first: 8) }"""
 ASSIGN = (
     """mutation($id: ID!, $who: String!) { assignAlert(id: $id, assignee: $who) { id status assignee } }"""
 )
 ADD_TAG = """mutation($l: String!, $id: String!, $t: String!) { addCustomTag(label: $l, id: $id, tag: $t) { id tag } }"""
 MARKS = """query($n: [String!]!) { riskMarks(nodes: $n) }"""
+WATCH = """mutation($w: WatchInput!) { createWatch(watch: $w) { id title } }"""

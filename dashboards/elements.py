@@ -53,8 +53,3 @@ def marked(client: GraphQLClient, els: list[dict[str, Any]]) -> list[dict[str, A
             e["classes"] = (e.get("classes", "") + extra).strip()
             e["data"]["tag_level"], e["data"]["risk_level"] = mark["tag"], mark["risk"]
     return els
-
-
-def merge(old: list[dict[str, Any]], new: list[dict[str, Any]]) -> list[dict[str, Any]]:
-    seen = {e["data"]["id"] for e in old}
-    return old + [e for e in new if e["data"]["id"] not in seen]

@@ -64,6 +64,14 @@ def stylesheet() -> list[dict[str, Any]]:
         },
         {"selector": ".core", "style": {"border-width": 4, "border-color": "#000"}},
         {
+            "selector": ".controller",
+            "style": {"border-width": 3, "border-color": "#000", "border-style": "dashed"},
+        },
+        {
+            "selector": ".pinned",
+            "style": {"overlay-color": "#444", "overlay-opacity": 0.18, "overlay-padding": 6},
+        },
+        {
             "selector": ".loop",
             "style": {"border-width": 3, "border-color": "#d62728", "border-style": "double"},
         },
@@ -98,14 +106,24 @@ def stylesheet() -> list[dict[str, Any]]:
     return sheet
 
 
-def legend() -> list[Any]:
-    onto = get_ontology()
-    return [
-        html.Span(f"● {onto.node(label).name_zh} {label}  ", style={"color": colour})
-        for label, colour in colours().items()
-    ] + [
+def legend(kinds: list[str]) -> list[Any]:
+    """The legend of what the canvas shows: one entry per node type on it, then the marks."""
+    onto, palette = get_ontology(), colours()
+    entries: list[Any] = [
+        html.Span(
+            f"● {onto.node(label).name_zh} {label}",
+            className="legend-type",
+            style={"color": palette.get(label, "#888"), "marginRight": "8px"},
+        )
+        for label in kinds
+        if label in onto.nodes
+    ]
+    if not entries:
+        entries = [html.Span("画布为空 The canvas is empty", className="legend-empty")]
+    return entries + [
         html.Div(
-            "红框 red border: 标签等级4-5 tag level 4-5 · 菱形 diamond: 风险等级4-5 risk level 4-5 · "
-            "星形 star: 漂移事件 drift event · 粗黑框 thick black: 团伙核心 gang core"
+            "红框 red border: 标签等级4-5 tag level 4-5 · 红晕 red halo: 风险等级4-5 risk level 4-5 · "
+            "星形 star: 漂移事件 drift event · 粗黑框 thick black: 团伙核心 gang core · "
+            "虚框 dashed: 实际控制人 controller · 灰影 grey shade: 已固定 pinned"
         )
     ]

@@ -13,6 +13,7 @@ from typing import Any
 from graph.store import GraphStore
 from graph.types import Plain
 from tagging.behaviour import behaviour_matches
+from tagging.dating import held_from
 from tagging.rules import BehaviourRule, Hierarchy, PatternRule, PropagateRule, RuleError, Step, TagDefinition
 from tianji.core.clock import graph_now
 
@@ -162,12 +163,14 @@ def apply(
     add = sorted(set(wanted) - set(have))
     remove = sorted(set(have) - set(wanted))
     layer_step = tag.rule.layer_step if isinstance(tag.rule, PropagateRule) else 0
+    since = held_from(store, {s: wanted[s] for s in add})  # the evidence's own date, not the run's
     for start in range(0, len(add), 2000):
-        rows = Plain([[s, wanted[s]] for s in add[start : start + 2000]])
+        rows = Plain([[s, wanted[s], since.get(s)] for s in add[start : start + 2000]])
         store.query(
             f"MATCH (t:Tag {{id: $code}}) UNWIND $rows AS row MATCH (s:{label} {{id: row[0]}}) "
             "MERGE (s)-[h:HAS_TAG]->(t) SET h.tagged_at = $at, h.ended_at = null, h.rule = $rule, "
-            "h.rule_version = $version, h.evidence = row[1], h.layer_step = $step, h.source = 'tagging', "
+            "h.rule_version = $version, h.evidence = row[1], h.held_from = row[2], h.layer_step = $step, "
+            "h.source = 'tagging', "
             "h.periods = coalesce(h.periods, []) + ['from ' + $at]",
             {
                 "code": tag.code,

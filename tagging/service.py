@@ -154,7 +154,17 @@ def subject_tags(
             **{
                 k: v
                 for k, v in r["h"]["properties"].items()
-                if k in ("rule", "rule_version", "evidence", "tagged_at", "ended_at", "layer_step", "periods")
+                if k
+                in (
+                    "rule",
+                    "rule_version",
+                    "evidence",
+                    "tagged_at",
+                    "held_from",
+                    "ended_at",
+                    "layer_step",
+                    "periods",
+                )
             },
         }
         for r in rows

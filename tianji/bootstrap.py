@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import importlib
 import json
+import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -32,6 +34,7 @@ STEPS: list[str] = [
     "algorithms.service:run_drift",
     "scoring.service:run_scoring",  # after tags, gangs and verdicts: they are features
     "tracks.service:run_tracks",
+    "tianji.cli.demo:seed_watches",  # after drift: the demo officers' watches and the alerts they raised
     "tianji.bootstrap:start_prompts",
 ]
 
@@ -67,6 +70,26 @@ def load_demo(store: GraphStore, settings: Settings) -> Path:
     return world
 
 
+@contextmanager
+def heartbeat(what: str, every_s: float = 20.0) -> Iterator[None]:
+    """A line every ``every_s`` seconds while ``what`` runs, so that a long quiet step shows it is alive
+    (a thread, not a live display: a step may show its own progress bar)."""
+    stop = threading.Event()
+    started = time.perf_counter()
+
+    def beat() -> None:
+        while not stop.wait(every_s):
+            console.print(f"  … {what} still running ({time.perf_counter() - started:.0f}s)")
+
+    thread = threading.Thread(target=beat, daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join()
+
+
 def run_steps(store: GraphStore, settings: Settings, world: Path, *, redo: bool = False) -> dict[str, float]:
     record_file = settings.path("bootstrap.json")
     record: dict[str, Any] = json.loads(record_file.read_text()) if record_file.exists() else {}
@@ -75,9 +98,10 @@ def run_steps(store: GraphStore, settings: Settings, world: Path, *, redo: bool 
     for spec in STEPS:
         if spec in done:
             continue
-        console.print(f"[bold]step[/] {spec}")
+        console.print(f"[bold]step {len(done) + 1}/{len(STEPS)}[/] {spec}")
         started = time.perf_counter()
-        resolve_step(spec)(store, settings, world)
+        with heartbeat(spec):
+            resolve_step(spec)(store, settings, world)
         timings[spec] = round(time.perf_counter() - started, 2)
         done.add(spec)
         record[str(world)] = sorted(done)

@@ -214,7 +214,7 @@ class Query:
         rows = await ctx.run(
             ctx.store.query,
             f"MATCH (d:DriftEvent)-[:DRIFT_OF]->(g:Gang) WHERE {ctx.viewer.where('d')} RETURN d, g.id AS gang "
-            "ORDER BY d.detected_at DESC LIMIT $n",
+            "ORDER BY coalesce(d.occurred_on, d.detected_at) DESC LIMIT $n",
             {"n": min(first, 500), **ctx.viewer.params},
             read_only=True,
         )

@@ -49,6 +49,9 @@ class SubjectTag:
     rule_version: int | None
     evidence: list[str]
     tagged_at: str | None
+    held_from: str | None = strawberry.field(
+        description="the date the tag's evidence dates from (its facts' own dates)"
+    )
     ended_at: str | None
 
 
@@ -118,6 +121,7 @@ class Query:
                 rule_version=r.get("rule_version"),
                 evidence=list(r.get("evidence") or []),
                 tagged_at=r.get("tagged_at"),
+                held_from=r.get("held_from"),
                 ended_at=r.get("ended_at"),
             )
             for r in rows

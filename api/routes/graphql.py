@@ -21,6 +21,7 @@ from api.context import Context, Services
 from api.deps import GraphQLUserDep
 from api.errors import ApiError
 from api.persisted import PersistedQueries, PersistedQueriesView
+from api.routes.graphiql import local_page
 from api.schema import annotate, build_schema
 from api.sessions import CSRF_COOKIE
 from tianji.core.settings import Settings
@@ -39,9 +40,8 @@ class Router(PersistedQueriesView, GraphQLRouter[Context, None]):
 
     async def render_graphql_ide(self, request: Request) -> HTMLResponse:
         # GraphiQL sends the CSRF cookie's value as x-csrftoken; ours is the session's _csrf_token
-        return HTMLResponse(
-            self.graphql_ide_html.replace('Cookies.get("csrftoken")', f'Cookies.get("{CSRF_COOKIE}")')
-        )
+        page = self.graphql_ide_html.replace('Cookies.get("csrftoken")', f'Cookies.get("{CSRF_COOKIE}")')
+        return HTMLResponse(local_page(page, self.settings))  # its files from this server, not a CDN
 
     async def on_ws_connect(self, context: Context) -> dict[str, object] | None:
         params = getattr(context, "connection_params", None) or {}

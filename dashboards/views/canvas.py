@@ -1,5 +1,12 @@
-"""The graph canvas of the analysis centre: load a search hit, expand a node on click (depth and relation
-types chosen above the canvas), draw a gang or a drift event, clear; styled by label, tag and risk level."""
+"""The graph canvas of the analysis centre, drawn from the board (``dashboards.board``) alone.
+
+Each action is its own callback writing the board: a search hit or the toolbar's search loads a
+subject, a tap expands a node (depth and relation types chosen above the canvas), the gang picker draws
+a gang, a drift event's button adds the event with its evidence, the context menu expands by kind of
+tie, hides, pins or puts a node under watch, Clear empties it. Separate callbacks never cancel each
+other (Dash drops an older reply of the *same* callback only), and a button merely appearing changes
+nothing. One callback draws the canvas and its legend (the types on the canvas only) from the board.
+"""
 
 from __future__ import annotations
 
@@ -8,44 +15,64 @@ from typing import Any
 import dash_cytoscape as cyto
 from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
 
+from dashboards import board as b
 from dashboards import client as q
 from dashboards.client import Api, ApiError
-from dashboards.elements import elements, marked, merge
+from dashboards.elements import elements, marked
 from dashboards.style import legend, stylesheet
-from dashboards.views import export, timeline
+from dashboards.views import export, report, timeline
 from dashboards.views.gangs import gang_elements
 from ontology import get_ontology
+from ontology.model import TIE_KINDS
 
 cyto.load_extra_layouts()
 
 
+def tie_kinds() -> list[str]:
+    """The kinds of tie the context menu expands by: the ontology's, those with a relationship type."""
+    onto = get_ontology()
+    return [kind for kind in TIE_KINDS if onto.ties(kind)]
+
+
+def context_menu() -> list[dict[str, Any]]:
+    items = [
+        {"id": f"expand:{kind}", "label": f"展开 Expand {kind} ties", "availableOn": ["node"]}
+        for kind in tie_kinds()
+    ]
+    return items + [
+        {"id": "hide", "label": "隐藏 Hide", "availableOn": ["node"]},
+        {"id": "pin", "label": "固定 Pin / unpin", "availableOn": ["node"]},
+        {"id": "watch", "label": "关注 Watch this", "availableOn": ["node"]},
+        {"id": "unhide", "label": "显示全部 Show hidden", "availableOn": ["canvas"]},
+    ]
+
+
 def layout(panel: dict[str, Any]) -> html.Div:
+    toolbar = {**panel, "display": "flex", "flexWrap": "wrap", "gap": "4px", "alignItems": "center"}
     return html.Div(
-        style={"flex": "3"},
+        id="canvas-column",
+        style={"flex": "3 1 0", "minWidth": 0},
         children=[
             html.Div(
-                style=panel,
+                style=toolbar,
                 children=[
                     dcc.Input(id="canvas-search", placeholder="检索后展开 search then expand", debounce=True),
                     html.Button("加载 Load", id="canvas-go"),
-                    html.Span(" 深度 Depth "),
+                    html.Span("深度 Depth"),
                     dcc.Dropdown(
-                        id="depth",
-                        options=[1, 2, 3],
-                        value=1,
-                        clearable=False,
-                        style={"width": "70px", "display": "inline-block"},
+                        id="depth", options=[1, 2, 3], value=1, clearable=False, style={"width": "64px"}
                     ),
-                    html.Span(" 团伙 Gang "),
-                    dcc.Dropdown(id="gang-select", style={"width": "260px", "display": "inline-block"}),
+                    html.Span("团伙 Gang"),
+                    dcc.Dropdown(id="gang-select", style={"width": "220px"}),
                     *export.layout(),
+                    *report.layout(),
                     html.Button("清空 Clear", id="clear"),
                     dcc.Checklist(
                         id="types",
                         options=get_ontology().ties(),  # relationship types that tie two subjects
                         value=[],
                         inline=True,
-                        style={"fontSize": "11px"},
+                        style={"fontSize": "11px", "width": "100%"},
                     ),
                 ],
             ),
@@ -53,84 +80,178 @@ def layout(panel: dict[str, Any]) -> html.Div:
                 id="canvas",
                 elements=[],
                 layout={"name": "fcose", "animate": False, "randomize": True, "quality": "default"},
-                style={"width": "100%", "height": "640px", "border": "1px solid #ccc"},
+                style={"width": "100%", "height": "calc(100vh - 300px)", "minHeight": "380px"},
                 stylesheet=stylesheet(),
+                contextMenu=context_menu(),
                 minZoom=0.1,
                 maxZoom=3,
             ),
-            html.Div(legend(), style={"fontSize": "11px"}),
+            html.Div(id="canvas-count", style={"fontSize": "11px", "color": "#555"}),
+            html.Div(id="legend", children=legend([]), style={"fontSize": "11px"}),
             html.Div(id="canvas-notice", style={"color": "#a60"}),
             timeline.layout(panel),
         ],
     )
 
 
+def _clicked() -> bool:
+    """Whether a pattern-matched button was clicked (not merely drawn with n_clicks None)."""
+    return bool(callback_context.triggered and callback_context.triggered[0]["value"])
+
+
 def register(app: Dash, api: Api) -> None:
+    def hood(label: str, nid: str, depth: int, types: list[str] | None) -> dict[str, Any]:
+        result: dict[str, Any] = api()(q.HOOD, l=label, id=nid, d=depth, types=types or None)["neighbourhood"]
+        return result
+
     @app.callback(
         Output("canvas", "elements"),
-        Output("canvas-notice", "children"),
-        Output("tabs", "value"),
+        Output("legend", "children"),
+        Output("canvas-count", "children"),
+        Input("board", "data"),
+    )
+    def draw(board: b.Board | None) -> Any:
+        shown = b.drawn(board)
+        hidden = len((board or {}).get("hidden") or [])
+        count = f"{b.node_count(board)} 个节点 nodes" + (f" · {hidden} 隐藏 hidden" if hidden else "")
+        return shown, legend(b.kinds(board)), count
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Output("tabs", "value", allow_duplicate=True),
         Input({"type": "result", "index": ALL}, "n_clicks"),
-        Input({"type": "drift", "index": ALL}, "n_clicks"),
-        Input("canvas-go", "n_clicks"),
-        Input("canvas", "tapNodeData"),
-        Input("gang-select", "value"),
-        Input("clear", "n_clicks"),
-        State("canvas-search", "value"),
-        State("canvas", "elements"),
+        Input({"type": "open-subject", "index": ALL}, "n_clicks"),
+        Input({"type": "open-alert", "index": ALL}, "n_clicks"),
         State("depth", "value"),
         State("types", "value"),
         prevent_initial_call=True,
     )
-    def canvas(
-        _r: Any,
-        _d: Any,
-        _g: Any,
-        tapped: dict[str, Any] | None,
-        gang: str | None,
-        _c: Any,
-        text: str | None,
-        current: list[dict[str, Any]],
-        depth: int,
-        types: list[str],
-    ) -> Any:
+    def open_result(_r: Any, _s: Any, _a: Any, depth: int, types: list[str]) -> Any:
+        """A search hit, a watched subject, or an alert with its evidence, opened on the canvas."""
         trigger = callback_context.triggered_id
-        client = api()
+        if not isinstance(trigger, dict) or not _clicked():
+            return no_update, no_update, no_update
+        label, nid = trigger["index"].split("|", 1)
+        if trigger["type"] == "open-alert":  # the alert and what it is about (ALERT_ON evidence)
+            label, depth, types = "Alert", 1, []
         try:
-            if trigger == "clear":
-                return [], "", no_update
-            if isinstance(trigger, dict):  # a search result or drift event (ignore them merely appearing)
-                if not callback_context.triggered[0]["value"]:
-                    return no_update, no_update, no_update
-                if trigger["type"] == "drift":  # the drift event with its gang and evidence, over the gang
-                    hood = client(q.HOOD, l="DriftEvent", id=trigger["index"], d=2, types=None)[
-                        "neighbourhood"
-                    ]
-                    star = {f"DriftEvent|{trigger['index']}": "drift"}
-                    return (
-                        merge(marked(client, elements(hood, star)), current),
-                        hood["notice"] or "",
-                        "analysis",
-                    )
-                label, nid = trigger["index"].split("|", 1)
-                hood = client(q.HOOD, l=label, id=nid, d=depth, types=types or None)["neighbourhood"]
-                return marked(client, elements(hood)), hood["notice"] or "", "analysis"
-            if trigger == "canvas-go" and text:
-                edges = client(q.SEARCH, t=text)["search"]["edges"]
-                if not edges:
-                    return current, "无结果 No result", no_update
-                node = edges[0]["node"]
-                hood = client(q.HOOD, l=node["label"], id=node["id"], d=depth, types=types or None)[
-                    "neighbourhood"
-                ]
-                return marked(client, elements(hood)), hood["notice"] or "", no_update
-            if trigger == "canvas" and tapped:
-                hood = client(q.HOOD, l=tapped["kind"], id=tapped["nid"], d=depth, types=types or None)[
-                    "neighbourhood"
-                ]
-                return merge(current, marked(client, elements(hood))), hood["notice"] or "", no_update
-            if trigger == "gang-select" and gang:
-                return marked(client, gang_elements(client, gang)), "", no_update
+            found = hood(label, nid, depth, types)
         except ApiError as exc:
-            return current, str(exc), no_update
-        return current, "", no_update
+            return no_update, str(exc), no_update
+        return b.replaced(marked(api(), elements(found))), found["notice"] or "", "analysis"
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Input("canvas-go", "n_clicks"),
+        State("canvas-search", "value"),
+        State("depth", "value"),
+        State("types", "value"),
+        prevent_initial_call=True,
+    )
+    def load(_: Any, text: str | None, depth: int, types: list[str]) -> Any:
+        if not text:
+            return no_update, "先输入检索词 Type a search first"
+        try:
+            edges = api()(q.SEARCH, t=text)["search"]["edges"]
+            if not edges:
+                return no_update, "无结果 No result"
+            node = edges[0]["node"]
+            found = hood(node["label"], node["id"], depth, types)
+        except ApiError as exc:
+            return no_update, str(exc)
+        return b.replaced(marked(api(), elements(found))), found["notice"] or ""
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Input("canvas", "tapNodeData"),
+        State("board", "data"),
+        State("depth", "value"),
+        State("types", "value"),
+        prevent_initial_call=True,
+    )
+    def expand(tapped: dict[str, Any] | None, board: b.Board, depth: int, types: list[str]) -> Any:
+        if not tapped or not tapped.get("kind"):
+            return no_update, no_update
+        try:
+            found = hood(tapped["kind"], tapped["nid"], depth, types)
+        except ApiError as exc:
+            return no_update, str(exc)
+        return b.add(board, marked(api(), elements(found))), found["notice"] or ""
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Input("gang-select", "value"),
+        prevent_initial_call=True,
+    )
+    def draw_gang(gang: str | None) -> Any:
+        if not gang:
+            return no_update, no_update
+        try:
+            return b.replaced(marked(api(), gang_elements(api(), gang))), ""
+        except ApiError as exc:
+            return no_update, str(exc)
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Output("tabs", "value", allow_duplicate=True),
+        Input({"type": "drift", "index": ALL}, "n_clicks"),
+        State("board", "data"),
+        prevent_initial_call=True,
+    )
+    def open_drift(_: Any, board: b.Board) -> Any:
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not _clicked():
+            return no_update, no_update, no_update
+        try:
+            found = hood("DriftEvent", trigger["index"], 2, None)
+        except ApiError as exc:
+            return no_update, str(exc), no_update
+        star = {f"DriftEvent|{trigger['index']}": "drift"}
+        return b.add(board, marked(api(), elements(found, star))), found["notice"] or "", "analysis"
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Input("clear", "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def clear(_: Any) -> Any:
+        return b.empty(), ""
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Output("canvas-notice", "children", allow_duplicate=True),
+        Input("canvas", "contextMenuData"),
+        State("board", "data"),
+        State("depth", "value"),
+        prevent_initial_call=True,
+    )
+    def menu(choice: dict[str, Any] | None, board: b.Board, depth: int) -> Any:
+        if not choice or not choice.get("menuItemId"):
+            return no_update, no_update
+        item, key = choice["menuItemId"], choice.get("elementId") or ""
+        if item == "unhide":
+            return {**(board or b.empty()), "hidden": []}, ""
+        if "|" not in key:
+            return no_update, no_update
+        label, nid = key.split("|", 1)
+        if item == "hide":
+            return b.hide(board, [key]), f"已隐藏 Hidden {key}"
+        if item == "pin":
+            return b.pin(board, [key]), ""
+        try:
+            if item == "watch":
+                watch = api()(q.WATCH, w={"targetLabel": label, "targetId": nid})["createWatch"]
+                return no_update, f"已关注 Watching {watch['title']}"
+            if item.startswith("expand:") and item.split(":", 1)[1] in TIE_KINDS:
+                types = get_ontology().ties(item.split(":", 1)[1])
+                found = hood(label, nid, depth, types)
+                return b.add(board, marked(api(), elements(found))), found["notice"] or ""
+        except ApiError as exc:
+            return no_update, str(exc)
+        return no_update, no_update

@@ -6,6 +6,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, callback_context, dcc, html, no_update
 
+from dashboards import board
 from dashboards.client import ApiError, GraphQLClient
 
 SAVE = """mutation($n: String!, $v: JSON!, $note: String!) { saveCaseFile(name: $n, view: $v, note: $note) { id name } }"""
@@ -54,7 +55,7 @@ def register(app: Dash, api: Any) -> None:
         return message, options
 
     @app.callback(
-        Output("canvas", "elements", allow_duplicate=True),
+        Output("board", "data", allow_duplicate=True),
         Output("canvas-notice", "children", allow_duplicate=True),
         Input("case-pick", "value"),
         prevent_initial_call=True,
@@ -67,4 +68,6 @@ def register(app: Dash, api: Any) -> None:
         except ApiError as exc:
             return no_update, str(exc)
         elements = found["view"]["elements"] if isinstance(found["view"], dict) else found["view"]
-        return elements, f"案卷 Case file {found['name']}: {len(elements)} elements"
+        return board.replaced(
+            e for e in elements if isinstance(e, dict) and "data" in e
+        ), f"案卷 Case file {found['name']}: {len(elements)} elements"

@@ -1,6 +1,8 @@
-"""Details of the node picked on the canvas or in the search results: its properties, an enterprise's
-profile, a subject's tags, a declaration's papers (certificates, documents, scan verdicts, images) and
-risk scores. The last two picks are kept for the relation-strength panel."""
+"""Details of the node picked on the canvas or in the search results, as a card: its name and type, key
+facts (the ontology's properties of its type, described by the ontology), tags with their levels and
+evidence, risk with its reasons, where it came from (sources), and a "watch this" button; the raw
+properties stay behind a toggle. A declaration's papers follow (``dashboards.views.papers``). The last
+two picks are kept for the relation-strength panel."""
 
 from __future__ import annotations
 
@@ -11,10 +13,140 @@ from dash import ALL, Dash, Input, Output, State, callback_context, html, no_upd
 
 from dashboards import client as q
 from dashboards.client import Api, ApiError, GraphQLClient
+from dashboards.papers import papers
+from ontology import get_ontology
+
+#: lineage and bookkeeping properties: shown under "sources" or only in the raw toggle
+LINEAGE = ("source", "source_line", "ingested_at", "run_id", "search_text")
+WATCHABLE_NOTE = "关注 Watch this"
+KEY_FACTS = 8
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(style=panel, children=[html.H4("详情 Details"), html.Div(id="details")])
+    return html.Div(
+        style=panel,
+        children=[
+            html.H4("详情 Details"),
+            html.Div(id="details", children="点选节点 Pick a node"),
+            html.Button(WATCHABLE_NOTE, id="watch-this", style={"display": "none"}),
+            html.Div(id="watch-msg", style={"fontSize": "11px"}),
+        ],
+    )
+
+
+def key_facts(label: str, props: dict[str, Any]) -> html.Table:
+    """The type's own properties that the node holds, in the ontology's order, each with its description."""
+    node_type = get_ontology().node(label)
+    rows = []
+    for name, prop in node_type.properties.items():
+        value = props.get(name)
+        if name in LINEAGE or value in (None, "", []):
+            continue
+        shown = ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+        rows.append(
+            html.Tr(
+                [
+                    html.Td(prop.description or name, style={"color": "#666", "paddingRight": "8px"}),
+                    html.Td(shown[:120]),
+                ],
+                className="fact",
+            )
+        )
+    return html.Table(rows[:KEY_FACTS], className="key-facts", style={"fontSize": "12px"})
+
+
+def sources(props: dict[str, Any]) -> html.Div:
+    parts = [
+        f"来源 source {props['source']}" if props.get("source") else "",
+        f"行 line {props['source_line']}" if props.get("source_line") else "",
+        f"入库 loaded {str(props['ingested_at'])[:16]}" if props.get("ingested_at") else "",
+    ]
+    return html.Div(
+        " · ".join(p for p in parts if p) or "来源未记录 no source recorded",
+        className="sources",
+        style={"fontSize": "11px", "color": "#666"},
+    )
+
+
+def tag_list(client: GraphQLClient, label: str, nid: str) -> html.Div:
+    tags = client(q.TAGS, l=label, id=nid)["subjectTags"]
+    if not tags:
+        return html.Div("无标签 No tags", className="tags")
+    return html.Div(
+        className="tags",
+        children=[
+            html.Div(
+                className=f"tag tag-level-{t['level']}",
+                style={"color": "#b10026" if (t["level"] or 0) >= 4 else "#333"},
+                children=[
+                    html.B(f"L{t['level']} · {t['name']}"),
+                    html.Span(f" {t['code']} · {t['category']} · {t['layer']}", style={"fontSize": "11px"}),
+                    html.Div(
+                        f"← {'; '.join(t['evidence'][:3]) or '-'} · 自 since "
+                        f"{str(t.get('heldFrom') or t.get('taggedAt') or '')[:10]}",
+                        style={"fontSize": "11px", "color": "#666"},
+                    ),
+                ],
+            )
+            for t in sorted(tags, key=lambda t: -(t["level"] or 0))
+        ],
+    )
+
+
+def risk(client: GraphQLClient, nid: str) -> list[Any]:
+    out: list[Any] = []
+    for score in client(q.SCORES, id=nid)["riskScores"]:
+        out.append(
+            html.Div(
+                className="risk",
+                children=[
+                    html.B(f"风险 risk {score['score']:.3f} · 等级 level {score['level']}"),
+                    html.Span(f" {score['modelVersion']}", style={"fontSize": "11px", "color": "#666"}),
+                    html.Ul([html.Li(r) for r in score["reasons"]], className="reasons"),
+                ],
+            )
+        )
+    return out
+
+
+def card(client: GraphQLClient, label: str, nid: str) -> tuple[list[Any], str]:
+    """The card's children and the node's caption."""
+    node = client(q.NODE, l=label, id=nid)["node"]
+    onto = get_ontology()
+    props = node["properties"]
+    caption = node["caption"] or nid
+    rows: list[Any] = [
+        html.Div(
+            className="card-head",
+            children=[
+                html.B(caption, className="card-name", style={"fontSize": "15px"}),
+                html.Span(f"  {onto.node(label).name_zh} {label}", style={"color": "#666"}),
+            ],
+        ),
+        key_facts(label, props),
+    ]
+    if label == "Enterprise":
+        rows.append(profile(client, label, nid))
+    if label in ("Enterprise", "Person", "Vehicle"):
+        rows.append(tag_list(client, label, nid))
+    if label == "Declaration":
+        rows += risk(client, nid)
+        rows += papers(client, nid)
+    rows.append(sources(props))
+    raw = {k: v for k, v in props.items() if k != "search_text"}
+    rows.append(
+        html.Details(
+            className="raw",
+            children=[
+                html.Summary("原始属性 Raw properties"),
+                html.Pre(
+                    yaml.safe_dump(raw, allow_unicode=True, sort_keys=True)[:3000],
+                    style={"fontSize": "11px", "whiteSpace": "pre-wrap"},
+                ),
+            ],
+        )
+    )
+    return rows, caption
 
 
 def register(app: Dash, api: Api) -> None:
@@ -22,6 +154,8 @@ def register(app: Dash, api: Api) -> None:
         Output("details", "children"),
         Output("picked", "data"),
         Output("pair", "children"),
+        Output("watch-this", "style"),
+        Output("watch-msg", "children"),
         Input("canvas", "tapNodeData"),
         Input({"type": "result", "index": ALL}, "n_clicks"),
         State("picked", "data"),
@@ -31,120 +165,47 @@ def register(app: Dash, api: Api) -> None:
         trigger = callback_context.triggered_id
         if isinstance(trigger, dict):  # a search result clicked: its details, as a tap would show
             if not callback_context.triggered[0]["value"]:
-                return no_update, no_update, no_update
+                return (no_update,) * 5
             kind, nid = trigger["index"].split("|", 1)
             tapped = {"kind": kind, "nid": nid}
-        if not tapped:
-            return no_update, no_update, no_update
-        client = api()
+        if not tapped or not tapped.get("kind"):
+            return (no_update,) * 5
         label, nid = tapped["kind"], tapped["nid"]
-        node = client(q.NODE, l=label, id=nid)["node"]
-        rows: list[Any] = [html.B(f"{label} {node['caption']}")]
-        props = {
-            k: v for k, v in node["properties"].items() if k not in ("search_text", "run_id", "source_line")
-        }
-        rows.append(
-            html.Pre(
-                yaml.safe_dump(props, allow_unicode=True, sort_keys=True)[:1500],
-                style={"fontSize": "11px", "whiteSpace": "pre-wrap"},
-            )
-        )
-        if label in ("Enterprise", "Person", "Vehicle"):
-            if label == "Enterprise":
-                rows.append(profile(client, label, nid))
-            tags = client(q.TAGS, l=label, id=nid)["subjectTags"]
-            rows.append(
-                html.Ul(
-                    [
-                        html.Li(
-                            f"◆ {t['code']} {t['name']} L{t['level']}/{t['layer']} ← "
-                            f"{'; '.join(t['evidence'][:3])}"
-                        )
-                        for t in tags
-                    ]
-                )
-            )
-        if label == "Declaration":
-            rows += papers(client, nid)
-            for score in client(q.SCORES, id=nid)["riskScores"]:
-                rows.append(
-                    html.Div(
-                        f"风险 risk {score['score']:.3f} · 等级 level {score['level']} · "
-                        f"{score['modelVersion']}"
-                    )
-                )
-                rows.append(html.Ul([html.Li(r) for r in score["reasons"]]))
-        picked = ([*picked, {"kind": label, "nid": nid, "caption": node["caption"]}])[-2:]
+        try:
+            rows, caption = card(api(), label, nid)
+        except ApiError as exc:
+            return html.Div(str(exc), style={"color": "red"}), no_update, no_update, no_update, ""
+        picked = [*[p for p in picked if (p["kind"], p["nid"]) != (label, nid)], {"kind": label, "nid": nid}]
+        picked = [{**p, "caption": p.get("caption") or caption} for p in picked][-2:]
         pair = " ↔ ".join(f"{p['kind']} {p['caption']}" for p in picked)
-        return rows, picked, pair
+        watchable = label in get_ontology().watchable_labels()
+        return rows, picked, pair, {"display": "inline-block" if watchable else "none"}, ""
+
+    @app.callback(
+        Output("watch-msg", "children", allow_duplicate=True),
+        Input("watch-this", "n_clicks"),
+        State("picked", "data"),
+        prevent_initial_call=True,
+    )
+    def watch(_: Any, picked: list[dict[str, str]]) -> Any:
+        if not picked:
+            return "先选一个节点 Pick a node first"
+        node = picked[-1]
+        try:
+            made = api()(q.WATCH, w={"targetLabel": node["kind"], "targetId": node["nid"]})["createWatch"]
+        except ApiError as exc:
+            return html.Span(str(exc), style={"color": "red"})
+        return html.Span(f"已关注 Watching {made['title']}", className="watching")
 
 
 def profile(client: GraphQLClient, label: str, nid: str) -> html.Div:
     """An enterprise's behaviour in one line: declarations, value, inspections, hit rate, ports."""
     prof = client(q.PROFILE, l=label, id=nid)["profile"]
     return html.Div(
-        f"申报 declarations {prof['declarationCount']} · 货值 value "
+        className="profile",
+        style={"fontSize": "12px"},
+        children=f"申报 declarations {prof['declarationCount']} · 货值 value "
         f"{prof['totalValueUsd']:,.0f} USD · 查验 inspections {prof['inspectionCount']} · "
         f"查获率 hit rate {prof['hitRate'] if prof['hitRate'] is not None else '-'} · "
-        f"口岸 ports {', '.join(prof['ports'])}"
+        f"口岸 ports {', '.join(prof['ports'])}",
     )
-
-
-def papers(client: GraphQLClient, entry_no: str) -> list[Any]:
-    """A declaration's certificates (fields, mismatches), trade documents (flags), scan verdicts and images."""
-    data = client(q.DECLARATION_PAPERS, e=entry_no)
-    out: list[Any] = []
-    for cert in data["certificates"]:
-        p = cert["properties"]
-        out.append(
-            html.Div(
-                className="certificate",
-                children=[
-                    html.B(f"证书 Certificate {p.get('cert_type')} {p.get('number') or ''}"),
-                    html.Div(
-                        "不符 Mismatches: " + ("; ".join(p.get("mismatches") or []) or "无 none"),
-                        style={"color": "#b00" if p.get("mismatches") else "#070"},
-                    ),
-                    html.Div(" · ".join(p.get("fields") or []), style={"fontSize": "11px"}),
-                ],
-            )
-        )
-    for doc in data["documents"]:
-        p = doc["properties"]
-        out.append(
-            html.Div(
-                className="document",
-                children=[
-                    html.B(f"单证 Document {p.get('kind')} {p.get('number') or ''}"),
-                    html.Div(
-                        "; ".join((p.get("flags") or []) + (p.get("unresolved") or [])) or "一致 consistent"
-                    ),
-                ],
-            )
-        )
-    verdicts = [v["properties"] for v in data["imageVerdicts"]]
-    if verdicts:
-        out.append(
-            html.Ul(
-                className="verdicts",
-                children=[
-                    html.Li(f"图像 {v['task']}: {v['verdict']} ({v.get('confidence', 0):.2f})")
-                    for v in verdicts
-                ],
-            )
-        )
-    for image in data["images"][:4]:
-        try:
-            source = client.image(image["id"])
-        except ApiError as exc:
-            out.append(html.Div(str(exc), style={"color": "red"}))
-            continue
-        out.append(
-            html.Img(
-                src=source,
-                className=f"image-{image['properties'].get('kind')}",
-                title=image["id"],
-                style={"maxWidth": "100%", "border": "1px solid #ccc", "marginTop": "4px"},
-            )
-        )
-    return out

@@ -101,12 +101,23 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     ),
                 ],
             ),
-            dcc.Graph(
-                id="traj-map",
-                figure=base_map(),
-                config={"modeBarButtonsToAdd": ["drawclosedpath", "eraseshape"], "displaylogo": False},
+            dcc.Loading(  # while a track loads, the old one is dimmed under a spinner, not shown as current
+                id="traj-loading",
+                type="circle",
+                delay_show=200,
+                overlay_style={"visibility": "visible", "opacity": 0.35, "filter": "blur(1px)"},
+                children=[
+                    dcc.Graph(
+                        id="traj-map",
+                        figure=base_map(),
+                        config={
+                            "modeBarButtonsToAdd": ["drawclosedpath", "eraseshape"],
+                            "displaylogo": False,
+                        },
+                    ),
+                    html.Div(id="traj-notice", style={"color": "#a60"}),
+                ],
             ),
-            html.Div(id="traj-notice", style={"color": "#a60"}),
             html.Div(id="traj-fence", className="fence-report", style=panel),
         ]
     )

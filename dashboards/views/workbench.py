@@ -9,7 +9,9 @@ from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, n
 
 from dashboards import client as q
 from dashboards.client import Api, ApiError
+from dashboards.officer import officer
 from dashboards.views import search
+from dashboards.views.gangs import drift_date
 
 
 def layout(panel: dict[str, Any]) -> list[Any]:
@@ -21,6 +23,10 @@ def layout(panel: dict[str, Any]) -> list[Any]:
                 html.Div(
                     style={**panel, "flex": "1"},
                     children=[html.H4("我的任务 My tasks"), html.Div(id="my-tasks")],
+                ),
+                html.Div(
+                    style={**panel, "flex": "1"},
+                    children=[html.H4("我的关注 My watches"), html.Div(id="my-watches")],
                 ),
                 html.Div(
                     style={**panel, "flex": "1"},
@@ -49,6 +55,18 @@ def layout(panel: dict[str, Any]) -> list[Any]:
     ]
 
 
+def alert_entry(alert: dict[str, Any], where: str) -> html.Li:
+    """An alert as a button that opens it with its evidence on the canvas."""
+    return html.Li(
+        html.Button(
+            f"[{alert['severity']}] {alert['title']} · {alert['status']}",
+            id={"type": "open-alert", "index": f"{where}|{alert['id']}"},
+            className="alert-entry",
+            style={"textAlign": "left", "whiteSpace": "normal"},
+        )
+    )
+
+
 def register(app: Dash, api: Api) -> None:
     search.register(app, api)
 
@@ -62,19 +80,26 @@ def register(app: Dash, api: Api) -> None:
         client = api()
         alerts = client(q.ALERTS)["alerts"][:10]
         gangs = client(q.GANGS)["gangs"]
-        alert_list = (
-            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in alerts])
-            if alerts
-            else "暂无 None"
-        )
+        alert_list = html.Ul([alert_entry(a, "recent") for a in alerts]) if alerts else "暂无 None"
         gang_list = html.Ul(
-            [html.Li(f"{g['id']} · {g['size']} members · risk {g['risk']}") for g in gangs[:15]]
+            [
+                html.Li(
+                    html.Button(
+                        f"{g['id']} · {g['size']} 企业 enterprises · risk {g['risk']}",
+                        id={"type": "open-gang", "index": g["id"]},
+                        className="gang-entry",
+                        title="在分析中心打开 Open in the analysis centre",
+                    )
+                )
+                for g in gangs[:15]
+            ]
         )
         options = [{"label": f"{g['id']} ({g['size']}, risk {g['risk']})", "value": g["id"]} for g in gangs]
         return alert_list, gang_list, options
 
     @app.callback(
         Output("my-tasks", "children"),
+        Output("my-watches", "children"),
         Output("watched-gangs", "children"),
         Output("common-analyses", "children"),
         Output("custom-tags", "children"),
@@ -99,17 +124,32 @@ def register(app: Dash, api: Api) -> None:
         data = {key: found.get(key) or [] for key in ("mine", "watches", "driftEvents", "customTags")}
         if refused and not problem:
             problem = html.Div("; ".join(refused), style={"color": "#a60"})
-        tasks = (
-            html.Ul([html.Li(f"[{a['severity']}] {a['title']} · {a['status']}") for a in data["mine"]])
-            if data["mine"]
+        tasks = html.Ul([alert_entry(a, "task") for a in data["mine"]]) if data["mine"] else "暂无 None"
+        me = getattr(officer(), "name", None)
+        mine = [w for w in data["watches"] if w.get("owner") == me]
+        my_watches = (
+            html.Ul(
+                [
+                    html.Li(
+                        html.Button(
+                            w["title"],
+                            id={"type": "open-subject", "index": f"{w['targetLabel']}|{w['targetId']}"},
+                            className="watch-entry",
+                        )
+                    )
+                    for w in mine
+                    if w["targetLabel"] != "Pattern"
+                ]
+            )
+            if mine
             else "暂无 None"
         )
-        gangs = [w for w in data["watches"] if w["targetLabel"] == "Gang"]
+        gangs = {w["targetId"]: w for w in data["watches"] if w["targetLabel"] == "Gang"}  # one entry a gang
         watched = (
             html.Ul(
                 [
-                    html.Li(html.Button(w["title"], id={"type": "watched-gang", "index": w["targetId"]}))
-                    for w in gangs
+                    html.Li(html.Button(w["title"], id={"type": "watched-gang", "index": gang}))
+                    for gang, w in sorted(gangs.items())
                 ]
             )
             if gangs
@@ -119,7 +159,7 @@ def register(app: Dash, api: Api) -> None:
             [
                 html.Li(
                     html.Button(
-                        f"{e['kind']} {e.get('port') or ''} · {e['gang']} · {str(e['detected_at'])[:10]}",
+                        f"{e['kind']} {e.get('port') or ''} · {e['gang']} · {drift_date(e)}",
                         id={"type": "drift", "index": e["id"]},
                         className="drift-event",
                     )
@@ -133,15 +173,18 @@ def register(app: Dash, api: Api) -> None:
                 for t in data["customTags"]
             ]
         )
-        return tasks, watched, drift or "暂无 None", [problem, tags]
+        return tasks, my_watches, watched, drift or "暂无 None", [problem, tags]
 
     @app.callback(
         Output("gang-select", "value"),
+        Output("tabs", "value", allow_duplicate=True),
         Input({"type": "watched-gang", "index": ALL}, "n_clicks"),
+        Input({"type": "open-gang", "index": ALL}, "n_clicks"),
         prevent_initial_call=True,
     )
-    def open_watched(_: Any) -> Any:
+    def open_gang(_w: Any, _g: Any) -> Any:
+        """A watched gang or a gang of the list, opened in the analysis centre."""
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
-            return no_update
-        return trigger["index"]
+            return no_update, no_update
+        return trigger["index"], "analysis"

@@ -118,7 +118,7 @@ def test_hubs_search_keys_watches_and_dates() -> None:
     assert onto.watchable_labels() == ["Enterprise", "Gang", "OverseasParty", "Person", "Vehicle", "Vessel"]
     assert onto.temporal("Declaration") == "date" and onto.temporal("Case") == "opened_on"
     assert onto.temporal("Person") is None
-    assert {"date", "opened_on", "registered_on", "raised_at", "detected_at"} <= set(
+    assert {"date", "opened_on", "registered_on", "raised_at", "occurred_on"} <= set(
         onto.temporal_properties()
     )
     for label in onto.labels("subject"):

@@ -3,9 +3,24 @@
 from __future__ import annotations
 
 import typer
+from rich.console import Console
 
 from tianji.bootstrap import prepare
-from tianji.core.settings import get_settings
+from tianji.cli.assets import AssetError, fetch
+from tianji.core.settings import Settings, get_settings
+
+console = Console()
+
+
+def local_assets(settings: Settings) -> None:
+    """GraphiQL's files in the data folder (once): GraphiQL then works with no network."""
+    console.print("[bold]GraphiQL assets[/] (served locally, fetched once)")
+    try:
+        written = fetch(settings)
+    except AssetError as exc:
+        console.print(f"  [yellow]not fetched[/]: {exc}; GraphiQL will load its files from the CDN")
+        return
+    console.print(f"  in place ({len(written)} fetched now)")
 
 
 def command(
@@ -16,6 +31,7 @@ def command(
 ) -> None:
     """Start the graph, load the demo world if the graph is empty, run the analysis steps, then serve."""
     settings = get_settings()
+    local_assets(settings)
     prepare(settings, redo=redo)
     if prepare_only:
         return

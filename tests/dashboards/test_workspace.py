@@ -1,0 +1,314 @@
+"""The investigator's workspace in real headless Chromium at 1366×768 (and 1600×1057 for the layout), on
+the small world analysed as ``make run`` analyses it, demo watches and alerts seeded.
+
+Each test asserts what is drawn: the canvas's nodes and their classes (read from the page's cytoscape
+instance), the panels' contents, and that no panel reaches past the window's edge. Screenshots go to
+test-artifacts/dashboards/.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import uvicorn
+from selenium import webdriver
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import WebDriverWait
+
+from algorithms.service import run_drift, run_gangs
+from api.app import create_app
+from graph.embedded import EmbeddedServer
+from graph.store import GraphStore
+from tagging.service import run_tagging
+from tests.api.conftest import free_port
+from tests.conftest import settings_for
+from tests.dashboards.test_journey import (
+    ARTIFACTS,
+    Site,
+    browser,
+    choose,
+    no_console_errors,
+    shot,
+    sign_in,
+    tab,
+    wait_text,
+)
+from tianji.bootstrap import demo_users
+from tianji.cli.assets import fetch
+from tianji.cli.demo import seed_watches
+from tianji.core.settings import Settings
+
+pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # the headless Chromium fixture of the dashboard journeys
+
+SMALL = (1366, 768)
+LARGE = (1600, 1057)
+
+
+@pytest.fixture(scope="module")
+def site_settings(graph_server: EmbeddedServer, world_store: GraphStore) -> Settings:
+    return settings_for(graph_server, world_store.settings.graph_name, api_port=free_port())
+
+
+@pytest.fixture(scope="module")
+def server(site_settings: Settings, world_store: GraphStore) -> Iterator[Site]:
+    settings = site_settings
+    for step in (demo_users, run_tagging, run_gangs, run_drift, seed_watches):
+        step(world_store, settings, Path("."))  # type: ignore[operator]
+    fetch(settings)  # GraphiQL's files, as make run fetches them
+    uv = uvicorn.Server(
+        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")
+    )
+    thread = threading.Thread(target=uv.run, daemon=True)
+    thread.start()
+    while not uv.started:
+        time.sleep(0.05)
+    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
+    yield Site(f"http://127.0.0.1:{settings.api_port}/dash/", {n: o["password"] for n, o in officers.items()})
+    uv.should_exit = True
+    thread.join(timeout=10)
+
+
+def cy(driver: webdriver.Chrome, script: str) -> Any:
+    """Run ``script`` with ``cy`` bound to the canvas's cytoscape instance."""
+    return driver.execute_script(f"const cy = document.getElementById('canvas')._cyreg.cy; {script}")
+
+
+def canvas_nodes(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    """The canvas's nodes (none while the analysis centre is not the tab shown)."""
+    found = driver.execute_script(
+        "const el = document.getElementById('canvas'); if (!el || !el._cyreg) { return []; }"
+        "return el._cyreg.cy.nodes().map(n => ({id: n.id(), kind: n.data('kind'), classes: n.classes()}));"
+    )
+    return list(found)
+
+
+def outside(driver: webdriver.Chrome, *selectors: str) -> list[str]:
+    """The elements (by selector) that reach past the window's left or right edge, and whether the page
+    scrolls sideways."""
+    found = driver.execute_script(
+        "const w = document.documentElement.clientWidth; const out = [];"
+        "for (const s of arguments[0]) { for (const e of document.querySelectorAll(s)) {"
+        "  const r = e.getBoundingClientRect(); if (r.width && (r.left < -1 || r.right > w + 1)) {"
+        "    out.push(s + ' ' + Math.round(r.left) + '..' + Math.round(r.right) + ' > ' + w); } } }"
+        "if (document.documentElement.scrollWidth > w + 1) { out.push('page ' + document.documentElement.scrollWidth); }"
+        "return out;",
+        list(selectors),
+    )
+    return list(found)
+
+
+def drifting_gang(store: GraphStore) -> dict[str, Any]:
+    return store.query(
+        "MATCH (:DriftEvent)-[:DRIFT_OF]->(g:Gang) WITH DISTINCT g MATCH (m)-[r:MEMBER_OF]->(g) "
+        "RETURN g.id AS id, g.size AS size, g.risk AS risk, collect(labels(m)[0] + '|' + m.id) AS members, "
+        "collect(CASE WHEN r.role = 'core' THEN labels(m)[0] + '|' + m.id END) AS core "
+        "ORDER BY risk DESC, id LIMIT 1",
+        read_only=True,
+    )[0]
+
+
+def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    driver = browser
+    driver.set_window_size(*SMALL)
+    sign_in(driver, server, "demo_investigator")
+    tab(driver, "Analysis centre", "gang-select")
+    gang = drifting_gang(world_store)
+    choose(driver, "gang-select", gang["id"])
+    wait_text(driver, "#gang-panel", "Key members")
+    WebDriverWait(driver, 60).until(
+        lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"])
+    )  # the drawing is not cancelled by the drift buttons the panel adds
+    nodes = canvas_nodes(driver)
+    ids = [n["id"] for n in nodes]
+    assert len(ids) == len(set(ids))  # one node per id
+    members = [n for n in nodes if "gang" in n["classes"]]
+    unmarked = [n for n in nodes if n["id"] in gang["members"] and "gang" not in n["classes"]]
+    assert unmarked == []  # every member marked, no plain copy
+    assert sorted(n["id"] for n in members) == sorted(gang["members"])
+    core = sorted(n["id"] for n in nodes if "core" in n["classes"])
+    assert core == sorted(c for c in gang["core"] if c)
+    panel = driver.find_element(By.ID, "gang-panel").text
+    assert "PR None" not in panel and "None" not in panel.replace("无 None", "")
+    assert f"{gang['size']} enterprises" in panel and f"{len(gang['members'])} members" in panel
+    legend = {e.text.split()[-1] for e in driver.find_elements(By.CSS_SELECTOR, "#legend .legend-type")}
+    assert legend == {n["kind"] for n in nodes}  # the legend lists the types on the canvas only
+    assert outside(driver, "#canvas", "#canvas-column", "#side-column", "#gang-panel", "#details") == []
+    shot(driver, "20-gang-with-drift-1366")
+    button = driver.find_element(By.CSS_SELECTOR, "#gang-panel .drift-event")
+    assert "20" in button.text  # dated (the drift's own date, a year of the world)
+    button.click()
+    WebDriverWait(driver, 60).until(
+        lambda d: any(n["kind"] == "DriftEvent" and "drift" in n["classes"] for n in canvas_nodes(d))
+    )
+    after = canvas_nodes(driver)
+    assert {n["id"] for n in after if "gang" in n["classes"]} == set(gang["members"])  # the gang stays
+    assert outside(driver, "#canvas", "#canvas-column", "#side-column") == []
+    shot(driver, "21-drift-event-1366")
+    # the case report: one HTML file with the canvas picture, the findings and the subjects on it
+    downloads = ARTIFACTS / "downloads"
+    downloads.mkdir(parents=True, exist_ok=True)
+    for old in downloads.glob("tianji-case-report*.html"):
+        old.unlink()
+    driver.execute_cdp_cmd(
+        "Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": str(downloads)}
+    )
+    driver.find_element(By.ID, "report-go").click()
+    WebDriverWait(driver, 90).until(lambda d: list(downloads.glob("tianji-case-report*.html")))
+    time.sleep(1)  # the file is complete once written under its final name
+    page = next(downloads.glob("tianji-case-report*.html")).read_text(encoding="utf-8")
+    assert 'src="data:image/jpeg;base64,' in page or 'src="data:image/jpg;base64,' in page  # the picture
+    assert f"{len(after)} nodes" in page and "DriftEvent" in page and gang["id"] in page
+    no_console_errors(driver)
+
+
+@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1600x1057"])
+def test_the_right_hand_column_fits_the_window(
+    server: Site, browser: webdriver.Chrome, size: tuple[int, int]
+) -> None:
+    driver = browser
+    driver.set_window_size(*size)
+    sign_in(driver, server, "demo_investigator")
+    tab(driver, "Analysis centre", "side-column")
+    driver.find_element(By.ID, "canvas-search").send_keys("贸易", Keys.ENTER)
+    driver.find_element(By.ID, "canvas-go").click()
+    WebDriverWait(driver, 60).until(lambda d: len(canvas_nodes(d)) > 1)
+    selectors = ("#canvas", "#side-column", "#details", "#pair", "#strength", "#gang-panel", "#case-pick")
+    assert outside(driver, *selectors) == []
+    canvas, column = (driver.find_element(By.ID, i).rect for i in ("canvas", "canvas-column"))
+    assert canvas["x"] + canvas["width"] <= column["x"] + column["width"] + 1  # never wider than its column
+    shot(driver, f"22-layout-{size[0]}x{size[1]}")
+
+
+def test_first_start_shows_watches_alerts_and_a_node_can_be_watched(
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    driver = browser
+    driver.set_window_size(*SMALL)
+    sign_in(driver, server, "demo_investigator")
+    tab(driver, "Workbench", "my-tasks")
+    WebDriverWait(driver, 40).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#watched-gangs button"))
+    WebDriverWait(driver, 40).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#my-tasks li"))
+    WebDriverWait(driver, 40).until(lambda d: d.find_elements(By.CSS_SELECTOR, "#recent-alerts li"))
+    for panel in ("my-tasks", "my-watches", "watched-gangs", "recent-alerts"):
+        assert "暂无" not in driver.find_element(By.ID, panel).text
+    gangs = [b.text for b in driver.find_elements(By.CSS_SELECTOR, "#watched-gangs button")]
+    assert len(gangs) == len(set(gangs))  # one entry a gang, however many officers watch it
+    assert outside(driver, "#my-tasks", "#my-watches", "#watched-gangs", "#recent-alerts") == []
+    shot(driver, "23-workbench-first-start")
+    # a task opens on the canvas with its evidence
+    driver.find_element(By.CSS_SELECTOR, "#my-tasks .alert-entry").click()
+    WebDriverWait(driver, 60).until(lambda d: any(n["kind"] == "Alert" for n in canvas_nodes(d)))
+    assert {"Gang", "DriftEvent"} <= {n["kind"] for n in canvas_nodes(driver)}
+    shot(driver, "23b-task-opened")
+    tab(driver, "Workbench", "gang-list")
+    # a gang of the list opens in the analysis centre
+    entry = driver.find_element(By.CSS_SELECTOR, "#gang-list .gang-entry")
+    gang_id = entry.text.split(" · ")[0]
+    entry.click()
+    wait_text(driver, "#gang-panel", gang_id)
+    # the designed card: name, key facts, tags, sources; raw properties folded; watch this
+    name = world_store.query(
+        "MATCH (e:Enterprise)-[:HAS_TAG]->(:Tag) RETURN e.name AS name, e.id AS id ORDER BY e.id LIMIT 1",
+        read_only=True,
+    )[0]
+    tab(driver, "Workbench", "search-text")
+    driver.find_element(By.ID, "search-text").send_keys(name["name"], Keys.ENTER)
+    wait_text(driver, "#search-results", name["name"])
+    driver.find_element(By.XPATH, f"//*[@id='search-results']//button[contains(., '{name['name']}')]").click()
+    try:
+        wait_text(driver, "#details .card-name", name["name"], timeout=120)
+    finally:
+        shot(driver, "24a-details-card")
+    card = driver.find_element(By.ID, "details")
+    assert len(card.find_elements(By.CSS_SELECTOR, ".key-facts .fact")) >= 3
+    assert card.find_elements(By.CSS_SELECTOR, ".tags .tag")  # tags with their levels
+    assert "L" in card.find_element(By.CSS_SELECTOR, ".tags .tag").text
+    assert "source" in card.find_element(By.CSS_SELECTOR, ".sources").text
+    raw = card.find_element(By.CSS_SELECTOR, "details.raw pre")
+    assert not raw.is_displayed()  # raw properties behind the toggle
+    assert "ingested_at" not in card.find_element(By.CSS_SELECTOR, ".key-facts").text
+    driver.find_element(By.ID, "watch-this").click()
+    wait_text(driver, "#watch-msg", "Watching")
+    watched = world_store.query(
+        "MATCH (w:Watch)-[:WATCHES]->(e:Enterprise {id: $id}) WHERE w.owner = 'demo_investigator' "
+        "RETURN count(w) AS n",
+        {"id": name["id"]},
+        read_only=True,
+    )[0]["n"]
+    assert watched == 1
+    assert outside(driver, "#details", "#side-column") == []
+    shot(driver, "24-details-card-watch")
+    no_console_errors(driver)
+
+
+def test_relation_strength_is_the_pairs_and_clears_when_the_pair_changes(
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    driver = browser
+    driver.set_window_size(*SMALL)
+    sign_in(driver, server, "demo_investigator")
+    tab(driver, "Analysis centre", "gang-select")
+    gang = drifting_gang(world_store)
+    choose(driver, "gang-select", gang["id"])
+    WebDriverWait(driver, 60).until(lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"]))
+    firms = [m for m in gang["members"] if m.startswith("Enterprise|")]
+    for key in firms[:2]:
+        cy(driver, f"cy.getElementById({json.dumps(key)}).emit('tap');")
+        wait_text(driver, "#pair", key.split("|")[0])
+        time.sleep(1)
+    WebDriverWait(driver, 40).until(lambda d: "↔" in d.find_element(By.ID, "pair").text)
+    driver.find_element(By.ID, "strength-go").click()
+    wait_text(driver, "#strength", "strength")
+    text = driver.find_element(By.ID, "strength").text
+    for finding in ("HAS_TAG", "MEMBER_OF", "DRIFT_OF", "DRIFT_EVIDENCE"):
+        assert finding not in text  # only ties between subjects count
+    shot(driver, "25-relation-strength")
+    cy(driver, f"cy.getElementById({json.dumps(firms[2 % len(firms)])}).emit('tap');")
+    WebDriverWait(driver, 40).until(lambda d: d.find_element(By.ID, "strength").text.strip() == "")
+    no_console_errors(driver)
+
+
+def test_graphiql_loads_from_local_files_with_no_network(server: Site, site_settings: Settings) -> None:
+    """GraphiQL in a browser that cannot resolve any outside name: its editor still comes up."""
+    import shutil
+
+    from selenium.webdriver.chrome.options import Options
+    from selenium.webdriver.chrome.service import Service
+
+    options = Options()
+    for arg in (
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--window-size=1366,768",
+        "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
+    ):
+        options.add_argument(arg)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    driver = webdriver.Chrome(
+        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
+    )
+    try:
+        sign_in(driver, server, "demo_investigator")
+        driver.get(server.url.replace("/dash/", "/graphql"))
+        WebDriverWait(driver, 60).until(
+            EC.presence_of_element_located((By.CSS_SELECTOR, ".graphiql-query-editor, .graphiql-editor"))
+        )
+        assert "unpkg.com" not in driver.page_source
+        shot(driver, "26-graphiql-offline")
+        no_console_errors(driver)
+    finally:
+        driver.quit()
