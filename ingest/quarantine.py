@@ -50,7 +50,7 @@ class Quarantine:
             self._handle = None
 
 
-def read_quarantine(path: Path) -> list[dict[str, object]]:
+def read_quarantine(path: Path) -> list[dict[str, Any]]:
     if not path.exists():
         return []
     return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]

@@ -3,6 +3,8 @@ evidence entries it cuts; and the unit scope of a load."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 
 from algorithms.visibility import Viewer, references
@@ -58,7 +60,7 @@ def test_evidence_naming_hidden_nodes_is_cut(cases: GraphStore) -> None:
     entries = ["Case:C1 > Enterprise:E1", "Case:C2 > Enterprise:E1", "Enterprise:E1"]
     assert Viewer(cases.ontology, "GZ").evidence(cases, entries) == entries[1:]
     assert Viewer(cases.ontology, "SZ").evidence(cases, entries) == entries
-    item = {"id": "x", "labels": ["Tag"], "properties": {"evidence": entries}}
+    item: dict[str, Any] = {"id": "x", "labels": ["Tag"], "properties": {"evidence": entries}}
     (cut,) = Viewer(cases.ontology, "GZ").redact(cases, [item])
     assert cut["properties"]["evidence"] == entries[1:] and item["properties"]["evidence"] == entries
 
@@ -67,7 +69,9 @@ def test_a_load_for_a_unit_refuses_another_units_nodes(cases: GraphStore) -> Non
     gz, sz, hq = (UnitScope(cases, unit) for unit in ("GZ", "SZ", "*"))
     own = [("Case", "C9", {"unit": "GZ"})]
     theirs = [("Case", "C2", {"title": "x"})]  # no unit written, but C2 is SZ's
-    link = [("INVOLVED_IN", "Enterprise", "E1", "Case", "C1", {})]
+    link: list[tuple[str, str, str, str, str, dict[str, Any]]] = [
+        ("INVOLVED_IN", "Enterprise", "E1", "Case", "C1", {})
+    ]
     assert gz.refusal(own, []) is None
     assert gz.refusal(theirs, []) == ("Case", "C2", "SZ")
     assert gz.refusal([("Case", "C9", {"unit": "SZ"})], []) == ("Case", "C9", "SZ")

@@ -263,7 +263,7 @@ def test_alert_and_label_editor_journey(server: Site, browser: webdriver.Chrome)
     tab(driver, "Label editor", "tag-pick")
     choose(driver, "tag-pick", "BL-II-OFFICER")
     WebDriverWait(driver, 40).until(
-        lambda d: "BL-II-OFFICER" in d.find_element(By.ID, "tag-yaml").get_attribute("value")
+        lambda d: "BL-II-OFFICER" in (d.find_element(By.ID, "tag-yaml").get_attribute("value") or "")
     )
     driver.find_element(By.ID, "tag-dry").click()
     wait_text(driver, "#tag-result", "Dry run BL-II-OFFICER")

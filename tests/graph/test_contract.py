@@ -122,7 +122,8 @@ def test_values_are_parameters_not_code(backend: GraphStore) -> None:
     hostile = "E1'}) DETACH DELETE n //"
     assert backend.node("Enterprise", hostile) is None
     backend.merge_nodes("Enterprise", [{"id": hostile, "uscc": uscc(4), "name": "x') DELETE n"}])
-    assert backend.node("Enterprise", hostile)["properties"]["name"] == "x') DELETE n"
+    written = backend.node("Enterprise", hostile)
+    assert written is not None and written["properties"]["name"] == "x') DELETE n"
     assert backend.count("Enterprise") == 3
 
 

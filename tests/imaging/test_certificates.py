@@ -29,7 +29,8 @@ from tianji.core.settings import Settings
 
 def test_key_fields_and_types_are_read_from_clean_and_noisy_pages() -> None:
     pages = generate(8, seed=11, noisy_share=0.5)  # one of each of the eight types, half of them noisy
-    right, kinds = Counter(), 0
+    right: Counter[str] = Counter()
+    kinds = 0
     for page in pages:
         extraction = extract(ocr(page.image))
         kinds += extraction.kind == page.kind

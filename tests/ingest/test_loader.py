@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -132,7 +133,7 @@ def test_jsonl_source_through_a_mapping_file(
     Loader(store, settings, progress=False).load_dir(directory)
     feed = tmp_path / "feed"
     feed.mkdir()
-    lines = [
+    lines: list[Any] = [
         {"no": "INS-X1", "entry": "510020240000000001", "when": "2024-05-01", "result": "hit"},
         {"no": "INS-X2", "entry": "510020240000000002", "when": "2024/05/02", "result": "clear"},
         "{not json",
@@ -149,4 +150,5 @@ def test_jsonl_source_through_a_mapping_file(
     )
     run = Loader(store, settings, progress=False).load_dir(feed, [load_mapping(mapping)])
     assert run.loaded == 2 and run.quarantined == 1
-    assert store.node("Inspection", "INS-X2")["properties"]["date"] == "2024-05-02"
+    inspection = store.node("Inspection", "INS-X2")
+    assert inspection is not None and inspection["properties"]["date"] == "2024-05-02"

@@ -125,9 +125,9 @@ def extract(text: str) -> Terms:
     for match in LABEL_TEST.finditer(text):
         terms.labels.update(_names(match.group(2)))
     unwound = set(UNWIND_PARAM.findall(text))
-    for labels, body in maps:
+    for owner_labels, body in maps:
         for key in MAP_KEY.findall(body):
-            terms.properties.add((frozenset(labels), key))
+            terms.properties.add((frozenset(owner_labels), key))
     for var, prop in ACCESS.findall(text):
         if var in NAMESPACES or var in unwound:
             continue
@@ -164,8 +164,8 @@ def violations(found: list[Found], onto: Ontology) -> list[str]:
     }
 
     def defined(owners: frozenset[str], prop: str) -> bool:
-        known = [onto.nodes.get(o) or onto.relationships.get(o) for o in owners]
-        known = [k for k in known if k is not None]
+        found = [onto.nodes.get(o) or onto.relationships.get(o) for o in owners]
+        known = [k for k in found if k is not None]
         if not known:
             return prop in everywhere
         return any(prop in k.properties for k in known)

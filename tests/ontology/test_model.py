@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 import yaml
@@ -57,7 +58,7 @@ def test_unknown_names_are_refused_with_the_known_ones() -> None:
         onto.check_property("Person", "salary")
 
 
-def _write(directory: Path, kind: str, name: str, doc: dict[str, object]) -> None:
+def _write(directory: Path, kind: str, name: str, doc: dict[str, Any]) -> None:
     (directory / kind).mkdir(parents=True, exist_ok=True)
     (directory / kind / f"{name}.yaml").write_text(yaml.safe_dump(doc), encoding="utf-8")
 

@@ -53,10 +53,12 @@ def _export(world: Path, folder: Path) -> None:
         (world / "inspections.csv").open(encoding="utf-8") as src,
         (folder / "foreign_controls.csv").open("w", encoding="utf-8", newline="") as out,
     ):
-        writer = csv.writer(out)
-        writer.writerow(["CONTROL_ID", "DECL_NO", "CONTROL_DATE", "RESULT", "DUTY_RECOVERED"])
+        controls = csv.writer(out)
+        controls.writerow(["CONTROL_ID", "DECL_NO", "CONTROL_DATE", "RESULT", "DUTY_RECOVERED"])
         for row in csv.DictReader(src):
-            writer.writerow([row["id"], row["entry_no"], row["date"], row["outcome"], row["recovered_duty"]])
+            controls.writerow(
+                [row["id"], row["entry_no"], row["date"], row["outcome"], row["recovered_duty"]]
+            )
 
 
 def test_another_administrations_export_loads_and_trains_with_no_code_change(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -150,7 +151,7 @@ def test_an_interrupted_batch_run_resumes_without_redoing_finished_blocks(
     small_world: Path, tmp_path: Path
 ) -> None:
     records, truth = _overseas_records(small_world)
-    options = {"normalise": normalize.overseas, "same": ["country"], "block_size": 300}
+    options: dict[str, Any] = {"normalise": normalize.overseas, "same": ["country"], "block_size": 300}
     whole = resolve(records, **options)
     done: list[str] = []
 
