@@ -46,6 +46,8 @@ NUMBER_BOUNDS: dict[str, float] = {
     "distanceM": 5000,
     "toleranceM": 1000,
 }
+#: number arguments that must be above zero (a distance or a span of time that divides)
+POSITIVE = frozenset({"distanceM", "toleranceM", "minutes", "minMinutes", "withinHours"})
 #: a tighter bound where one field is multiplied by many parents
 FIELD_BOUNDS: dict[tuple[str, str], float] = {("relations", "first"): 200, ("search", "first"): 100}
 #: the most items of a list argument
@@ -175,7 +177,15 @@ class Walk:
         else:
             bound = FIELD_BOUNDS.get((field, name), NUMBER_BOUNDS.get(name))
         if bound is not None and isinstance(value, int | float) and not isinstance(value, bool):
-            if value > bound:
+            if value < 0 or (value == 0 and name in POSITIVE):  # sizes, counts, distances, spans
+                self.errors.append(
+                    GraphQLError(
+                        f"argument {name} of {field} is {value}; it must be "
+                        + ("above zero" if name in POSITIVE else "zero or more"),
+                        extensions={"code": "INVALID_INPUT", "argument": name},
+                    )
+                )
+            elif value > bound:
                 self.errors.append(
                     limit_error(
                         f"argument {name} of {field} is {value}; it may be at most {bound:g}",

@@ -13,6 +13,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+import duckdb
 from fastapi.responses import JSONResponse
 from starlette.requests import Request
 
@@ -21,6 +22,7 @@ from api.trail import note_code
 from graph.types import GraphError, GraphTimeout, GraphUnavailable
 from imaging.errors import UnknownDeclaration
 from ontology import OntologyError
+from tracks.analysis import UnknownZone
 
 
 class ApiError(Exception):
@@ -76,11 +78,13 @@ class RateLimited(ApiError):
 #: errors of other packages -> the API error a client sees (its code and status)
 FOREIGN: dict[type[Exception], type[ApiError]] = {
     UnknownDeclaration: NotFound,
+    UnknownZone: NotFound,
     OntologyError: InvalidInput,
     GraphUnavailable: Unavailable,
     GraphTimeout: Timeout,
     BodyTooLarge: PayloadTooLarge,
     ValueError: InvalidInput,
+    duckdb.ConversionException: InvalidInput,  # a track query's date or time that is not one
 }
 
 
