@@ -24,6 +24,9 @@ async def upload(
 ) -> dict[str, Any]:
     """Load one uploaded CSV or JSON-lines file through the mapping whose source is ``{kind}.csv``/``.jsonl``;
     rows that would change another unit's nodes are refused (``denied``) and audited."""
+    trail = trail_of(request.scope)
+    if trail is not None:
+        trail.name("ingest", f"POST /ingest/{kind}", {"kind": kind, "file": file.filename})
     require(user, "ingest", "ingest")
     mappings = [m for m in load_mappings() if Path(m.source).stem == kind]
     if not mappings:
@@ -35,7 +38,6 @@ async def upload(
     )
     loader = Loader(store, settings, progress=False, unit=user.writes_for)
     run = await asyncio.to_thread(loader.load_dir, folder, mappings)
-    trail = trail_of(request.scope)
     if trail is not None:  # the request's audit row names the run and every refused row
         trail.arguments = {
             "kind": kind,

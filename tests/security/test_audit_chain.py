@@ -89,7 +89,7 @@ def test_a_changed_or_deleted_row_is_named(filled: Settings, tamper: str, broken
 
 def test_verify_exits_non_zero_naming_the_first_broken_row(filled: Settings) -> None:
     with open_audit(filled).begin() as conn:
-        conn.execute(text("UPDATE audit SET outcome = 'ok' WHERE id IN (4, 8)"))
+        conn.execute(text("UPDATE audit SET outcome = 'denied' WHERE id IN (4, 8)"))
     db.dispose_engines()
     done = cli(filled, "verify", "--no-progress")
     assert done.returncode == 1

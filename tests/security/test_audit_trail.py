@@ -161,7 +161,7 @@ def test_an_officer_session_is_audited_action_by_action(officers: ApiServer) -> 
         ("inv_gz", "mutation", "Watch", "ok", 200),
         ("inv_gz", "http", "POST /documents/{entry_no}", "invalid", 404),
         ("inv_gz", "query", "Audit", "denied", 200),
-        ("inv_gz", "http", "POST /ingest/{kind}", "denied", 403),
+        ("inv_gz", "ingest", "POST /ingest/cases", "denied", 403),
         ("inv_gz", "http", "POST /graphql", "denied", 403),
         ("inv_gz", "query", "OverSocket", "ok", None),
         ("inv_gz", "sign_out", "POST /logout", "ok", 303),
@@ -171,7 +171,8 @@ def test_an_officer_session_is_audited_action_by_action(officers: ApiServer) -> 
     assert by_name["Watch"]["variables"] == {"id": ENTERPRISE} and by_name["Watch"]["unit"] == "GZ"
     assert by_name["POST /documents/{entry_no}"]["variables"]["entry_no"] == "NO-SUCH-ENTRY"
     assert by_name["POST /documents/{entry_no}"]["error_codes"] == "NOT_FOUND"
-    assert by_name["POST /ingest/{kind}"]["error_codes"] == "FORBIDDEN"
+    assert by_name["POST /ingest/cases"]["error_codes"] == "FORBIDDEN"
+    assert by_name["POST /ingest/cases"]["variables"] == {"kind": "cases", "file": "cases.csv"}
     assert by_name["OverSocket"]["transport"] == "websocket"
     assert all(r["role"] == "investigator" for r in rows if r["user"] == "inv_gz")
     assert all(r["duration_ms"] >= 0 and r["address"] == "127.0.0.1" for r in rows)
