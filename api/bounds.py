@@ -172,6 +172,14 @@ class Walk:
         return multiplier + self._selections(node.selection_set, inner, below, pending, variables, seen)
 
     def _check(self, field: str, name: str, value: Any) -> None:
+        if _has_nul(value):  # no stored text holds one, and the graph refuses it in a query
+            self.errors.append(
+                GraphQLError(
+                    f"argument {name} of {field} contains a NUL character",
+                    extensions={"code": "INVALID_INPUT", "argument": name},
+                )
+            )
+            return
         if name == "maxNodes":
             bound: float | None = self.settings.api_max_nodes
         else:
@@ -299,3 +307,13 @@ class UserConcurrency(SchemaExtension):
                 if running[self.holder] <= 0:
                     del running[self.holder]
                 self.holder = None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False

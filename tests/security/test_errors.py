@@ -113,3 +113,10 @@ def test_subscription_errors_carry_codes(api: ApiServer) -> None:
 )
 def test_messages_lose_paths_and_object_representations(message: str, shown: str) -> None:
     assert sanitise(message) == shown
+
+
+def test_a_nul_character_in_an_argument_is_invalid_input(api: ApiServer, gql: Any) -> None:
+    _, body = gql(
+        api.tokens["inv_gz"], "query($s: [String!]) { alerts(status: $s) { id } }", {"s": ["open\u0000"]}
+    )
+    assert codes(body) == ["INVALID_INPUT"] and "contains a NUL character" in body["errors"][0]["message"]
