@@ -5,19 +5,17 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from typing import Any
 
-from fastapi import FastAPI, Request
-from fastapi.responses import JSONResponse
+from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
 from alerts.outbox import open_outbox
 from api.audit import open_audit
 from api.auth import open_users
 from api.context import Services
-from api.errors import HANDLED, error_response
+from api.errors import HANDLED, handle
 from api.limits import BodyLimit
-from api.middleware import guard
+from api.middleware import AuditTrail, guard
 from api.oidc import FLOW_COOKIE, FLOW_SECONDS, provider
 from api.routes import ROUTERS, graphiql
 from api.routes.dashboards import dashboard_router
@@ -58,8 +56,8 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
     for router in ROUTERS:
         app.include_router(router)
     app.include_router(graphiql.router)  # GraphiQL's files, served locally
-    for kind in HANDLED:
-        app.add_exception_handler(kind, _handle)
+    for kind in (*HANDLED, Exception):  # anything unexpected: INTERNAL in the same JSON shape
+        app.add_exception_handler(kind, handle)
     app.middleware("http")(guard(settings))
     if settings.oidc_issuer:  # the OIDC flow keeps state, nonce and PKCE verifier in a signed cookie
         app.state.oidc = provider(settings)
@@ -73,11 +71,8 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
         )
     mount_dashboards(app, settings)
     app.add_middleware(BodyLimit, settings=settings)
+    app.add_middleware(AuditTrail)  # outermost: it sees every answer, refusals of the body limit included
     return app
-
-
-async def _handle(request: Request, exc: Any) -> JSONResponse:
-    return error_response(exc)
 
 
 def mount_dashboards(app: FastAPI, settings: Settings) -> None:

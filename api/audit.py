@@ -1,17 +1,27 @@
-"""The audit log: who ran which query or mutation, when, with what variables, how big the answer, outcome.
+"""The audit log: who did what, when, with which arguments, how it ended and how long it took.
 
-Stored durably in SQLite (WAL, full sync) under the data directory; the API only ever appends, and only
-administrators can read it back (GraphQL ``auditLog``).
+One row per request (REST, sign-in and sign-out, GraphQL over GET, POST and websockets; ``api.trail``
+collects it, ``api.middleware.AuditTrail`` writes it) and per CLI load that refused rows of another unit.
+Stored in SQLite under the data directory; the API only ever appends, and only administrators read it
+back (GraphQL ``auditLog``). Every row is chained to the one before it (``api.audit_chain``): editing or
+deleting a row breaks the chain at that row, and ``tianji audit verify`` names it.
+
+Writing stays cheap: one ``BEGIN IMMEDIATE`` transaction per request reads the newest row's id and hash
+and inserts the new rows. The write lock of SQLite orders the writers of every worker process sharing
+the file; a lock per process keeps this process's threads from waiting on SQLite's busy timeout instead.
 """
 
 from __future__ import annotations
 
 import json
-from dataclasses import dataclass
+import re
+import threading
+from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
     Column,
+    Connection,
     Engine,
     Float,
     Integer,
@@ -21,14 +31,24 @@ from sqlalchemy import (
     Text,
     insert,
     select,
+    update,
 )
 
+from api.audit_chain import GENESIS, chain_key, digest
 from api.auth import User
 from tianji.core.clock import utc_now_iso
 from tianji.core.db import AUDIT, side_engine
 from tianji.core.settings import Settings
 
 DOCUMENT_CHARS = 10_000  # longer documents are kept cut to this length
+ARGUMENT_CHARS = 10_000  # and so are the arguments' JSON
+#: argument names whose values are never stored (whatever their nesting)
+SECRET = re.compile(r"pass(word|wd)?|secret|token|api_?key|authorization|cookie|csrf", re.IGNORECASE)
+REDACTED = "[redacted]"
+
+#: outcomes a row may have
+OUTCOMES = ("ok", "denied", "invalid", "timed_out", "error")
+
 metadata = MetaData()
 audit = Table(
     "audit",
@@ -41,11 +61,16 @@ audit = Table(
     Column("operation_type", String, nullable=False),
     Column("operation_name", String),
     Column("document", Text, nullable=False),
-    Column("variables", Text, nullable=False),
+    Column("variables", Text, nullable=False),  # GraphQL variables, or a REST call's arguments
     Column("result_size", Integer, nullable=False),
     Column("outcome", String, nullable=False),
     Column("error_codes", String),
     Column("duration_ms", Float, nullable=False),
+    Column("transport", String),  # http, websocket or cli
+    Column("status", Integer),  # the HTTP status answered
+    Column("address", String),  # the client's address
+    Column("prev_hash", String),  # row_hash of the row before (GENESIS for the first)
+    Column("row_hash", String),  # keyed hash of this row's content and prev_hash
 )
 
 
@@ -67,45 +92,118 @@ class AuditEntry:
     outcome: str
     error_codes: list[str]
     duration_ms: float
+    transport: str = "http"
+    status: int | None = None
+    address: str | None = None
+    at: str = field(default_factory=lambda: utc_now_iso("milliseconds"))
 
 
-def record(engine: Engine, entry: AuditEntry) -> None:
-    with engine.begin() as conn:
+def redact(value: Any) -> Any:
+    """``value`` with every secret-named entry (password, token, key…) replaced, at any depth."""
+    if isinstance(value, dict):
+        return {k: REDACTED if SECRET.search(str(k)) else redact(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [redact(v) for v in value]
+    return value
+
+
+def _row(entry: AuditEntry) -> dict[str, Any]:
+    return {
+        "at": entry.at,
+        "user": entry.user,
+        "role": entry.role,
+        "unit": entry.unit,
+        "operation_type": entry.operation_type,
+        "operation_name": entry.operation_name,
+        "document": entry.document[:DOCUMENT_CHARS],
+        "variables": json.dumps(redact(entry.variables), ensure_ascii=False, default=str)[:ARGUMENT_CHARS],
+        "result_size": int(entry.result_size),
+        "outcome": entry.outcome,
+        "error_codes": ",".join(entry.error_codes) or None,
+        "duration_ms": round(float(entry.duration_ms), 2),
+        "transport": entry.transport,
+        "status": entry.status,
+        "address": entry.address,
+    }
+
+
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(engine: Engine) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(id(engine), threading.Lock())
+
+
+def record(engine: Engine, key: bytes, *entries: AuditEntry) -> None:
+    """Append ``entries``, each chained to the row before it, in one transaction."""
+    if not entries:
+        return
+    rows = [_row(e) for e in entries]
+    with _lock(engine), engine.connect() as conn:
+        conn.exec_driver_sql("BEGIN IMMEDIATE")  # the newest row cannot change until this commits
+        last_id, previous = _newest(conn)
+        if last_id and previous is None:
+            last_id, previous = _seal(conn, key)
+        for row in rows:
+            last_id += 1
+            row["id"] = last_id
+            row["prev_hash"] = previous or GENESIS
+            row["row_hash"] = previous = digest(key, row)
+        conn.execute(insert(audit), rows)
+        conn.commit()
+
+
+def _newest(conn: Connection) -> tuple[int, str | None]:
+    """The id and hash of the newest row (0 and GENESIS when there is none)."""
+    last = conn.execute(select(audit.c.id, audit.c.row_hash).order_by(audit.c.id.desc()).limit(1)).first()
+    return (int(last[0]), last[1]) if last is not None else (0, GENESIS)
+
+
+def _seal(conn: Connection, key: bytes) -> tuple[int, str | None]:
+    """Chain the rows written before the chain existed (once, at the first write after the upgrade, when
+    no row has a hash yet); returns the newest row's id and hash. A hashless row after chained ones is
+    left as it is: ``verify`` reports it."""
+    if conn.execute(select(audit.c.id).where(audit.c.row_hash.is_not(None)).limit(1)).first() is not None:
+        return _newest(conn)
+    previous = GENESIS
+    for row in conn.execute(select(audit).order_by(audit.c.id)).mappings().all():
+        content = {**row, "prev_hash": previous}
+        previous = digest(key, content)
         conn.execute(
-            insert(audit).values(
-                at=utc_now_iso("milliseconds"),
-                user=entry.user,
-                role=entry.role,
-                unit=entry.unit,
-                operation_type=entry.operation_type,
-                operation_name=entry.operation_name,
-                document=entry.document[:DOCUMENT_CHARS],
-                variables=json.dumps(entry.variables, ensure_ascii=False, default=str)[:10_000],
-                result_size=entry.result_size,
-                outcome=entry.outcome,
-                error_codes=",".join(entry.error_codes) or None,
-                duration_ms=round(entry.duration_ms, 2),
-            )
+            update(audit)
+            .where(audit.c.id == row["id"])
+            .values(prev_hash=content["prev_hash"], row_hash=previous)
         )
+    return _newest(conn)
+
+
+def record_for(settings: Settings, *entries: AuditEntry) -> None:
+    """``record`` on the audit log of ``settings``' data directory, keyed with its chain key."""
+    record(open_audit(settings), chain_key(settings), *entries)
 
 
 def entries(
-    engine: Engine, *, user: str | None = None, after_id: int = 0, limit: int = 50
+    engine: Engine, *, user: str | None = None, after_id: int = 0, limit: int = 50, newest: bool = False
 ) -> list[dict[str, Any]]:
-    query = select(audit).where(audit.c.id > after_id).order_by(audit.c.id).limit(limit)
+    """Rows after ``after_id``, oldest first (or the newest ``limit``, still oldest first)."""
+    query = select(audit).where(audit.c.id > after_id)
+    query = query.order_by(audit.c.id.desc() if newest else audit.c.id).limit(limit)
     if user:
         query = query.where(audit.c.user == user)
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(query).mappings()]
+        rows = [dict(r) for r in conn.execute(query).mappings()]
+    return rows[::-1] if newest else rows
 
 
-def audit_denied(engine: Engine, user: User, operation: str, denied: list[dict[str, Any]]) -> None:
+def audit_denied(settings: Settings, user: User, operation: str, denied: list[dict[str, Any]]) -> None:
     """One ``denied`` entry for a write (an ingest run) whose rows would have changed another unit's nodes,
     naming each refused row (source, line, node and the unit it belongs to)."""
     if not denied:
         return
-    record(
-        engine,
+    record_for(
+        settings,
         AuditEntry(
             user=user.name,
             role=user.role,
@@ -118,5 +216,6 @@ def audit_denied(engine: Engine, user: User, operation: str, denied: list[dict[s
             outcome="denied",
             error_codes=["FORBIDDEN"],
             duration_ms=0.0,
+            transport="cli" if operation.startswith("tianji ") else "http",
         ),
     )

@@ -13,7 +13,19 @@ import secrets
 from dataclasses import dataclass
 
 import jwt
-from sqlalchemy import Boolean, Column, Engine, MetaData, String, Table, insert, select, update
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Engine,
+    Float,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    insert,
+    select,
+    update,
+)
 
 from api.errors import Forbidden, Unauthenticated
 from tianji.core.clock import utc_now, utc_now_iso
@@ -64,6 +76,15 @@ sessions = Table(
     Column("created_at", String, nullable=False),
     Column("expires_at", String, nullable=False, index=True),
     Column("via", String, nullable=False),  # password or oidc
+)
+
+#: failed sign-ins (``api.throttle``): ``name:<account>`` or ``addr:<address>``, and when (epoch seconds)
+sign_in_failures = Table(
+    "sign_in_failures",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("key", String, nullable=False, index=True),
+    Column("at", Float, nullable=False),
 )
 
 

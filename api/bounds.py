@@ -46,6 +46,8 @@ NUMBER_BOUNDS: dict[str, float] = {
     "distanceM": 5000,
     "toleranceM": 1000,
 }
+#: number arguments that must be above zero (a distance or a span of time that divides)
+POSITIVE = frozenset({"distanceM", "toleranceM", "minutes", "minMinutes", "withinHours"})
 #: a tighter bound where one field is multiplied by many parents
 FIELD_BOUNDS: dict[tuple[str, str], float] = {("relations", "first"): 200, ("search", "first"): 100}
 #: the most items of a list argument
@@ -170,12 +172,28 @@ class Walk:
         return multiplier + self._selections(node.selection_set, inner, below, pending, variables, seen)
 
     def _check(self, field: str, name: str, value: Any) -> None:
+        if _has_nul(value):  # no stored text holds one, and the graph refuses it in a query
+            self.errors.append(
+                GraphQLError(
+                    f"argument {name} of {field} contains a NUL character",
+                    extensions={"code": "INVALID_INPUT", "argument": name},
+                )
+            )
+            return
         if name == "maxNodes":
             bound: float | None = self.settings.api_max_nodes
         else:
             bound = FIELD_BOUNDS.get((field, name), NUMBER_BOUNDS.get(name))
         if bound is not None and isinstance(value, int | float) and not isinstance(value, bool):
-            if value > bound:
+            if value < 0 or (value == 0 and name in POSITIVE):  # sizes, counts, distances, spans
+                self.errors.append(
+                    GraphQLError(
+                        f"argument {name} of {field} is {value}; it must be "
+                        + ("above zero" if name in POSITIVE else "zero or more"),
+                        extensions={"code": "INVALID_INPUT", "argument": name},
+                    )
+                )
+            elif value > bound:
                 self.errors.append(
                     limit_error(
                         f"argument {name} of {field} is {value}; it may be at most {bound:g}",
@@ -289,3 +307,13 @@ class UserConcurrency(SchemaExtension):
                 if running[self.holder] <= 0:
                     del running[self.holder]
                 self.holder = None
+
+
+def _has_nul(value: Any) -> bool:
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    return False

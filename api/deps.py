@@ -18,6 +18,7 @@ from api.auth import User, active_user, authenticate
 from api.context import Services
 from api.errors import Forbidden, Unauthenticated
 from api.sessions import CSRF_HEADER, SAFE_METHODS, SESSION_COOKIE, csrf_matches, csrf_token, user_of
+from api.trail import attribute
 from graph.store import GraphStore
 from tianji.core.settings import Settings
 
@@ -46,7 +47,9 @@ def identify(conn: HTTPConnection) -> User | None:
     svc = services(conn)
     header = conn.headers.get("authorization")
     if header:
-        return authenticate(svc.settings, svc.users, header)
+        user = authenticate(svc.settings, svc.users, header)
+        attribute(conn.scope, user)
+        return user
     session_id = conn.cookies.get(SESSION_COOKIE)
     if not session_id:
         return None
@@ -54,6 +57,7 @@ def identify(conn: HTTPConnection) -> User | None:
     if name is None:
         raise Unauthenticated("the session has ended or expired; sign in again at /login")
     user = active_user(svc.users, name)
+    attribute(conn.scope, user)  # audited as this user even when the CSRF check below refuses
     changes_state = conn.scope["type"] == "http" and conn.scope.get("method", "GET") not in SAFE_METHODS
     if changes_state and not csrf_matches(
         csrf_token(svc.settings, session_id), conn.headers.get(CSRF_HEADER)

@@ -23,9 +23,11 @@ from strawberry.extensions import (
 from strawberry.tools import merge_types
 
 from api.audit import AuditEntry, record
+from api.audit_chain import chain_key
 from api.bounds import UserConcurrency, WorkLimiter
-from api.errors import classify
+from api.errors import classify, sanitise
 from api.graphql import MODULES
+from api.trail import Operation, outcome_of, trail_of
 from api.types import NODE_TYPES
 from tianji.core.settings import Settings
 
@@ -54,6 +56,7 @@ def annotate(error: GraphQLError, settings: Settings) -> str:
         error.extensions = {**(error.extensions or {}), "code": code}
     if not settings.introspection:
         error.message = _SUGGESTION.sub("", error.message)
+    error.message = sanitise(error.message)
     return str((error.extensions or {}).get("code", "INTERNAL"))
 
 
@@ -75,41 +78,79 @@ class ErrorCodes(SchemaExtension):
         for error in errors:
             annotate(error, self.settings)
 
+    def on_stream_result(self, result: Any) -> Iterator[None]:
+        """Each result of a subscription (or of an operation over a websocket) gets its codes too."""
+        for error in getattr(result, "errors", None) or []:
+            annotate(error, self.settings)
+        yield
+
 
 class Audit(SchemaExtension):
-    """Append one audit entry per operation: who, what, variables, result size, outcome, time."""
+    """Each operation's part of the audit: its type, name, document, variables, codes and result size.
+
+    Over HTTP the operation joins its request's trail (``api.trail``), written once by
+    ``api.middleware.AuditTrail`` with the request's user, status and duration; a websocket operation is
+    written here when it ends (a subscription: when it is completed or its connection closes), as is one
+    run without a request (``schema.execute`` in a job or a test)."""
 
     def on_operation(self) -> Iterator[None]:
         started = time.perf_counter()
-        yield
-        ctx = self.execution_context.context
-        if ctx is None or not hasattr(ctx, "user"):
-            return
+        context = self.execution_context.context
+        request = getattr(context, "request", None)
+        trail = trail_of(request.scope) if request is not None else None
+        operation = Operation(
+            operation_type="invalid",
+            operation_name=self.execution_context.operation_name,
+            document=self.execution_context.query or "",
+            variables=self.execution_context.variables or {},
+        )
+        if trail is not None:
+            trail.operations.append(operation)
+        try:
+            yield
+        finally:
+            if context is not None and hasattr(context, "user"):
+                self._finish(context, operation)
+                if trail is None:
+                    self._write(context, operation, time.perf_counter() - started)
+
+    def _finish(self, context: Any, operation: Operation) -> None:
         result = self.execution_context.result
         errors = (
             (result.errors if result is not None else None)
             or self.execution_context.pre_execution_errors
             or []
         )
-        codes = sorted({annotate(e, ctx.services.settings) for e in errors})
+        operation.codes = sorted({annotate(e, context.services.settings) for e in errors})
         try:
-            op_type = self.execution_context.operation_type.value
+            operation.operation_type = self.execution_context.operation_type.value
         except (RuntimeError, AttributeError):
-            op_type = "invalid"
+            operation.operation_type = "invalid"
+        operation.operation_name = self.execution_context.operation_name
+        operation.result_size = getattr(context, "result_size", 0)
+        operation.done = True
+
+    def _write(self, context: Any, operation: Operation, seconds: float) -> None:
+        user, services = context.user, context.services
+        request = getattr(context, "request", None)
+        client = getattr(request, "client", None)
         record(
-            ctx.services.audit,
+            services.audit,
+            chain_key(services.settings),
             AuditEntry(
-                user=ctx.user.name,
-                role=ctx.user.role,
-                unit=ctx.user.unit,
-                operation_type=op_type,
-                operation_name=self.execution_context.operation_name,
-                document=self.execution_context.query or "",
-                variables=self.execution_context.variables or {},
-                result_size=getattr(ctx, "result_size", 0),
-                outcome="timed out" if "TIMEOUT" in codes else "error" if errors else "ok",
-                error_codes=codes,
-                duration_ms=(time.perf_counter() - started) * 1000,
+                user=user.name,
+                role=user.role,
+                unit=user.unit,
+                operation_type=operation.operation_type,
+                operation_name=operation.operation_name,
+                document=operation.document,
+                variables=operation.variables,
+                result_size=operation.result_size,
+                outcome=outcome_of(operation.codes),
+                error_codes=operation.codes,
+                duration_ms=seconds * 1000,
+                transport="websocket" if request is not None else "direct",
+                address=client.host if client is not None else None,
             ),
         )
 

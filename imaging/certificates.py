@@ -189,6 +189,10 @@ def _paddle(models: str) -> Any:
     return run
 
 
+MIN_SIDE = 16  # px: a thinner image cannot be resized for text detection
+MAX_ASPECT = 50
+
+
 def load_image(data: bytes) -> Image.Image:
     if not data:
         raise CertificateError("empty file")
@@ -201,6 +205,11 @@ def load_image(data: bytes) -> Image.Image:
         raise CertificateError(f"not a readable image: {exc}") from None
     if max(image.size) > 8000:
         raise CertificateError(f"image too large ({image.width}×{image.height}); the limit is 8000 px a side")
+    if min(image.size) < MIN_SIDE or max(image.size) > MAX_ASPECT * min(image.size):
+        raise CertificateError(
+            f"image of {image.width}×{image.height} px is not a page: each side needs at least {MIN_SIDE} px "
+            f"and the long side at most {MAX_ASPECT} times the short one"
+        )
     return image.convert("RGB")
 
 

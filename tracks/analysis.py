@@ -16,6 +16,12 @@ from tianji.core.resources import package_path
 from tracks.store import TrackStore
 
 ZONES = package_path("tracks", "data", "zones.geojson")
+
+
+class UnknownZone(LookupError):
+    """A fence asked for by an id that no zone has."""
+
+
 METRES_PER_DEG = 111_320.0
 
 
@@ -68,6 +74,11 @@ def fence_events(
     """Enter and exit events of every target for each fence (polygon), for stays of at least ``min_dwell_minutes``
     (passing through on the road is not a visit)."""
     all_zones = zones()
+    unknown = sorted(set(zone_ids or []) - set(all_zones))
+    if unknown:
+        raise UnknownZone(
+            f"unknown zone {', '.join(map(repr, unknown))}; known: {', '.join(sorted(all_zones))}"
+        )
     chosen = {z: all_zones[z] for z in (zone_ids or list(all_zones))}
     rows = []
     for zone_id, zone in chosen.items():

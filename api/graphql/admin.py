@@ -54,4 +54,11 @@ class Query:
 
         ctx = need(info, "audit_read")
         rows = await ctx.run(entries, ctx.services.audit, user=user, after_id=after_id, limit=min(first, 500))
-        return [AuditEntry(**{**r, "variables": json.loads(r["variables"])}) for r in rows]
+        shown = AuditEntry.__annotations__
+        return [
+            AuditEntry(
+                **{k: v for k, v in r.items() if k in shown and k != "variables"},
+                variables=json.loads(r["variables"]),
+            )
+            for r in rows
+        ]

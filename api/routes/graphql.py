@@ -16,6 +16,8 @@ from strawberry.exceptions import ConnectionRejectionError
 from strawberry.fastapi import GraphQLRouter
 from strawberry.subscriptions import GRAPHQL_TRANSPORT_WS_PROTOCOL
 
+from api.audit import AuditEntry, record
+from api.audit_chain import chain_key
 from api.auth import User, authenticate
 from api.context import Context, Services
 from api.deps import GraphQLUserDep
@@ -24,6 +26,7 @@ from api.persisted import PersistedQueries, PersistedQueriesView
 from api.routes.graphiql import local_page
 from api.schema import annotate, build_schema
 from api.sessions import CSRF_COOKIE
+from api.trail import outcome_of
 from tianji.core.settings import Settings
 
 #: who a websocket is until its ``connection_init`` names a user (no resolver runs before that)
@@ -49,8 +52,34 @@ class Router(PersistedQueriesView, GraphQLRouter[Context, None]):
         try:
             context.user = authenticate(context.services.settings, context.services.users, header)
         except ApiError as exc:
+            refused(context, exc)
             raise ConnectionRejectionError({"message": exc.message, "code": exc.code}) from None
         return {"user": context.user.name}
+
+
+def refused(context: Context, exc: ApiError) -> None:
+    """Audit a websocket whose ``connection_init`` named no valid user."""
+    services = context.services
+    client = getattr(getattr(context, "request", None), "client", None)
+    record(
+        services.audit,
+        chain_key(services.settings),
+        AuditEntry(
+            user=NOBODY.name,
+            role=NOBODY.role,
+            unit=NOBODY.unit,
+            operation_type="connection_init",
+            operation_name=None,
+            document="",
+            variables={},
+            result_size=0,
+            outcome=outcome_of([exc.code]),
+            error_codes=[exc.code],
+            duration_ms=0.0,
+            transport="websocket",
+            address=client.host if client is not None else None,
+        ),
+    )
 
 
 async def context_getter(

@@ -238,7 +238,7 @@ def test_every_request_is_audited_durably(api: ApiServer, gql: Any) -> None:
     ok = [e for e in mine if e["operation_name"] == "Lookup"]
     assert ok and ok[-1]["outcome"] == "ok" and json.loads(ok[-1]["variables"]) == {"id": ENTERPRISE}
     assert ok[-1]["result_size"] >= 0 and ok[-1]["role"] == "analyst" and ok[-1]["unit"] == "GZ"
-    assert any(e["outcome"] == "error" and e["error_codes"] == "NOT_FOUND" for e in mine)
+    assert any(e["outcome"] == "invalid" and e["error_codes"] == "NOT_FOUND" for e in mine)
     _, body = gql(
         api.tokens["admin_hq"], '{ auditLog(user: "analyst_gz", first: 100) { operationName outcome } }'
     )

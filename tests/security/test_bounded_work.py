@@ -149,7 +149,7 @@ def test_timed_out_operation_is_audited_as_timed_out(store: GraphStore, settings
     result = asyncio.run(run())
     assert result.errors and result.errors[0].extensions["code"] == "TIMEOUT"
     (entry,) = entries(services.audit, user="inv_gz")
-    assert entry["outcome"] == "timed out" and entry["error_codes"] == "TIMEOUT"
+    assert entry["outcome"] == "timed_out" and entry["error_codes"] == "TIMEOUT"
 
 
 @pytest.fixture(scope="module")

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import typer
 
-from api.audit import audit_denied, open_audit
+from api.audit import audit_denied
 from api.auth import User
 from graph.open import open_store
 from ingest.check import as_dict, check_dir, report
@@ -69,7 +69,7 @@ def command(
             raise typer.Exit(2) from None
     if run.denied:
         operator = User(f"cli:{getpass.getuser()}", "service", unit)
-        audit_denied(open_audit(settings), operator, f"tianji ingest {directory}", run.denied)
+        audit_denied(settings, operator, f"tianji ingest {directory}", run.denied)
         typer.echo(f"refused {len(run.denied):,} rows that belong to other units", err=True)
     for error in run.errors:
         typer.echo(f"error: {error}", err=True)

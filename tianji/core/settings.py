@@ -133,6 +133,26 @@ class Settings(BaseSettings):
         description="HMAC secret that keys the hashes of ID numbers, bank accounts and phone numbers (at least "
         "32 characters; required in production; changing it changes every such key, so re-ingest)",
     )
+    audit_secret: str = Field(
+        "",
+        description="HMAC secret that keys the audit log's hash chain; empty: derived from the token secret "
+        "(set it to rotate the token secret without re-keying the chain)",
+    )
+    signin_max_failures: int = Field(
+        5,
+        ge=1,
+        description="failed sign-ins of one account within signin_window_s before it is refused a while",
+    )
+    signin_max_failures_per_address: int = Field(
+        30,
+        ge=1,
+        description="failed sign-ins from one client address within signin_window_s before it is refused",
+    )
+    signin_window_s: float = Field(
+        900.0,
+        gt=0,
+        description="window (seconds) over which failed sign-ins are counted, and the longest refusal",
+    )
     auth_token_hours: int = Field(12, description="lifetime of issued JWT tokens")
     auth_modes: str = Field("jwt,apikey", description="accepted bearer token kinds: jwt, apikey or both")
     api_max_depth: int = Field(8, description="deepest GraphQL selection accepted")
