@@ -129,9 +129,12 @@ def test_writers_in_several_threads_and_processes_keep_one_chain(tmp_path: Path)
     procs = [
         subprocess.Popen([sys.executable, "-c", script, str(tmp_path)], env=env, cwd=ROOT) for _ in range(2)
     ]
-    threads = [
-        threading.Thread(target=lambda: [record_for(settings, entry(i)) for i in range(50)]) for _ in range(3)
-    ]
+
+    def write_fifty() -> None:
+        for i in range(50):
+            record_for(settings, entry(i))
+
+    threads = [threading.Thread(target=write_fifty) for _ in range(3)]
     for thread in threads:
         thread.start()
     for thread in threads:
