@@ -11,6 +11,7 @@ import typer
 from api.audit import audit_denied
 from api.auth import User
 from graph.open import open_store
+from graph.types import GraphError
 from ingest.check import as_dict, check_dir, report
 from ingest.loader import Loader
 from ingest.mapping import load_mapping, load_mappings
@@ -67,6 +68,13 @@ def command(
         except (SourceError, OntologyError) as exc:
             typer.echo(f"error: {exc}", err=True)
             raise typer.Exit(2) from None
+        except GraphError as exc:  # the graph went away (a failover, a crash): what was journaled stands
+            typer.echo(
+                f"error: the graph stopped answering: {exc}. Batches acknowledged before it are kept; "
+                "run the same ingest again to complete it.",
+                err=True,
+            )
+            raise typer.Exit(3) from None
     if run.denied:
         operator = User(f"cli:{getpass.getuser()}", "service", unit)
         audit_denied(settings, operator, f"tianji ingest {directory}", run.denied)
