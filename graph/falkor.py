@@ -2,26 +2,23 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
-import time
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import redis
-from falkordb import Edge, FalkorDB, Graph, Node, Path
+from falkordb import FalkorDB, Graph
 from falkordb.exceptions import SchemaVersionMismatchException
-from falkordb.helpers import stringify_param_value
 from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
+from graph.falkor_schema import FalkorSchema
+from graph.falkor_values import params_header, to_plain
 from graph.replication import ReplicasBehind, SentinelAddress, acknowledged, retrying, sentinel_pools
-from graph.search_index import SEARCH_TEXT, SEARCH_TOKENS, key_labels, key_property, token_labels
-from graph.store import GraphStore, remaining_ms
-from graph.types import GraphError, GraphTimeout, GraphUnavailable, Plain, Row
+from graph.store import remaining_ms
+from graph.types import GraphError, GraphTimeout, GraphUnavailable, Row
 from ontology import Ontology
-from ontology.tokens import TokenQuery
 from tianji.core.settings import Settings
 
 T = TypeVar("T")
@@ -29,55 +26,6 @@ T = TypeVar("T")
 NOT_REPEATABLE = re.compile(
     r"(?<!ON\s)\bCREATE\s+(?!INDEX\b|CONSTRAINT\b|VECTOR\b|FULLTEXT\b)", re.IGNORECASE
 )
-IDENTIFIER = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
-
-
-def to_plain(value: Any) -> Any:
-    """FalkorDB client values to plain Python: nodes, edges and paths become dicts."""
-    if isinstance(value, Node):
-        props = dict(value.properties)
-        return {
-            "id": props.get("id"),
-            "element_id": str(value.id),
-            "labels": list(value.labels or []),
-            "properties": props,
-        }
-    if isinstance(value, Edge):
-        src = value.src_node.id if isinstance(value.src_node, Node) else value.src_node
-        dst = value.dest_node.id if isinstance(value.dest_node, Node) else value.dest_node
-        return {
-            "element_id": str(value.id),
-            "type": value.relation,
-            "start": str(src),
-            "end": str(dst),
-            "properties": dict(value.properties),
-        }
-    if isinstance(value, Path):
-        return {
-            "nodes": [to_plain(n) for n in value.nodes()],
-            "relationships": [to_plain(e) for e in value.edges()],
-        }
-    if isinstance(value, list):
-        return [to_plain(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_plain(v) for k, v in value.items()}
-    return value
-
-
-def _params_header(params: Mapping[str, Any]) -> str:
-    """``CYPHER a=… b=…``. ``Plain`` values (no maps) are encoded as JSON text, which is much faster than
-    the client's encoder and reads back identically, except for control characters (those fall back)."""
-    parts = []
-    for key, value in params.items():
-        if not IDENTIFIER.fullmatch(key):
-            raise GraphError(f"parameter name {key!r} is not an identifier")
-        text = None
-        if isinstance(value, Plain):
-            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-            if "\\u00" in text:  # a control character was escaped: FalkorDB would not unescape it
-                text = None
-        parts.append(f"{key}={text if text is not None else stringify_param_value(value)}")
-    return "CYPHER " + " ".join(parts) + " "
 
 
 def pool_size(settings: Settings) -> int:
@@ -89,7 +37,7 @@ def pool_size(settings: Settings) -> int:
     return max(4, -(-4 * cores // (settings.api_workers or cores)))
 
 
-class FalkorStore(GraphStore):
+class FalkorStore(FalkorSchema):
     backend = "falkordb"
     RETRIES = 3
 
@@ -220,7 +168,7 @@ class FalkorStore(GraphStore):
         timeout: int | None,
     ) -> QueryResult:
         self.round_trips += 1
-        header = _params_header(params) if params else ""
+        header = params_header(params) if params else ""
         command: list[Any] = [
             "GRAPH.RO_QUERY" if read_only else "GRAPH.QUERY",
             graph.name,
@@ -256,91 +204,6 @@ class FalkorStore(GraphStore):
             return self._retrying(lambda: self.db.connection.execute_command(*command))
         except redis.exceptions.ResponseError as exc:
             raise GraphError(str(exc)) from exc
-
-    def _existing_indexes(self) -> set[tuple[str, str, str]]:
-        rows = self.query("CALL db.indexes() YIELD label, properties, types RETURN label, properties, types")
-        found = set()
-        for row in rows:
-            types = row["types"] or {}
-            for prop in row["properties"]:
-                for kind in types.get(prop, ["RANGE"]) if isinstance(types, dict) else ["RANGE"]:
-                    found.add((row["label"], prop, str(kind).upper()))
-        return found
-
-    def apply_schema(self) -> list[str]:
-        created: list[str] = []
-        existing = self._existing_indexes()
-        constraints = {(c.get("label"), tuple(c.get("properties", []))) for c in self._constraints()}
-        for node in self.ontology.nodes.values():
-            label = node.label
-            for prop in ["id", *node.indexed]:
-                if (label, prop, "RANGE") not in existing:
-                    self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{self.prop(label, prop)})")
-                    created.append(f"index {label}.{prop}")
-            if (label, ("id",)) not in constraints:
-                self.execute(
-                    "GRAPH.CONSTRAINT",
-                    "CREATE",
-                    self.graph.name,
-                    "UNIQUE",
-                    "NODE",
-                    label,
-                    "PROPERTIES",
-                    1,
-                    "id",
-                )
-                created.append(f"unique {label}.id")
-        return created + self._search_schema()
-
-    def _search_schema(self) -> list[str]:
-        """A range index on the key of every label looked up by its key; a range index on ``search_text`` (names by their beginning) and a full-text index on
-        ``search_tokens`` (names by any part) for every label with names; no stop words, no stemming (the
-        tokens are not English words)."""
-        created = []
-        existing = self._existing_indexes()
-        for label in key_labels(self.ontology):
-            key = self.prop(label, key_property(self.ontology.node(label)))
-            if (label, key, "RANGE") not in existing:
-                self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{key})")
-                created.append(f"index {label}.{key}")
-        for label in token_labels(self.ontology):
-            if (label, SEARCH_TEXT, "RANGE") not in existing:
-                self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{SEARCH_TEXT})")
-                created.append(f"index {label}.{SEARCH_TEXT}")
-            if (label, SEARCH_TOKENS, "FULLTEXT") not in existing:
-                self.query(
-                    f"CALL db.idx.fulltext.createNodeIndex({{label: '{label}', stopwords: []}}, "
-                    f"{{field: '{SEARCH_TOKENS}', nostem: true}})"
-                )
-                created.append(f"full-text index {label}.{SEARCH_TOKENS}")
-        return created
-
-    def token_match(self, label: str, var: str, param: str) -> str:
-        if not var.isidentifier() or not param.isidentifier():
-            raise ValueError(f"not a Cypher variable: {var!r}, {param!r}")
-        return f"CALL db.idx.fulltext.queryNodes('{self.label(label)}', ${param}) YIELD node AS {var}"
-
-    def token_param(self, query: TokenQuery) -> Any:
-        return query.fulltext()
-
-    def _constraints(self) -> list[dict[str, Any]]:
-        rows = self.query(
-            "CALL db.constraints() YIELD type, label, properties, status "
-            "RETURN type, label, properties, status"
-        )
-        return [r for r in rows if r["type"] == "UNIQUE"]
-
-    def wait_for_constraints(self, timeout_s: float = 60) -> None:
-        deadline = time.monotonic() + timeout_s
-        while time.monotonic() < deadline:
-            pending = [c for c in self._constraints() if c["status"] != "OPERATIONAL"]
-            if not pending:
-                return
-            failed = [c for c in pending if c["status"] == "FAILED"]
-            if failed:
-                raise GraphError(f"unique constraints failed (duplicate keys present): {failed}")
-            time.sleep(0.1)
-        raise GraphError("unique constraints still pending")
 
     def clear(self) -> None:
         self.round_trips += 1
