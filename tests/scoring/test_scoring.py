@@ -13,6 +13,7 @@ from algorithms.service import run_gangs
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from scoring import features as F
+from scoring import graph_features as G
 from scoring.indicators import Indicator, IndicatorError
 from scoring.model import ModelError, current_version, load, promote, rollback, save, train
 from scoring.service import score_frame, score_one, write_scores
@@ -139,7 +140,7 @@ def test_imaging_results_of_a_declaration_are_features(world_store: GraphStore, 
     world_store.merge_relationships(
         "DOCUMENT_OF", "Document", "Declaration", [{"start": "fd-1", "end": entry}]
     )
-    found = F.imaging_features(world_store, frame)
+    found = G.imaging_features(world_store, frame)
     mine = found.loc[frame["entry_no"] == entry].iloc[0]
     assert mine["scan_suspect"] == pytest.approx(0.87) and mine["cargo_inconsistent"] == 1
     assert mine["document_flags"] == 1 and mine["certificate_mismatches"] == 0
@@ -259,16 +260,16 @@ def test_graph_features_are_the_same_looked_up_or_scanned(
     world_store: GraphStore, trained, frame: pd.DataFrame, monkeypatch: pytest.MonkeyPatch
 ) -> None:  # type: ignore[no-untyped-def]
     rows = pd.concat([frame.head(300), frame.tail(100)])  # few consignees: the one-by-one lookup
-    looked_up = F.graph_features(world_store, rows)
-    monkeypatch.setattr(F, "FEW_CONSIGNEES", 0)
-    scanned = F.graph_features(world_store, rows)
+    looked_up = G.graph_features(world_store, rows)
+    monkeypatch.setattr(G, "FEW_CONSIGNEES", 0)
+    scanned = G.graph_features(world_store, rows)
     pd.testing.assert_frame_equal(looked_up, scanned)
     assert (looked_up["ties"] > 0).all() and looked_up["shared_address_count"].sum() > 0
     members = {
         r["id"] for r in world_store.query("MATCH (e:Enterprise)-[:MEMBER_OF]->(:Gang) RETURN e.id AS id")
     }
     in_gang = frame[frame["consignee"].isin(members)].head(20)
-    assert (F.graph_features(world_store, in_gang)["in_gang"] == 1).all() and len(in_gang) == 20
+    assert (G.graph_features(world_store, in_gang)["in_gang"] == 1).all() and len(in_gang) == 20
 
 
 @pytest.mark.parametrize("count", [1, 9, 70])

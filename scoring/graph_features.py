@@ -1,0 +1,132 @@
+"""Features only the knowledge graph knows: the consignee's gang, cases, ties and tags, and what the
+declaration's own scans, documents and certificates say. Zero where the analyses have not run."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from algorithms.ties import alternation, linking
+from graph.store import GraphStore
+
+FEW_CONSIGNEES = 2_000  # up to this many, graph features look the consignees up one by one
+
+
+def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """What only the knowledge graph knows about the consignee, as of each declaration where time matters."""
+    out = pd.DataFrame(index=frame.index)
+    # a few consignees (the scheduler re-scoring new declarations): look up only them; many: scan once
+    ids = frame["consignee"].dropna().astype(str).unique().tolist()
+    few = len(ids) <= FEW_CONSIGNEES
+    scope = "UNWIND $ids AS cid MATCH (e:Enterprise {id: cid}) " if few else "MATCH (e:Enterprise) "
+    params = {"ids": ids} if few else {}
+    gang = pd.DataFrame(
+        store.query(
+            scope + "MATCH (e)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN e.id AS consignee, "
+            "g.risk AS gang_risk, g.size AS gang_size",
+            params,
+            read_only=True,
+        ),
+        columns=["consignee", "gang_risk", "gang_size"],
+    ).drop_duplicates("consignee")
+    merged = frame[["consignee"]].merge(gang, on="consignee", how="left")
+    out["in_gang"] = merged["gang_risk"].notna().astype(int).to_numpy()
+    out["gang_risk"] = merged["gang_risk"].fillna(0).to_numpy()
+    out["gang_size"] = merged["gang_size"].fillna(0).to_numpy()
+    ties = pd.DataFrame(
+        store.query(
+            scope + f"MATCH (e)-[r:{alternation(store.ontology.ties('office', 'shared', 'trade'))}]-() "
+            "RETURN e.id AS consignee, count(r) AS ties",
+            params,
+            read_only=True,
+        ),
+        columns=["consignee", "ties"],
+    )
+    out["ties"] = frame[["consignee"]].merge(ties, on="consignee", how="left")["ties"].fillna(0).to_numpy()
+    shared = pd.DataFrame(
+        store.query(
+            scope + "MATCH (e)-[:LOCATED_AT]->(a:Address)<-[:LOCATED_AT]-(o:Enterprise) "
+            "RETURN e.id AS consignee, count(DISTINCT o) AS n",
+            params,
+            read_only=True,
+        ),
+        columns=["consignee", "n"],
+    )
+    out["shared_address_count"] = (
+        frame[["consignee"]].merge(shared, on="consignee", how="left")["n"].fillna(0).to_numpy()
+    )
+    # cases count only from the day they were opened
+    own = pd.DataFrame(
+        store.query(
+            scope + "MATCH (e)-[:INVOLVED_IN]->(c:Case) RETURN e.id AS consignee, min(c.opened_on) AS opened",
+            params,
+            read_only=True,
+        ),
+        columns=["consignee", "opened"],
+    )
+    # from the few case enterprises outward (starting from every enterprise took seconds)
+    near = pd.DataFrame(
+        store.query(
+            "MATCH (c:Case)<-[:INVOLVED_IN]-(o:Enterprise) WITH o, min(c.opened_on) AS opened "
+            f"MATCH (o)-[:{linking(store.ontology)}]-(x)-[:{linking(store.ontology)}]-(e:Enterprise) "
+            "WHERE o <> e RETURN e.id AS consignee, min(opened) AS opened",
+            read_only=True,
+        ),
+        columns=["consignee", "opened"],
+    )
+    own_opened = pd.to_datetime(
+        frame[["consignee"]].merge(own, on="consignee", how="left")["opened"]
+    ).to_numpy()
+    near_opened = pd.to_datetime(
+        frame[["consignee"]].merge(near, on="consignee", how="left")["opened"]
+    ).to_numpy()
+    dates = frame["date"].to_numpy()
+    out["case_before"] = (own_opened < dates).astype(int)
+    out["tie_to_case_enterprise"] = (near_opened < dates).astype(int)
+    level = pd.DataFrame(
+        store.query(
+            scope + "MATCH (e)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
+            "RETURN e.id AS consignee, max(t.level) AS level",
+            params,
+            read_only=True,
+        ),
+        columns=["consignee", "level"],
+    )
+    # a blacklist tag stands on a case: it counts from the case's opening, like the case itself
+    raw_level = frame[["consignee"]].merge(level, on="consignee", how="left")["level"].fillna(0).to_numpy()
+    out["blacklist_level"] = np.where(out["case_before"] | out["tie_to_case_enterprise"], raw_level, 0)
+    return out.join(imaging_features(store, frame))
+
+
+def imaging_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
+    """What the declaration's own images and papers say: the highest suspect confidence of its scan verdicts
+    (concealment, controlled goods), cargo unlike the declared goods, flags on its trade documents,
+    mismatches on its certificates. Zero where nothing was imaged."""
+    rows = store.query(
+        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d:Declaration) RETURN d.id AS entry_no, "
+        "max(CASE WHEN v.verdict = 'suspect' THEN v.confidence ELSE 0.0 END) AS scan_suspect, "
+        "max(CASE WHEN v.verdict STARTS WITH 'inconsistent' THEN 1 ELSE 0 END) AS cargo_inconsistent",
+        read_only=True,
+    )
+    documents = store.query(
+        "MATCH (x:Document)-[:DOCUMENT_OF]->(d:Declaration) RETURN d.id AS entry_no, "
+        "sum(size(coalesce(x.flags, []))) AS document_flags",
+        read_only=True,
+    )
+    certificates = store.query(
+        "MATCH (x:Certificate)-[:CERTIFIES]->(d:Declaration) RETURN d.id AS entry_no, "
+        "sum(size(coalesce(x.mismatches, []))) AS certificate_mismatches",
+        read_only=True,
+    )
+    columns = ["scan_suspect", "cargo_inconsistent", "document_flags", "certificate_mismatches"]
+    found = (
+        pd.DataFrame(rows, columns=["entry_no", "scan_suspect", "cargo_inconsistent"])
+        .merge(pd.DataFrame(documents, columns=["entry_no", "document_flags"]), on="entry_no", how="outer")
+        .merge(
+            pd.DataFrame(certificates, columns=["entry_no", "certificate_mismatches"]),
+            on="entry_no",
+            how="outer",
+        )
+    )
+    merged = frame[["entry_no"]].merge(found, on="entry_no", how="left")
+    return pd.DataFrame({c: merged[c].fillna(0).astype(float).to_numpy() for c in columns}, index=frame.index)
