@@ -3,7 +3,9 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := chromium chromium-driver fonts-noto-cjk npm
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
+# commands taken from Debian only when the machine has none (npm fetches GraphiQL's files at setup)
+APT_COMMANDS := npm
 
 .PHONY: run test lint format setup system clean-var
 
@@ -24,6 +26,7 @@ $(STAMP): $(PY) requirements.lock pyproject.toml
 # Debian packages the browser tests and the certificate renderer need (CI runs as root).
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
+	for c in $(APT_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \
 	if [ -n "$$missing" ]; then \
 	  echo "installing Debian packages:$$missing"; \
 	  SUDO=""; [ "$$(id -u)" = 0 ] || SUDO=sudo; \
