@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import contextvars
 
 import pytest
 
@@ -33,7 +34,8 @@ def hub(store: GraphStore) -> GraphStore:
 
 def context(store: GraphStore, unit: str = "GZ") -> Context:
     services = Services(settings=store.settings, store=store, users=None, audit=None, outbox=None)  # type: ignore[arg-type]
-    return Context(services, User("someone", "investigator", unit))
+    # made in a context of its own: the request deadline a Context sets must not outlive this test
+    return contextvars.copy_context().run(Context, services, User("someone", "investigator", unit))
 
 
 def test_lookups_of_one_request_cost_one_query_per_label(hub: GraphStore) -> None:
@@ -69,3 +71,10 @@ def test_relations_are_cut_to_first_per_node_in_one_query(hub: GraphStore) -> No
     assert (len(busy.edges), busy.truncated, busy.notice) == (3, True, "showing the first 3 relations")  # type: ignore[attr-defined]
     assert (len(quiet.edges), quiet.truncated) == (2, False)  # type: ignore[attr-defined]
     assert (missing.edges, missing.nodes) == ([], [])  # type: ignore[attr-defined]
+
+
+def test_a_context_made_outside_a_request_leaves_no_deadline_behind(hub: GraphStore) -> None:
+    from graph import store as graph_store
+
+    context(hub)
+    assert graph_store.deadline.get() is None
