@@ -36,11 +36,15 @@ def test_a_drift_event_is_dated_when_the_drift_happened(
     assert analysed, "the small world plants drifting gangs"
     for event in analysed:
         if event.kind == "change_of_vest":
-            dates = world_store.query(
-                "MATCH (e:Enterprise) WHERE e.id IN $ids RETURN min(e.registered_on) AS d",
+            # the first new shell's coming into being for customs: registered, or first declaring when it
+            # lay dormant (a standby shell registered long before it trades)
+            rows = world_store.query(
+                "MATCH (e:Enterprise) WHERE e.id IN $ids OPTIONAL MATCH (e)<-[:CONSIGNEE]-(d:Declaration) "
+                "RETURN e.registered_on AS reg, min(d.date) AS first",
                 {"ids": event.enterprises},
                 read_only=True,
             )
+            dates = [{"d": min(max(str(r["reg"] or ""), str(r["first"] or "")) for r in rows)}]
         else:
             dates = world_store.query(
                 "MATCH (d:Declaration) WHERE d.id IN $ids RETURN min(d.date) AS d",
