@@ -62,16 +62,15 @@ def scope_of(store: GraphStore, label: str, target_id: str) -> Scope:
 def new_related_enterprise(store: GraphStore, scope: Scope, since: str, arg: str) -> list[Finding]:
     """A newly registered enterprise tied to the target through a person in office, an address, a phone,
     a bank account or a vehicle: the classic change of vest."""
-    ties, in_office = linking(store.ontology), office(store.ontology)
     rows = store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ents MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
+        f"MATCH (m:Enterprise) WHERE m.id IN $ents MATCH (m)-[:{linking(store.ontology)}]-(x)-[:{linking(store.ontology)}]-(n:Enterprise) "
         "WHERE n.ingested_at > $since AND NOT n.id IN $ents "
         "RETURN DISTINCT n.id AS new, n.name AS name, labels(x)[0] AS via, x.id AS via_id, m.id AS member",
         {"ents": scope.enterprises, "since": since},
         read_only=True,
     )
     rows += store.query(
-        f"MATCH (p:Person) WHERE p.id IN $persons MATCH (p)-[:{in_office}]->(n:Enterprise) "
+        f"MATCH (p:Person) WHERE p.id IN $persons MATCH (p)-[:{office(store.ontology)}]->(n:Enterprise) "
         "WHERE n.ingested_at > $since AND NOT n.id IN $ents "
         "RETURN DISTINCT n.id AS new, n.name AS name, 'Person' AS via, p.id AS via_id, null AS member",
         {"persons": scope.persons, "ents": scope.enterprises, "since": since},

@@ -36,7 +36,6 @@ def set_watermark(settings: Settings, at: str) -> None:
 def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
     """(unit, finding) pairs for new declarations and new enterprises around blacklisted enterprises."""
     found: list[tuple[str, Finding]] = []
-    ties, in_office = linking(store.ontology), office(store.ontology)
     rows = store.query(
         "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
         f"WITH DISTINCT e, max(t.level) AS level MATCH (e)<-[:{lodged(store.ontology)}]-(d:Declaration) "
@@ -58,7 +57,8 @@ def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
         found.append((row["unit"] or "", finding))
     rows = store.query(
         "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-        f"WITH DISTINCT e MATCH (e)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) WHERE n.ingested_at > $since AND n <> e "
+        f"WITH DISTINCT e MATCH (e)-[:{linking(store.ontology)}]-(x)-[:{linking(store.ontology)}]-(n:Enterprise) "
+        "WHERE n.ingested_at > $since AND n <> e "
         "RETURN n.id AS new, n.name AS name, n.unit AS unit, collect(DISTINCT e.id) AS blacklisted, "
         "collect(DISTINCT labels(x)[0] + ':' + x.id) AS via",
         {"since": since},
@@ -66,7 +66,7 @@ def findings(store: GraphStore, since: str) -> list[tuple[str, Finding]]:
     )
     rows += store.query(
         "MATCH (e:Enterprise)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-        f"WITH DISTINCT e MATCH (e)<-[:{in_office}]-(p:Person)-[:{in_office}]->(n:Enterprise) "
+        f"WITH DISTINCT e MATCH (e)<-[:{office(store.ontology)}]-(p:Person)-[:{office(store.ontology)}]->(n:Enterprise) "
         "WHERE n.ingested_at > $since AND n <> e RETURN n.id AS new, n.name AS name, n.unit AS unit, "
         "collect(DISTINCT e.id) AS blacklisted, collect(DISTINCT 'Person:' + p.id) AS via",
         {"since": since},

@@ -75,11 +75,10 @@ def _first_active(store: GraphStore, ids: list[str]) -> dict[str, str]:
 def _tied(store: GraphStore, members: list[str]) -> list[dict[str, Any]]:
     """Each node (person in office, address, phone, account, vehicle) joining a member to a non-member,
     with the members and non-members it joins and how many enterprises share it."""
-    ties = linking(store.ontology)
     return store.query(
-        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{ties}]-(x)-[:{ties}]-(n:Enterprise) "
+        f"MATCH (m:Enterprise) WHERE m.id IN $ids WITH m MATCH (m)-[:{linking(store.ontology)}]-(x)-[:{linking(store.ontology)}]-(n:Enterprise) "
         "WHERE NOT n.id IN $ids WITH x, collect(DISTINCT m.id) AS ms, collect(DISTINCT n.id) AS ns "
-        f"MATCH (x)-[:{ties}]-(e:Enterprise) RETURN x.id AS x, ms, ns, count(DISTINCT e) AS sharers",
+        f"MATCH (x)-[:{linking(store.ontology)}]-(e:Enterprise) RETURN x.id AS x, ms, ns, count(DISTINCT e) AS sharers",
         {"ids": members},
         read_only=True,
     )

@@ -198,15 +198,14 @@ def controllers(store: GraphStore, members: list[str], layers: int = 3) -> list[
     """People in office in at least two member enterprises, or in office in an enterprise that holds
     at least two members through up to ``layers`` ownership layers (a controller hidden behind a
     holding company and its intermediates): they control the ring."""
-    in_office = office(store.ontology)
     rows = store.query(
-        f"MATCH (p:Person)-[:{in_office}]->(e:Enterprise) WHERE e.id IN $ids "
+        f"MATCH (p:Person)-[:{office(store.ontology)}]->(e:Enterprise) WHERE e.id IN $ids "
         "WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
         {"ids": members},
         read_only=True,
     )
     hidden = store.query(
-        f"MATCH (p:Person)-[:{in_office}]->(:Enterprise)-[:{ties.holding(store.ontology)}*1..{int(layers)}]->"
+        f"MATCH (p:Person)-[:{office(store.ontology)}]->(:Enterprise)-[:{ties.holding(store.ontology)}*1..{int(layers)}]->"
         "(e:Enterprise) WHERE e.id IN $ids WITH p, count(DISTINCT e) AS n WHERE n >= 2 RETURN p.id AS id",
         {"ids": members},
         read_only=True,

@@ -88,13 +88,13 @@ def project(store: GraphStore, config: ProjectionConfig | None = None) -> Projec
                 weights[(a, b)] += w
                 shared[(a, b)].add(key)
     for label, rels in flows(store.ontology).items():
-        reach = alternation(shared_ties(store.ontology)[label])
         for rel in rels:
             if rel not in config.weights:
                 continue
             rows = store.query(
-                f"MATCH (a:Enterprise)-[:{reach}]-(:{store.label(label)})-[:{store.rtype(rel)}]->"
-                f"(:{store.label(label)})-[:{reach}]-(b:Enterprise) RETURN DISTINCT a.id AS a, b.id AS b",
+                f"MATCH (a:Enterprise)-[:{alternation(shared_ties(store.ontology)[label])}]-(:{store.label(label)})"
+                f"-[:{store.rtype(rel)}]->(:{store.label(label)})-[:{alternation(shared_ties(store.ontology)[label])}]-"
+                "(b:Enterprise) RETURN DISTINCT a.id AS a, b.id AS b",
                 read_only=True,
                 timeout_ms=120_000,
             )

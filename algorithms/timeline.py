@@ -40,9 +40,9 @@ def _enterprises(store: GraphStore, label: str, node_id: str) -> list[str]:
             read_only=True,
         )
     elif label == "Vehicle":
-        uses = alternation(store.ontology.ties("shared", start="Enterprise", end="Vehicle"))
         rows = store.query(
-            f"MATCH (e:Enterprise)-[:{uses}]->(:Vehicle {{id: $id}}) RETURN DISTINCT e.id AS id",
+            f"MATCH (e:Enterprise)-[:{alternation(store.ontology.ties('shared', start='Enterprise', end='Vehicle'))}]->"
+            "(:Vehicle {id: $id}) RETURN DISTINCT e.id AS id",
             {"id": node_id},
             read_only=True,
         )
