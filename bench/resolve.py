@@ -9,6 +9,7 @@ import time
 from typing import Any
 
 from bench.common import peak_rss_mb, world_dir
+from bench.people import SYLLABLES
 from ingest.keys import mention_id
 from ingest.resolution import link, normalize, pairwise, resolve
 from ingest.resolution.config import enterprise_config, person_config
@@ -29,24 +30,7 @@ def mentions(scale: str) -> tuple[list[dict[str, str]], dict[str, str]]:
     rng = random.Random(11)
     party = 0
     countries = ["US", "DE", "JP", "KR", "VN", "TH", "SG", "FR", "ES", "AU", "BR", "IN"]
-    syllables = [
-        "ka",
-        "ro",
-        "mi",
-        "ten",
-        "sa",
-        "vo",
-        "lu",
-        "rin",
-        "da",
-        "pe",
-        "zor",
-        "ba",
-        "qui",
-        "nel",
-        "tor",
-        "fa",
-    ]
+    syllables = SYLLABLES[:16]  # the person set's syllables, as many as this set has always used
     seen: set[str] = set()
     while len(records) < TARGET:
         party += 1
