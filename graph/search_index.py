@@ -1,5 +1,6 @@
 """What the graph keeps for search, derived from the ontology: search text and tokens written with every
-node (``GraphStore.merge_nodes`` calls ``add_search_columns``), and a backfill for graphs written before.
+node (``GraphStore.write_nodes`` calls ``add_search_columns``; the loader's planner calls it first, so
+that a big file's tokens are made in its worker process), and a backfill for graphs written before.
 
 - ``search_text`` (``ontology.text.search_text``): every searchable value, normalised, joined by ``|``;
   a range index over it finds names by their beginning.
@@ -63,8 +64,10 @@ def add_search_columns(ontology: Ontology, table: NodeTable) -> NodeTable:
     searchable = [at[p] for p in node.search_properties if p in at]
     if not searchable:
         return table
-    named = [at[p] for p in name_properties(node) if p in at]
+    named = [at[p] for p in name_properties(node) if p in at] if SEARCH_TOKENS not in at else []
     text_at = at.get(SEARCH_TEXT)
+    if text_at is not None and not named:  # already added (the loader's planner adds them as it plans)
+        return table
     names = [
         *table.names,
         *([] if text_at is not None else [SEARCH_TEXT]),

@@ -17,12 +17,12 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from graph.records import NodeTable, RelationshipTable, table_rows
+from graph.search_index import add_search_columns
 from graph.values import memoised
 from ingest.mapping import EndpointMapping, Mapping, NodeMapping, ValueSpec
 from ingest.readers import BadRow, SourceRow
 from ingest.scope import UnitScope
 from ontology import Ontology
-from ontology.text import search_text
 
 Extractor = Callable[[dict[str, str]], str | None]
 PlannedNode = tuple[str, str, dict[str, Any]]
@@ -93,7 +93,6 @@ class RowPlanner:
         self._extractors: dict[int, Extractor] = {}
         self._compiled: dict[int, list[tuple[str, Extractor, Any, bool, str]]] = {}
         self._id_cleaners: dict[str, Any] = {}
-        self._search_props: dict[str, list[str]] = {}
         self._used_columns: dict[str, set[str]] = {}
 
     # -- values ----------------------------------------------------------------------------------
@@ -136,11 +135,6 @@ class RowPlanner:
             ]
         return self._compiled[id(node)]
 
-    def _searchable(self, label: str) -> list[str]:
-        if label not in self._search_props:
-            self._search_props[label] = self.ontology.node(label).search_properties
-        return self._search_props[label]
-
     def _used(self, mapping: Mapping) -> set[str]:
         if mapping.source not in self._used_columns:
             self._used_columns[mapping.source] = mapping.used_columns()
@@ -176,9 +170,6 @@ class RowPlanner:
         key_given = any(props.get(name) is not None for name in id_from if name != "id")
         from_column = node.id.column is not None and node.id.derive is None
         node_id = self._clean_id(node.label, raw_id, from_column or not key_given)
-        searchable = self._searchable(node.label)
-        if searchable:
-            props["search_text"] = search_text(*(props.get(name) for name in searchable))
         for name in self.ontology.node(node.label).id_from:
             if name != "id" and props.get(name) is None:
                 props[name] = node_id
@@ -290,7 +281,10 @@ class RowPlanner:
             for part, create in ((new, True), (old, False)):
                 if part:
                     names, table = table_rows(part, 1)
-                    batch.nodes.append((NodeTable(label, names, table), create))
+                    # search text and tokens made here, in the worker for big files, not by the writer
+                    batch.nodes.append(
+                        (add_search_columns(self.ontology, NodeTable(label, names, table)), create)
+                    )
         rels: dict[tuple[str, str, str], dict[tuple[str, str], dict[str, Any]]] = defaultdict(dict)
         for p in planned:
             for rtype, sl, sid, el, eid, props in p.relationships:
