@@ -85,9 +85,14 @@ class Loader:
 
     # -- files -----------------------------------------------------------------------------------
 
+    def _in_worker(self, lines: int) -> bool:
+        """Whether a file of ``lines`` is planned in a worker process: a big one, in a load for every unit
+        (a unit's load checks the graph's owners as it plans, which needs this process's connection)."""
+        return lines >= self.settings.ingest_worker_rows and self.scope.unit == EVERY_UNIT
+
     def _batches(self, path: Path, mapping: Mapping, lines: int) -> Iterator[tuple[WriteBatch, float]]:
         """The file's batches with the seconds spent planning each, from a worker for big files."""
-        if lines >= self.settings.ingest_worker_rows and self.scope.unit == EVERY_UNIT:
+        if self._in_worker(lines):
             labels = {n.label for n in mapping.nodes}
             for rel in mapping.relationships:
                 labels.update(rel.start.possible_labels() + rel.end.possible_labels())
@@ -117,7 +122,7 @@ class Loader:
         check_columns(path, mapping)  # a column the mapping names but the file lacks: refused, with its name
         summary = FileSummary(source=path.name)
         lines = _count_lines(path)
-        if lines >= self.settings.ingest_worker_rows and self.scope.unit == EVERY_UNIT:
+        if self._in_worker(lines):
             summary.planned_in = "worker"
         lineage = {"source": path.name, "run_id": self.run_id}
         task = progress.add_task(path.name, total=lines) if progress else None
