@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import base64
+import time
 from collections.abc import Callable
 from typing import Any
 
 import httpx
+
+BUSY_PAUSE_S = 0.05  # first wait before asking again when the officer has too many operations running
 
 
 class ApiError(RuntimeError):
@@ -38,15 +41,24 @@ class GraphQLClient:
 
     def partial(self, query: str, **variables: Any) -> tuple[dict[str, Any], list[str]]:
         """The fields the officer may see, and the messages of those refused (a role without a permission
-        still sees the rest of a panel)."""
-        response = httpx.post(
-            self.url,
-            json={"query": query, "variables": variables},
-            headers={"Authorization": f"Bearer {self.token}"},
-            timeout=self.timeout,
-        )
-        body = response.json()
-        return body.get("data") or {}, [e["message"] for e in body.get("errors") or []]
+        still sees the rest of a panel). A page fires several callbacks at once as the same officer: an
+        answer that the officer has too many operations running (429) is asked again once one finishes,
+        backing off, within the client's timeout."""
+        until, pause = time.monotonic() + self.timeout, BUSY_PAUSE_S
+        while True:
+            response = httpx.post(
+                self.url,
+                json={"query": query, "variables": variables},
+                headers={"Authorization": f"Bearer {self.token}"},
+                timeout=self.timeout,
+            )
+            body = response.json()
+            errors = body.get("errors") or []
+            busy = errors and all((e.get("extensions") or {}).get("status") == 429 for e in errors)
+            if not busy or time.monotonic() + pause > until:
+                return body.get("data") or {}, [e["message"] for e in errors]
+            time.sleep(pause)
+            pause = min(pause * 2, 1.0)
 
 
 #: how a view reaches the API: ``api()`` is a client acting as the signed-in officer

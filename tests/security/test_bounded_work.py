@@ -5,6 +5,7 @@ time left (recorded as timed out), and a cap on the operations one user runs at 
 from __future__ import annotations
 
 import asyncio
+import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -195,3 +196,21 @@ def test_one_user_cannot_starve_the_others(busy: tuple[ApiServer, Any]) -> None:
     finally:
         running["inv_gz"] = 0
     assert ask("inv_gz")["data"]["node"]["id"] == ENTERPRISE
+
+
+def test_the_dashboards_client_waits_its_turn_instead_of_failing(busy: tuple[ApiServer, Any]) -> None:
+    from dashboards.client import GraphQLClient
+
+    api, app = busy
+    running = app.state.services.running
+    running["inv_gz"] = 2  # the officer's page has two callbacks under way
+    freed = threading.Timer(0.6, running.__setitem__, ("inv_gz", 0))  # …which then finish
+    freed.start()
+    try:
+        client = GraphQLClient(f"{api.url}/graphql", api.tokens["inv_gz"], timeout=10)
+        started = time.monotonic()
+        data = client('{ node(label: "Enterprise", id: "' + ENTERPRISE + '") { id } }')
+        assert data["node"]["id"] == ENTERPRISE and time.monotonic() - started >= 0.5
+    finally:
+        freed.cancel()
+        running["inv_gz"] = 0
