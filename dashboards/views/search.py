@@ -1,4 +1,7 @@
-"""Quick search on the workbench: a subject by name, plate or code; each hit is a button that opens it."""
+"""Quick search on the workbench: a subject by name, plate or code; each hit is a button that opens it.
+
+The answer names the text it answers, so an officer who typed on sees which search the list belongs to.
+"""
 
 from __future__ import annotations
 
@@ -41,18 +44,22 @@ def register(app: Dash, api: Api) -> None:
             edges = api()(q.SEARCH, t=text)["search"]["edges"]
         except ApiError as exc:
             return html.Div(str(exc), style={"color": "red"})
-        return (
-            html.Ul(
-                [
-                    html.Li(
-                        html.Button(
-                            f"{e['node']['label']} · {e['node']['caption']}",
-                            id={"type": "result", "index": f"{e['node']['label']}|{e['node']['id']}"},
+        answered = html.Small(f"“{text}” · {len(edges)} 条 results", className="search-answered")
+        if not edges:
+            return html.Div([answered, html.Div("无结果 No result")])
+        return html.Div(
+            [
+                answered,
+                html.Ul(
+                    [
+                        html.Li(
+                            html.Button(
+                                f"{e['node']['label']} · {e['node']['caption']}",
+                                id={"type": "result", "index": f"{e['node']['label']}|{e['node']['id']}"},
+                            )
                         )
-                    )
-                    for e in edges
-                ]
-            )
-            if edges
-            else "无结果 No result"
+                        for e in edges
+                    ]
+                ),
+            ]
         )

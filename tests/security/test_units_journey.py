@@ -7,7 +7,6 @@ to test-artifacts/security/.
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import json
 import threading
@@ -18,7 +17,6 @@ from pathlib import Path
 import pytest
 import uvicorn
 from selenium import webdriver
-from selenium.common.exceptions import TimeoutException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -69,17 +67,14 @@ def case_title(small_world: Path, case_id: str) -> str:
 
 
 def search(driver: webdriver.Chrome, text: str) -> str:
-    """Search on the workbench and return the results' text once they are there."""
-    before = driver.find_element(By.ID, "search-results").text
+    """Search on the workbench and return the results once they answer this text (the answer names it)."""
     box = driver.find_element(By.ID, "search-text")
     box.send_keys(Keys.CONTROL, "a")
     box.send_keys(text, Keys.ENTER)
-    # the previous search's answer may still be showing: wait for this one's (unless it is the same)
-    with contextlib.suppress(TimeoutException):
-        WebDriverWait(driver, 20).until(
-            lambda d: (now := d.find_element(By.ID, "search-results").text.strip()) and now != before.strip()
-        )
-    time.sleep(0.5)  # the debounced input and the button may both answer: take the settled text
+    answered = f"“{text}”"
+    WebDriverWait(driver, 60).until(
+        lambda d: d.find_element(By.ID, "search-results").text.strip().startswith(answered)
+    )
     return str(driver.find_element(By.ID, "search-results").text)
 
 
