@@ -22,6 +22,7 @@ import redis.asyncio
 from sqlalchemy import Engine
 
 from alerts.outbox import inapp_last_id, inapp_since
+from graph.embedded import EmbeddedServer
 from tianji.core.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -36,8 +37,6 @@ def redis_url(settings: Settings) -> str | None:
     if uri.startswith(("redis://", "rediss://")):
         return uri
     if uri.startswith("embedded://"):
-        from graph.embedded import EmbeddedServer
-
         server = EmbeddedServer.for_uri(uri, settings)
         return f"redis://127.0.0.1:{server.port}" if server.running() else None
     return None

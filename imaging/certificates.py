@@ -18,6 +18,8 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter, ImageFont
 
+from tianji.core.settings import get_settings
+
 FONT_DIRS = ("/usr/share/fonts/opentype/noto", "/usr/share/fonts/truetype/wqy", "/usr/share/fonts")
 
 TYPES = {
@@ -146,8 +148,6 @@ def engine() -> Any:
     rapidocr) tuned for 2 cores by default: smaller detection side, no angle classifier (pages are upright
     or corrected before OCR), two threads. ``TIANJI_OCR_ENGINE=paddleocr`` uses PaddleOCR itself, with its
     models from ``TIANJI_PADDLEOCR_MODELS`` (nothing is downloaded)."""
-    from tianji.core.settings import get_settings
-
     settings = get_settings()
     return _engine(settings.ocr_engine, str(settings.paddleocr_models or ""))
 

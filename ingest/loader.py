@@ -26,7 +26,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 
 from graph.store import GraphStore
 from ingest.columns import check_columns
-from ingest.mapping import Mapping, load_mappings
+from ingest.mapping import Mapping, load_mapping, load_mappings
 from ingest.planner import KnownIds, Planned, RowError, RowPlanner, WriteBatch
 from ingest.quarantine import Quarantine
 from ingest.readers import SourceError, SourceRow, read_rows
@@ -247,8 +247,6 @@ def ingest(
     progress: bool = True,
 ) -> RunSummary:
     """Load a directory (or, with ``mapping_file``, just that mapping's file) into the store."""
-    from ingest.mapping import load_mapping
-
     loader = Loader(store, settings, progress=progress)
     mappings = [load_mapping(mapping_file, store.ontology)] if mapping_file else None
     return loader.load_dir(directory, mappings)

