@@ -89,6 +89,19 @@ def seen(
     return out
 
 
+def held(pairs: pd.DataFrame, config: ConvoyConfig) -> pd.DataFrame:
+    """Each pair close in a window also counts as close for the next ``max_missed`` windows: one noisy
+    fix or a dropped point takes a member a few metres out of reach for a window or two without taking
+    it out of the group (the tolerance a candidate convoy already has as a whole, given to each pair)."""
+    if pairs.empty or not config.max_missed:
+        return pairs
+    step = pd.Timedelta(seconds=config.window_s)
+    later = [pairs.assign(t=pairs["t"] + step * k) for k in range(1, config.max_missed + 1)]
+    last = pairs["t"].max()
+    out = pd.concat([pairs, *later], ignore_index=True)
+    return out[out["t"] <= last].drop_duplicates().sort_values("t").reset_index(drop=True)
+
+
 def clusters(pairs: pd.DataFrame, min_size: int) -> dict[pd.Timestamp, list[frozenset[str]]]:
     """Per window, the connected groups of at least ``min_size`` vehicles."""
     if pairs.empty:
@@ -116,7 +129,7 @@ def convoys(
     """Convoys found: members (sorted), size, started, ended, windows."""
     config = config or ConvoyConfig()
     pairs = moving_pairs(store, config, window)
-    per_window = clusters(pairs, config.min_vehicles)
+    per_window = clusters(held(pairs, config), config.min_vehicles)
     sighted = seen(store, config, sorted(set(pairs["a"]) | set(pairs["b"])), window) if len(pairs) else {}
     step = pd.Timedelta(seconds=config.window_s)
     reach = step * (config.max_missed + 1)

@@ -3,6 +3,8 @@ parked together that never travel together, trucks on the same road for a few mi
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
@@ -77,3 +79,27 @@ def test_convoys_are_written_as_groups(
     assert all(r["size"] == len(r["members"]) and r["algorithm"] == "cmc_convoy" for r in rows)
     assert write_convoys(store, track_store) == {"convoys": len(found)}
     assert store.query("MATCH (c:Convoy) RETURN count(c) AS n")[0]["n"] == len(found)
+
+
+def test_a_member_out_of_reach_for_a_window_at_a_time_stays_in_its_convoy(tmp_path: Path) -> None:
+    """Three trucks drive together for an hour; in every 2-minute window one of them is thrown 400 m off
+    (bad fixes), a different one each window, so no window has all three within reach of each other,
+    while each truck is within reach of the others in two windows out of three. The convoy is the three
+    of them, for the whole hour."""
+    start = pd.Timestamp("2025-10-15 08:00")
+    rows = []
+    for step in range(120):  # a point every 30 s for an hour, heading north-east at about 20 km/h
+        ts = start + pd.Timedelta(seconds=30 * step)
+        lat, lon = 22.6 + step * 0.001, 114.0 + step * 0.001
+        window = step // 4
+        for i, truck in enumerate(("粤D00001", "粤D00002", "粤D00003")):
+            off = 0.0036 if window % 3 == i else 0.0
+            rows.append(
+                {"target": truck, "kind": "vehicle", "ts": ts, "lat": lat + i * 0.0006 + off, "lon": lon}
+            )
+    store = TrackStore(Settings(data_dir=tmp_path))
+    store.ingest(pd.DataFrame(rows).assign(speed=40.0))
+    found = convoys(store)
+    assert [list(m) for m in found["members"]] == [["粤D00001", "粤D00002", "粤D00003"]]
+    assert found["ended"].iloc[0] - found["started"].iloc[0] >= pd.Timedelta(minutes=55)
+    assert convoys(store, ConvoyConfig(max_missed=0)).empty  # without the tolerance it falls apart
