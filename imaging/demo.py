@@ -12,7 +12,8 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from imaging import documents
-from imaging.certificates import render, sample_fields
+from imaging.certificate_kinds import catalogue
+from imaging.certificate_pages import render, sample_fields
 from imaging.mentions import declaration_parties
 from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
 from imaging.service import declaration_facts, read_certificate, read_document
@@ -53,22 +54,15 @@ def run_imaging(store: GraphStore, settings: Settings, world: Path | None = None
         {"n": count},
         read_only=True,
     )
-    kinds = [
-        "phytosanitary",
-        "origin",
-        "health",
-        "quality",
-        "fumigation",
-        "veterinary",
-        "free_sale",
-        "conformity",
-    ]
+    kinds = list(catalogue().types)  # every type the platform reads, in turn
     for i, row in enumerate(rows):
         facts = declaration_facts(store, row["id"])
         facts["quantity"] = int(facts["quantity"] or 1)
         fields = sample_fields(rng, kinds[i % len(kinds)], facts if i % 3 else {**facts, "origin": "XX"})
         buffer = io.BytesIO()
-        render(kinds[i % len(kinds)], fields, rng, noisy=i % 2 == 1).save(buffer, format="PNG")
+        render(kinds[i % len(kinds)], fields, rng, difficulty="medium" if i % 2 else "easy").save(
+            buffer, format="PNG"
+        )
         read_certificate(store, settings, buffer.getvalue(), row["id"])
     Console().print(f"  {len(rows)} certificates read and cross-checked")
     return len(rows)

@@ -16,7 +16,7 @@ from typing import Any
 import numpy as np
 from PIL import Image, ImageDraw, ImageFilter
 
-from imaging.certificates import font
+from imaging.certificate_pages import font
 
 KINDS = {
     "invoice": ("商业发票", "COMMERCIAL INVOICE", "INV"),

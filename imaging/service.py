@@ -8,7 +8,8 @@ from typing import Any
 
 from graph.store import GraphStore
 from imaging import documents
-from imaging.certificates import FIELDS, cross_check, extract, load_image, ocr, upright
+from imaging.certificates import cross_check, load_image, ocr
+from imaging.certificates import read as read_page
 from imaging.errors import UnknownDeclaration
 from imaging.mentions import declaration_parties, link
 from tianji.core.clock import graph_now
@@ -33,8 +34,7 @@ def declaration_facts(store: GraphStore, entry_no: str) -> dict[str, Any]:
 def read_certificate(store: GraphStore, settings: Settings, data: bytes, entry_no: str) -> dict[str, Any]:
     """OCR an uploaded page, extract its fields, cross-check them and write Image and Certificate nodes."""
     facts = declaration_facts(store, entry_no)
-    image = upright(load_image(data))
-    extraction = extract(ocr(image))
+    image, extraction = read_page(load_image(data))
     if extraction.kind is None and not extraction.fields:
         raise ValueError("no certificate text was found on the page (blank, unreadable or not a certificate)")
     digest = hashlib.sha256(data).hexdigest()
@@ -69,7 +69,9 @@ def read_certificate(store: GraphStore, settings: Settings, data: bytes, entry_n
                 "issuer": extraction.fields.get("issuer"),
                 "issue_date": extraction.fields.get("issue_date"),
                 "expiry_date": extraction.fields.get("expiry_date"),
-                "confidence": round(min((extraction.confidence.get(f, 0.0) for f in FIELDS), default=0.0), 3),
+                "confidence": round(
+                    min((extraction.confidence.get(f, 0.0) for f in extraction.expected), default=0.0), 3
+                ),
                 "mismatches": flags,
                 "fields": [f"{k}={v}" for k, v in sorted(extraction.fields.items())],
                 "review": bool(low),

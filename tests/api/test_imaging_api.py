@@ -8,7 +8,7 @@ from typing import Any
 
 import httpx
 
-from imaging import certificates, documents
+from imaging import certificate_pages, documents
 from imaging.mentions import declaration_parties
 from ingest.resolution.overseas import resolve_overseas
 from tests.api.conftest import ApiServer, codes
@@ -29,10 +29,12 @@ def test_uploaded_pages_are_read_linked_listed_and_reviewed(api: ApiServer, gql:
     rng = random.Random(3)
     headers = {"Authorization": f"Bearer {api.tokens['inv_gz']}"}
     with httpx.Client(base_url=api.url, timeout=60, headers=headers) as client:
-        cert_fields = certificates.sample_fields(rng, "origin", {**facts, "origin": "XX"})  # a wrong origin
+        cert_fields = certificate_pages.sample_fields(
+            rng, "origin", {**facts, "origin": "XX"}
+        )  # a wrong origin
         response = client.post(
             f"/certificates/{entry}",
-            files={"file": ("c.png", _png(certificates.render("origin", cert_fields, rng)))},
+            files={"file": ("c.png", _png(certificate_pages.render("origin", cert_fields, rng)))},
         )
         assert response.status_code == 200, response.text
         certificate = response.json()

@@ -90,7 +90,7 @@ def _certificate(store: GraphStore, settings: Any) -> str:
     import io
     import random
 
-    from imaging.certificates import render, sample_fields
+    from imaging.certificate_pages import render, sample_fields
     from imaging.service import declaration_facts, read_certificate
 
     entry = store.query("MATCH (d:Declaration)-[:CONSIGNEE]->() RETURN d.id AS id ORDER BY d.id LIMIT 1")[0][

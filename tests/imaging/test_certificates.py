@@ -4,39 +4,77 @@ from __future__ import annotations
 
 import io
 import random
-from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
 from graph.store import GraphStore
+from imaging.certificate_kinds import catalogue
+from imaging.certificate_pages import generate, render, sample_fields
 from imaging.certificates import (
-    FIELDS,
     CertificateError,
     accuracy,
     cross_check,
     extract,
-    generate,
     load_image,
     ocr,
-    render,
-    sample_fields,
+    read,
 )
 from imaging.service import read_certificate
 from tianji.core.settings import Settings
 
 
-def test_key_fields_and_types_are_read_from_clean_and_noisy_pages() -> None:
-    pages = generate(8, seed=11, noisy_share=0.5)  # one of each of the eight types, half of them noisy
-    right: Counter[str] = Counter()
-    kinds = 0
+def _read_all(pages: list[Any]) -> tuple[int, float]:
+    """How many pages' types were recognised, and the share of their key fields read right."""
+    right = total = kinds = 0
     for page in pages:
-        extraction = extract(ocr(page.image))
+        _, extraction = read(page.image)
         kinds += extraction.kind == page.kind
-        right.update(f for f, ok in accuracy(extraction.fields, page.fields).items() if ok)
-    assert kinds == 8
-    assert sum(right.values()) / (8 * len(FIELDS)) >= 0.9
+        checks = accuracy(extraction.fields, page.fields)
+        right, total = right + sum(checks.values()), total + len(checks)
+    return kinds, right / total
+
+
+def test_every_type_is_recognised_and_its_key_fields_read() -> None:
+    types = catalogue().types
+    assert len(types) >= 30 and {t.layout for t in types.values()} == {"table", "form", "letter"}
+    pages = generate(len(types), seed=11)  # one clean page of each type
+    assert [p.kind for p in pages] == list(types)
+    assert all(set(p.fields) == set(types[p.kind].fields) for p in pages)
+    kinds, share = _read_all(pages)
+    assert kinds == len(types)
+    assert share >= 0.95
+
+
+def test_key_fields_are_read_from_phone_photographs() -> None:
+    """Turned, at an angle, in low light, a stamp over a field, JPEG: the reader straightens the page and
+    reads through the red channel, so the stamp does not bury the field under it."""
+    pages = generate(10, seed=23, difficulty="hard")
+    kinds, share = _read_all(pages)
+    assert kinds == 10
+    assert share >= 0.9
+
+
+def test_a_digit_read_where_only_letters_belong_is_repaired() -> None:
+    lines = [("CERTIFICATE OF ANALYSIS", 0.99, 10.0), ("Certificate No.:C0A-2024-14415", 0.98, 50.0)]
+    assert extract(lines).fields["number"] == "COA-2024-14415"
+
+
+def test_two_fields_on_one_row_are_split_at_the_second_label() -> None:
+    lines = [
+        ("签发日期: 2025-01-02   有效期至: 2026-01-02", 0.97, 40.0),
+        ("收货人: 广州华盛贸易有限公司", 0.96, 80.0),
+    ]
+    fields = extract(lines).fields
+    assert fields["issue_date"] == "2025-01-02" and fields["expiry_date"] == "2026-01-02"
+    assert fields["consignee"] == "广州华盛贸易有限公司"
+
+
+def test_the_longest_title_names_the_type() -> None:
+    assert extract([("RCEP CERTIFICATE OF ORIGIN", 0.99, 10.0)]).kind == "origin_rcep"
+    assert extract([("CERTIFICATE OF ORIGIN", 0.99, 10.0)]).kind == "origin"
 
 
 def test_cross_check_flags_what_disagrees_with_the_declaration() -> None:
@@ -94,7 +132,7 @@ def test_bad_files_get_a_clear_reason(data: bytes, message: str) -> None:
 def test_an_upside_down_page_is_turned_before_reading() -> None:
     from imaging.certificates import upright
 
-    page = generate(1, seed=2, noisy_share=0.0)[0]
+    page = generate(1, seed=2)[0]
     turned = page.image.rotate(180)
     assert extract(ocr(upright(turned))).kind == page.kind
 
