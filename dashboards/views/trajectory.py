@@ -39,19 +39,18 @@ def layout(panel: dict[str, Any], settings: Settings) -> html.Div:
     figure = base_figure(provinces_file(settings))
     return html.Div(
         children=[
-            html.Div(
-                style=panel,
+            html.Div(  # one row of controls, so that the map fits the window below them
+                style={**panel, "display": "flex", "alignItems": "center", "gap": "8px", "flexWrap": "wrap"},
                 children=[
-                    html.Span("目标 Target "),
-                    dcc.Dropdown(id="traj-target", style={"width": "300px", "display": "inline-block"}),
-                    html.Span(" 日期 Day "),
+                    html.Span("目标 Target"),
+                    dcc.Dropdown(id="traj-target", style={"width": "300px"}),
+                    html.Span("日期 Day"),
                     dcc.Input(id="traj-day", value=DEFAULT_DAY, style={"width": "110px"}),
                     dcc.Checklist(
                         id="traj-companions",
                         options=[{"label": "伴随车辆 Companions", "value": "on"}],
                         value=["on"],
                         inline=True,
-                        style={"display": "inline-block", "marginLeft": "12px"},
                     ),
                     html.Div(
                         dcc.RangeSlider(
@@ -60,27 +59,32 @@ def layout(panel: dict[str, Any], settings: Settings) -> html.Div:
                             max=24,
                             step=1,
                             value=[0, 24],
-                            marks={h: f"{h:02d}:00" for h in range(0, 25, 3)},
+                            marks={h: f"{h:02d}" for h in range(0, 25, 3)},
                         ),
-                        style={"marginTop": "8px"},
+                        style={"flex": "1 1 280px", "minWidth": "280px"},
                     ),
+                ],
+            ),
+            html.Div(
+                style={"display": "flex", "justifyContent": "space-between", "gap": "8px"},
+                children=[
+                    html.Div(id="traj-notice", style={"color": "#a60", "minHeight": "1.3em"}),
                     html.Div(
                         "在地图上画多边形即电子围栏 Draw a polygon on the map to set a fence",
                         style={"fontSize": "11px", "color": "#666"},
                     ),
                 ],
             ),
-            html.Div(
-                id="traj-notice", className="traj-notice", style={"color": "#a60", "minHeight": "1.3em"}
-            ),
             dcc.Loading(  # while a track loads, the old one is dimmed under a spinner, not shown as current
                 id="traj-loading",
                 type="circle",
+                delay_show=300,  # a pan answered at once draws no spinner; the notice says what loads
                 overlay_style={"visibility": "visible", "opacity": 0.35, "filter": "blur(1px)"},
                 children=[
                     dcc.Graph(
                         id="traj-map",
                         figure=figure,
+                        style={"height": "calc(100vh - 250px)", "minHeight": "320px"},  # fits 1366×768
                         config={
                             "modeBarButtonsToAdd": ["drawclosedpath", "eraseshape"],
                             "displaylogo": False,

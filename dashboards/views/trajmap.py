@@ -120,7 +120,6 @@ def base_figure(provinces: Path | None) -> dict[str, Any]:
     return {
         "data": _base_traces(provinces),
         "layout": {
-            "height": 600,
             "margin": {"l": 40, "r": 10, "t": 10, "b": 30},
             "plot_bgcolor": WATER,
             "xaxis": {
