@@ -40,9 +40,13 @@ return g.data.map((t, i) => {
   return {meta: t.meta, name: t.name, points: (t.x || []).filter(x => x !== null).length,
           path: line ? (line.getAttribute('d') || '').length : 0};
 });"""
-#: every text the notice shows from now on
+#: every text the notice shows from now on, and whether the map's loading spinner came up
 WATCH_NOTICE = """window.trajNotices = [];
+window.trajSpinner = false;
 const notice = document.getElementById('traj-notice');
+new MutationObserver(() => {
+  window.trajSpinner = window.trajSpinner || !!document.querySelector('#traj-loading .dash-spinner');
+}).observe(document.getElementById('traj-loading'), {childList: true, subtree: true});
 new MutationObserver(() => window.trajNotices.push(notice.innerText))
   .observe(notice, {childList: true, subtree: true, characterData: true});"""
 
@@ -118,17 +122,25 @@ def test_the_map_draws_real_borders_a_track_and_shows_loading_on_a_change(
     value = other.split(" ")[2]  # "车 Truck PLATE · …" or "船 Vessel MMSI …"
     old = driver.find_element(By.ID, "traj-notice").text
     driver.execute_script(WATCH_NOTICE)
+    # a slow answer, as at scale (the companion scan takes seconds): every request waits 1.5 s
+    driver.execute_cdp_cmd("Network.enable", {})
+    slow = {"offline": False, "latency": 1500, "downloadThroughput": -1, "uploadThroughput": -1}
+    driver.execute_cdp_cmd("Network.emulateNetworkConditions", slow)
     driver.find_element(By.ID, "traj-target").click()
     WebDriverWait(driver, 20).until(
         lambda d: d.find_elements(By.XPATH, f"//*[@role='option' and contains(., '{other}')]")
     )
     driver.find_element(By.XPATH, f"//*[@role='option' and contains(., '{other}')]").click()
-    WebDriverWait(driver, 60).until(lambda d: track(d)["name"] == value)
-    wait_text(driver, "#traj-notice", value)
+    try:
+        WebDriverWait(driver, 60).until(lambda d: track(d)["name"] == value)
+        wait_text(driver, "#traj-notice", value + ":")
+    finally:
+        driver.execute_cdp_cmd("Network.emulateNetworkConditions", {**slow, "latency": 0})
     shot(driver, "31-map-new-target")
     notices = driver.execute_script("return window.trajNotices")
     assert notices and notices[0].startswith("加载中 Loading " + value), notices
     assert old not in notices, notices  # the old count never shown again as current
+    assert driver.execute_script("return window.trajSpinner")  # the old track dimmed under a spinner
     assert notices[-1].startswith(value + ":") and ("tracks" in notices[-1] or "No points" in notices[-1])
     assert track(driver)["path"] > 0
     assert {t["meta"] for t in layers(driver)} >= {"coast", "country", "province"}  # the base map stays
