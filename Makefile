@@ -4,7 +4,8 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
-# commands taken from Debian only when the machine has none (npm fetches GraphiQL's files at setup)
+# commands taken from Debian only when the machine has none (npm fetches GraphiQL's files and the map's
+# province borders at setup)
 APT_COMMANDS := npm
 
 .PHONY: run test lint format setup system clean-var

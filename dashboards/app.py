@@ -75,7 +75,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
     tabs = [
         ("工作台 Workbench", "workbench", workbench.layout(PANEL)),
         ("分析中心 Analysis centre", "analysis", [analysis]),
-        ("轨迹 Trajectories", "tracks", [trajectory.layout(PANEL)]),
+        ("轨迹 Trajectories", "tracks", [trajectory.layout(PANEL, settings)]),
         ("预警 Alerts", "alerts", [alerts.layout(PANEL)]),
         ("标签编辑 Label editor", "labels", [labels.layout(PANEL)]),
     ]

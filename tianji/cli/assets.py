@@ -1,5 +1,6 @@
 """Browser files the platform serves itself: ``tianji assets fetch`` puts GraphiQL's scripts and styles
-under ``<data_dir>/assets/unpkg/`` so that GraphiQL works with no network (``api.routes.graphiql``).
+under ``<data_dir>/assets/unpkg/`` so that GraphiQL works with no network (``api.routes.graphiql``), and
+derives the trajectory map's province borders (``tianji.cli.mapdata``).
 
 A file comes from an installed Python package when one ships it byte for byte (Dash ships React), else
 from the npm registry (``npm pack``); every file is checked against the integrity hash the page pins
@@ -20,6 +21,7 @@ import typer
 from rich.console import Console
 
 from api.routes.graphiql import Asset, folder, missing
+from tianji.cli.mapdata import MapDataError, fetch_provinces
 from tianji.core.resources import package_path
 from tianji.core.settings import Settings, get_settings
 
@@ -93,9 +95,12 @@ def fetch(settings: Settings) -> list[str]:
 
 @app.command("fetch")
 def fetch_command() -> None:
-    """Fetch GraphiQL's files (React from Dash, the rest from the npm registry) into the data folder."""
+    """Fetch GraphiQL's files and the map's province borders (from the npm registry) into the data folder."""
+    settings = get_settings()
     try:
-        written = fetch(get_settings())
-    except AssetError as exc:
+        written = fetch(settings)
+        made = fetch_provinces(settings)
+    except (AssetError, MapDataError) as exc:
         raise typer.BadParameter(str(exc)) from None
     console.print(f"GraphiQL assets in place ({len(written)} fetched)")
+    console.print(f"map province borders {'made' if made else 'in place'}")

@@ -7,6 +7,7 @@ from rich.console import Console
 
 from tianji.bootstrap import prepare
 from tianji.cli.assets import AssetError, fetch
+from tianji.cli.mapdata import MapDataError, fetch_provinces
 from tianji.core.settings import Settings, get_settings
 
 console = Console()
@@ -21,6 +22,13 @@ def local_assets(settings: Settings) -> None:
         console.print(f"  [yellow]not fetched[/]: {exc}; GraphiQL will load its files from the CDN")
         return
     console.print(f"  in place ({len(written)} fetched now)")
+    console.print("[bold]Map province borders[/] (for the trajectory view, derived once)")
+    try:
+        made = fetch_provinces(settings)
+    except MapDataError as exc:
+        console.print(f"  [yellow]not made[/]: {exc}; the map shows coasts and country borders only")
+        return
+    console.print("  made now" if made else "  in place")
 
 
 def command(
