@@ -89,7 +89,7 @@ class Query:
         ]
 
     @strawberry.field(
-        description="Uncertain matches waiting for review, most likely first; `flag: \"contradiction\"` "
+        description='Uncertain matches waiting for review, most likely first; `flag: "contradiction"` '
         "lists only the warnings of new matches that contradict a reviewer's decision."
     )
     async def review_queue(

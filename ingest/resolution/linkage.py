@@ -217,7 +217,10 @@ def _ambiguous(predicted: pd.DataFrame, clusters: Clusters, accept: float) -> di
     best: dict[str, dict[str, float]] = {}
     strong = predicted[predicted["match_probability"] >= accept]
     for left, right, weight in zip(
-        strong["unique_id_l"].astype(str), strong["unique_id_r"].astype(str), strong["match_weight"], strict=True
+        strong["unique_id_l"].astype(str),
+        strong["unique_id_r"].astype(str),
+        strong["match_weight"],
+        strict=True,
     ):
         for record, partner in ((left, right), (right, left)):
             if clusters.keys.get(clusters.find(record)):

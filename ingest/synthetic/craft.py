@@ -143,7 +143,12 @@ def vehicle_records(b: WorldBuilder, rng: random.Random) -> tuple[list[list[Any]
                 if rng.random() < 0.5:
                     emit(
                         plate,
-                        {"source": "traffic_police", "plate": shown, "make": desc["make"], "colour": desc["colour"]},
+                        {
+                            "source": "traffic_police",
+                            "plate": shown,
+                            "make": desc["make"],
+                            "colour": desc["colour"],
+                        },
                     )
                 if rng.random() < 0.5:
                     read = _misread(rng, shown) if rng.random() < 0.05 else shown
@@ -216,7 +221,9 @@ def vessel_records(vessels: list[list[Any]], rng: random.Random) -> tuple[list[l
         full = source == "ship_registry"
         values = {
             "source": source,
-            "imo": ship["imo"] if full or rng.random() < {"port_call": 0.85, "ais": 0.3}.get(source, 0.6) else "",
+            "imo": ship["imo"]
+            if full or rng.random() < {"port_call": 0.85, "ais": 0.3}.get(source, 0.6)
+            else "",
             "mmsi": era["mmsi"] if full or source == "ais" or rng.random() < 0.7 else "",
             "name": _written(rng, era["name"], source),
             "flag": era["flag"] if source != "ais" else "",

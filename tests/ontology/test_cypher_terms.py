@@ -231,7 +231,9 @@ def test_extracts_labels_types_and_owned_properties() -> None:
 
 
 def test_unknown_names_and_unbound_variables() -> None:
-    terms = extract("UNWIND $rows AS row MATCH (x)-[:OWNS]->(y:Ghost {wingspan: row.wingspan}) SET x.salary = 1")
+    terms = extract(
+        "UNWIND $rows AS row MATCH (x)-[:OWNS]->(y:Ghost {wingspan: row.wingspan}) SET x.salary = 1"
+    )
     assert terms.labels == {"Ghost"} and terms.types == {"OWNS"} and not terms.internal_ids
     assert extract("MATCH (s) WHERE id(s) IN $ids RETURN s").internal_ids
     assert terms.properties == {(frozenset({"Ghost"}), "wingspan"), (frozenset(), "salary")}

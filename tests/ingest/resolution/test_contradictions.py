@@ -85,7 +85,9 @@ def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_se
         '{ reviewQueue(kind: "person", flag: "contradiction") { id a b flag contradiction } }',
     )
     (item,) = [i for i in data["reviewQueue"] if i["contradiction"]["record"] == c]
-    assert item["flag"] == "contradiction" and item["contradiction"]["decision"]["decided_by"] == "analyst.chen"
+    assert (
+        item["flag"] == "contradiction" and item["contradiction"]["decision"]["decided_by"] == "analyst.chen"
+    )
     assert len(item["contradiction"]["matches"]) == 2
     again, _ = resolve_records(store, settings, "person", rows)
     assert len(items(engine, "person", flag="contradiction")) == len(flagged)  # flagged once, not per run

@@ -73,7 +73,9 @@ def test_renamed_and_reflagged_vessels_are_found_and_sisters_kept_apart() -> Non
         and a["imo"] < b["imo"]
         and (a["build_year"], a["gross_tonnage"]) == (b["build_year"], b["gross_tonnage"])
     ]
-    assert sisters and all(result.clusters[a["record_id"]] != result.clusters[b["record_id"]] for a, b in sisters)
+    assert sisters and all(
+        result.clusters[a["record_id"]] != result.clusters[b["record_id"]] for a, b in sisters
+    )
 
 
 def _same_as(store: GraphStore, label: str) -> list[dict[str, Any]]:
