@@ -101,6 +101,13 @@ class LinkageConfig(BaseModel):
         description="two clusters whose names (every name field, words in any order) are less similar "
         "than this never join",
     )
+    ambiguity_margin: float = Field(
+        1.0,
+        ge=0,
+        description="a record without a strong key whose strong matches lead to subjects holding different "
+        "strong keys joins the best of them only when its match weight leads the next by this many bits "
+        "(2**margin times likelier); else none, and its pairs go to review",
+    )
     max_block: int = Field(
         2_000, ge=2, description="a blocking key shared by more records proposes no pairs (it is too common)"
     )

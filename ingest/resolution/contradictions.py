@@ -26,10 +26,25 @@ def contradictions(
     cannot_link: Iterable[tuple[str, str]],
     accept: float,
     refused_must: Iterable[tuple[str, str]] = (),
+    keys: dict[str, str] | None = None,
 ) -> list[dict[str, Any]]:
     """Every (A, B, C) where A and B were decided different and C strongly matches a record of each
-    one's cluster (C may itself lie in one of them); each with C's strongest match into either side."""
+    one's cluster (C may itself lie in one of them); each with C's strongest match into either side.
+    Records sharing a strong key (``keys``: record -> key) all match one another strongly."""
     strong: dict[str, dict[str, Pair]] = defaultdict(dict)  # record -> cluster it touches -> best pair
+    groups: dict[str, list[str]] = defaultdict(list)
+    for record, key in (keys or {}).items():
+        groups[key].append(record)
+    for members in groups.values():
+        first = {clusters.find(m): m for m in members}  # cluster -> a record of the key in it
+        if len(first) < 2:
+            continue
+        step = {"field": "strong_key", "level": "same strong key", "weight": 99.0}
+        for record in members:
+            for root, other in first.items():
+                if other != record:
+                    a, b = sorted((record, other))
+                    strong[record].setdefault(root, Pair(a, b, 1.0, {}, "strong_key", "review", [step]))
     for pair in pairs:
         if pair.score < accept:
             continue
@@ -39,8 +54,8 @@ def contradictions(
             if held is None or pair.score > held.score:
                 strong[record][root] = pair
     touching: dict[str, set[str]] = defaultdict(set)  # cluster -> records strongly matching into it
-    for record, roots in strong.items():
-        for root in roots:
+    for record, touched in strong.items():
+        for root in touched:
             touching[root].add(record)
     out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()

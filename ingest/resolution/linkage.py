@@ -21,7 +21,6 @@ from __future__ import annotations
 import hashlib
 import json
 import logging
-import math
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
@@ -101,7 +100,9 @@ def link(
             threshold_match_probability=effective.possible
         ).as_pandas_dataframe()
         result.pairs += _decide(predicted, effective, linker, model, prepared, clusters, version, result)
-    result.contradictions = contradictions(result.pairs, clusters, cannot_link, config.accept, refused_must)
+    result.contradictions = contradictions(
+        result.pairs, clusters, cannot_link, config.accept, refused_must, keys
+    )
     result.clusters = {i: clusters.find(i) for i in ids}
     return result
 
@@ -130,9 +131,16 @@ def _strong_pairs(keys: dict[str, str], clusters: Clusters, config: LinkageConfi
     out = []
     for rid, value in keys.items():
         if value in first:
-            clusters.union(first[value], rid, config.max_cluster * 10)
-            step = {"field": config.strong_key, "level": "same strong key", "weight": 99.0}
-            out.append(Pair(first[value], rid, 1.0, {"strong_key": 1.0}, "strong_key", "accept", [step]))
+            steps: list[dict[str, Any]] = [
+                {"field": config.strong_key, "level": "same strong key", "weight": 99.0}
+            ]
+            reason = clusters.why_not(first[value], rid, config.max_cluster * 10)
+            if reason is None:
+                clusters.union(first[value], rid, config.max_cluster * 10)
+            else:  # a reviewer said they differ, though they share the key
+                steps.append({"field": "clustering", "level": f"merge refused: {reason}", "weight": 0.0})
+            decision = "accept" if reason is None else "review"
+            out.append(Pair(first[value], rid, 1.0, {"strong_key": 1.0}, "strong_key", decision, steps))
         else:
             first[value] = rid
     return out
@@ -153,7 +161,7 @@ def _decide(
     label_of = _labels(prepared, config)
     out = []
     predicted = predicted.sort_values("match_probability", ascending=False)
-    ambiguous = _ambiguous(predicted, clusters, config.accept)
+    ambiguous = _ambiguous(predicted, clusters, config.accept, config.ambiguity_margin)
     for row in predicted.itertuples(index=False):
         a, b = sorted((str(row.unique_id_l), str(row.unique_id_r)))
         features, steps = waterfall(row, config, labels, prepared, prior)
@@ -209,11 +217,10 @@ def _far(clusters: Clusters, a: str, b: str, label_of: dict[str, str], limit: fl
     return "the clusters' names are far apart" if best < limit else None
 
 
-def _ambiguous(predicted: pd.DataFrame, clusters: Clusters, accept: float) -> dict[str, str]:
+def _ambiguous(predicted: pd.DataFrame, clusters: Clusters, accept: float, margin: float) -> dict[str, str]:
     """Records without a strong key whose accepted matches lead to clusters holding different strong keys,
-    none ahead of the others by the odds a merge needs (a truck without its VIN that matches two of one
-    owner's identical trucks): record -> the reason it joins none of them on its own."""
-    margin = math.log2(accept / (1 - accept))
+    none ahead of the others by ``margin`` bits of match weight (a truck without its VIN that matches two
+    of one owner's identical trucks): record -> the reason it joins none of them on its own."""
     best: dict[str, dict[str, float]] = {}
     strong = predicted[predicted["match_probability"] >= accept]
     for left, right, weight in zip(

@@ -124,3 +124,62 @@ def test_vessel_records_reach_their_vessel_and_unknown_ships_become_vessels(
         read_only=True,
     )
     assert any(len([f for f in n["flags"] if f]) > 1 for n in names)  # one vessel, records under two flags
+
+
+def test_a_truck_without_its_vin_that_matches_two_identical_fleet_trucks_joins_neither(
+    small_world: Path,
+) -> None:
+    rows = _rows(small_world, "vehicle_records.csv")
+    owner = "91440300MA5FLEET01"
+    for k, plate in enumerate(("粤B9F001", "粤B9F002")):  # two identical trucks of one owner
+        for source in ("vehicle_registry", "insurance"):
+            rows.append(
+                {
+                    **dict.fromkeys(craft.VEHICLE_COLUMNS, ""),
+                    "record_id": f"F{k}-{source}",
+                    "source": source,
+                    "plate": plate,
+                    "vin": f"LZZ7CLTB1PA00012{k}",
+                    "engine_no": f"ZX1000000{k}",
+                    "make": "SINOTRUK",
+                    "model": "HOWO T7H",
+                    "colour": "white",
+                    "owner_uscc": owner,
+                }
+            )
+    rows.append(  # a new plate's extract: neither VIN nor engine number, the fleet's owner and description
+        {
+            **dict.fromkeys(craft.VEHICLE_COLUMNS, ""),
+            "record_id": "F-new",
+            "source": "vehicle_registry",
+            "plate": "粤B9F777",
+            "make": "SINOTRUK",
+            "model": "HOWO T7H",
+            "colour": "white",
+            "owner_uscc": owner,
+        }
+    )
+    result = link(rows, vehicle_config())
+    assert result.clusters["F0-insurance"] == result.clusters["F0-vehicle_registry"]
+    assert result.clusters["F0-insurance"] != result.clusters["F1-insurance"]
+    assert result.clusters["F-new"] == "F-new"  # it joins neither truck
+    held = [p for p in result.pairs if "F-new" in (p.a, p.b) and p.score >= vehicle_config().accept]
+    assert held and all(p.decision == "review" for p in held)
+    assert "about as well" in held[0].explanation[-1]["level"]
+
+
+def test_a_cannot_link_holds_even_against_a_shared_imo_number_and_is_flagged_when_contradicted() -> None:
+    rows, truth = fleet_of_vessels(60)
+    by_imo: dict[str, list[str]] = {}
+    for row in rows:
+        if row["imo"]:
+            by_imo.setdefault(row["imo"], []).append(row["record_id"])
+    a, b, c = next(ids for ids in by_imo.values() if len(ids) >= 3)[:3]
+    result = link(rows, vessel_config(), cannot_link=[(a, b)])
+    assert result.clusters[a] != result.clusters[b]
+    assert result.clusters[c] in (result.clusters[a], result.clusters[b])
+    assert any(x["record"] == c and (x["a"], x["b"]) == (a, b) for x in result.contradictions)
+    held = [
+        p for p in result.pairs if p.method == "strong_key" and {p.a, p.b} & {a, b} and p.decision == "review"
+    ]
+    assert held and "a reviewer said" in held[0].explanation[-1]["level"]
