@@ -96,3 +96,18 @@ def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_se
     settled, summary = resolve_records(store, settings, "person", rows)
     assert settled.clusters[a] == settled.clusters[b] == settled.clusters[c]
     assert not [x for x in summary["contradictions"] if (x["a"], x["b"]) == (a, b)]
+
+
+def test_the_name_only_resolver_reports_contradictions_too() -> None:
+    from ingest.resolution import normalize, resolve
+
+    records = [
+        {"id": "m1", "name": "GOLDEN STAR TRADING CO., LTD.", "country": "VN"},
+        {"id": "m2", "name": "GOLDEN STAR TRADING COMPANY LIMITED", "country": "VN"},
+        {"id": "m3", "name": "Golden Star Trading Co Ltd", "country": "VN"},
+    ]
+    free = resolve(records, normalise=normalize.overseas, same=["country"])
+    assert len(set(free.clusters.values())) == 1 and free.contradictions == []
+    held = resolve(records, normalise=normalize.overseas, same=["country"], cannot_link=[("m1", "m2")])
+    assert held.clusters["m1"] != held.clusters["m2"]
+    assert [(x["a"], x["b"], x["record"]) for x in held.contradictions] == [("m1", "m2", "m3")]
