@@ -31,18 +31,26 @@ def contradictions(
     """Every (A, B, C) where A and B were decided different and C strongly matches a record of each
     one's cluster (C may itself lie in one of them); each with C's strongest match into either side.
     Records sharing a strong key (``keys``: record -> key) all match one another strongly."""
-    strong: dict[str, dict[str, Pair]] = defaultdict(dict)  # record -> cluster it touches -> best pair
+    cannot_link = [(a, b) for a, b in cannot_link if a in clusters.parent and b in clusters.parent]
+    out: list[dict[str, Any]] = [
+        {"a": a, "b": b, "record": None, "score": 1.0, "matches": [], "must_link_refused": True}
+        for a, b in refused_must
+    ]
+    watched = {clusters.find(x) for pair in cannot_link for x in pair}  # only these clusters matter
+    if not watched:
+        return out
+    strong: dict[str, dict[str, Pair]] = defaultdict(dict)  # record -> watched cluster -> best pair
     groups: dict[str, list[str]] = defaultdict(list)
     for record, key in (keys or {}).items():
         groups[key].append(record)
     for members in groups.values():
         first = {clusters.find(m): m for m in members}  # cluster -> a record of the key in it
-        if len(first) < 2:
+        if len(first) < 2 or not watched & first.keys():
             continue
         step = {"field": "strong_key", "level": "same strong key", "weight": 99.0}
         for record in members:
             for root, other in first.items():
-                if other != record:
+                if other != record and root in watched:
                     a, b = sorted((record, other))
                     strong[record].setdefault(root, Pair(a, b, 1.0, {}, "strong_key", "review", [step]))
     for pair in pairs:
@@ -50,6 +58,8 @@ def contradictions(
             continue
         for record, other in ((pair.a, pair.b), (pair.b, pair.a)):
             root = clusters.find(other)
+            if root not in watched:
+                continue
             held = strong[record].get(root)
             if held is None or pair.score > held.score:
                 strong[record][root] = pair
@@ -57,10 +67,9 @@ def contradictions(
     for record, touched in strong.items():
         for root in touched:
             touching[root].add(record)
-    out: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for a, b in cannot_link:
-        if a not in clusters.parent or b not in clusters.parent or (a, b) in seen:
+        if (a, b) in seen:
             continue
         seen.add((a, b))
         ra, rb = clusters.find(a), clusters.find(b)
@@ -78,6 +87,4 @@ def contradictions(
                     ],
                 }
             )
-    for a, b in refused_must:
-        out.append({"a": a, "b": b, "record": None, "score": 1.0, "matches": [], "must_link_refused": True})
     return out
