@@ -29,6 +29,7 @@ from ingest.resolution.config import (
 from ingest.resolution.linkage import link
 from ingest.resolution.pairs import Pair, Resolution
 from ingest.resolution.review import decisions, enqueue, flag_contradictions, open_review
+from ontology.model import get_ontology
 from ontology.types import value_type
 from tianji.core.settings import Settings
 
@@ -111,10 +112,19 @@ def _pick(spec: SubjectKind, members: list[str], by_id: dict[str, dict[str, Any]
 
 
 def _described(spec: SubjectKind, members: list[str], by_id: dict[str, dict[str, Any]]) -> dict[str, Any]:
+    """The subject's properties from its records: each the most common value its type accepts (another
+    source's flag written 'Panama' or a nine-digit MMSI with a letter in it is left out, not a failure)."""
+    node = get_ontology().node(spec.label)
     out = {}
     for prop in spec.described:
-        values = Counter(str(by_id[m].get(prop) or "") for m in members)
-        values.pop("", None)
+        values: Counter[str] = Counter()
+        for m in members:
+            try:
+                value = node.prop(prop).type.clean(by_id[m].get(prop) or None)
+            except ValueError:
+                continue
+            if value not in (None, ""):
+                values[str(value)] += 1
         if values:
             out[prop] = max(values, key=lambda n: (values[n], -len(n), n))
     return out

@@ -183,3 +183,24 @@ def test_a_cannot_link_holds_even_against_a_shared_imo_number_and_is_flagged_whe
         p for p in result.pairs if p.method == "strong_key" and {p.a, p.b} & {a, b} and p.decision == "review"
     ]
     assert held and "a reviewer said" in held[0].explanation[-1]["level"]
+
+
+def test_values_a_subjects_type_refuses_are_left_out_and_a_missing_column_is_named(
+    store: GraphStore, settings: Settings
+) -> None:
+    import pytest
+
+    from ingest.resolution.prepare import InputError
+
+    rows, _ = fleet_of_vessels(30)
+    imo = rows[0]["imo"]
+    for row in rows:
+        if row["imo"] == imo:
+            row["flag"], row["mmsi"] = "Panama", "not-a-mmsi"
+    resolve_records(store, settings, "vessel", rows)
+    (vessel,) = store.query(
+        "MATCH (v:Vessel {id: $imo}) RETURN v.flag AS flag, v.mmsi AS mmsi, v.name AS name", {"imo": imo}
+    )
+    assert vessel["flag"] is None and vessel["mmsi"] is None and vessel["name"]
+    with pytest.raises(InputError, match="engine_no"):
+        resolve_records(store, settings, "vehicle", [{"record_id": "1", "plate": "粤B12345", "vin": ""}])
