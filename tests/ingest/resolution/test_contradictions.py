@@ -12,7 +12,7 @@ from api.auth import User, open_users
 from api.context import Context, Services
 from api.schema import build_schema
 from graph.store import GraphStore
-from ingest.resolution import link
+from ingest.resolution import link, normalize, resolve
 from ingest.resolution.config import person_config
 from ingest.resolution.review import decide, items, open_review, record_action
 from ingest.resolution.subjects import resolve_records
@@ -99,8 +99,6 @@ def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_se
 
 
 def test_the_name_only_resolver_reports_contradictions_too() -> None:
-    from ingest.resolution import normalize, resolve
-
     records = [
         {"id": "m1", "name": "GOLDEN STAR TRADING CO., LTD.", "country": "VN"},
         {"id": "m2", "name": "GOLDEN STAR TRADING COMPANY LIMITED", "country": "VN"},

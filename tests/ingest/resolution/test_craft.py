@@ -10,9 +10,12 @@ import random
 from pathlib import Path
 from typing import Any
 
+import pytest
+
 from graph.store import GraphStore
 from ingest.resolution import link, pairwise
 from ingest.resolution.config import vehicle_config, vessel_config
+from ingest.resolution.prepare import InputError
 from ingest.resolution.subjects import resolve_records
 from ingest.synthetic import craft
 from ingest.synthetic.parties import vessel_imo
@@ -188,10 +191,6 @@ def test_a_cannot_link_holds_even_against_a_shared_imo_number_and_is_flagged_whe
 def test_values_a_subjects_type_refuses_are_left_out_and_a_missing_column_is_named(
     store: GraphStore, settings: Settings
 ) -> None:
-    import pytest
-
-    from ingest.resolution.prepare import InputError
-
     rows, _ = fleet_of_vessels(30)
     imo = rows[0]["imo"]
     for row in rows:
