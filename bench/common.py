@@ -24,12 +24,13 @@ def scratch_store(graph_name: str) -> GraphStore:
     return store
 
 
-def world_dir(scale: str, seed: int = 1, difficulty: str = "medium") -> Path:
-    """The synthetic world of this scale and difficulty, generated once under the data directory."""
+def world_dir(scale: str, seed: int = 1, difficulty: str = "medium", need: tuple[str, ...] = ()) -> Path:
+    """The synthetic world of this scale and difficulty, generated once under the data directory (again
+    when it lacks a file in ``need``: a world an older generator wrote)."""
     from ingest.synthetic import generate_world
 
     out = get_settings().data_dir / "bench" / f"world-{scale}-{difficulty}-{seed}"
-    if not (out / "manifest.json").exists():
+    if not (out / "manifest.json").exists() or not all((out / f).exists() for f in need):
         generate_world(scale, seed, out, difficulty=difficulty)
     return out
 

@@ -12,7 +12,7 @@ from bench.common import peak_rss_mb, world_dir
 from bench.people import SYLLABLES
 from ingest.keys import mention_id
 from ingest.resolution import link, normalize, pairwise, resolve
-from ingest.resolution.config import enterprise_config, person_config
+from ingest.resolution.config import enterprise_config, person_config, vehicle_config, vessel_config
 from ingest.synthetic.names import overseas_name, overseas_variant
 
 TARGET = 100_000
@@ -56,6 +56,7 @@ def run(scale: str = "medium") -> dict[str, Any]:
     synthetic world's kinds, the Febrl datasets, and the overseas spellings."""
     out: dict[str, Any] = {"benchmark": "resolve", **large_people(LARGE[scale])}
     out |= people_and_enterprises(scale)
+    out |= vehicles_and_vessels(scale)
     out |= febrl_scores()
     records, truth = mentions(scale)
     started = time.perf_counter()
@@ -149,6 +150,26 @@ def people_and_enterprises(scale: str) -> dict[str, Any]:
     out["enterprise_records"] = len(registry) + len(records)
     out["enterprise_seconds"] = round(time.perf_counter() - started, 2)
     out["enterprise_generic_addresses"] = len(result.notes.get("generic", {}).get("address", {}))
+    return out
+
+
+def vehicles_and_vessels(scale: str) -> dict[str, Any]:
+    """Vehicles across registry, insurance, traffic-police and gate records (re-registered plates; VIN as
+    strong key) and vessels across registry, port-call, AIS and manifest records (renamed and re-flagged
+    ships; IMO as strong key), with their decoys (identical fleet trucks, sister ships, reused MMSIs)."""
+    import csv
+
+    world = world_dir(scale, need=("vehicle_records.csv", "vessel_records.csv"))
+    truth = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
+    out: dict[str, Any] = {}
+    for kind, config in (("vehicle", vehicle_config()), ("vessel", vessel_config())):
+        records = list(csv.DictReader((world / f"{kind}_records.csv").open(encoding="utf-8")))
+        started = time.perf_counter()
+        result = link(records, config)
+        scores = pairwise(result.clusters, truth[f"{kind}_identity"])
+        out |= {f"{kind}_{k}": scores[k] for k in ("precision", "recall", "f1")}
+        out[f"{kind}_records"] = len(records)
+        out[f"{kind}_seconds"] = round(time.perf_counter() - started, 2)
     return out
 
 

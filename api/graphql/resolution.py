@@ -30,11 +30,23 @@ class ReviewItem:
         description="WHY: the waterfall of match weights (prior, then each field's level and weight in bits, "
         "with notes on generic values and refused merges); empty for name-only matches"
     )
+    flag: str | None = strawberry.field(
+        default=None,
+        description="contradiction: a warning the resolver raised, not a pair it scored: a new strong match "
+        "says a and b, which a reviewer decided differ, are one subject (they were not merged)",
+    )
+    contradiction: JSON | None = strawberry.field(
+        default=None,
+        description="for a flagged item: the reviewer's decision (item, status, decided_by, decided_at), the "
+        "record that matches both sides and its matches into each (score, method); confirming the item "
+        "joins a and b after all, rejecting it keeps the decision",
+    )
 
 
 def _item(row: dict) -> ReviewItem:
     features: Any = dict(row["features"])
     explanation = features.pop("explanation", [])
+    contradiction = features.pop("contradiction", None)
     return ReviewItem(
         id=row["id"],
         kind=row["kind"],
@@ -45,6 +57,8 @@ def _item(row: dict) -> ReviewItem:
         explanation=explanation,
         status=row["status"],
         decided_by=row.get("decided_by"),
+        flag=row.get("flag"),
+        contradiction=contradiction,
     )
 
 
@@ -74,12 +88,20 @@ class Query:
             _action(r) for r in await ctx.run(list_actions, open_review(ctx.settings), None, min(first, 500))
         ]
 
-    @strawberry.field(description="Uncertain matches waiting for review, most likely first.")
+    @strawberry.field(
+        description='Uncertain matches waiting for review, most likely first; `flag: "contradiction"` '
+        "lists only the warnings of new matches that contradict a reviewer's decision."
+    )
     async def review_queue(
-        self, info: Info, kind: str | None = None, status: str = "open", first: int = 50
+        self,
+        info: Info,
+        kind: str | None = None,
+        status: str = "open",
+        first: int = 50,
+        flag: str | None = None,
     ) -> list[ReviewItem]:
         ctx = need(info, "read")
-        rows = await ctx.run(items, open_review(ctx.settings), kind, status, min(first, 500))
+        rows = await ctx.run(items, open_review(ctx.settings), kind, status, min(first, 500), flag)
         return [_item(r) for r in rows]
 
 

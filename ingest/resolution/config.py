@@ -42,7 +42,7 @@ class FieldSpec(BaseModel):
     thresholds: tuple[float, ...] | None = Field(
         None, description="similarity bands (Jaro-Winkler for names and text, distances for numbers)"
     )
-    normaliser: Literal["overseas", "chinese_enterprise"] | None = Field(
+    normaliser: Literal["overseas", "chinese_enterprise", "vessel"] | None = Field(
         None, description="a name normaliser of ingest.resolution.normalize applied before comparing"
     )
     distinctive: bool | None = Field(
@@ -100,6 +100,13 @@ class LinkageConfig(BaseModel):
         le=1,
         description="two clusters whose names (every name field, words in any order) are less similar "
         "than this never join",
+    )
+    ambiguity_margin: float = Field(
+        1.0,
+        ge=0,
+        description="a record without a strong key whose strong matches lead to subjects holding different "
+        "strong keys joins the best of them only when its match weight leads the next by this many bits "
+        "(2**margin times likelier); else none, and its pairs go to review",
     )
     max_block: int = Field(
         2_000, ge=2, description="a blocking key shared by more records proposes no pairs (it is too common)"
@@ -182,4 +189,45 @@ def enterprise_config(*, id_field: str = "record_id", strong_key: str | None = "
         ),
         blocking=(keys("name"), keys("address"), keys("name:2")),
         strong_key=strong_key,
+    )
+
+
+def vehicle_config(*, id_field: str = "record_id", strong_key: str | None = "vin") -> LinkageConfig:
+    """Vehicles across registry, insurance, traffic-police and gate records: a re-registered vehicle keeps
+    its VIN (the strong key: two VINs are two vehicles, however alike; a fleet's VINs differ in one digit)
+    and its engine number; without either, its owner, make, model and colour tie its plates together.
+    The plate may be misread by a digit; the colour is weak evidence (many trucks are white)."""
+    return LinkageConfig(
+        id_field=id_field,
+        fields=(
+            FieldSpec(column="plate", kind=FieldKind.identifier),
+            FieldSpec(column="engine_no", kind=FieldKind.exact, distinctive=True),
+            FieldSpec(column="owner_uscc", kind=FieldKind.exact, term_frequency=True),
+            FieldSpec(column="make", kind=FieldKind.exact),
+            FieldSpec(column="model", kind=FieldKind.code),
+            FieldSpec(column="colour", kind=FieldKind.exact),
+        ),
+        blocking=(keys("plate"), keys("engine_no"), keys("owner_uscc", "model", "colour")),
+        strong_key=strong_key,
+    )
+
+
+def vessel_config(*, id_field: str = "record_id", strong_key: str | None = "imo") -> LinkageConfig:
+    """Vessels across registry, port-call, AIS and manifest records: the IMO number (the strong key) stays
+    with a ship through renaming and re-flagging; the MMSI changes with the flag and may later name
+    another ship; the name is compared by similarity (sister ships have similar names), the flag is weak,
+    and the type, year of build and gross tonnage tell sisters apart only with the rest."""
+    return LinkageConfig(
+        id_field=id_field,
+        fields=(
+            FieldSpec(column="mmsi", kind=FieldKind.exact, distinctive=True),
+            FieldSpec(column="name", kind=FieldKind.name, normaliser="vessel"),
+            FieldSpec(column="flag", kind=FieldKind.exact),
+            FieldSpec(column="ship_type", kind=FieldKind.exact),
+            FieldSpec(column="build_year", kind=FieldKind.numeric, thresholds=(1,)),
+            FieldSpec(column="gross_tonnage", kind=FieldKind.numeric, thresholds=(100,)),
+        ),
+        blocking=(keys("mmsi"), keys("name"), keys("name:4", "build_year")),
+        strong_key=strong_key,
+        far_names=0.0,  # a renamed ship's clusters share no name: the IMO number holds them together
     )

@@ -9,8 +9,11 @@
 3. Predict over the union of the blocking rules; every pair above ``possible`` is kept with its waterfall.
 4. Cluster (``ingest.resolution.clusters``): must-links first, then accepted pairs by falling probability,
    refusing black holes (size, far names, different strong keys, a reviewer's cannot-link); a refused pair
-   goes to review. Pairs between ``review`` and ``accept`` are reviewed, between ``possible`` and
+   goes to review, and so does a record without a strong key that matches clusters holding different
+   strong keys about as well (``_ambiguous``). Pairs between ``review`` and ``accept`` are reviewed, between ``possible`` and
    ``review`` only "possibly the same": neither ever merges on its own.
+5. Contradictions (``ingest.resolution.contradictions``): strong matches that say two records a reviewer
+   decided differ are one subject are listed in ``result.contradictions``, never merged.
 """
 
 from __future__ import annotations
@@ -28,6 +31,7 @@ from splink import Linker
 
 from ingest.resolution.clusters import Clusters, constraints
 from ingest.resolution.config import LinkageConfig
+from ingest.resolution.contradictions import contradictions
 from ingest.resolution.explain import level_labels, waterfall
 from ingest.resolution.pairs import Pair, Resolution
 from ingest.resolution.prepare import ID, Prepared, prepare
@@ -63,13 +67,15 @@ def link(
     if config.strong_key:
         held = table[table[config.strong_key].notna()]
         keys = dict(zip(held[ID].astype(str), held[config.strong_key].astype(str), strict=True))
+    cannot_link = list(cannot_link)
     clusters = Clusters(ids, constraints(cannot_link), keys)
     result = Resolution(clusters={}, unresolved=prepared.unresolved)
     result.notes = {"generic": prepared.generic, "dropped_block_keys": prepared.dropped_keys}
     known = set(ids)
+    refused_must = []
     for a, b in must_link:
-        if a in known and b in known:
-            clusters.union(a, b, config.max_cluster * 10)
+        if a in known and b in known and not clusters.union(a, b, config.max_cluster * 10):
+            refused_must.append((a, b))
     result.pairs += _strong_pairs(keys, clusters, config)
     effective = _effective(config, prepared, result)
     if (
@@ -94,6 +100,9 @@ def link(
             threshold_match_probability=effective.possible
         ).as_pandas_dataframe()
         result.pairs += _decide(predicted, effective, linker, model, prepared, clusters, version, result)
+    result.contradictions = contradictions(
+        result.pairs, clusters, cannot_link, config.accept, refused_must, keys
+    )
     result.clusters = {i: clusters.find(i) for i in ids}
     return result
 
@@ -122,9 +131,16 @@ def _strong_pairs(keys: dict[str, str], clusters: Clusters, config: LinkageConfi
     out = []
     for rid, value in keys.items():
         if value in first:
-            clusters.union(first[value], rid, config.max_cluster * 10)
-            step = {"field": config.strong_key, "level": "same strong key", "weight": 99.0}
-            out.append(Pair(first[value], rid, 1.0, {"strong_key": 1.0}, "strong_key", "accept", [step]))
+            steps: list[dict[str, Any]] = [
+                {"field": config.strong_key, "level": "same strong key", "weight": 99.0}
+            ]
+            reason = clusters.why_not(first[value], rid, config.max_cluster * 10)
+            if reason is None:
+                clusters.union(first[value], rid, config.max_cluster * 10)
+            else:  # a reviewer said they differ, though they share the key
+                steps.append({"field": "clustering", "level": f"merge refused: {reason}", "weight": 0.0})
+            decision = "accept" if reason is None else "review"
+            out.append(Pair(first[value], rid, 1.0, {"strong_key": 1.0}, "strong_key", decision, steps))
         else:
             first[value] = rid
     return out
@@ -145,6 +161,7 @@ def _decide(
     label_of = _labels(prepared, config)
     out = []
     predicted = predicted.sort_values("match_probability", ascending=False)
+    ambiguous = _ambiguous(predicted, clusters, config.accept, config.ambiguity_margin)
     for row in predicted.itertuples(index=False):
         a, b = sorted((str(row.unique_id_l), str(row.unique_id_r)))
         features, steps = waterfall(row, config, labels, prepared, prior)
@@ -157,8 +174,11 @@ def _decide(
             else "possible"
         )
         if decision == "accept":
-            reason = clusters.why_not(a, b, config.max_cluster) or _far(
-                clusters, a, b, label_of, config.far_names
+            reason = (
+                clusters.why_not(a, b, config.max_cluster)
+                or ambiguous.get(a)
+                or ambiguous.get(b)
+                or _far(clusters, a, b, label_of, config.far_names)
             )
             if reason is None:
                 clusters.union(a, b, config.max_cluster)
@@ -195,3 +215,34 @@ def _far(clusters: Clusters, a: str, b: str, label_of: dict[str, str], limit: fl
         return None
     best = max(fuzz.token_set_ratio(x, y) for x in names_a for y in names_b) / 100
     return "the clusters' names are far apart" if best < limit else None
+
+
+def _ambiguous(predicted: pd.DataFrame, clusters: Clusters, accept: float, margin: float) -> dict[str, str]:
+    """Records without a strong key whose accepted matches lead to clusters holding different strong keys,
+    none ahead of the others by ``margin`` bits of match weight (a truck without its VIN that matches two
+    of one owner's identical trucks): record -> the reason it joins none of them on its own."""
+    best: dict[str, dict[str, float]] = {}
+    strong = predicted[predicted["match_probability"] >= accept]
+    for left, right, weight in zip(
+        strong["unique_id_l"].astype(str),
+        strong["unique_id_r"].astype(str),
+        strong["match_weight"],
+        strict=True,
+    ):
+        for record, partner in ((left, right), (right, left)):
+            if clusters.keys.get(clusters.find(record)):
+                continue
+            held = clusters.keys.get(clusters.find(partner), set())
+            if len(held) == 1:
+                key = next(iter(held))
+                mine = best.setdefault(record, {})
+                mine[key] = max(mine.get(key, float("-inf")), float(weight))
+    out = {}
+    for record, weights in best.items():
+        if len(weights) > 1:
+            first, second = sorted(weights.values(), reverse=True)[:2]
+            if first - second < margin:
+                out[record] = (
+                    f"it matches {len(weights)} subjects holding different strong keys about as well"
+                )
+    return out

@@ -14,6 +14,9 @@ RULES = yaml.safe_load(package_path("ingest.resolution", "legal_forms.yaml").rea
 _FORMS = sorted((f.split() for f in RULES["legal_forms"]), key=len, reverse=True)
 _ABBR = RULES["abbreviations"]
 _TRANSLIT = RULES["transliterations"]
+_VESSEL_PREFIX = re.compile(
+    r"^(" + "|".join(re.escape(p) for p in sorted(RULES["vessel_prefixes"], key=len, reverse=True)) + r")\s+"
+)
 _CN_SUFFIX = re.compile(r"(股份有限公司|有限责任公司|有限公司|集团公司|公司)$")
 _CN_BRACKET = re.compile(r"[（(]([^）)]{1,6})[）)]")
 
@@ -51,3 +54,10 @@ def chinese_enterprise(name: str) -> str:
 
 def person(name: str) -> str:
     return re.sub(r"\s+", "", unicodedata.normalize("NFKC", name))
+
+
+@lru_cache(maxsize=200_000)
+def vessel(name: str) -> str:
+    """A ship's name without its type prefix (M/V, MT, …), upper case, spaces collapsed."""
+    text = re.sub(r"\s+", " ", unicodedata.normalize("NFKC", name).strip().lower())
+    return _VESSEL_PREFIX.sub("", text).upper()

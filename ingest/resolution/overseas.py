@@ -17,7 +17,15 @@ from graph.store import GraphStore
 from ingest.keys import stable_id
 from ingest.resolution import normalize
 from ingest.resolution.resolve import Resolution, resolve
-from ingest.resolution.review import decisions, enqueue, get_action, open_review, record_action, revert_action
+from ingest.resolution.review import (
+    decisions,
+    enqueue,
+    flag_contradictions,
+    get_action,
+    open_review,
+    record_action,
+    revert_action,
+)
 from tianji.core.settings import Settings
 
 
@@ -54,6 +62,7 @@ def resolve_overseas(
                 "subjects": 0,
                 "review_queued": 0,
                 "refused_merges": 0,
+                "contradictions": [],
                 "unresolved": 0,
                 "new_mentions": 0,
             }
@@ -70,6 +79,7 @@ def resolve_overseas(
         progress=progress,
     )
     queued = enqueue(engine, "overseas", result.pairs)
+    contradicted = flag_contradictions(engine, "overseas", result.contradictions)
     existing = {r["id"]: r["party"] for r in rows if r["party"]}
     by_id = {r["id"]: r for r in rows}
     subjects: dict[str, str] = {}
@@ -123,6 +133,9 @@ def resolve_overseas(
         "subjects": len({p["id"] for p in parties}),
         "review_queued": queued,
         "refused_merges": result.refused_merges,
+        "contradictions": [
+            {k: c[k] for k in ("a", "b", "record", "score", "decision")} for c in contradicted
+        ],
         "unresolved": len(result.unresolved),
     }
 

@@ -26,6 +26,7 @@ class Resolution:
     unresolved: dict[str, str] = field(default_factory=dict)  # record id -> reason
     refused_merges: int = 0
     notes: dict[str, Any] = field(default_factory=dict)  # model version, generic values, dropped keys…
+    contradictions: list[dict[str, Any]] = field(default_factory=list)  # see ingest.resolution.contradictions
 
     def members(self) -> dict[str, list[str]]:
         out: dict[str, list[str]] = {}

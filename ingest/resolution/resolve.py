@@ -29,6 +29,7 @@ from rapidfuzz.distance import JaroWinkler
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 from ingest.resolution.clusters import Clusters, constraints
+from ingest.resolution.contradictions import contradictions
 from ingest.resolution.pairs import Pair, Resolution, pairwise
 from ingest.resolution.progress import Progress
 from ingest.resolution.semantic import EmbeddingCache, nearest
@@ -190,6 +191,7 @@ def resolve(
     on_block: Callable[[str], None] | None = None,
 ) -> Resolution:
     """Cluster ``records`` (dicts) into subjects; see the module docstring for the steps."""
+    cannot_link = list(cannot_link)
     cannot = constraints(cannot_link)
     seen: set[str] = set()
     usable: list[dict[str, Any]] = []
@@ -216,9 +218,10 @@ def resolve(
     clusters = Clusters((r["_id"] for r in usable), cannot)
     result = Resolution(clusters={}, unresolved=unresolved)
     by_id = {r["_id"]: r for r in usable}
+    refused_must = []
     for a, b in must_link:
-        if a in by_id and b in by_id:
-            clusters.union(a, b, max_cluster * 10)
+        if a in by_id and b in by_id and not clusters.union(a, b, max_cluster * 10):
+            refused_must.append((a, b))
     if strong_key:
         first: dict[str, str] = {}
         for r in usable:
@@ -265,6 +268,7 @@ def resolve(
                 pair.decision = "review"
                 result.refused_merges += 1
         result.pairs.append(pair)
+    result.contradictions = contradictions(result.pairs, clusters, cannot_link, accept, refused_must)
     result.clusters = {r["_id"]: clusters.find(r["_id"]) for r in usable}
     return result
 

@@ -46,6 +46,7 @@ queue = Table(
     Column("status", String, nullable=False),  # open, confirmed, rejected
     Column("decided_by", String),
     Column("decided_at", String),
+    Column("flag", String),  # contradiction: a warning the run raised, not a pair to score
 )
 log = Table(
     "review_log",
@@ -81,7 +82,12 @@ def open_review(settings: Settings) -> Engine:
 def enqueue(engine: Engine, kind: str, pairs: list[Pair]) -> int:
     added = 0
     with engine.begin() as conn:
-        known = {(r.a, r.b) for r in conn.execute(select(queue.c.a, queue.c.b).where(queue.c.kind == kind))}
+        known = {
+            (r.a, r.b)
+            for r in conn.execute(
+                select(queue.c.a, queue.c.b).where(queue.c.kind == kind, queue.c.flag.is_(None))
+            )
+        }
         for pair in pairs:
             if pair.decision == "review" and (pair.a, pair.b) not in known:
                 conn.execute(
@@ -103,14 +109,70 @@ def enqueue(engine: Engine, kind: str, pairs: list[Pair]) -> int:
     return added
 
 
+def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Put each contradiction (``ingest.resolution.contradictions``) in the queue as an open item flagged
+    ``contradiction`` on the pair the reviewer decided (a, b), naming that decision (who, when, which item)
+    and the new matches; one item per (a, b, matching record), however many runs find it. Returns every
+    contradiction with the decision it contradicts (the run's summary lists them)."""
+    if not found:
+        return []
+    out = []
+    with engine.begin() as conn:
+        rows = conn.execute(select(queue).where(queue.c.kind == kind)).mappings().all()
+        decided = {
+            (r["a"], r["b"]): r
+            for r in sorted(rows, key=lambda r: (r["decided_at"] or "", r["id"]))
+            if r["flag"] is None and r["status"] in ("confirmed", "rejected")
+        }
+        flagged = {
+            (r["a"], r["b"], json.loads(r["features"]).get("contradiction", {}).get("record"))
+            for r in rows
+            if r["flag"] == "contradiction"
+        }
+        for item in found:
+            a, b = item["a"], item["b"]
+            decision = decided.get((a, b)) or decided.get((b, a))
+            named = {
+                **item,
+                "decision": {
+                    "item": decision["id"] if decision else None,
+                    "status": decision["status"] if decision else "rejected",
+                    "decided_by": decision["decided_by"] if decision else None,
+                    "decided_at": decision["decided_at"] if decision else None,
+                },
+            }
+            out.append(named)
+            if (a, b, item["record"]) in flagged:
+                continue
+            flagged.add((a, b, item["record"]))
+            conn.execute(
+                insert(queue).values(
+                    kind=kind,
+                    a=a,
+                    b=b,
+                    score=item["score"],
+                    features=json.dumps({"contradiction": named}, ensure_ascii=False),
+                    status="open",
+                    flag="contradiction",
+                )
+            )
+    return out
+
+
 def items(
-    engine: Engine, kind: str | None = None, status: str | None = "open", limit: int = 100
+    engine: Engine,
+    kind: str | None = None,
+    status: str | None = "open",
+    limit: int = 100,
+    flag: str | None = None,
 ) -> list[dict[str, Any]]:
     query = select(queue).order_by(queue.c.score.desc()).limit(limit)
     if kind:
         query = query.where(queue.c.kind == kind)
     if status:
         query = query.where(queue.c.status == status)
+    if flag:
+        query = query.where(queue.c.flag == flag)
     with engine.connect() as conn:
         return [{**r, "features": json.loads(r["features"])} for r in conn.execute(query).mappings()]
 
@@ -130,9 +192,19 @@ def decide(engine: Engine, item: int, decision: str, user: str) -> dict[str, Any
 
 
 def decisions(engine: Engine, kind: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
+    """Must- and cannot-links: each pair's latest decision (confirming a flagged contradiction joins its
+    pair after all; rejecting it keeps the earlier decision)."""
     with engine.connect() as conn:
-        rows = conn.execute(select(queue.c.a, queue.c.b, queue.c.status).where(queue.c.kind == kind)).all()
-    return ([(a, b) for a, b, s in rows if s == "confirmed"], [(a, b) for a, b, s in rows if s == "rejected"])
+        rows = conn.execute(
+            select(queue.c.a, queue.c.b, queue.c.status)
+            .where(queue.c.kind == kind, queue.c.status.in_(("confirmed", "rejected")))
+            .order_by(queue.c.decided_at, queue.c.id)
+        ).all()
+    latest = {tuple(sorted((a, b))): (a, b, s) for a, b, s in rows}
+    return (
+        [(a, b) for a, b, s in latest.values() if s == "confirmed"],
+        [(a, b) for a, b, s in latest.values() if s == "rejected"],
+    )
 
 
 def record_action(

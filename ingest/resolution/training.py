@@ -143,7 +143,13 @@ def train(prepared: Prepared, config: LinkageConfig) -> tuple[dict[str, Any], li
         if reason:
             skipped.append(f"{'+'.join(k.column for k in rule)}: {reason}")
             continue
-        linker.training.estimate_parameters_using_expectation_maximisation(
-            splink_rule(rule, names), estimate_without_term_frequencies=True, max_pairs=2_000_000
-        )
+        before = linker.misc.save_model_to_json()
+        try:
+            linker.training.estimate_parameters_using_expectation_maximisation(
+                splink_rule(rule, names), estimate_without_term_frequencies=True, max_pairs=2_000_000
+            )
+        except ValueError as exc:  # an m probability underflowed (a level nearly empty in a small input):
+            # the pass is dropped and the model stays as it was before it
+            skipped.append(f"{'+'.join(k.column for k in rule)}: expectation maximisation failed ({exc})")
+            linker = open_linker(prepared, config, before, prior)
     return linker.misc.save_model_to_json(), skipped

@@ -9,7 +9,7 @@ from typing import Any
 
 import pandas as pd
 
-from ingest.synthetic import names
+from ingest.synthetic import craft, names
 from ingest.synthetic.builder import WorldBuilder
 from ingest.synthetic.declarations import HEADINGS
 from ingest.synthetic.reference import COUNTRIES, PORTS
@@ -101,20 +101,22 @@ def write_files(
         ["plate", "kind", "registered_region", "owner_uscc", "use_kind", "driver_id_hash"],
         b.vehicles,
     )
-    _csv(
-        out / "vessels.csv",
-        ["imo", "mmsi", "name", "flag", "kind"],
+    vessel_rows = [
         [
-            [
-                imo,
-                f"4{i:08d}",
-                f"{b.rng.choice(names.EN_WORDS)} {b.rng.choice(names.EN_WORDS)}",
-                b.rng.choice(["HK", "SG", "CN", "KR"]),
-                "container",
-            ]
-            for i, imo in enumerate(vessels)
-        ],
-    )
+            imo,
+            f"4{i:08d}",
+            f"{b.rng.choice(names.EN_WORDS)} {b.rng.choice(names.EN_WORDS)}",
+            b.rng.choice(["HK", "SG", "CN", "KR"]),
+            "container",
+        ]
+        for i, imo in enumerate(vessels)
+    ]
+    _csv(out / "vessels.csv", ["imo", "mmsi", "name", "flag", "kind"], vessel_rows)
+    rng = craft.craft_rng(b)
+    vehicle_records, b.truth["vehicle_identity"] = craft.vehicle_records(b, rng)
+    vessel_records, b.truth["vessel_identity"] = craft.vessel_records(vessel_rows, rng)
+    _csv(out / "vehicle_records.csv", craft.VEHICLE_COLUMNS, vehicle_records)
+    _csv(out / "vessel_records.csv", craft.VESSEL_COLUMNS, vessel_records)
     decl.drop(columns=["_risk"]).to_csv(out / "declarations.csv", index=False, lineterminator="\n")
     _csv(
         out / "inspections.csv",

@@ -231,16 +231,18 @@ def test_extracts_labels_types_and_owned_properties() -> None:
 
 
 def test_unknown_names_and_unbound_variables() -> None:
-    terms = extract("UNWIND $rows AS row MATCH (x)-[:OWNS]->(y:Ghost {colour: row.colour}) SET x.salary = 1")
+    terms = extract(
+        "UNWIND $rows AS row MATCH (x)-[:OWNS]->(y:Ghost {wingspan: row.wingspan}) SET x.salary = 1"
+    )
     assert terms.labels == {"Ghost"} and terms.types == {"OWNS"} and not terms.internal_ids
     assert extract("MATCH (s) WHERE id(s) IN $ids RETURN s").internal_ids
-    assert terms.properties == {(frozenset({"Ghost"}), "colour"), (frozenset(), "salary")}
+    assert terms.properties == {(frozenset({"Ghost"}), "wingspan"), (frozenset(), "salary")}
     found = [Found("sample.py:1", terms)]
     assert violations(found, get_ontology()) == [
         "sample.py:1: unknown label Ghost",
         "sample.py:1: unknown relationship type OWNS",
         "sample.py:1: property 'salary' is not defined on any node or relationship type",
-        "sample.py:1: property 'colour' is not defined on Ghost",
+        "sample.py:1: property 'wingspan' is not defined on Ghost",
     ]
 
 

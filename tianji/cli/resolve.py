@@ -34,12 +34,13 @@ def overseas(
 
 @app.command()
 def records(
-    kind: str = typer.Argument(..., help="person or enterprise"),
+    kind: str = typer.Argument(..., help="person, enterprise, vehicle or vessel"),
     file: Path = typer.Argument(..., help="a CSV of other sources' records (record_id, name, …)"),
 ) -> None:
-    """Resolve people's or enterprises' records from other sources into the graph: SourceRecord nodes,
-    SAME_AS to the Person or Enterprise they identify (with weight and explanation), POSSIBLY_SAME_AS
-    between records short of a merge; uncertain pairs are queued for review."""
+    """Resolve people's, enterprises', vehicles' or vessels' records from other sources into the graph:
+    SourceRecord nodes, SAME_AS to the Person, Enterprise, Vehicle or Vessel they identify (with weight and
+    explanation), POSSIBLY_SAME_AS between records short of a merge; uncertain pairs are queued for review,
+    and a new match that contradicts a reviewer's decision is flagged there."""
     from graph.open import open_store
     from ingest.resolution.prepare import InputError
     from ingest.resolution.subjects import KINDS, resolve_records

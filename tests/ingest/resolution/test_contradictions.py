@@ -1,0 +1,111 @@
+"""Review that protects itself: a new strong match across a reviewer's cannot-link is flagged (in the
+result, the run's summary, the review queue and GraphQL), never merged; a reviewer settles it."""
+
+from __future__ import annotations
+
+import asyncio
+from typing import Any
+
+from alerts.outbox import open_outbox
+from api.audit import open_audit
+from api.auth import User, open_users
+from api.context import Context, Services
+from api.schema import build_schema
+from graph.store import GraphStore
+from ingest.resolution import link, normalize, resolve
+from ingest.resolution.config import person_config
+from ingest.resolution.review import decide, items, open_review, record_action
+from ingest.resolution.subjects import resolve_records
+from tests.ingest.resolution.test_linkage import people
+from tianji.core.settings import Settings
+
+
+def _triple() -> tuple[list[dict[str, str]], str, str, str]:
+    """Generated people and one person's three records that all match one another strongly."""
+    records, truth = people(200)
+    free = link(records, person_config())
+    strong = {(p.a, p.b) for p in free.pairs if p.score >= person_config().accept}
+    for person in sorted(set(truth.values()), key=int):
+        a, b, c = (f"P{person}-{i}" for i in range(3))
+        if all(tuple(sorted(p)) in strong for p in ((a, b), (a, c), (b, c))):
+            return records, a, b, c
+    raise AssertionError("no person with three strongly matching records")
+
+
+def test_a_strong_match_across_a_cannot_link_is_a_contradiction_never_a_merge() -> None:
+    records, a, b, c = _triple()
+    result = link(records, person_config(), cannot_link=[(a, b)])
+    assert result.clusters[a] != result.clusters[b]  # the reviewer's decision holds
+    (found,) = [x for x in result.contradictions if x["record"] == c]
+    assert (found["a"], found["b"]) == (a, b)
+    assert {frozenset((m["a"], m["b"])) for m in found["matches"]} == {frozenset((a, c)), frozenset((b, c))}
+    refused = [p for p in result.pairs if {p.a, p.b} in ({a, c}, {b, c}) and p.decision == "review"]
+    assert refused and "a reviewer said" in refused[0].explanation[-1]["level"]
+    clean = link(records, person_config())
+    assert clean.contradictions == []  # no decision, nothing to contradict
+    both = link(records, person_config(), must_link=[(a, b)], cannot_link=[(a, b)])
+    assert any(x.get("must_link_refused") for x in both.contradictions)
+    assert both.clusters[a] != both.clusters[b]
+
+
+def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
+    services = Services(
+        settings=settings,
+        store=store,
+        users=open_users(settings),
+        audit=open_audit(settings),
+        outbox=open_outbox(settings),
+    )
+
+    async def run() -> Any:
+        context = Context(services, User("analyst.chen", "analyst", "GZ"))
+        return await build_schema(settings).execute(query, context_value=context)
+
+    result = asyncio.run(run())
+    assert not result.errors, result.errors
+    return result.data
+
+
+def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_settles_it(
+    store: GraphStore, settings: Settings
+) -> None:
+    records, a, b, c = _triple()
+    rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
+    engine = open_review(settings)
+    record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.chen")
+    result, summary = resolve_records(store, settings, "person", rows)
+    assert result.clusters[a] != result.clusters[b]
+    (warning,) = [x for x in summary["contradictions"] if x["record"] == c]
+    assert warning["decision"]["decided_by"] == "analyst.chen" and warning["decision"]["status"] == "rejected"
+    flagged = items(engine, "person", flag="contradiction")
+    assert [(i["a"], i["b"]) for i in flagged if i["features"]["contradiction"]["record"] == c] == [(a, b)]
+    data = _graphql(
+        settings,
+        store,
+        '{ reviewQueue(kind: "person", flag: "contradiction") { id a b flag contradiction } }',
+    )
+    (item,) = [i for i in data["reviewQueue"] if i["contradiction"]["record"] == c]
+    assert (
+        item["flag"] == "contradiction" and item["contradiction"]["decision"]["decided_by"] == "analyst.chen"
+    )
+    assert len(item["contradiction"]["matches"]) == 2
+    again, _ = resolve_records(store, settings, "person", rows)
+    assert len(items(engine, "person", flag="contradiction")) == len(flagged)  # flagged once, not per run
+    assert again.clusters[a] != again.clusters[b]
+    decide(engine, item["id"], "confirmed", "analyst.wang")  # the new evidence wins: a and b are one
+    settled, summary = resolve_records(store, settings, "person", rows)
+    assert settled.clusters[a] == settled.clusters[b] == settled.clusters[c]
+    assert not [x for x in summary["contradictions"] if (x["a"], x["b"]) == (a, b)]
+
+
+def test_the_name_only_resolver_reports_contradictions_too() -> None:
+    records = [
+        {"id": "m1", "name": "GOLDEN STAR TRADING CO., LTD.", "country": "VN"},
+        {"id": "m2", "name": "GOLDEN STAR TRADING COMPANY LIMITED", "country": "VN"},
+        {"id": "m3", "name": "Golden Star Trading Co Ltd", "country": "VN"},
+    ]
+    free = resolve(records, normalise=normalize.overseas, same=["country"])
+    assert len(set(free.clusters.values())) == 1 and free.contradictions == []
+    held = resolve(records, normalise=normalize.overseas, same=["country"], cannot_link=[("m1", "m2")])
+    assert held.clusters["m1"] != held.clusters["m2"]
+    assert [(x["a"], x["b"], x["record"]) for x in held.contradictions] == [("m1", "m2", "m3")]
