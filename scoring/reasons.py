@@ -63,7 +63,8 @@ def value(feature: str, shown: Any) -> str:
         known = vocabulary().features.get(feature)
         return ((known.missing if known else None) or vocabulary().default_missing).both()
     if isinstance(shown, float) or (hasattr(shown, "dtype") and getattr(shown.dtype, "kind", "") == "f"):
-        return f"{float(shown):.2f}"
+        number = float(shown)
+        return str(int(number)) if number.is_integer() and abs(number) >= 1 else f"{number:.2f}"
     return str(shown)
 
 

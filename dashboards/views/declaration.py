@@ -172,7 +172,9 @@ def certificate(client: GraphQLClient, cert: dict[str, Any], images: dict[str, A
     return html.Div(
         className="certificate",
         children=[
-            html.B(f"证书 Certificate {p.get('cert_type')} {p.get('number') or ''}"),
+            html.B(
+                f"证书 Certificate {p.get('cert_type')} {p.get('number') or ''}", style={"fontSize": "13px"}
+            ),
             html.Div(
                 "不符 Mismatches: " + ("; ".join(mismatches) or "无 none"),
                 className="mismatches",
@@ -191,7 +193,7 @@ def document(client: GraphQLClient, doc: dict[str, Any], images: dict[str, Any])
     return html.Div(
         className="document",
         children=[
-            html.B(f"单证 Document {p.get('kind')} {p.get('number') or ''}"),
+            html.B(f"单证 Document {p.get('kind')} {p.get('number') or ''}", style={"fontSize": "13px"}),
             html.Div(
                 "; ".join(flags) or "一致 consistent",
                 className="flags",
