@@ -170,10 +170,9 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     cols = trained.meta["features"]
     row = [values.get(c) for c in cols]
     thresholds = tuple(trained.meta["levels"])
-    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
-    score, said_by_rules = lift_one(
-        float(trained.model.predict_proba(row)[1]), read, fired, indicators, thresholds
-    )  # a plain list: no frame to build
+    rules = [Indicator.model_validate(i) for i in trained.meta["indicators"] if i.get("at_least_level")]
+    model_score = float(trained.model.predict_proba(row)[1])  # a plain list: no frame to build
+    score, said_by_rules = lift_one(model_score, read, fired, rules, thresholds)
     return {
         "score": score,
         "level": level(score, thresholds),
