@@ -70,8 +70,22 @@ def retag(settings: Settings) -> int:
         return sum(len(c.add) + len(c.remove) for c in retag_all(store, settings))
 
 
+#: declarations whose scans, certificates or documents were read since their score: their imaging
+#: features and expert rules changed (a suspect scan must move the score)
+READ_SINCE_SCORED = (
+    "MATCH (x:ImageVerdict)-[:VERDICT_ON]->(d:Declaration)<-[:SCORED]-(r:RiskScore {model_version: $v}) "
+    "WHERE x.computed_at >= r.computed_at RETURN d.id AS id "
+    "UNION MATCH (x:Certificate)-[:CERTIFIES]->(d:Declaration)<-[:SCORED]-(r:RiskScore {model_version: $v}) "
+    "WHERE x.read_at >= r.computed_at RETURN d.id AS id "
+    "UNION MATCH (x:Document)-[:DOCUMENT_OF]->(d:Declaration)<-[:SCORED]-(r:RiskScore {model_version: $v}) "
+    "WHERE x.read_at >= r.computed_at RETURN d.id AS id"
+)
+
+
 def rescore(settings: Settings) -> int:
-    """Score the declarations that have no score from the promoted model yet."""
+    """Score the declarations that have no score from the promoted model yet, and those whose scans or
+    papers were read since they were scored (times to the second: one read in the score's second is
+    scored again, once more at most)."""
     try:
         trained = load(settings)
     except ModelError:
@@ -87,7 +101,10 @@ def rescore(settings: Settings) -> int:
                 timeout_ms=120_000,
             )
         }
-        if not unscored:  # the usual tick: one query, nothing loaded
+        unscored |= {
+            r["id"] for r in store.query(READ_SINCE_SCORED, {"v": trained.meta["version"]}, read_only=True)
+        }
+        if not unscored:  # the usual tick: two queries, nothing loaded
             return 0
         frame = load_declarations(store)  # the new ones with every earlier one (their history needs it)
         new = frame[frame["entry_no"].isin(unscored)]

@@ -2,9 +2,9 @@
 
 Views (``dashboards/views/``, one module each): workbench (search, my tasks, watched gangs, latest drift
 events, custom tags, alerts, gangs), analysis centre (graph canvas with expand-on-click, styling by label,
-tag level and risk level, details with certificates, documents, scan verdicts and images, timeline linked
-to the canvas, gang view with key members and loops, drift events, relation strength, case files,
-PNG/CSV/GraphML export), trajectories, alerts feed (acknowledge, assign), label editor (dry run, save).
+tag level and risk level, details (a declaration's: score and bilingual reasons, scans beside their
+verdicts, certificates and documents side by side), timeline linked to the canvas, gang view with key
+members and loops, drift events, relation strength, case files, PNG/CSV/GraphML export), trajectories, alerts feed (acknowledge, assign), label editor (dry run, save).
 Everything goes through the GraphQL API, as the signed-in officer (``dashboards.officer``): the app is
 served only behind sign-in (``api.routes.dashboards``) and holds no token of its own.
 """

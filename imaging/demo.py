@@ -1,5 +1,10 @@
 """Bootstrap steps of the demo: certificates, trade documents and scans for a few demo declarations, some
-deliberately inconsistent, read or judged and written back like any upload."""
+deliberately inconsistent, read or judged and written back like any upload.
+
+The three overlap, so that the declaration view has declarations with a certificate, a scan and trade
+documents side by side: certificates for the first 8 declarations by entry number, scans for the 4th to the
+15th (the 7th: a controlled-goods silhouette on a declaration whose certificate names another origin), trade
+documents for 6 from the 5th on."""
 
 from __future__ import annotations
 
@@ -26,8 +31,8 @@ def run_documents(store: GraphStore, settings: Settings, world: Path | None = No
     buyer who is not the declared consignee), read and linked to the subjects they name."""
     rng = random.Random(8)
     rows = store.query(
-        "MATCH (d:Declaration)-[:CONSIGNEE]->(:Enterprise) MATCH (d)-[:OVERSEAS_PARTY]->() RETURN d.id AS id "
-        "ORDER BY d.id SKIP 40 LIMIT $n",
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(:Enterprise) MATCH (d)-[:OVERSEAS_PARTY]->() "
+        "RETURN DISTINCT d.id AS id ORDER BY id SKIP 4 LIMIT $n",
         {"n": count},
         read_only=True,
     )
@@ -50,7 +55,7 @@ def run_imaging(store: GraphStore, settings: Settings, world: Path | None = None
     """Bootstrap step: certificates for a few demo declarations (some deliberately inconsistent), read and linked."""
     rng = random.Random(5)
     rows = store.query(
-        "MATCH (d:Declaration)-[:CONSIGNEE]->(e:Enterprise) RETURN d.id AS id ORDER BY d.id LIMIT $n",
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(:Enterprise) RETURN DISTINCT d.id AS id ORDER BY id LIMIT $n",
         {"n": count},
         read_only=True,
     )
@@ -73,8 +78,8 @@ def run_scans(store: GraphStore, settings: Settings, world: Path | None = None, 
     a controlled-goods silhouette, cargo unlike the declared goods, an empty box), judged and written back."""
     rng = np.random.default_rng(9)
     rows = store.query(
-        "MATCH (d:Declaration) RETURN d.id AS id, d.hs_code AS hs, d.transport AS transport ORDER BY d.id "
-        "SKIP 20 LIMIT $n",
+        "MATCH (d:Declaration)-[:CONSIGNEE]->(:Enterprise) RETURN DISTINCT d.id AS id, d.hs_code AS hs, "
+        "d.transport AS transport ORDER BY id SKIP 3 LIMIT $n",
         {"n": count},
         read_only=True,
     )

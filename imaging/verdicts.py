@@ -43,7 +43,21 @@ def judge_scan(
     if image.shape != (H, W):
         raise ValueError(f"a scan is {W}×{H} attenuation values; this one is {image.shape[::-1]}")
     prediction = scans.predict(scan_model(settings), [image])[0]
-    declared = category_of_hs(facts[0]["hs"])
+    return record_verdicts(store, settings, entry_no, image, prediction, facts[0]["hs"], image_id=image_id)
+
+
+def record_verdicts(
+    store: GraphStore,
+    settings: Settings,
+    entry_no: str,
+    image: np.ndarray,
+    prediction: dict[str, Any],
+    hs_code: str | None,
+    *,
+    image_id: str | None = None,
+) -> list[dict[str, Any]]:
+    """Write the scan model's ``prediction`` (``scans.predict``) on ``image`` as the four verdicts."""
+    declared = category_of_hs(hs_code)
     image_id = image_id or f"scan_{entry_no}"
     path = settings.path("images", f"{image_id}.npy")
     np.save(path, image)

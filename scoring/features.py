@@ -3,8 +3,9 @@
 Every feature is computed from the declaration and what happened strictly before it: history counts
 use only earlier declarations and inspections; a case counts only once it was opened. Graph features
 (gang membership and risk, ties to blacklisted enterprises, degree) come from the knowledge graph and
-are zero when the analyses that produce them have not run; so are the imaging features (scan verdicts,
-document flags and certificate mismatches of the declaration itself).
+are zero when the analyses that produce them have not run. What is not known is a missing value, never a
+number that could be read as a fact: a consignee with no inspection before has no past hit rate (not -1),
+a declaration never scanned has no scan features (not 0, "clean"; ``scoring.imaging_features``).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pandas as pd
 from graph.store import GraphStore
 from scoring import mapped
 from scoring.graph_features import graph_features
+from scoring.imaging_features import IMAGING
 
 CATEGORICAL = [
     "hs2",
@@ -48,10 +50,7 @@ GRAPH = [
     "ties",
     "shared_address_count",
     "blacklist_level",
-    "scan_suspect",
-    "cargo_inconsistent",
-    "document_flags",
-    "certificate_mismatches",
+    *IMAGING,
 ]
 
 
@@ -207,14 +206,17 @@ def history(frame: pd.DataFrame) -> pd.DataFrame:
     inspected = frame["inspected"].astype(int)
     out["prior_inspections"] = inspected.groupby(frame["consignee"]).cumsum() - inspected
     out["prior_hits"] = frame["hit"].groupby(frame["consignee"]).cumsum() - frame["hit"]
-    out["prior_hit_rate"] = (out["prior_hits"] / out["prior_inspections"].replace(0, np.nan)).fillna(-1)
+    # no inspection before, no earlier declaration, no registration date: missing, not a number
+    out["prior_hit_rate"] = out["prior_hits"] / out["prior_inspections"].replace(0, np.nan)
     previous = by["date"].shift(1)
-    out["days_since_last"] = (frame["date"] - previous).dt.days.fillna(-1)
-    out["enterprise_age_days"] = (frame["date"] - pd.to_datetime(frame["registered_on"])).dt.days.fillna(-1)
+    out["days_since_last"] = (frame["date"] - previous).dt.days.astype(float)
+    out["enterprise_age_days"] = (frame["date"] - pd.to_datetime(frame["registered_on"])).dt.days.astype(
+        float
+    )
     agent = frame["agent"].fillna("self")
     agent_hits = frame["hit"].groupby(agent).cumsum() - frame["hit"]
     agent_insp = inspected.groupby(agent).cumsum() - inspected
-    out["agent_prior_hit_rate"] = (agent_hits / agent_insp.replace(0, np.nan)).fillna(-1)
+    out["agent_prior_hit_rate"] = agent_hits / agent_insp.replace(0, np.nan)
     return out
 
 

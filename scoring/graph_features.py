@@ -1,5 +1,6 @@
-"""Features only the knowledge graph knows: the consignee's gang, cases, ties and tags, and what the
-declaration's own scans, documents and certificates say. Zero where the analyses have not run."""
+"""Features only the knowledge graph knows: the consignee's gang, cases, ties and tags (zero where the
+analyses have not run), and what the declaration's own scans, documents and certificates say
+(``scoring.imaging_features``: missing where nothing was read)."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ import pandas as pd
 
 from algorithms.ties import alternation, linking
 from graph.store import GraphStore
+from scoring.imaging_features import imaging_features
 
 FEW_CONSIGNEES = 2_000  # up to this many, graph features look the consignees up one by one
 
@@ -96,37 +98,3 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     raw_level = frame[["consignee"]].merge(level, on="consignee", how="left")["level"].fillna(0).to_numpy()
     out["blacklist_level"] = np.where(out["case_before"] | out["tie_to_case_enterprise"], raw_level, 0)
     return out.join(imaging_features(store, frame))
-
-
-def imaging_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
-    """What the declaration's own images and papers say: the highest suspect confidence of its scan verdicts
-    (concealment, controlled goods), cargo unlike the declared goods, flags on its trade documents,
-    mismatches on its certificates. Zero where nothing was imaged."""
-    rows = store.query(
-        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d:Declaration) RETURN d.id AS entry_no, "
-        "max(CASE WHEN v.verdict = 'suspect' THEN v.confidence ELSE 0.0 END) AS scan_suspect, "
-        "max(CASE WHEN v.verdict STARTS WITH 'inconsistent' THEN 1 ELSE 0 END) AS cargo_inconsistent",
-        read_only=True,
-    )
-    documents = store.query(
-        "MATCH (x:Document)-[:DOCUMENT_OF]->(d:Declaration) RETURN d.id AS entry_no, "
-        "sum(size(coalesce(x.flags, []))) AS document_flags",
-        read_only=True,
-    )
-    certificates = store.query(
-        "MATCH (x:Certificate)-[:CERTIFIES]->(d:Declaration) RETURN d.id AS entry_no, "
-        "sum(size(coalesce(x.mismatches, []))) AS certificate_mismatches",
-        read_only=True,
-    )
-    columns = ["scan_suspect", "cargo_inconsistent", "document_flags", "certificate_mismatches"]
-    found = (
-        pd.DataFrame(rows, columns=["entry_no", "scan_suspect", "cargo_inconsistent"])
-        .merge(pd.DataFrame(documents, columns=["entry_no", "document_flags"]), on="entry_no", how="outer")
-        .merge(
-            pd.DataFrame(certificates, columns=["entry_no", "certificate_mismatches"]),
-            on="entry_no",
-            how="outer",
-        )
-    )
-    merged = frame[["entry_no"]].merge(found, on="entry_no", how="left")
-    return pd.DataFrame({c: merged[c].fillna(0).astype(float).to_numpy() for c in columns}, index=frame.index)

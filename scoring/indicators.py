@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import yaml
-from pydantic import BaseModel
+from pydantic import BaseModel, Field
 
 from tianji.core.resources import package_path
 
@@ -52,6 +52,14 @@ class Indicator(BaseModel):
     name_zh: str
     name_en: str
     expression: str
+    #: an expert's rule no model learns from a few cases (a controlled-goods silhouette on a scan): when it
+    #: fires, the score is lifted to where this risk level starts (``scoring.rules``)
+    at_least_level: int | None = Field(default=None, ge=2, le=5)
+
+    def features(self) -> list[str]:
+        """The names the expression reads, in order of appearance."""
+        names = [n.id for n in ast.walk(ast.parse(self.expression, mode="eval")) if isinstance(n, ast.Name)]
+        return list(dict.fromkeys(names))
 
     def tree(self, known: set[str]) -> ast.Expression:
         try:
@@ -178,7 +186,7 @@ def _scalar(node: ast.AST, values: dict[str, Any]) -> Any:
     if isinstance(node, ast.Constant):
         return node.value
     if isinstance(node, ast.Name):
-        return values.get(node.id, -1)
+        return values.get(node.id, float("nan"))  # a feature not known: missing, as in the batch path
     if isinstance(node, ast.Tuple):
         return [_scalar(e, values) for e in node.elts]
     if isinstance(node, ast.UnaryOp):

@@ -233,7 +233,11 @@ def train(
         "omitted": left_out,
         "graph_features": graph,
         "norms": norm,
-        "indicators": [i.model_dump() for i in indicators if i.code in names],
+        # the model's indicators, and the expert rules its scores are lifted by even if no training
+        # declaration fired them (``scoring.rules``)
+        "indicators": [
+            i.model_dump() for i in indicators if i.code in names or (i.at_least_level and i.code in X)
+        ],
         "data": {
             "from": str(frame.loc[fit, "date"].min().date()),
             "to": str(frame.loc[fit, "date"].max().date()),

@@ -16,56 +16,31 @@ from scoring import features as F
 from scoring import instructions, mapped
 from scoring.indicators import Indicator, evaluate_row
 from scoring.model import Trained, level, levels, load, matrix, promote, save, train
+from scoring.reasons import Words, said
+from scoring.rules import lift, lift_one
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
 
-DESCRIBE = {
-    "unit_price_dev": "unit price vs HS–origin norm (log ratio)",
-    "kg_per_unit_dev": "weight per unit vs norm",
-    "duty_at_stake": "duty at stake vs norm",
-    "prior_hit_rate": "past hit rate",
-    "prior_hits": "past hits",
-    "in_gang": "member of a gang",
-    "gang_risk": "gang risk",
-    "case_before": "party to a case",
-    "tie_to_case_enterprise": "tied to an enterprise with a case",
-    "blacklist_level": "blacklist level",
-    "enterprise_age_days": "enterprise age (days)",
-    "days_since_last": "days since last declaration",
-    "shared_address_count": "enterprises at the same address",
-    "agent_prior_hit_rate": "agent's past hit rate",
-}
 
-
-def _names(trained: Trained) -> dict[str, str]:
-    names = dict(DESCRIBE)
-    for item in trained.meta["indicators"]:
-        names[item["code"]] = f"{item['name_zh']} {item['name_en']}"
-    return names
+def _indicator_words(trained: Trained) -> dict[str, Words]:
+    return {i["code"]: Words(zh=i["name_zh"], en=i["name_en"]) for i in trained.meta["indicators"]}
 
 
 def reasons(trained: Trained, X: pd.DataFrame, pool: Pool | None = None, top: int = 3) -> list[list[str]]:
-    """The strongest risk-raising features of each row (SHAP), in words an officer reads. ``pool``: the
-    rows of ``X`` already as a Pool."""
+    """The strongest risk-raising features of each row (SHAP), in words an officer reads, in Chinese and
+    English (``scoring/reasons.yaml``; a missing value by what it means). ``pool``: the rows of ``X``
+    already as a Pool."""
     cols = trained.meta["features"]
     if pool is None:
         pool = Pool(X[cols], cat_features=trained.meta["categorical"])
     shap = trained.model.get_feature_importance(pool, type="ShapValues")[:, :-1]
-    names = _names(trained)
+    words = _indicator_words(trained)
     values = X[cols].to_numpy(dtype=object)  # one conversion, not a pandas lookup per cell
     best = np.argsort(-shap, axis=1)[:, :top]
     return [
-        [
-            f"{names.get(cols[j], cols[j])} = {_fmt(values[i, j])} (+{shap[i, j]:.2f})"
-            for j in best[i]
-            if shap[i, j] > 0
-        ]
+        [f"{said(cols[j], values[i, j], words)} (+{shap[i, j]:.2f})" for j in best[i] if shap[i, j] > 0]
         for i in range(len(shap))
     ]
-
-
-def _fmt(value: Any) -> str:
-    return f"{value:.2f}" if isinstance(value, float | np.floating) else str(value)
 
 
 def with_past(frame: pd.DataFrame, past: pd.DataFrame) -> tuple[pd.DataFrame, np.ndarray]:
@@ -84,7 +59,8 @@ def with_past(frame: pd.DataFrame, past: pd.DataFrame) -> tuple[pd.DataFrame, np
 
 
 def fired_names(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str, ...]]:
-    """The names of the indicators each row fired, one tuple per distinct combination (there are few)."""
+    """The names (Chinese and English) of the indicators each row fired, one tuple per distinct combination
+    (there are few)."""
     fired = X[[i.code for i in indicators]].to_numpy().astype(bool)
     if not len(indicators):
         return [()] * len(X)
@@ -92,7 +68,10 @@ def fired_names(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str,
     _, first, which = np.unique(
         packed.view(f"V{packed.shape[1]}").ravel(), return_index=True, return_inverse=True
     )
-    names = [tuple(i.name_zh for i, on in zip(indicators, fired[f], strict=True) if on) for f in first]
+    names = [
+        tuple(f"{i.name_zh} {i.name_en}" for i, on in zip(indicators, fired[f], strict=True) if on)
+        for f in first
+    ]
     return [names[k] for k in which.ravel()]
 
 
@@ -125,10 +104,12 @@ def score_frame(
         )
     cols = trained.meta["features"]
     pool = Pool(X[cols], cat_features=trained.meta["categorical"])
-    scores = trained.model.predict_proba(pool)[:, 1]
+    thresholds = tuple(trained.meta["levels"])
+    scores, lifted_by = lift(trained.model.predict_proba(pool)[:, 1], X, indicators, thresholds)
     out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})
-    out["level"] = levels(scores, tuple(trained.meta["levels"]))
-    out["indicators"] = fired_names(X, indicators)
+    out["level"] = levels(scores, thresholds)
+    out["rules"] = lifted_by  # the expert rules that fired, with what they read: the first reasons
+    out["indicators"] = fired_names(X, [i for i in indicators if not i.at_least_level])
     words: list[tuple[str, ...]] = [()] * len(out)  # read-only tuples: one shared empty one
     explain = np.flatnonzero(out["level"].to_numpy() >= 3)[:5000]
     if len(explain):
@@ -151,7 +132,7 @@ def write_scores(store: GraphStore, trained: Trained, scored: pd.DataFrame) -> i
             "level": int(r.level),
             "model_version": version,
             "computed_at": now,
-            "features": (list(r.reasons) + list(r.indicators))[:8],
+            "features": (list(r.rules) + list(r.reasons) + list(r.indicators))[:8],
             "source": "scoring",
         }
         for r in scored.itertuples()
@@ -183,16 +164,21 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
             values[name] = np.nan if value is None or F.is_missing(value) else float(value)
             if F.is_missing(value):
                 missing.append(name)
-    filled = {k: (-1 if isinstance(v, float) and np.isnan(v) else v) for k, v in values.items()}
-    values.update(evaluate_row(trained.meta["indicators"], filled))
+    fired = evaluate_row(trained.meta["indicators"], values)  # missing values fire no rule, as in batch
+    read = dict(values)
+    values.update(fired)
     cols = trained.meta["features"]
     row = [values.get(c) for c in cols]
-    score = float(trained.model.predict_proba(row)[1])  # a plain list: no frame to build
+    thresholds = tuple(trained.meta["levels"])
+    rules = [Indicator.model_validate(i) for i in trained.meta["indicators"] if i.get("at_least_level")]
+    model_score = float(trained.model.predict_proba(row)[1])  # a plain list: no frame to build
+    score, said_by_rules = lift_one(model_score, read, fired, rules, thresholds)
     return {
         "score": score,
-        "level": level(score, tuple(trained.meta["levels"])),
+        "level": level(score, thresholds),
         "model_version": trained.meta["version"],
-        "reasons": reasons(trained, pd.DataFrame([row], columns=cols))[0] if explain else [],
+        "reasons": said_by_rules
+        + (reasons(trained, pd.DataFrame([row], columns=cols))[0] if explain else []),
         "missing": missing,
     }
 

@@ -1,8 +1,8 @@
 """Details of the node picked on the canvas or in the search results, as a card: its name and type, key
 facts (the ontology's properties of its type, described by the ontology), tags with their levels and
 evidence, risk with its reasons, where it came from (sources), and a "watch this" button; the raw
-properties stay behind a toggle. A declaration's papers follow (``dashboards.views.papers``). The last
-two picks are kept for the relation-strength panel."""
+properties stay behind a toggle. A declaration's score, reasons, scans and papers follow
+(``dashboards.views.declaration``). The last two picks are kept for the relation-strength panel."""
 
 from __future__ import annotations
 
@@ -13,7 +13,7 @@ from dash import ALL, Dash, Input, Output, State, callback_context, html, no_upd
 
 from dashboards import client as q
 from dashboards.client import Api, ApiError, GraphQLClient
-from dashboards.papers import papers
+from dashboards.views import declaration
 from ontology import get_ontology
 
 #: lineage and bookkeeping properties: shown under "sources" or only in the raw toggle
@@ -93,22 +93,6 @@ def tag_list(client: GraphQLClient, label: str, nid: str) -> html.Div:
     )
 
 
-def risk(client: GraphQLClient, nid: str) -> list[Any]:
-    out: list[Any] = []
-    for score in client(q.SCORES, id=nid)["riskScores"]:
-        out.append(
-            html.Div(
-                className="risk",
-                children=[
-                    html.B(f"风险 risk {score['score']:.3f} · 等级 level {score['level']}"),
-                    html.Span(f" {score['modelVersion']}", style={"fontSize": "11px", "color": "#666"}),
-                    html.Ul([html.Li(r) for r in score["reasons"]], className="reasons"),
-                ],
-            )
-        )
-    return out
-
-
 def card(client: GraphQLClient, label: str, nid: str) -> tuple[list[Any], str]:
     """The card's children and the node's caption."""
     node = client(q.NODE, l=label, id=nid)["node"]
@@ -130,8 +114,7 @@ def card(client: GraphQLClient, label: str, nid: str) -> tuple[list[Any], str]:
     if label in ("Enterprise", "Person", "Vehicle"):
         rows.append(tag_list(client, label, nid))
     if label == "Declaration":
-        rows += risk(client, nid)
-        rows += papers(client, nid)
+        rows += declaration.view(client, nid)
     rows.append(sources(props))
     raw = {k: v for k, v in props.items() if k != "search_text"}
     rows.append(

@@ -3,6 +3,8 @@ sees the score distribution drift."""
 
 from __future__ import annotations
 
+import time
+
 from alerts import jobs
 from alerts.scheduler import job_definitions
 from graph.embedded import EmbeddedServer
@@ -11,6 +13,7 @@ from scoring import features as F
 from scoring.model import promote, save, train
 from scoring.monitor import score_drift
 from tests.conftest import settings_for
+from tianji.core.clock import graph_now
 
 
 def test_rescore_scores_new_declarations_once(world_store: GraphStore, graph_server: EmbeddedServer) -> None:
@@ -36,6 +39,33 @@ def test_rescore_scores_new_declarations_once(world_store: GraphStore, graph_ser
         {"v": trained.meta["version"]},
     )
     assert len(level) == 1 and 1 <= level[0]["l"] <= 5
+    assert jobs.rescore(settings) == 0
+    # a scan read after the score: its controlled-goods verdict is scored on the next tick
+    time.sleep(1.1)  # times are to the second: the verdict after the score's
+    world_store.merge_nodes(
+        "ImageVerdict",
+        [
+            {
+                "id": "v-new",
+                "task": "controlled_goods",
+                "verdict": "suspect",
+                "confidence": 0.97,
+                "computed_at": graph_now(),
+            }
+        ],
+    )
+    world_store.merge_relationships(
+        "VERDICT_ON", "ImageVerdict", "Declaration", [{"start": "v-new", "end": "NEW-0001"}]
+    )
+    assert jobs.rescore(settings) == 1
+    lifted = world_store.query(
+        "MATCH (r:RiskScore {model_version: $v})-[:SCORED]->(:Declaration {id: 'NEW-0001'}) "
+        "RETURN r.level AS l, r.features AS f",
+        {"v": trained.meta["version"]},
+    )[0]
+    assert lifted["l"] == 5 and "IND-025" in lifted["f"][0]
+    time.sleep(1.1)
+    jobs.rescore(settings)  # once more at most, when the verdict was read in the score's second
     assert jobs.rescore(settings) == 0
     # the monitor: the model's own scores of the last quarter look like its training period's…
     calm = score_drift(world_store, trained, days=90).as_dict()

@@ -142,12 +142,12 @@ def test_imaging_results_of_a_declaration_are_features(world_store: GraphStore, 
     )
     found = G.imaging_features(world_store, frame)
     mine = found.loc[frame["entry_no"] == entry].iloc[0]
-    assert mine["scan_suspect"] == pytest.approx(0.87) and mine["cargo_inconsistent"] == 1
-    assert mine["document_flags"] == 1 and mine["certificate_mismatches"] == 0
-    others = found.loc[frame["entry_no"] != entry]
-    assert (others["scan_suspect"] == 0).all() or others[
-        "scan_suspect"
-    ].max() <= 1  # zero where nothing was imaged
+    assert mine["scan_concealment"] == pytest.approx(0.87) and mine["cargo_inconsistent"] == 1
+    assert np.isnan(mine["scan_controlled"])  # scanned, but no controlled-goods verdict: not known
+    assert mine["document_flags"] == 1 and np.isnan(mine["certificate_mismatches"])  # no certificate
+    rows = world_store.query("MATCH (:ImageVerdict)-[:VERDICT_ON]->(d:Declaration) RETURN d.id AS id")
+    never = found.loc[~frame["entry_no"].isin({r["id"] for r in rows} | {entry})]
+    assert never["scan_concealment"].isna().all()  # never scanned: missing, not a zero that says "clean"
 
 
 def test_ranking_by_expected_duty_is_reported_beside_ranking_by_risk(trained) -> None:  # type: ignore[no-untyped-def]
@@ -284,6 +284,8 @@ def test_fired_indicator_names_per_row(count: int) -> None:
     X = pd.DataFrame(
         rng.random((500, count)) < min(0.3, 1 / count), columns=[i.code for i in indicators]
     ).astype(int)
-    expected = [tuple(i.name_zh for i in indicators if row[i.code]) for _, row in X.iterrows()]
+    expected = [
+        tuple(f"{i.name_zh} {i.name_en}" for i in indicators if row[i.code]) for _, row in X.iterrows()
+    ]
     assert fired_names(X, indicators) == expected
     assert any(expected) and not all(expected)
