@@ -25,7 +25,7 @@ from api.app import create_app
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from imaging import documents
-from imaging.certificates import render, sample_fields
+from imaging.certificate_pages import render, sample_fields
 from imaging.mentions import declaration_parties
 from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
 from imaging.service import declaration_facts, read_certificate, read_document

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 
 from graph.store import GraphStore
-from imaging.certificates import render, sample_fields
+from imaging.certificate_pages import render, sample_fields
 from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
 from imaging.service import declaration_facts, read_certificate
 from imaging.verdicts import record_verdicts
