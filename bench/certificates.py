@@ -31,7 +31,7 @@ def curve_step(n: int, difficulty: str) -> dict[str, Any]:
         kinds += extraction.kind == page.kind
         checks = accuracy(extraction.fields, page.fields)
         right.update(f for f, ok in checks.items() if ok)
-        total.update(checks)
+        total.update(checks.keys())
         by_type[page.kind] += sum(checks.values())
         type_total[page.kind] += len(checks)
         truth = {
