@@ -16,7 +16,9 @@ import math
 import numpy as np
 import pandas as pd
 
-from scoring.monitor import DRIFTED
+from graph.store import GraphStore
+from scoring.model import Trained
+from scoring.monitor import DRIFTED, score_drift
 
 SHARE = 0.1  # of each port's and day's inspections, by default
 UNCERTAIN = 0.5  # of the exploration picks, the share chosen by uncertainty (the rest at random)
@@ -32,6 +34,16 @@ def adapted_share(base: float, psi: float | None, ceiling: float = CEILING) -> f
     if psi is None:
         return base
     return round(max(base, min(ceiling, base * (1 + max(psi, 0.0) / DRIFTED))), 4)
+
+
+def share_for(store: GraphStore, trained: Trained, base: float = SHARE) -> tuple[float, float | None]:
+    """The exploration share for the promoted model's next instructions, and the PSI it was adapted by
+    (None: no recent scores, or a model that keeps no training-period deciles)."""
+    try:
+        drift = score_drift(store, trained).psi
+    except ValueError:
+        drift = None
+    return adapted_share(base, drift), drift
 
 
 def split(k: int, share: float, rng: np.random.Generator) -> int:

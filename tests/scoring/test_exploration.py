@@ -6,9 +6,12 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from catboost import CatBoostClassifier
 
+from graph.store import GraphStore
 from scoring import instructions
-from scoring.exploration import BOUNDARY, CEILING, adapted_share, split
+from scoring.exploration import BOUNDARY, CEILING, adapted_share, share_for, split
+from scoring.model import Trained
 from scoring.monitor import DRIFTED
 
 
@@ -80,3 +83,10 @@ def test_drift_raises_the_share_up_to_a_ceiling() -> None:
     assert adapted_share(0.0, 5.0) == 0.0  # no exploration asked: drift does not add any
     with pytest.raises(ValueError):
         adapted_share(1.2, 0.0)
+
+
+def test_the_share_for_a_model_with_nothing_to_judge_drift_by_is_the_base(store: GraphStore) -> None:
+    no_deciles = Trained(model=CatBoostClassifier(), meta={"version": "m1"})
+    assert share_for(store, no_deciles, 0.1) == (0.1, None)
+    unscored = Trained(model=CatBoostClassifier(), meta={"version": "m2", "reference_deciles": [0.0] * 11})
+    assert share_for(store, unscored, 0.15) == (0.15, None)  # no recent scores of it in the graph

@@ -83,10 +83,9 @@ def instruct(
 
     from graph.open import open_store
     from scoring import instructions
-    from scoring.exploration import adapted_share
+    from scoring.exploration import share_for
     from scoring.features import load_declarations
     from scoring.model import load
-    from scoring.monitor import score_drift
     from scoring.service import score_frame
 
     if rank_by not in ("risk", "expected_duty"):
@@ -96,11 +95,7 @@ def instruct(
     with open_store(settings=settings) as store:
         frame = load_declarations(store)
         recent = frame[frame["date"] > frame["date"].max() - pd.Timedelta(days=days)].reset_index(drop=True)
-        try:
-            drift = score_drift(store, trained).psi if adapt else None
-        except ValueError:  # a model that keeps no training-period deciles: nothing to adapt by
-            drift = None
-        share = adapted_share(explore, drift)
+        share, drift = share_for(store, trained, explore) if adapt else (explore, None)
         chosen = instructions.choose(
             score_frame(store, trained, recent, past=frame),
             recent,
