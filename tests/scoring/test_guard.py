@@ -63,10 +63,16 @@ def test_where_the_project_features_are_noise_the_chosen_model_is_not_below_plai
     else:
         assert guard["project_validation_auc"] >= guard["plain_validation_auc"]
     plain = plain_model(frame, raw_columns(folder, mappings), split_date=split, iterations=300)
-    assert trained.meta["metrics"]["auc"] >= plain["auc"], (trained.meta["metrics"]["auc"], plain["auc"], guard)
+    assert trained.meta["metrics"]["auc"] >= plain["auc"], (
+        trained.meta["metrics"]["auc"],
+        plain["auc"],
+        guard,
+    )
 
 
-def _noise_frame(n: int = 3000, signal_in_extras: bool = False, seed: int = 2) -> tuple[pd.DataFrame, pd.Series]:
+def _noise_frame(
+    n: int = 3000, signal_in_extras: bool = False, seed: int = 2
+) -> tuple[pd.DataFrame, pd.Series]:
     rng = np.random.default_rng(seed)
     port = rng.integers(0, 12, n)
     value = rng.normal(0, 1, n)

@@ -197,9 +197,16 @@ def test_instructions_with_reasons_and_results_that_close_them(
     assert top["reason"].startswith("风险布控 rank 1 of")
     assert instructions.write(world_store, chosen, trained.meta["version"]) == len(chosen)
     pick = explored[~explored["entry_no"].isin(chosen["entry_no"])].iloc[0]
-    instructions.write(world_store, explored[explored["entry_no"] == pick["entry_no"]], trained.meta["version"])
-    node = world_store.node("InspectionInstruction", f"instr_{pick['entry_no']}")
-    assert node is not None and node["kind"] == pick["kind"] and "chosen to explore" in node["reason"]
+    instructions.write(
+        world_store, explored[explored["entry_no"] == pick["entry_no"]], trained.meta["version"]
+    )
+    node = world_store.query(
+        "MATCH (i:InspectionInstruction {id: $id}) RETURN i.kind AS kind, i.reason AS reason",
+        {"id": f"instr_{pick['entry_no']}"},
+    )
+    assert (
+        node == [{"kind": pick["kind"], "reason": pick["reason"]}] and "chosen to explore" in pick["reason"]
+    )
     entry = top["entry_no"]
     instructions.record_result(world_store, entry, "hit", officer="officer.zhao", recovered_duty=1200.0)
     row = world_store.query(

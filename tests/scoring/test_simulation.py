@@ -48,7 +48,9 @@ def test_weeks_with_and_without_exploration(store: GraphStore, settings: Setting
         iterations=60,
     )
     # the first labels are the warm-up period's, thinned to the inspection rate
-    warm = frame["date"].between(pd.Timestamp(out["start"]) - pd.Timedelta(days=120), pd.Timestamp(out["start"]))
+    warm = frame["date"].between(
+        pd.Timestamp(out["start"]) - pd.Timedelta(days=120), pd.Timestamp(out["start"])
+    )
     assert 0 < out["warmup_labels"] <= 0.1 * warm.sum() + 1
     exploit, explore = out["exploit_only"], out["explore"]
     assert all(w["explore_share"] == 0.0 for w in exploit["weekly"])
