@@ -42,16 +42,16 @@ def test_weeks_with_and_without_exploration(store: GraphStore, settings: Setting
         truth,
         start=str(frame["date"].quantile(0.6).date()),
         weeks=3,
-        warmup_days=120,
-        rate=0.1,
+        warmup_days=180,
+        rate=0.3,
         policies=policies,
         iterations=60,
     )
     # the first labels are the warm-up period's, thinned to the inspection rate
     warm = frame["date"].between(
-        pd.Timestamp(out["start"]) - pd.Timedelta(days=120), pd.Timestamp(out["start"])
+        pd.Timestamp(out["start"]) - pd.Timedelta(days=180), pd.Timestamp(out["start"])
     )
-    assert 0 < out["warmup_labels"] <= 0.1 * warm.sum() + 1
+    assert 0 < out["warmup_labels"] <= 0.3 * warm.sum() + 1
     exploit, explore = out["exploit_only"], out["explore"]
     assert all(w["explore_share"] == 0.0 for w in exploit["weekly"])
     assert all(w["explore_share"] == 0.3 for w in explore["weekly"])
