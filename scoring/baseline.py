@@ -16,7 +16,8 @@ import pandas as pd
 from catboost import Pool
 
 from ingest.mapping import Mapping
-from scoring.model import evaluate, fit_early_stopped
+from scoring.fitting import fit_early_stopped
+from scoring.model import evaluate
 
 NUMERIC_SHARE = 0.95  # a column is a number when this share of its values parse as one
 

@@ -1,6 +1,6 @@
 """Inspection instructions: given a capacity per port and day (or a target rate), inspect the highest-risk
-declarations (by risk, or by expected recovered duty) plus a small random sample of the rest, so that the
-model keeps learning from declarations it would not have chosen. Each instruction is a node with its
+declarations (by risk, or by expected recovered duty), and spend a share of the capacity exploring
+(``scoring/exploration.py``), so that the model keeps learning from declarations it would not have chosen. Each instruction is a node with its
 reason; entering the inspection's result closes it and becomes a training label."""
 
 from __future__ import annotations
@@ -12,6 +12,7 @@ import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
+from scoring import exploration
 from tianji.core.clock import graph_now, utc_today
 
 
@@ -21,21 +22,26 @@ def choose(
     *,
     rate: float = 0.05,
     capacity: int | None = None,
-    random_share: float = 0.1,
+    explore: float = exploration.SHARE,
+    uncertain: float = exploration.UNCERTAIN,
     rank_by: Literal["risk", "expected_duty"] = "risk",
     seed: int = 7,
 ) -> pd.DataFrame:
-    """Per port and day: the top ``capacity`` (or ``rate`` of the day's declarations), then about
-    ``random_share`` of that again drawn at random from the rest."""
+    """Per port and day, ``capacity`` inspections (or ``rate`` of the day's declarations): ``explore`` of
+    them drawn to explore (``uncertain`` of those the rest's most uncertain, the others at random), the
+    others the highest by risk or by expected recovered duty."""
     if not 0 < rate <= 1:
         raise ValueError("rate is a share of the declarations, between 0 and 1")
+    if not 0 <= explore <= 1 or not 0 <= uncertain <= 1:
+        raise ValueError("the exploration shares are between 0 and 1")
     key = "score" if rank_by == "risk" else "expected_duty"
     joined = scored.merge(frame[["entry_no", "port", "date"]], on="entry_no")
     rng = np.random.default_rng(seed)
     chosen = []
     for (port, day), group in joined.groupby(["port", "date"], sort=True):
         k = min(len(group), capacity if capacity is not None else max(1, math.ceil(len(group) * rate)))
-        top = group.nlargest(k, key)
+        explored = exploration.split(k, explore, rng)
+        top = group.nlargest(k - explored, key)
         n = len(group)
         chosen.append(
             top.assign(
@@ -44,15 +50,15 @@ def choose(
                     f"风险布控 rank {rank} of {n} by {rank_by.replace('_', ' ')} at port {port} on "
                     f"{pd.Timestamp(day).date()}: risk level {lvl}"
                     + (f"; {', '.join(list(why)[:3])}" if len(why) else "")
-                    for rank, lvl, why in zip(range(1, k + 1), top["level"], top["reasons"], strict=True)
+                    for rank, lvl, why in zip(
+                        range(1, len(top) + 1), top["level"], top["reasons"], strict=True
+                    )
                 ],
             )
         )
-        rest = group.drop(top.index)
-        extra = int(rng.binomial(k, random_share)) if len(rest) else 0
-        if extra:
-            sample = rest.sample(min(extra, len(rest)), random_state=int(rng.integers(1 << 30)))
-            chosen.append(sample.assign(kind="random", reason="随机抽查 random sample for unbiased learning"))
+        chosen += exploration.picks(
+            group.drop(top.index), explored, uncertain=uncertain, share=explore, rng=rng
+        )
     if not chosen:
         return joined.head(0).assign(kind="", reason="")
     return pd.concat(chosen, ignore_index=True).assign(rank_by=rank_by)

@@ -21,6 +21,7 @@ from sklearn.metrics import roc_auc_score
 from scoring import features as F
 from scoring import mapped, ranking
 from scoring.availability import omitted
+from scoring.fitting import categorical, guarded_fit, raw_names
 from scoring.indicators import Indicator
 from scoring.indicators import evaluate as evaluate_indicators
 from scoring.indicators import load as load_indicators
@@ -29,8 +30,6 @@ from tianji.core.settings import Settings
 
 LEVELS = (0.05, 0.15, 0.35, 0.6)  # score thresholds of levels 2, 3, 4, 5
 RATES = (0.01, 0.02, 0.05, 0.10, 0.20)
-VALIDATION_SHARE = 0.2  # the last fifth of the training period (by date) decides when to stop
-EARLY_STOPPING = 60  # rounds without improvement on the validation period
 
 
 class ModelError(ValueError):
@@ -42,11 +41,6 @@ def feature_names(graph: bool, indicators: list[Indicator], kinds: dict[str, str
     names = F.CATEGORICAL + mapped.CODES + F.DECLARED + list(mapped.AMOUNTS) + mapped.RATIOS
     names += list(kinds or {}) + F.DEVIATIONS + F.HISTORY + (F.GRAPH if graph else [])
     return names + [i.code for i in indicators]
-
-
-def categorical(names: list[str], kinds: dict[str, str]) -> list[str]:
-    cats = set(F.CATEGORICAL) | set(mapped.CODES) | {n for n, k in kinds.items() if k == "categorical"}
-    return [n for n in names if n in cats]
 
 
 def matrix(
@@ -115,48 +109,6 @@ class Trained:
     meta: dict[str, Any]
 
 
-def classifier(iterations: int, seed: int, **extra: Any) -> CatBoostClassifier:
-    """The model's CatBoost settings (the bench's plain model uses the same ones)."""
-    return CatBoostClassifier(
-        iterations=iterations,
-        depth=6,
-        learning_rate=0.08,
-        random_seed=seed,
-        verbose=False,
-        auto_class_weights="Balanced",
-        thread_count=2,
-        allow_writing_files=False,
-        **extra,
-    )
-
-
-def fit_early_stopped(
-    X: pd.DataFrame, y: pd.Series, dates: pd.Series, cats: list[str], *, iterations: int, seed: int
-) -> tuple[CatBoostClassifier, dict[str, Any]]:
-    """Fit on the training rows but the last ``VALIDATION_SHARE`` of them by date, stop when the validation
-    period's AUC stops improving, then refit on every training row with that many trees."""
-    cut = dates.quantile(1 - VALIDATION_SHARE)
-    early, late = (dates < cut).to_numpy(), (dates >= cut).to_numpy()
-    report: dict[str, Any] = {
-        "validation_from": str(pd.Timestamp(cut).date()),
-        "validation_rows": int(late.sum()),
-    }
-    best = iterations
-    if early.sum() >= 50 and late.sum() >= 20 and y[late].nunique() == 2 and y[early].nunique() == 2:
-        probe = classifier(iterations, seed, eval_metric="AUC", early_stopping_rounds=EARLY_STOPPING)
-        probe.fit(
-            Pool(X[early], y[early], cat_features=cats),
-            eval_set=Pool(X[late], y[late], cat_features=cats),
-            use_best_model=True,
-        )
-        best = max(int(probe.get_best_iteration() or 0) + 1, 20)
-        report["validation_auc"] = round(float(probe.get_best_score()["validation"]["AUC"]), 4)
-    report["trees"] = best
-    model = classifier(best, seed)
-    model.fit(Pool(X, y, cat_features=cats))
-    return model, report
-
-
 def evaluate(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None = None) -> dict[str, Any]:
     """AUC and precision, recall and revenue (share and sum in the base currency) at every inspection rate."""
     out: dict[str, Any] = {"auc": round(float(roc_auc_score(labels, scores)), 4)}
@@ -199,16 +151,24 @@ def train(
     candidates = [c for c in feature_names(graph, indicators, kinds) if c in X.columns]
     left_out = omitted(frame, X, pd.Series(fit), candidates)
     names = [c for c in candidates if c not in left_out]
-    cats = categorical(names, kinds)
-    model, fitting = fit_early_stopped(
-        X.loc[fit, names].reset_index(drop=True),
+    plain = [c for c in names if c in set(raw_names(kinds))]
+    model, names, fitting, guard = guarded_fit(
+        X.loc[fit].reset_index(drop=True),
         frame.loc[fit, "hit"].reset_index(drop=True),
         frame.loc[fit, "date"].reset_index(drop=True),
-        cats,
+        names,
+        plain,
+        kinds,
         iterations=iterations,
         seed=seed,
     )
-    metrics: dict[str, Any] = {"train_rows": int(fit.sum()), "test_rows": int(test.sum()), **fitting}
+    cats = categorical(names, kinds)
+    metrics: dict[str, Any] = {
+        "train_rows": int(fit.sum()),
+        "test_rows": int(test.sum()),
+        **fitting,
+        "guard": guard,
+    }
     if test.sum() and frame.loc[test, "hit"].nunique() == 2:
         scores = model.predict_proba(Pool(X.loc[test, names], cat_features=cats))[:, 1]
         labels = frame.loc[test, "hit"].to_numpy()

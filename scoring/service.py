@@ -12,8 +12,8 @@ from catboost import Pool
 from rich.console import Console
 
 from graph.store import GraphStore
+from scoring import exploration, instructions, mapped
 from scoring import features as F
-from scoring import instructions, mapped
 from scoring.indicators import Indicator, evaluate_row
 from scoring.model import Trained, level, levels, load, matrix, promote, save, train
 from scoring.reasons import Words, said
@@ -198,9 +198,10 @@ def run_scoring(store: GraphStore, settings: Settings, world: Path | None = None
     scored = score_frame(store, trained, frame)
     written = write_scores(store, trained, scored)
     last_week = frame[frame["date"] > frame["date"].max() - pd.Timedelta(days=7)]
+    share, _ = exploration.share_for(store, trained)
     instructed = instructions.write(
         store,
-        instructions.choose(scored[scored["entry_no"].isin(last_week["entry_no"])], last_week),
+        instructions.choose(scored[scored["entry_no"].isin(last_week["entry_no"])], last_week, explore=share),
         trained.meta["version"],
     )
     console.print(

@@ -11,6 +11,10 @@ from ingest.synthetic.builder import WorldBuilder
 from ingest.synthetic.declarations import DAYS
 from ingest.synthetic.reference import day
 
+#: the chance that inspecting a declaration finds something: where risk was planted, and elsewhere
+HIT_IF_RISKY = 0.85
+HIT_OTHERWISE = 0.03
+
 
 def inspections_and_cases(b: WorldBuilder, decl: pd.DataFrame) -> dict[str, list[list[Any]]]:
     """Inspections (hits mostly where risk was planted), lab tests, audits, and background cases; the
@@ -19,7 +23,7 @@ def inspections_and_cases(b: WorldBuilder, decl: pd.DataFrame) -> dict[str, list
     n = len(decl)
     risky = decl["_risk"].to_numpy() != ""
     inspected = gen.random(n) < np.where(risky, 0.30, 0.06)
-    hit = np.where(risky, gen.random(n) < 0.85, gen.random(n) < 0.03)
+    hit = np.where(risky, gen.random(n) < HIT_IF_RISKY, gen.random(n) < HIT_OTHERWISE)
     inspections: list[list[object]] = []
     for j in np.flatnonzero(inspected):
         row = decl.iloc[j]

@@ -178,13 +178,13 @@ def test_instructions_with_reasons_and_results_that_close_them(
 
     recent = frame.tail(400).reset_index(drop=True)
     scored = score_frame(world_store, trained, recent)
-    chosen = instructions.choose(scored, recent, capacity=1, random_share=1.0)
+    chosen = instructions.choose(scored, recent, capacity=1, explore=0.0)
     risk = chosen[chosen["kind"] == "risk"]
     assert risk.groupby(["port", "date"]).size().eq(1).all()  # the capacity per port and day
-    assert len(risk) == recent.groupby(["port", "date"]).ngroups
-    assert (chosen["kind"] == "random").sum() > 0 and not set(
-        chosen[chosen["kind"] == "random"]["entry_no"]
-    ) & set(risk["entry_no"])
+    assert len(risk) == len(chosen) == recent.groupby(["port", "date"]).ngroups
+    explored = instructions.choose(scored, recent, capacity=1, explore=1.0)  # the whole capacity explores
+    assert set(explored["kind"]) <= {"explore_random", "explore_uncertain"} and len(explored) == len(chosen)
+    assert explored["reason"].str.startswith("探索抽查 chosen to explore").all()
     top = risk.iloc[0]
     assert (
         top["score"]
@@ -196,6 +196,17 @@ def test_instructions_with_reasons_and_results_that_close_them(
     )
     assert top["reason"].startswith("风险布控 rank 1 of")
     assert instructions.write(world_store, chosen, trained.meta["version"]) == len(chosen)
+    pick = explored[~explored["entry_no"].isin(chosen["entry_no"])].iloc[0]
+    instructions.write(
+        world_store, explored[explored["entry_no"] == pick["entry_no"]], trained.meta["version"]
+    )
+    node = world_store.query(
+        "MATCH (i:InspectionInstruction {id: $id}) RETURN i.kind AS kind, i.reason AS reason",
+        {"id": f"instr_{pick['entry_no']}"},
+    )
+    assert (
+        node == [{"kind": pick["kind"], "reason": pick["reason"]}] and "chosen to explore" in pick["reason"]
+    )
     entry = top["entry_no"]
     instructions.record_result(world_store, entry, "hit", officer="officer.zhao", recovered_duty=1200.0)
     row = world_store.query(

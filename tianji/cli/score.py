@@ -71,12 +71,19 @@ def instruct(
     capacity: int = typer.Option(0, help="inspections per port and day (overrides rate when set)"),
     rank_by: str = typer.Option("risk", help="risk, or expected_duty (probability × duty at stake)"),
     days: int = typer.Option(7, help="the last N days of declarations"),
+    explore: float = typer.Option(0.1, help="share of the inspections drawn to explore"),
+    uncertain: float = typer.Option(0.5, help="of the exploring ones, the share chosen by uncertainty"),
+    adapt: bool = typer.Option(
+        True, "--adapt/--no-adapt", help="raise the exploration share with the score drift (PSI)"
+    ),
 ) -> None:
-    """Issue inspection instructions (InspectionInstruction nodes with their reasons) for recent declarations."""
+    """Issue inspection instructions (InspectionInstruction nodes with their reasons) for recent declarations;
+    a share of them explores (at random, and where the model is least sure), more when the scores drift."""
     import pandas as pd
 
     from graph.open import open_store
     from scoring import instructions
+    from scoring.exploration import share_for
     from scoring.features import load_declarations
     from scoring.model import load
     from scoring.service import score_frame
@@ -88,15 +95,28 @@ def instruct(
     with open_store(settings=settings) as store:
         frame = load_declarations(store)
         recent = frame[frame["date"] > frame["date"].max() - pd.Timedelta(days=days)].reset_index(drop=True)
+        share, drift = share_for(store, trained, explore) if adapt else (explore, None)
         chosen = instructions.choose(
             score_frame(store, trained, recent, past=frame),
             recent,
             rate=rate,
             capacity=capacity or None,
+            explore=share,
+            uncertain=uncertain,
             rank_by=rank_by,  # type: ignore[arg-type]
         )
         written = instructions.write(store, chosen, trained.meta["version"])
-    typer.echo(json.dumps({"instructions": written, "random": int((chosen["kind"] == "random").sum())}))
+    kinds = chosen["kind"].value_counts().to_dict()
+    typer.echo(
+        json.dumps(
+            {
+                "instructions": written,
+                "psi": drift,
+                "explore_share": share,
+                **{kind: int(kinds.get(kind, 0)) for kind in ("risk", "explore_random", "explore_uncertain")},
+            }
+        )
+    )
 
 
 @app.command()
