@@ -60,10 +60,12 @@ def compile_propagate(rule: PropagateRule, store: GraphStore) -> tuple[str, dict
     via = "|".join(store.ontology.check_types(rule.via))
     cypher = (
         f"MATCH (src:{label})-[h:HAS_TAG]->(:Tag {{id: $from}}) WHERE h.ended_at IS NULL "
-        f"MATCH (src)-[:{via}]-(x)-[:{via}]-(s:{label}) WHERE s <> src "
+        f"MATCH (src)-[:{via}]-(x)-[:{via}]-(o:{label}) "
+        "WITH src, x, count(DISTINCT o) AS sharing WHERE sharing <= $max_shared "
+        f"MATCH (x)-[:{via}]-(s:{label}) WHERE s <> src "
         f"RETURN s.id AS subject, collect(DISTINCT labels(x)[0] + ':' + x.id + ' < {label}:' + src.id) AS evidence"
     )
-    return cypher, {"from": rule.from_tag}
+    return cypher, {"from": rule.from_tag, "max_shared": rule.max_shared}
 
 
 @dataclass

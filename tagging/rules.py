@@ -66,6 +66,12 @@ class PropagateRule(BaseModel):
     subject: str
     via: list[str] = Field(min_length=1)
     layer_step: int = Field(1, ge=0, le=3)
+    max_shared: int = Field(
+        10,
+        ge=2,
+        description="a node tying more subjects than this (a business park's address, a registered agent's "
+        "phone) is generic and passes nothing on",
+    )
 
 
 class BehaviourRule(BaseModel):

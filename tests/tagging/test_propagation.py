@@ -1,0 +1,46 @@
+"""Propagation through shared addresses and phones: a private tie passes a blacklist tag on, a generic one
+(a business park's address tying dozens of enterprises) passes nothing."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from graph.store import GraphStore
+from tagging.engine import apply, evaluate, write_definitions
+from tagging.rules import load_hierarchy
+from tests.conftest import ground_truth
+
+
+def test_a_shared_phone_propagates_and_a_park_address_does_not(
+    world_store: GraphStore, small_world: Path
+) -> None:
+    hierarchy = load_hierarchy()
+    tags = {t.code: t for t in hierarchy.tags}
+    write_definitions(world_store, hierarchy)
+    assert apply(world_store, tags["BL-I-CASE"]).add
+    layer1 = set(ground_truth(small_world)["case_subjects"]["layer1_enterprises"])
+    source = sorted(layer1)[0]
+    before = set(evaluate(world_store, tags["BL-III-SHELL"]).matches)
+    others = [
+        r["id"]
+        for r in world_store.query("MATCH (e:Enterprise) RETURN e.id AS id ORDER BY e.id")
+        if r["id"] not in layer1 | before
+    ]
+    park, partner = others[:14], others[14]
+    world_store.merge_nodes("Address", [{"id": "ADDR-PARK-TEST", "text": "科技园区1号楼"}])
+    world_store.merge_nodes("Phone", [{"id": "PHONE-PRIVATE-TEST"}])
+    world_store.merge_relationships(
+        "LOCATED_AT",
+        "Enterprise",
+        "Address",
+        [{"start": e, "end": "ADDR-PARK-TEST"} for e in [source, *park]],
+    )
+    world_store.merge_relationships(
+        "HAS_PHONE",
+        "Enterprise",
+        "Phone",
+        [{"start": e, "end": "PHONE-PRIVATE-TEST"} for e in (source, partner)],
+    )
+    found = evaluate(world_store, tags["BL-III-SHELL"]).matches
+    assert partner in found and any("PHONE-PRIVATE-TEST" in path for path in found[partner])
+    assert not set(park) & set(found)  # fifteen enterprises at one address: generic, passes nothing
