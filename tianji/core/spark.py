@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import os
 import shutil
+import sys
 import threading
 from typing import TYPE_CHECKING
 
@@ -67,6 +68,8 @@ def spark_session(settings: Settings) -> SparkSession:
         log.write_text(QUIET_LOG, encoding="utf-8")
         if local:
             os.environ.setdefault("SPARK_LOCAL_IP", "127.0.0.1")
+            # Python workers (pandas UDFs) run this interpreter, with this environment's packages
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
         builder = (
             SparkSession.builder.master(settings.spark_master)
             .appName("tianji-batch")
