@@ -17,11 +17,13 @@ from typing import Any
 
 from graph.store import GraphStore
 from ingest.keys import stable_id
+from ingest.resolution.backends import Backend
 from ingest.resolution.config import LinkageConfig, enterprise_config, person_config
 from ingest.resolution.linkage import link
 from ingest.resolution.pairs import Pair, Resolution
 from ingest.resolution.review import decisions, enqueue, open_review
 from tianji.core.settings import Settings
+from tianji.core.spark import spark_session
 
 
 @dataclass(frozen=True)
@@ -66,9 +68,15 @@ def _strongest(result: Resolution) -> dict[str, Pair]:
 
 
 def resolve_records(
-    store: GraphStore, settings: Settings, kind: str, records: list[dict[str, Any]]
+    store: GraphStore,
+    settings: Settings,
+    kind: str,
+    records: list[dict[str, Any]],
+    *,
+    backend: Backend = "duckdb",
 ) -> tuple[Resolution, dict[str, Any]]:
-    """Resolve one kind's records into the graph; returns the resolution and a summary."""
+    """Resolve one kind's records into the graph (linked on ``backend``: duckdb in this process, spark on
+    ``settings.spark_master``); returns the resolution and a summary."""
     spec = KINDS[kind]
     engine = open_review(settings)
     must, cannot = decisions(engine, kind)
@@ -78,6 +86,8 @@ def resolve_records(
         must_link=must,
         cannot_link=cannot,
         checkpoint=settings.path("resolution", kind, "x").parent,
+        backend=backend,
+        spark=spark_session(settings) if backend == "spark" else None,
     )
     queued = enqueue(engine, kind, result.pairs)
     by_id = {str(r[spec.config.id_field]): r for r in records}

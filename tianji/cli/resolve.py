@@ -36,23 +36,29 @@ def overseas(
 def records(
     kind: str = typer.Argument(..., help="person or enterprise"),
     file: Path = typer.Argument(..., help="a CSV of other sources' records (record_id, name, …)"),
+    backend: str = typer.Option(
+        "duckdb", help="where the linker runs: duckdb (in this process) or spark (TIANJI_SPARK_MASTER)"
+    ),
 ) -> None:
     """Resolve people's or enterprises' records from other sources into the graph: SourceRecord nodes,
     SAME_AS to the Person or Enterprise they identify (with weight and explanation), POSSIBLY_SAME_AS
     between records short of a merge; uncertain pairs are queued for review."""
     from graph.open import open_store
+    from ingest.resolution.backends import BACKENDS
     from ingest.resolution.prepare import InputError
     from ingest.resolution.subjects import KINDS, resolve_records
 
     if kind not in KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(KINDS)}")
+    if backend not in BACKENDS:
+        raise typer.BadParameter(f"backend must be one of {', '.join(BACKENDS)}")
     if not file.exists():
         raise typer.BadParameter(f"no file {file}")
     rows = list(csv.DictReader(file.open(encoding="utf-8")))
     settings = get_settings()
     with open_store(settings=settings) as store:
         try:
-            _, summary = resolve_records(store, settings, kind, rows)
+            _, summary = resolve_records(store, settings, kind, rows, backend=backend)  # type: ignore[arg-type]
         except InputError as exc:
             raise typer.BadParameter(str(exc)) from None
     typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -13,6 +13,7 @@ import os
 import shutil
 import sys
 import threading
+import warnings
 from typing import TYPE_CHECKING
 
 from tianji.core.settings import Settings
@@ -57,6 +58,8 @@ def spark_session(settings: Settings) -> SparkSession:
         raise SparkUnavailable("no Java runtime: install openjdk-17-jre-headless (make system)")
     from pyspark.sql import SparkSession
 
+    # pyspark 4.3 warns on pandas 3; the paths used here are held equal to in-process by tests
+    warnings.filterwarnings("ignore", "PySpark does not yet fully support pandas", FutureWarning)
     with _lock:
         active = SparkSession.getActiveSession()
         if active is not None:
