@@ -37,15 +37,15 @@ TRUCKS = {"small": 300, "medium": 2_000, "large": 2_000}
 def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
     started = time.perf_counter()
     out = work()
-    return out, round(time.perf_counter() - started, 2)
+    return out, round(time.perf_counter() - started, 4)
 
 
 def _pair(name: str, local_s: float, spark_s: float, same: bool) -> dict[str, Any]:
     return {
         f"{name}_inprocess_s": local_s,
         f"{name}_spark_s": spark_s,
-        f"{name}_spark_ratio": round(spark_s / max(local_s, 1e-9), 2),
-        f"{name}_same": same,
+        f"{name}_spark_ratio": round(spark_s / max(local_s, 1e-4), 1),
+        f"{name}_same": bool(same),
     }
 
 
@@ -86,7 +86,7 @@ def scoring(spark: Any, scale: str, folder: Path) -> dict[str, Any]:
     store.clear()
     store.close()
     by_entry = dict(zip(remote["entry_no"], remote["score"], strict=True))
-    worst = max(abs(by_entry[e] - s) for e, s in zip(frame["entry_no"], local, strict=True))
+    worst = float(max(abs(by_entry[e] - s) for e, s in zip(frame["entry_no"], local, strict=True)))
     out = {"scoring_declarations": len(frame), "scoring_export_s": export_s, "scoring_worst_diff": worst}
     return out | _pair("scoring", local_s, spark_s, worst <= 1e-6)
 

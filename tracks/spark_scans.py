@@ -131,7 +131,7 @@ def companions(
         min_kmh=config.min_kmh,
         moved=DIST.format(a="", b="p"),
     )
-    found = spark.sql(sql).toPandas()
+    found = pd.DataFrame(spark.sql(sql).toPandas())
     return found.astype({"buckets": "int64"}).sort_values(["a", "b"]).reset_index(drop=True)
 
 
@@ -154,4 +154,4 @@ def encounters(
         min_s=int(config.encounter_hours * 3600),
         knots=config.max_knots,
     )
-    return placed(spark.sql(sql).toPandas(), config)
+    return placed(pd.DataFrame(spark.sql(sql).toPandas()), config)

@@ -7,12 +7,15 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
+import pytest
 
 from graph.store import GraphStore
 from scoring import features as F
 from scoring.batch import export_features, score_batch, score_parquet
 from scoring.model import train
 from scoring.service import score_frame
+
+pytestmark = pytest.mark.spark
 
 
 def test_spark_scores_an_export_as_the_in_process_path_does(

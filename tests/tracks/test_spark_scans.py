@@ -17,6 +17,8 @@ from tracks.store import TrackStore
 from tracks.synthetic import generate
 from tracks.synthetic_sea import generate_sea
 
+pytestmark = pytest.mark.spark
+
 VEHICLES = [f"粤B{i:05d}" for i in range(40)]
 GROUPS = [VEHICLES[i : i + 3] for i in range(0, 12, 3)]
 _rng = random.Random(5)
@@ -56,3 +58,25 @@ def test_encounters_are_the_same_on_spark(planted: TrackStore, spark) -> None:
     pd.testing.assert_frame_equal(on_spark[key], local[key], check_dtype=False)
     numbers = ["lat", "lon", "distance_m", "knots_a", "knots_b"]
     pd.testing.assert_frame_equal(on_spark[numbers], local[numbers], check_dtype=False, atol=1e-9, rtol=0)
+
+
+def test_the_command_gives_the_same_groups_on_both_backends(
+    planted: TrackStore, spark, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from typer.testing import CliRunner
+
+    from tianji.cli.main import app
+    from tianji.core.settings import get_settings
+
+    monkeypatch.setenv("TIANJI_DATA_DIR", str(planted.root.parent.parent))
+    get_settings.cache_clear()
+    try:
+        runner = CliRunner()
+        local = runner.invoke(app, ["tracks", "companions"])
+        on_spark = runner.invoke(app, ["tracks", "companions", "--backend", "spark"])
+        wrong = runner.invoke(app, ["tracks", "companions", "--backend", "dask"])
+    finally:
+        get_settings.cache_clear()
+    assert local.exit_code == 0 and on_spark.exit_code == 0, on_spark.output
+    assert on_spark.stdout == local.stdout and local.stdout.count("\n") >= len(GROUPS)
+    assert wrong.exit_code == 2 and "duckdb or spark" in wrong.output

@@ -58,7 +58,7 @@ def records(
     settings = get_settings()
     with open_store(settings=settings) as store:
         try:
-            _, summary = resolve_records(store, settings, kind, rows, backend=backend)  # type: ignore[arg-type]
+            _, summary = resolve_records(store, settings, kind, rows, backend=backend)
         except InputError as exc:
             raise typer.BadParameter(str(exc)) from None
     typer.echo(json.dumps(summary, ensure_ascii=False))

@@ -3,7 +3,11 @@ pairs, probabilities and clusters."""
 
 from __future__ import annotations
 
+import pytest
+
 from ingest.resolution import febrl, link
+
+pytestmark = pytest.mark.spark
 
 # a tenth of Febrl1's people (every record of each): Spark runs many small jobs per training pass, and
 # every pair of these records is drawn when u is estimated (Splink samples by a hash of the record id,
