@@ -3,7 +3,7 @@ SHELL := /bin/bash
 VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
-APT_PACKAGES := chromium chromium-driver fonts-noto-cjk
+APT_PACKAGES := chromium chromium-driver fonts-noto-cjk openjdk-17-jre-headless
 # commands taken from Debian only when the machine has none (npm fetches GraphiQL's files and the map's
 # province borders at setup)
 APT_COMMANDS := npm
@@ -24,7 +24,7 @@ $(STAMP): $(PY) requirements.lock pyproject.toml
 	$(PY) -m pip install --quiet --no-deps --config-settings editable_mode=compat -e .
 	touch $(STAMP)
 
-# Debian packages the browser tests and the certificate renderer need (CI runs as root).
+# Debian packages the browser tests, the certificate renderer and the Spark batch paths (Java) need (CI runs as root).
 system:
 	@missing=""; for p in $(APT_PACKAGES); do dpkg -s $$p >/dev/null 2>&1 || missing="$$missing $$p"; done; \
 	for c in $(APT_COMMANDS); do command -v $$c >/dev/null 2>&1 || missing="$$missing $$c"; done; \

@@ -75,11 +75,12 @@ def fired_names(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str,
     return [names[k] for k in which.ravel()]
 
 
-def score_frame(
+def feature_matrix(
     store: GraphStore, trained: Trained, frame: pd.DataFrame, *, past: pd.DataFrame | None = None
-) -> pd.DataFrame:
-    """Score the declarations of ``frame``. History features count what came before each declaration in
-    ``frame``; pass every declaration known as ``past`` when ``frame`` is a subset (new or recent ones)."""
+) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Every feature the model reads (and the indicators) of the declarations of ``frame``, with those
+    declarations. History features count what came before each declaration in ``frame``; pass every
+    declaration known as ``past`` when ``frame`` is a subset (new or recent ones)."""
     indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
     if past is not None:
         both, wanted = with_past(frame, past)
@@ -91,17 +92,24 @@ def score_frame(
             indicators=indicators,
             kinds=trained.meta.get("feature_columns", {}),
         )
-        X = X[wanted].reset_index(drop=True)
-        frame = both[wanted].reset_index(drop=True)
-    else:
-        X = matrix(
-            frame,
-            store,
-            trained.meta["norms"],
-            graph=trained.meta["graph_features"],
-            indicators=indicators,
-            kinds=trained.meta.get("feature_columns", {}),
-        )
+        return X[wanted].reset_index(drop=True), both[wanted].reset_index(drop=True)
+    X = matrix(
+        frame,
+        store,
+        trained.meta["norms"],
+        graph=trained.meta["graph_features"],
+        indicators=indicators,
+        kinds=trained.meta.get("feature_columns", {}),
+    )
+    return X, frame
+
+
+def score_frame(
+    store: GraphStore, trained: Trained, frame: pd.DataFrame, *, past: pd.DataFrame | None = None
+) -> pd.DataFrame:
+    """Score the declarations of ``frame`` (``past``: see ``feature_matrix``)."""
+    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
+    X, frame = feature_matrix(store, trained, frame, past=past)
     cols = trained.meta["features"]
     pool = Pool(X[cols], cat_features=trained.meta["categorical"])
     thresholds = tuple(trained.meta["levels"])

@@ -6,6 +6,7 @@ Named fixtures:
 - ``settings``: a ``Settings`` pointing at that server with a graph name unique to the test.
 - ``store``: an empty ``GraphStore`` on its own graph with the ontology's schema applied; dropped after.
 - ``make_store``: a factory for further stores on the same server (``make_store("name")``).
+- ``spark`` (session): one local[2] SparkSession for every Spark test (skipped, saying why, without Java).
 
 After every test the shared side-database engines are disposed (each test has its own data directory).
 """
@@ -24,6 +25,7 @@ from graph.open import open_store
 from graph.store import GraphStore
 from tianji.core.db import dispose_engines
 from tianji.core.settings import Settings
+from tianji.core.spark import java_available, spark_session, stop_spark
 
 _counter = itertools.count()
 
@@ -121,3 +123,12 @@ def ground_truth(world: Path) -> dict[str, Any]:
     import json
 
     return json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
+
+
+@pytest.fixture(scope="session")
+def spark(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    if not java_available():
+        pytest.skip("no Java runtime for Spark: install openjdk-17-jre-headless (make system)")
+    session = spark_session(Settings(spark_master="local[2]", data_dir=tmp_path_factory.mktemp("spark")))
+    yield session
+    stop_spark()

@@ -142,7 +142,11 @@ def encounters(
         min_s=int(config.encounter_hours * 3600),
         knots=config.max_knots,
     )
-    found = store.query(sql, params, window=window)
+    return placed(store.query(sql, params, window=window), config)
+
+
+def placed(found: pd.DataFrame, config: SeaConfig) -> pd.DataFrame:
+    """The close, slow runs found in SQL that stood away from anchorages and outside ports, with hours."""
     if found.empty:
         return found.assign(hours=[])
     water = waters()

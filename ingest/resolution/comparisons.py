@@ -14,6 +14,9 @@ from splink.comparison_library import CustomComparison
 
 from ingest.resolution.config import FieldKind, FieldSpec
 
+# how a cleaned date (YYYYMMDD) is parsed, in each backend's own pattern language
+DATE_FORMAT = {"duckdb": "%Y%m%d", "spark": "yyyyMMdd"}
+
 DEFAULT_BANDS: dict[FieldKind, tuple[float, ...]] = {
     FieldKind.name: (0.95, 0.88, 0.75),
     FieldKind.text: (0.94, 0.85),
@@ -25,7 +28,7 @@ def _exact(column: str, tf: bool) -> Any:
     return cll.ExactMatchLevel(column, term_frequency_adjustments=tf)
 
 
-def _levels(spec: FieldSpec) -> list[Any]:
+def _levels(spec: FieldSpec, backend: str) -> list[Any]:
     col, kind = spec.column, spec.kind
     bands = spec.thresholds or DEFAULT_BANDS.get(kind, ())
     levels: list[Any] = [cll.NullLevel(col), _exact(col, spec.uses_tf)]
@@ -50,10 +53,10 @@ def _levels(spec: FieldSpec) -> list[Any]:
             ),
             cll.LevenshteinLevel(col, 1).configure(label_for_charts="one digit differs"),
             cll.AbsoluteDateDifferenceLevel(
-                col, input_is_string=True, threshold=31, metric="day", datetime_format="%Y%m%d"
+                col, input_is_string=True, threshold=31, metric="day", datetime_format=DATE_FORMAT[backend]
             ),
             cll.AbsoluteDateDifferenceLevel(
-                col, input_is_string=True, threshold=366, metric="day", datetime_format="%Y%m%d"
+                col, input_is_string=True, threshold=366, metric="day", datetime_format=DATE_FORMAT[backend]
             ),
         ]
     elif kind is FieldKind.numeric:
@@ -83,10 +86,10 @@ def _starting_m(levels: list[Any]) -> list[Any]:
     return levels
 
 
-def comparison(spec: FieldSpec) -> CustomComparison:
-    """The Splink comparison of one field."""
+def comparison(spec: FieldSpec, backend: str = "duckdb") -> CustomComparison:
+    """The Splink comparison of one field, for ``backend`` (duckdb or spark)."""
     return CustomComparison(
-        _levels(spec),
+        _levels(spec, backend),
         output_column_name=spec.column,
         comparison_description=f"{spec.column} ({spec.kind.value})",
     )

@@ -1,4 +1,6 @@
-"""``link(records, config) -> Resolution``: Fellegi–Sunter linkage over every field, with Splink on DuckDB.
+"""``link(records, config) -> Resolution``: Fellegi–Sunter linkage over every field, with Splink on DuckDB
+(in this process) or on Spark (``backend="spark"``: the same configuration, comparisons and rules, for
+volumes one process does not hold; ``ingest.resolution.backends``).
 
 1. Prepare (``ingest.resolution.prepare``): clean each field for its kind, set generic values aside, key
    each blocking rule (keys shared by more than ``max_block`` records propose nothing).
@@ -29,6 +31,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from splink import Linker
 
+from ingest.resolution.backends import Backend
 from ingest.resolution.clusters import Clusters, constraints
 from ingest.resolution.config import LinkageConfig
 from ingest.resolution.contradictions import contradictions
@@ -58,8 +61,11 @@ def link(
     must_link: Iterable[tuple[str, str]] = (),
     cannot_link: Iterable[tuple[str, str]] = (),
     checkpoint: Path | None = None,
+    backend: Backend = "duckdb",
+    spark: Any = None,
 ) -> Resolution:
-    """Cluster ``records`` into subjects; see the module docstring for the steps."""
+    """Cluster ``records`` into subjects; see the module docstring for the steps. ``spark``: the session
+    of the spark backend (``tianji.core.spark.spark_session``)."""
     prepared = prepare(records, config)
     table = prepared.table
     ids = table[ID].astype(str).tolist()
@@ -84,18 +90,20 @@ def link(
         and (not effective.source_field or len(prepared.sources) >= 2)
     ):
         digest = pd.util.hash_pandas_object(table[[ID, *(f.column for f in effective.fields)]], index=False)
-        fingerprint = effective.fingerprint(extra=str(int(digest.sum())))
+        # a trained model holds SQL in its backend's dialect: each backend keeps its own checkpoint
+        fingerprint = effective.fingerprint(extra=[str(int(digest.sum())), backend])
         path = checkpoint / f"model-{fingerprint}.json" if checkpoint else None
         model = _load(path)
         if model is None:
-            model, result.notes["training_rules_skipped"] = train(prepared, effective)
+            model, result.notes["training_rules_skipped"] = train(prepared, effective, backend, spark)
             if path is not None:
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(model), encoding="utf-8")
-        linker = open_linker(prepared, effective, model, 0.0)
+        linker = open_linker(prepared, effective, model, 0.0, backend, spark)
         version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
         result.notes["model_version"] = version
         result.notes["prior"] = model["probability_two_random_records_match"]
+        result.notes["backend"] = backend
         predicted = linker.inference.predict(
             threshold_match_probability=effective.possible
         ).as_pandas_dataframe()

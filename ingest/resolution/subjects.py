@@ -19,6 +19,7 @@ from typing import Any
 
 from graph.store import GraphStore
 from ingest.keys import stable_id
+from ingest.resolution.backends import Backend
 from ingest.resolution.config import (
     LinkageConfig,
     enterprise_config,
@@ -32,6 +33,7 @@ from ingest.resolution.review import decisions, enqueue, flag_contradictions, op
 from ontology.model import get_ontology
 from ontology.types import value_type
 from tianji.core.settings import Settings
+from tianji.core.spark import spark_session
 
 
 @dataclass(frozen=True)
@@ -155,9 +157,15 @@ def _strongest(result: Resolution) -> dict[str, Pair]:
 
 
 def resolve_records(
-    store: GraphStore, settings: Settings, kind: str, records: list[dict[str, Any]]
+    store: GraphStore,
+    settings: Settings,
+    kind: str,
+    records: list[dict[str, Any]],
+    *,
+    backend: Backend = "duckdb",
 ) -> tuple[Resolution, dict[str, Any]]:
-    """Resolve one kind's records into the graph; returns the resolution and a summary."""
+    """Resolve one kind's records into the graph (linked on ``backend``: duckdb in this process, spark on
+    ``settings.spark_master``); returns the resolution and a summary."""
     spec = KINDS[kind]
     engine = open_review(settings)
     must, cannot = decisions(engine, kind)
@@ -167,6 +175,8 @@ def resolve_records(
         must_link=must,
         cannot_link=cannot,
         checkpoint=settings.path("resolution", kind, "x").parent,
+        backend=backend,
+        spark=spark_session(settings) if backend == "spark" else None,
     )
     queued = enqueue(engine, kind, result.pairs)
     contradicted = flag_contradictions(engine, kind, result.contradictions)

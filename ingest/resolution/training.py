@@ -1,4 +1,4 @@
-"""Training the Fellegi–Sunter model without labels, on Splink's DuckDB backend.
+"""Training the Fellegi–Sunter model without labels, on Splink's DuckDB or Spark backend.
 
 - The prior (two random records are the same subject) from the pairs that agree exactly on two fields at
   once, divided by all pairs and by the assumed recall of that rule.
@@ -15,11 +15,10 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Any
 
-import duckdb
 import pandas as pd
 from splink import Linker, SettingsCreator, block_on
-from splink.internals.duckdb.database_api import DuckDBAPI
 
+from ingest.resolution.backends import Backend, database_api
 from ingest.resolution.comparisons import comparison
 from ingest.resolution.config import BlockKey, FieldKind, LinkageConfig
 from ingest.resolution.prepare import Prepared, block_column
@@ -36,12 +35,15 @@ def splink_rule(rule: tuple[BlockKey, ...], names: set[str]) -> Any:
 
 
 def open_linker(
-    prepared: Prepared, config: LinkageConfig, model: dict[str, Any] | None, prior: float
+    prepared: Prepared,
+    config: LinkageConfig,
+    model: dict[str, Any] | None,
+    prior: float,
+    backend: Backend = "duckdb",
+    spark: Any = None,
 ) -> Linker:
-    """A linker over the prepared table (one frame per source for a two-file linkage), in DuckDB."""
-    connection = duckdb.connect(":memory:", config={"threads": 2, "memory_limit": "6GB"})
-    connection.execute("SET enable_progress_bar = false")
-    api = DuckDBAPI(connection)
+    """A linker over the prepared table (one frame per source for a two-file linkage), on ``backend``."""
+    api = database_api(backend, spark)
     table = prepared.table
     if config.source_field:
         frames = [
@@ -54,7 +56,7 @@ def open_linker(
     rules = [c for c in table.columns if c.startswith("_bk") and table[c].notna().any()]
     settings = SettingsCreator(
         link_type="link_only" if config.source_field else "dedupe_only",
-        comparisons=[comparison(spec) for spec in config.fields],
+        comparisons=[comparison(spec, backend) for spec in config.fields],
         blocking_rules_to_generate_predictions=[block_on(column) for column in rules],
         probability_two_random_records_match=prior,
         retain_intermediate_calculation_columns=True,
@@ -127,16 +129,18 @@ def untrainable(
     return ""
 
 
-def train(prepared: Prepared, config: LinkageConfig) -> tuple[dict[str, Any], list[str]]:
+def train(
+    prepared: Prepared, config: LinkageConfig, backend: Backend = "duckdb", spark: Any = None
+) -> tuple[dict[str, Any], list[str]]:
     """The trained model (Splink's JSON) and the training rules skipped, with the reason."""
     names = {f.column for f in config.fields if f.kind is FieldKind.name}
     prior = config.prior or estimate_prior(prepared, config)
-    linker = open_linker(prepared, config, None, prior)
+    linker = open_linker(prepared, config, None, prior, backend, spark)
     linker.training.estimate_u_using_random_sampling(
         max_pairs=config.u_max_pairs, seed=config.seed, min_count_per_level=None, num_chunks=1
     )
     model = _patch_u(linker.misc.save_model_to_json(), prepared, config)
-    linker = open_linker(prepared, config, model, prior)
+    linker = open_linker(prepared, config, model, prior, backend, spark)
     skipped = []
     for rule in config.training or config.blocking:
         reason = untrainable(rule, config, prepared, names)

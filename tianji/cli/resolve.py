@@ -36,24 +36,30 @@ def overseas(
 def records(
     kind: str = typer.Argument(..., help="person, enterprise, vehicle or vessel"),
     file: Path = typer.Argument(..., help="a CSV of other sources' records (record_id, name, …)"),
+    backend: str = typer.Option(
+        "duckdb", help="where the linker runs: duckdb (in this process) or spark (TIANJI_SPARK_MASTER)"
+    ),
 ) -> None:
     """Resolve people's, enterprises', vehicles' or vessels' records from other sources into the graph:
     SourceRecord nodes, SAME_AS to the Person, Enterprise, Vehicle or Vessel they identify (with weight and
     explanation), POSSIBLY_SAME_AS between records short of a merge; uncertain pairs are queued for review,
     and a new match that contradicts a reviewer's decision is flagged there."""
     from graph.open import open_store
+    from ingest.resolution.backends import BACKENDS
     from ingest.resolution.prepare import InputError
     from ingest.resolution.subjects import KINDS, resolve_records
 
     if kind not in KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(KINDS)}")
+    if backend not in BACKENDS:
+        raise typer.BadParameter(f"backend must be one of {', '.join(BACKENDS)}")
     if not file.exists():
         raise typer.BadParameter(f"no file {file}")
     rows = list(csv.DictReader(file.open(encoding="utf-8")))
     settings = get_settings()
     with open_store(settings=settings) as store:
         try:
-            _, summary = resolve_records(store, settings, kind, rows)
+            _, summary = resolve_records(store, settings, kind, rows, backend=backend)
         except InputError as exc:
             raise typer.BadParameter(str(exc)) from None
     typer.echo(json.dumps(summary, ensure_ascii=False))

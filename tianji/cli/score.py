@@ -48,13 +48,50 @@ def train_model(
 
 
 @app.command()
-def batch() -> None:
-    """Score every declaration with the promoted model and write RiskScore nodes."""
+def batch(
+    backend: str = typer.Option(
+        "duckdb",
+        help="duckdb: in this process, RiskScore nodes written; spark: features exported as Parquet and "
+        "scored on Spark (TIANJI_SPARK_MASTER), the scores written as Parquet",
+    ),
+    features: str = typer.Option(
+        "", help="spark: the features' Parquet folder (default DATA_DIR/batch/declarations)"
+    ),
+    out: str = typer.Option("", help="spark: the scores' Parquet folder (default DATA_DIR/batch/scores)"),
+    from_export: bool = typer.Option(
+        False, "--from-export", help="spark: score the export already at --features (no graph read)"
+    ),
+) -> None:
+    """Score every declaration with the promoted model."""
     from graph.open import open_store
     from scoring.service import run_scoring
 
-    with open_store(settings=get_settings()) as store:
-        typer.echo(json.dumps(run_scoring(store, get_settings())))
+    settings = get_settings()
+    if backend not in ("duckdb", "spark"):
+        raise typer.BadParameter("backend is duckdb or spark")
+    if backend == "duckdb":
+        with open_store(settings=settings) as store:
+            typer.echo(json.dumps(run_scoring(store, settings)))
+        return
+    from scoring.batch import export_features, score_batch
+    from scoring.features import load_declarations
+    from scoring.model import ModelError, load
+    from tianji.core.spark import spark_session
+
+    try:
+        trained = load(settings)
+    except ModelError as exc:
+        typer.echo(f"error: {exc}", err=True)
+        raise typer.Exit(2) from None
+    features = features or str(settings.data_dir / "batch" / "declarations")
+    exported = 0
+    if not from_export:
+        with open_store(settings=settings) as store:
+            exported = export_features(store, trained, load_declarations(store), Path(features))
+    summary = score_batch(
+        spark_session(settings), trained, features, out or str(settings.data_dir / "batch" / "scores")
+    )
+    typer.echo(json.dumps({"exported": exported, **summary}))
 
 
 @app.command()

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
+from typing import Any
 
 import typer
 
@@ -56,14 +57,39 @@ def track(target: str, start: str, end: str) -> None:
     typer.echo(run(TrackStore(get_settings()), target, start, end).to_csv(index=False))
 
 
+BACKEND = typer.Option("duckdb", help="duckdb (in this process) or spark (TIANJI_SPARK_MASTER)")
+POINTS = typer.Option(
+    "", help="spark: the points' Parquet folder (day=…/), e.g. hdfs://…; default the track store's"
+)
+
+
+def _spark_points(backend: str, points: str) -> tuple[Any, str] | None:
+    """The Spark session and the points' folder when the scan runs on Spark; None for DuckDB."""
+    if backend not in ("duckdb", "spark"):
+        raise typer.BadParameter("backend is duckdb or spark")
+    if backend == "duckdb":
+        return None
+    from tianji.core.spark import spark_session
+    from tracks.store import TrackStore
+
+    settings = get_settings()
+    return spark_session(settings), points or str(TrackStore(settings).root)
+
+
 @app.command()
-def companions(distance_m: float = 200.0, minutes: float = 30.0) -> None:
+def companions(
+    distance_m: float = 200.0, minutes: float = 30.0, backend: str = BACKEND, points: str = POINTS
+) -> None:
     """Companion vehicle groups."""
     from tracks.analysis import CompanionConfig, groups
     from tracks.analysis import companions as run
+    from tracks.spark_scans import companions as run_on_spark
     from tracks.store import TrackStore
 
-    for group in groups(run(TrackStore(get_settings()), CompanionConfig(distance_m, minutes))):
+    config = CompanionConfig(distance_m, minutes)
+    on_spark = _spark_points(backend, points)
+    pairs = run_on_spark(*on_spark, config) if on_spark else run(TrackStore(get_settings()), config)
+    for group in groups(pairs):
         typer.echo(", ".join(group))
 
 
@@ -100,12 +126,23 @@ def encounters(
     dark: bool = typer.Option(False, "--dark", help="only dark rendezvous (an AIS gap around the encounter)"),
     start: str | None = START,
     end: str | None = END,
+    backend: str = BACKEND,
+    points: str = POINTS,
 ) -> None:
-    """Encounters at sea: two vessels within 500 m for 2 hours or more at under 2 knots (CSV)."""
-    from tracks.sea import sea_events
+    """Encounters at sea: two vessels within 500 m for 2 hours or more at under 2 knots (CSV). On Spark,
+    the AIS gaps that mark dark rendezvous are still read in this process."""
+    from tracks.sea import SeaConfig, dark_rendezvous, gaps, sea_events
+    from tracks.spark_scans import encounters as run_on_spark
     from tracks.store import TrackStore
 
-    found = sea_events(TrackStore(get_settings()), window=_window(start, end)).encounters
+    window = _window(start, end)
+    on_spark = _spark_points(backend, points)
+    if on_spark:
+        config = SeaConfig()
+        met = run_on_spark(*on_spark, config, window)
+        found = dark_rendezvous(met, gaps(TrackStore(get_settings()), config, window), config)
+    else:
+        found = sea_events(TrackStore(get_settings()), window=window).encounters
     if dark and len(found):
         found = found[found["dark"]]
     typer.echo(found.to_csv(index=False))

@@ -84,6 +84,12 @@ class Settings(BaseSettings):
         "medium", description="demo world size for make run"
     )
     demo_seed: int = Field(7, description="seed of the demo world")
+    spark_master: str = Field(
+        "local[2]",
+        description="Spark master of the batch paths (local[N] in one process, spark://host:7077 or yarn on "
+        "a cluster)",
+    )
+    spark_driver_memory: str = Field("1g", description="memory of the Spark driver (local: of the whole job)")
 
     smtp_host: str = Field("", description="SMTP server for alert e-mail; empty turns the e-mail channel off")
     smtp_port: int = Field(25, description="SMTP port")

@@ -1,0 +1,102 @@
+"""The batch paths on Spark beside their in-process counterparts, on the same data in the same run:
+entity resolution (generated person records, DuckDB vs Splink on Spark), the companion scan (a day of
+trucks at one point per 30 s, DuckDB vs Spark SQL over the store's Parquet) and batch scoring (the
+world's declarations, CatBoost in this process vs mapInPandas over a Parquet export). Each pair reports
+both wall times, their ratio (Spark over in-process: above 1 is slower on Spark) and whether the results
+agree. Spark runs on ``TIANJI_SPARK_MASTER``; its start-up is reported apart. On ``local[N]`` the ratio
+says what Spark's overhead costs on one machine; the speed-up comes from the executors of a cluster."""
+
+from __future__ import annotations
+
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from catboost import Pool
+
+from bench.common import bench_settings, scratch_store, world_dir
+from ingest.loader import Loader
+from ingest.resolution import link, pairwise
+from scoring import features as F
+from scoring.batch import export_features, score_parquet
+from scoring.model import train
+from scoring.service import feature_matrix
+from tianji.core.settings import Settings, get_settings
+from tianji.core.spark import spark_session
+from tracks.analysis import companions, groups
+from tracks.spark_scans import companions as spark_companions
+from tracks.store import TrackStore
+from tracks.synthetic import generate
+
+PEOPLE = {"small": 2_000, "medium": 20_000, "large": 200_000}
+TRUCKS = {"small": 300, "medium": 2_000, "large": 2_000}
+
+
+def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
+    started = time.perf_counter()
+    out = work()
+    return out, round(time.perf_counter() - started, 4)
+
+
+def _pair(name: str, local_s: float, spark_s: float, same: bool) -> dict[str, Any]:
+    return {
+        f"{name}_inprocess_s": local_s,
+        f"{name}_spark_s": spark_s,
+        f"{name}_spark_ratio": round(spark_s / max(local_s, 1e-4), 1),
+        f"{name}_same": bool(same),
+    }
+
+
+def resolution(spark: Any, n: int) -> dict[str, Any]:
+    from bench.people import config, generate
+
+    records, truth = generate(n)
+    # every pair drawn for u where the set is small enough, so both backends estimate the same model
+    chosen = config().model_copy(update={"u_max_pairs": max(200_000, n * (n - 1) // 2 + 1)})
+    local, local_s = _timed(lambda: link(records, chosen))
+    remote, spark_s = _timed(lambda: link(records, chosen, backend="spark", spark=spark))
+    out = {"resolution_records": n, "resolution_f1": pairwise(local.clusters, truth)["f1"]}
+    return out | _pair("resolution", local_s, spark_s, remote.clusters == local.clusters)
+
+
+def companion_scan(spark: Any, vehicles: int, folder: Path) -> dict[str, Any]:
+    plates = [f"粤B{i:05d}" for i in range(vehicles)]
+    points, _ = generate(plates, groups=[plates[i : i + 3] for i in range(0, 30, 3)], interval_s=30)
+    store = TrackStore(Settings(data_dir=folder))
+    store.ingest(points)
+    local, local_s = _timed(lambda: companions(store))
+    remote, spark_s = _timed(lambda: spark_companions(spark, str(store.root)))
+    out = {"companion_points": len(points), "companion_pairs": len(local)}
+    return out | _pair("companions", local_s, spark_s, groups(remote) == groups(local))
+
+
+def scoring(spark: Any, scale: str, folder: Path) -> dict[str, Any]:
+    store = scratch_store("bench_spark")
+    Loader(store, bench_settings("bench_spark"), progress=False).load_dir(world_dir(scale))
+    frame = F.load_declarations(store)
+    trained = train(store, frame, split_date=str(frame["date"].quantile(0.75).date()), iterations=200)
+    X, _ = feature_matrix(store, trained, frame)
+    pool = Pool(X[trained.meta["features"]], cat_features=trained.meta["categorical"])
+    local, local_s = _timed(lambda: trained.model.predict_proba(pool)[:, 1])
+    export = folder / "declarations"
+    _, export_s = _timed(lambda: export_features(store, trained, frame, export))
+    remote, spark_s = _timed(lambda: score_parquet(spark, trained, str(export)).toPandas())
+    store.clear()
+    store.close()
+    by_entry = dict(zip(remote["entry_no"], remote["score"], strict=True))
+    worst = float(max(abs(by_entry[e] - s) for e, s in zip(frame["entry_no"], local, strict=True)))
+    out = {"scoring_declarations": len(frame), "scoring_export_s": export_s, "scoring_worst_diff": worst}
+    return out | _pair("scoring", local_s, spark_s, worst <= 1e-6)
+
+
+def run(scale: str = "medium") -> dict[str, Any]:
+    settings = get_settings()
+    out: dict[str, Any] = {"benchmark": "spark", "scale": scale, "spark_master": settings.spark_master}
+    spark, out["spark_start_s"] = _timed(lambda: spark_session(settings))
+    with tempfile.TemporaryDirectory() as tmp:
+        out |= companion_scan(spark, TRUCKS[scale], Path(tmp) / "tracks")
+        out |= scoring(spark, scale, Path(tmp) / "scoring")
+        out |= resolution(spark, PEOPLE[scale])
+    return out
