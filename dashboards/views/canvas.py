@@ -26,6 +26,18 @@ from ontology import get_ontology
 from ontology.model import TIE_KINDS
 
 cyto.load_extra_layouts()
+LAYOUT: dict[str, Any] = {"name": "fcose", "animate": False, "randomize": True, "quality": "default"}
+
+
+def relayout(layout: dict[str, Any] | None, before: list[b.Element] | None, after: list[b.Element]) -> Any:
+    """The layout to run when the canvas's elements are not those drawn before (an element added or
+    removed), else ``no_update``. The canvas runs a layout only when this prop changes
+    (``autoRefreshLayout`` is off): cytoscape's own refresh runs 100 ms after the elements change, and
+    when the officer leaves the tab in that time it ran on a destroyed canvas (a console error)."""
+    ids = {e["data"]["id"] for e in after}
+    if before is not None and {e["data"]["id"] for e in before} == ids:
+        return no_update
+    return {**LAYOUT, "run": int((layout or {}).get("run", 0)) + 1}
 
 
 def tie_kinds() -> list[str]:
@@ -79,7 +91,8 @@ def layout(panel: dict[str, Any]) -> html.Div:
             cyto.Cytoscape(
                 id="canvas",
                 elements=[],
-                layout={"name": "fcose", "animate": False, "randomize": True, "quality": "default"},
+                layout=LAYOUT,
+                autoRefreshLayout=False,  # the draw callback sets the layout (relayout)
                 style={"width": "100%", "height": "calc(100vh - 300px)", "minHeight": "380px"},
                 stylesheet=stylesheet(),
                 contextMenu=context_menu(),
@@ -108,13 +121,16 @@ def register(app: Dash, api: Api) -> None:
         Output("canvas", "elements"),
         Output("legend", "children"),
         Output("canvas-count", "children"),
+        Output("canvas", "layout"),
         Input("board", "data"),
+        State("canvas", "elements"),
+        State("canvas", "layout"),
     )
-    def draw(board: b.Board | None) -> Any:
+    def draw(board: b.Board | None, before: list[b.Element] | None, layout: dict[str, Any] | None) -> Any:
         shown = b.drawn(board)
         hidden = len((board or {}).get("hidden") or [])
         count = f"{b.node_count(board)} 个节点 nodes" + (f" · {hidden} 隐藏 hidden" if hidden else "")
-        return shown, legend(b.kinds(board)), count
+        return shown, legend(b.kinds(board)), count, relayout(layout, before, shown)
 
     @app.callback(
         Output("board", "data", allow_duplicate=True),

@@ -5,7 +5,10 @@ from __future__ import annotations
 
 from typing import Any
 
+from dash import no_update
+
 from dashboards import board as b
+from dashboards.views.canvas import LAYOUT, relayout
 
 
 def node(key: str, classes: str = "Enterprise", **data: Any) -> dict[str, Any]:
@@ -74,3 +77,17 @@ def test_the_case_report_embeds_the_picture_and_escapes_every_value() -> None:
     assert "2 nodes (1 Enterprise, 1 DriftEvent), 1 ties" in page
     findings = page.split("class='findings'>")[1].split("</table>")[0]
     assert "DriftEvent" in findings and "Enterprise" not in findings
+
+
+def test_the_layout_runs_again_only_when_elements_come_or_go() -> None:
+    before = b.drawn(b.replaced([node("Enterprise|A"), node("Enterprise|B")]))
+    pinned = b.drawn(b.pin(b.replaced([node("Enterprise|A"), node("Enterprise|B")]), ["Enterprise|A"]))
+    assert relayout(LAYOUT, before, pinned) is no_update  # a pin changes no element: nodes stay put
+    grown = b.drawn(
+        b.replaced([node("Enterprise|A"), node("Enterprise|B"), edge("T|1", "Enterprise|A", "Enterprise|B")])
+    )
+    first = relayout(LAYOUT, before, grown)
+    assert first["name"] == LAYOUT["name"] and first["run"] == 1
+    second = relayout(first, grown, before)  # an element removed: a new layout prop, so it runs
+    assert second["run"] == 2 and second != first
+    assert relayout(None, None, before)["run"] == 1
