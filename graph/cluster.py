@@ -101,7 +101,7 @@ class LocalCluster:
             ordered = [primary] + [n for n in nodes if n is not primary]
             for node in ordered:
                 self._server(node, primary).start(timeout_s=timeout_s)
-            self._await_links(ordered[1:], timeout_s)
+            self._await_links(primary, ordered[1:], timeout_s)
             for sentinel in sentinels:
                 start_sentinel(sentinel, primary, nodes, sentinels, self.settings)
             await_sentinels(sentinels, len(nodes) - 1, timeout_s)
@@ -166,17 +166,27 @@ class LocalCluster:
                         return by_port[int(words[4])]
         return nodes[0]
 
-    def _await_links(self, replicas: list[Member], timeout_s: float) -> None:
-        """Until every replica has copied the primary's data and follows its writes."""
+    def _await_links(self, primary: Member, replicas: list[Member], timeout_s: float) -> None:
+        """Until every replica has copied the primary's data and follows its writes. A replica still
+        following another member after a while (a failover whose reconfiguration of the other replicas
+        has not reached it, or was lost with the old primary) is pointed at the primary, as the
+        Sentinels would do."""
         deadline = time.monotonic() + timeout_s
         for node in replicas:
             client = local_client(port=node.port, socket_timeout=2, decode_responses=True)
+            redirect_at = time.monotonic() + 5
             try:
-                while client.info("replication").get("master_link_status") != "up":
+                while (state := client.info("replication")).get("master_link_status") != "up":
+                    following = int(state.get("master_port") or 0)
+                    if following != primary.port and time.monotonic() > redirect_at:
+                        client.execute_command("REPLICAOF", "127.0.0.1", str(primary.port))
+                        redirect_at = time.monotonic() + 5
                     if time.monotonic() > deadline:
                         raise EmbeddedServerError(
-                            f"replica {node.name} (port {node.port}) has no link to its primary after "
-                            f"{timeout_s:.0f}s (log: {node.directory / 'falkordb.log'})"
+                            f"replica {node.name} (port {node.port}) has no link to its primary "
+                            f"{primary.name} (port {primary.port}) after {timeout_s:.0f}s: it follows port "
+                            f"{following or 'none'}, link {state.get('master_link_status', 'none')} "
+                            f"(log: {node.directory / 'falkordb.log'})"
                         )
                     time.sleep(0.1)
             finally:
