@@ -85,9 +85,9 @@ SAVE = """mutation($d: String!) { saveTag(definition: $d) { tag add remove keep 
 STRENGTH = """query($fl: String!, $fi: ID!, $tl: String!, $ti: ID!) { relationStrength(fromLabel: $fl, fromId: $fi,
   toLabel: $tl, toId: $ti) { score explanation paths { types nodes { id label caption } } } }"""
 DECLARATION_PAPERS = """query($e: String!) {
-  certificates(entryNo: $e) { id properties }
-  documents(entryNo: $e) { id properties }
-  imageVerdicts(entryNo: $e) { id properties }
+  certificates(entryNo: $e) { id properties relations(types: ["READ_FROM"], first: 1) { nodes { id label } } }
+  documents(entryNo: $e) { id properties relations(types: ["READ_FROM"], first: 1) { nodes { id label } } }
+  imageVerdicts(entryNo: $e) { id properties relations(types: ["VERDICT_ON"], first: 2) { nodes { id label } } }
   images(entryNo: $e) { id properties } }"""
 WORKBENCH = """{ mine: alerts(mine: true, status: ["open", "acknowledged", "assigned"], first: 20) { id title severity status }
   watches { id title targetLabel targetId owner } customTags { id label nodeId tag note }

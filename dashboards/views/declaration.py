@@ -168,7 +168,7 @@ def column(title: str, class_name: str, entries: list[Any]) -> html.Div:
 def certificate(client: GraphQLClient, cert: dict[str, Any], images: dict[str, Any]) -> html.Div:
     p = cert["properties"]
     mismatches = p.get("mismatches") or []
-    image_id = "img_" + cert["id"].removeprefix("cert_")
+    image_id = image_of(cert)
     return html.Div(
         className="certificate",
         children=[
@@ -189,7 +189,7 @@ def certificate(client: GraphQLClient, cert: dict[str, Any], images: dict[str, A
 def document(client: GraphQLClient, doc: dict[str, Any], images: dict[str, Any]) -> html.Div:
     p = doc["properties"]
     flags = (p.get("flags") or []) + [f"未识别 unresolved: {u}" for u in p.get("unresolved") or []]
-    image_id = "img_" + doc["id"].removeprefix("doc_")
+    image_id = image_of(doc)
     return html.Div(
         className="document",
         children=[
@@ -228,10 +228,14 @@ def thumbnail(data_uri: str, width: int = THUMB_PX) -> str:
     return "data:image/png;base64," + base64.b64encode(buffer.getvalue()).decode()
 
 
+def image_of(node: dict[str, Any]) -> str | None:
+    """The image a certificate or document was read from (``READ_FROM``), or a verdict is on
+    (``VERDICT_ON``), as the graph links them."""
+    return next((n["id"] for n in node["relations"]["nodes"] if n["label"] == "Image"), None)
+
+
 def _scan_of(verdict: dict[str, Any], images: dict[str, Any]) -> str:
-    """The scan a verdict is on: its id is ``verdict_<image id>_<task>`` (``imaging.verdicts``)."""
-    task = verdict["properties"].get("task") or ""
-    image_id = verdict["id"].removeprefix("verdict_").removesuffix(f"_{task}")
+    image_id = image_of(verdict)
     return image_id if image_id in images else "?"
 
 
