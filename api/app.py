@@ -15,7 +15,7 @@ from api.auth import open_users
 from api.context import Services
 from api.errors import HANDLED, handle
 from api.limits import BodyLimit
-from api.middleware import AuditTrail, guard
+from api.middleware import AuditTrail, TimeLimit
 from api.oidc import FLOW_COOKIE, FLOW_SECONDS, provider
 from api.routes import ROUTERS, graphiql
 from api.routes.dashboards import dashboard_router
@@ -58,7 +58,7 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
     app.include_router(graphiql.router)  # GraphiQL's files, served locally
     for kind in (*HANDLED, Exception):  # anything unexpected: INTERNAL in the same JSON shape
         app.add_exception_handler(kind, handle)
-    app.middleware("http")(guard(settings))
+    app.add_middleware(TimeLimit, settings=settings)
     if settings.oidc_issuer:  # the OIDC flow keeps state, nonce and PKCE verifier in a signed cookie
         app.state.oidc = provider(settings)
         app.add_middleware(

@@ -12,10 +12,9 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import Awaitable, Callable
 from urllib.parse import parse_qsl
 
-from fastapi import Request, Response
+from fastapi import Request
 from starlette.requests import HTTPConnection
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -23,12 +22,10 @@ from api.audit import AuditEntry, record
 from api.audit_chain import chain_key
 from api.auth import User
 from api.deps import identify
-from api.errors import ApiError, LimitExceeded, PayloadTooLarge, error_response
-from api.limits import UPLOAD_PREFIXES
+from api.errors import ApiError, LimitExceeded, error_response
 from api.trail import SCOPE_KEY, Trail, outcome_of
 from tianji.core.settings import Settings
 
-Guard = Callable[[Request, Callable[[Request], Awaitable[Response]]], Awaitable[Response]]
 ANONYMOUS = User("anonymous", "none", "")
 #: paths never audited: liveness and readiness probes
 UNAUDITED = frozenset({"/healthz", "/readyz"})
@@ -36,30 +33,39 @@ UNAUDITED = frozenset({"/healthz", "/readyz"})
 STATIC = ("/dash/_dash-component-suites/", "/dash/assets/", "/dash/_favicon.ico", "/favicon.ico")
 
 
-def guard(settings: Settings) -> Guard:
-    async def check(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        length = request.headers.get("content-length")
-        upload = request.url.path.startswith(UPLOAD_PREFIXES)
-        limit = settings.api_max_upload_bytes if upload else settings.api_max_body_bytes
-        if length and length.isdigit() and int(length) > limit:
-            return error_response(
-                PayloadTooLarge(
-                    f"request body of {length} bytes exceeds the limit of {limit} bytes"
-                    + (" for uploads" if upload else "")
-                ),
-                request,
-            )
-        try:
-            return await asyncio.wait_for(call_next(request), timeout=settings.api_timeout_s)
-        except TimeoutError:
-            return error_response(
-                LimitExceeded(
-                    f"request took longer than {settings.api_timeout_s:.0f}s; narrow the query", status=504
-                ),
-                request,
-            )
+class TimeLimit:
+    """Answer 504 ``LIMIT_EXCEEDED`` to a request still running after ``api_timeout_s``, and cancel its
+    work (pure ASGI: no task group or stream per request, as an ``http`` middleware would add). A
+    response already started when the time runs out is cut off instead. Body sizes are
+    ``api.limits.BodyLimit``'s, outside this."""
 
-    return check
+    def __init__(self, app: ASGIApp, settings: Settings) -> None:
+        self.app = app
+        self.settings = settings
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        started = False
+
+        async def watched(message: Message) -> None:
+            nonlocal started
+            if message["type"] == "http.response.start":
+                started = True
+            await send(message)
+
+        limit = asyncio.timeout(self.settings.api_timeout_s)
+        try:
+            async with limit:
+                await self.app(scope, receive, watched)
+        except TimeoutError:
+            if not limit.expired() or started:
+                raise
+            refusal = LimitExceeded(
+                f"request took longer than {self.settings.api_timeout_s:.0f}s; narrow the query", status=504
+            )
+            await error_response(refusal, Request(scope))(scope, receive, send)
 
 
 class AuditTrail:
