@@ -4,7 +4,9 @@ Views (``dashboards/views/``, one module each): workbench (search, my tasks, wat
 events, custom tags, alerts, gangs), analysis centre (graph canvas with expand-on-click, styling by label,
 tag level and risk level, details (a declaration's: score and bilingual reasons, scans beside their
 verdicts, certificates and documents side by side), timeline linked to the canvas, gang view with key
-members and loops, drift events, relation strength, case files, PNG/CSV/GraphML export), trajectories, alerts feed (acknowledge, assign), label editor (dry run, save).
+members and loops, drift events, relation strength, case files, PNG/CSV/GraphML export), trajectories,
+alerts feed (acknowledge, assign), label editor (dry run, save), match review (entity resolution's
+uncertain pairs and contradictions with their weights, confirmed or rejected).
 Everything goes through the GraphQL API, as the signed-in officer (``dashboards.officer``): the app is
 served only behind sign-in (``api.routes.dashboards``) and holds no token of its own.
 """
@@ -25,6 +27,7 @@ from dashboards.views import (
     gangs,
     labels,
     report,
+    review,
     strength,
     timeline,
     trajectory,
@@ -78,6 +81,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         ("轨迹 Trajectories", "tracks", [trajectory.layout(PANEL, settings)]),
         ("预警 Alerts", "alerts", [alerts.layout(PANEL)]),
         ("标签编辑 Label editor", "labels", [labels.layout(PANEL)]),
+        ("实体复核 Match review", "review", [review.layout(PANEL)]),
     ]
 
     def page() -> html.Div:  # a function: the banner shows the officer of this request
@@ -113,6 +117,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         report,
         alerts,
         labels,
+        review,
     )
     for view in views:
         view.register(app, api)

@@ -92,6 +92,11 @@ DECLARATION_PAPERS = """query($e: String!) {
 WORKBENCH = """{ mine: alerts(mine: true, status: ["open", "acknowledged", "assigned"], first: 20) { id title severity status }
   watches { id title targetLabel targetId owner } customTags { id label nodeId tag note }
   driftEvents(first: 8) }"""
+REVIEW_FIRST = 100
+REVIEW = f"""query($k: String, $s: String!, $f: String) {{
+  reviewQueue(kind: $k, status: $s, flag: $f, first: {REVIEW_FIRST}) {{
+    id kind a b score status decidedBy explanation flag contradiction }} }}"""
+DECIDE = """mutation($id: Int!, $d: String!) { decideMatch(id: $id, decision: $d) { id status decidedBy } }"""
 ASSIGN = (
     """mutation($id: ID!, $who: String!) { assignAlert(id: $id, assignee: $who) { id status assignee } }"""
 )
