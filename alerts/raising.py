@@ -99,22 +99,68 @@ def get_alert(store: GraphStore, alert_id: str) -> dict[str, Any]:
     return node["properties"]
 
 
+#: the alert filters of a triage list, as one predicate on ``a`` (each filter off when its parameter is null)
+_FILTER = (
+    "($unit IS NULL OR a.unit = $unit) AND ($owner IS NULL OR a.owner = $owner OR a.assignee = $owner) "
+    "AND ($assignee IS NULL OR a.assignee = $assignee) AND (NOT $unassigned OR a.assignee IS NULL) "
+    "AND ($min_severity IS NULL OR a.severity >= $min_severity)"
+)
+
+
+def _filters(
+    unit: str | None, owner: str | None, assignee: str | None, unassigned: bool, min_severity: int | None
+) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "owner": owner,
+        "assignee": assignee,
+        "unassigned": unassigned,
+        "min_severity": min_severity,
+    }
+
+
 def list_alerts(
     store: GraphStore,
     *,
     unit: str | None = None,
     owner: str | None = None,
     status: Iterable[str] | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    min_severity: int | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
+    """Alerts newest first: of ``unit``; for ``owner`` (the watch's owner or the assignee); of the given
+    statuses; assigned to ``assignee``, or to no one (``unassigned``); of at least ``min_severity``."""
     rows = store.query(
-        "MATCH (a:Alert) WHERE ($unit IS NULL OR a.unit = $unit) AND ($owner IS NULL OR a.owner = $owner "
-        "OR a.assignee = $owner) AND ($status IS NULL OR a.status IN $status) "
-        "RETURN a ORDER BY a.raised_at DESC LIMIT $limit",
-        {"unit": unit, "owner": owner, "status": list(status) if status else None, "limit": limit},
+        f"MATCH (a:Alert) WHERE {_FILTER} AND ($status IS NULL OR a.status IN $status) "
+        "RETURN a ORDER BY a.raised_at DESC, a.id LIMIT $limit",
+        {
+            **_filters(unit, owner, assignee, unassigned, min_severity),
+            "status": list(status) if status else None,
+            "limit": limit,
+        },
         read_only=True,
     )
     return [r["a"]["properties"] for r in rows]
+
+
+def count_by_status(
+    store: GraphStore,
+    *,
+    unit: str | None = None,
+    owner: str | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    min_severity: int | None = None,
+) -> dict[str, int]:
+    """How many alerts of each status the same filters as ``list_alerts`` (status aside) select."""
+    rows = store.query(
+        f"MATCH (a:Alert) WHERE {_FILTER} RETURN a.status AS status, count(a) AS n",
+        _filters(unit, owner, assignee, unassigned, min_severity),
+        read_only=True,
+    )
+    return {str(r["status"]): int(r["n"]) for r in rows}
 
 
 def acknowledge(store: GraphStore, alert_id: str, user: str) -> dict[str, Any]:
