@@ -16,6 +16,8 @@ from graph.store import GraphStore
 from ingest.keys import stable_id
 
 OPEN = ("open", "acknowledged", "assigned")
+#: every status an alert passes through, in triage order
+STATUSES = (*OPEN, "closed")
 
 
 class AlertError(ValueError):
@@ -192,7 +194,8 @@ def assign(store: GraphStore, alert_id: str, assignee: str) -> dict[str, Any]:
 def close(store: GraphStore, alert_id: str, reason: str) -> dict[str, Any]:
     if not reason.strip():
         raise AlertError("closing an alert needs a reason")
-    get_alert(store, alert_id)
+    if get_alert(store, alert_id)["status"] == "closed":  # its reason stays the one it was closed with
+        raise AlertError(f"alert {alert_id} is already closed")
     store.merge_nodes(
         "Alert", [{"id": alert_id, "status": "closed", "closed_reason": reason, "closed_at": now()}]
     )
