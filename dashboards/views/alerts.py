@@ -112,6 +112,14 @@ def layout(panel: dict[str, Any]) -> html.Div:
                             "height": "auto",
                         },
                         style_table={"overflowX": "auto"},
+                        style_data_conditional=[
+                            {
+                                "if": {"filter_query": "{severity} >= 4"},
+                                "color": "#b10026",
+                                "fontWeight": "bold",
+                            },
+                            {"if": {"filter_query": "{status} = closed"}, "color": "#888"},
+                        ],
                     ),
                 ],
             ),
