@@ -232,16 +232,22 @@ def register(app: Dash, api: Api) -> None:
         Output("alerts-counts", "children"),
         Output("alerts-who", "options"),
         Output("alerts-officer", "options"),
+        Output("alerts-table", "selected_rows"),
+        Output("alerts-table", "selected_row_ids"),
         Input("tabs", "value"),
         Input("alerts-refresh", "n_clicks"),
         Input("alerts-status", "value"),
         Input("alerts-severity", "value"),
         Input("alerts-who", "value"),
         Input("alerts-changed", "data"),
+        State("alerts-table", "selected_row_ids"),
     )
-    def listing(tab: str, _r: Any, status: list[str], severity: int, who: str, _c: int) -> Any:
+    def listing(
+        tab: str, _r: Any, status: list[str], severity: int, who: str, _c: int, ticked: list[str] | None
+    ) -> Any:
+        """The list under the filters; the ticks follow their alerts (the table keeps row positions)."""
         if tab != "alerts":
-            return (no_update,) * 5
+            return (no_update,) * 7
         found = api()(q.TRIAGE, status=status or list(STATUSES), sev=severity, **who_filter(who))
         counts = {c["status"]: c["count"] for c in found["alertCounts"]}
         options = [
@@ -260,7 +266,10 @@ def register(app: Dash, api: Api) -> None:
             }
             for o in found["officers"]
         ]
-        return [row(a) for a in found["alerts"]], options, shown, who_options, officers
+        rows = [row(a) for a in found["alerts"]]
+        position = {r["id"]: i for i, r in enumerate(rows)}
+        kept = [i for i in ticked or [] if i in position]
+        return rows, options, shown, who_options, officers, [position[i] for i in kept], kept
 
     @app.callback(
         Output("alerts-msg", "children"),
@@ -324,12 +333,13 @@ def register(app: Dash, api: Api) -> None:
         prevent_initial_call=True,
     )
     def focus(cell: dict[str, Any] | None, selected: list[str] | None, current: str | None) -> Any:
-        """The alert shown in the card: the row last clicked, or the row last ticked."""
+        """The alert shown in the card: the row last clicked, else the last one ticked while the card showed
+        none of the ticked ones (a redrawn list, ticks kept, leaves the card as it is)."""
         if callback_context.triggered_id == "alerts-table" and callback_context.triggered:
             prop = callback_context.triggered[0]["prop_id"]
             if prop.endswith("active_cell") and cell and cell.get("row_id"):
                 return cell["row_id"]
-            if prop.endswith("selected_row_ids") and selected and selected[-1] != current:
+            if prop.endswith("selected_row_ids") and selected and current not in selected:
                 return selected[-1]
         return no_update
 

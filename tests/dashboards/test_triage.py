@@ -135,6 +135,11 @@ def test_triage_filter_bulk_assign_comment_and_open_evidence(
     want = expected(world_store, list(STATUSES), 5, COLLEAGUE)
     assert {"分诊 triage A", "分诊 triage B"} <= set(want)
     WebDriverWait(driver, 40).until(lambda d: listed(d) == want)
+    ticked = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#alerts-table tr')).filter(r => r.querySelector("
+        "'input:checked')).map(r => r.querySelector(\"td[data-dash-column='title']\").innerText.trim());"
+    )
+    assert sorted(ticked) == ["分诊 triage A", "分诊 triage B"]  # the ticks follow their alerts
     # comment on A: listed on its card with the officer's name
     click(driver, "//*[@id='alerts-table']//td[@data-dash-column='title'][contains(., '分诊 triage A')]")
     wait_text(driver, "#alert-detail .alert-title", "分诊 triage A")
