@@ -3,8 +3,9 @@ joined to its alert by ``COMMENT_ON`` (read through the API as the alert's ``com
 
 A comment belongs to the alert's unit (not its author's), so it is seen exactly by those who see the alert:
 a headquarters officer's note on a unit's alert is read by that unit. Comments are never edited: a
-correction is another comment. Writing one is a single query-safe MERGE on a key made from the alert, the
-author, the time and the text, so a retried request does not write it twice.
+correction is another comment. A comment's key is time-ordered, as a ULID is: the microsecond it was
+written (UTC), then a hash of the alert, the author and the text; comments of one second (the stored time
+keeps seconds) are thus read in the order they were written.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ from typing import Any
 from alerts.raising import AlertError, get_alert
 from graph.store import GraphStore
 from ingest.keys import stable_id
-from tianji.core.clock import graph_now
+from tianji.core.clock import utc_now
 
 #: the longest comment kept (a triage note, not a report: a longer text belongs in a case file)
 MAX_TEXT = 4000
@@ -28,8 +29,9 @@ def add_comment(store: GraphStore, alert_id: str, author: str, text: str) -> dic
     if len(text) > MAX_TEXT:
         raise AlertError(f"a comment holds at most {MAX_TEXT} characters (this one has {len(text)})")
     alert = get_alert(store, alert_id)
-    at = graph_now()
-    comment_id = stable_id("comment_", alert_id, author, at, text)
+    moment = utc_now()
+    at = moment.replace(tzinfo=None).isoformat(timespec="seconds")
+    comment_id = f"comment_{moment:%Y%m%d%H%M%S%f}_" + stable_id("", alert_id, author, text)[:8]
     store.merge_nodes(
         "Comment",
         [{"id": comment_id, "text": text, "author": author, "unit": alert["unit"], "commented_at": at}],

@@ -156,13 +156,15 @@ def count_by_status(
     unassigned: bool = False,
     min_severity: int | None = None,
 ) -> dict[str, int]:
-    """How many alerts of each status the same filters as ``list_alerts`` (status aside) select."""
+    """How many alerts of each status (every one of ``STATUSES``, in their order, then any other found) the
+    same filters as ``list_alerts`` (status aside) select."""
     rows = store.query(
         f"MATCH (a:Alert) WHERE {_FILTER} RETURN a.status AS status, count(a) AS n",
         _filters(unit, owner, assignee, unassigned, min_severity),
         read_only=True,
     )
-    return {str(r["status"]): int(r["n"]) for r in rows}
+    counted = {str(r["status"]): int(r["n"]) for r in rows}
+    return {**{status: counted.pop(status, 0) for status in STATUSES}, **dict(sorted(counted.items()))}
 
 
 def acknowledge(store: GraphStore, alert_id: str, user: str) -> dict[str, Any]:

@@ -82,8 +82,9 @@ ACK = """mutation($id: ID!) { acknowledgeAlert(id: $id) { id status } }"""
 TRIAGE = """query($status: [String!], $mine: Boolean!, $assignee: String, $unassigned: Boolean!, $sev: Int) {
   alerts(status: $status, mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev, first: 200) {
     id title severity status cause raisedAt assignee owner comments { id } }
-  alertCounts(mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev) { status count }
+  alertCounts(mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev) { status count open }
   officers { name role unit } }"""
+STATUSES = """{ alertCounts { status open } }"""
 ALERT = """query($id: ID!) { node(label: "Alert", id: $id) { ... on Alert { id title severity status cause kind
   raisedAt lastSeenAt assignee owner acknowledgedBy closedReason evidence occurrences
   comments { id author text commentedAt } } } }"""

@@ -34,6 +34,7 @@ else:
 class AlertCount:
     status: str
     count: int
+    open: bool = strawberry.field(description="whether alerts of this status are still to be handled")
 
 
 @strawberry.type(description="An officer alerts may be assigned to.")
@@ -153,7 +154,8 @@ class Query:
         return await _alerts(ctx, rows)
 
     @strawberry.field(
-        description="How many of your unit's alerts have each status, under the same filters as alerts."
+        description="How many of your unit's alerts have each status (every status, in triage order), "
+        "under the same filters as alerts."
     )
     async def alert_counts(
         self,
@@ -167,7 +169,7 @@ class Query:
         counted = await ctx.run(
             raising.count_by_status, ctx.store, **_filters(ctx, mine, assignee, unassigned, min_severity)
         )
-        return [AlertCount(status=s, count=n) for s, n in sorted(counted.items())]
+        return [AlertCount(status=s, count=n, open=s in raising.OPEN) for s, n in counted.items()]
 
     @strawberry.field(
         description="The active officers your unit's alerts may be assigned to: of your unit or of "

@@ -17,7 +17,6 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, callback_context, dash_table, dcc, html, no_update
 
-from alerts.raising import OPEN, STATUSES
 from dashboards import client as q
 from dashboards.client import Api, ApiError, GraphQLClient
 from dashboards.officer import officer
@@ -52,12 +51,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     html.Div(
                         style=bar,
                         children=[
-                            dcc.Checklist(
-                                id="alerts-status",
-                                options=[{"label": s, "value": s} for s in STATUSES],
-                                value=list(OPEN),
-                                inline=True,
-                            ),
+                            dcc.Checklist(id="alerts-status", options=[], value=None, inline=True),
                             html.Span("级别 Severity ≥"),
                             dcc.Dropdown(
                                 id="alerts-severity",
@@ -234,6 +228,7 @@ def register(app: Dash, api: Api) -> None:
         Output("alerts-officer", "options"),
         Output("alerts-table", "selected_rows"),
         Output("alerts-table", "selected_row_ids"),
+        Output("alerts-status", "value"),
         Input("tabs", "value"),
         Input("alerts-refresh", "n_clicks"),
         Input("alerts-status", "value"),
@@ -243,18 +238,29 @@ def register(app: Dash, api: Api) -> None:
         State("alerts-table", "selected_row_ids"),
     )
     def listing(
-        tab: str, _r: Any, status: list[str], severity: int, who: str, _c: int, ticked: list[str] | None
+        tab: str,
+        _r: Any,
+        status: list[str] | None,
+        severity: int,
+        who: str,
+        _c: int,
+        ticked: list[str] | None,
     ) -> Any:
-        """The list under the filters; the ticks follow their alerts (the table keeps row positions)."""
+        """The list under the filters (no status ticked: every status); the ticks follow their alerts (the
+        table keeps row positions). At first the statuses ticked are those the API says are still open."""
         if tab != "alerts":
-            return (no_update,) * 7
-        found = api()(q.TRIAGE, status=status or list(STATUSES), sev=severity, **who_filter(who))
-        counts = {c["status"]: c["count"] for c in found["alertCounts"]}
+            return (no_update,) * 8
+        client = api()
+        if status is None:
+            status = [c["status"] for c in client(q.STATUSES)["alertCounts"] if c["open"]]
+        found = client(q.TRIAGE, status=status or None, sev=severity, **who_filter(who))
+        counts = found["alertCounts"]
         options = [
-            {"label": f"{STATUS_ZH.get(s, '')} {s} ({counts.get(s, 0)})", "value": s} for s in STATUSES
+            {"label": f"{STATUS_ZH.get(c['status'], '')} {c['status']} ({c['count']})", "value": c["status"]}
+            for c in counts
         ]
         shown = f"{len(found['alerts'])} 条 shown · " + " · ".join(
-            f"{s} {counts.get(s, 0)}" for s in STATUSES
+            f"{c['status']} {c['count']}" for c in counts
         )
         me = getattr(officer(), "name", "")
         names = [o["name"] for o in found["officers"]]
@@ -269,7 +275,7 @@ def register(app: Dash, api: Api) -> None:
         rows = [row(a) for a in found["alerts"]]
         position = {r["id"]: i for i, r in enumerate(rows)}
         kept = [i for i in ticked or [] if i in position]
-        return rows, options, shown, who_options, officers, [position[i] for i in kept], kept
+        return rows, options, shown, who_options, officers, [position[i] for i in kept], kept, status
 
     @app.callback(
         Output("alerts-msg", "children"),

@@ -28,6 +28,7 @@ def test_a_comment_is_a_node_of_the_alerts_unit_joined_to_it(store: GraphStore) 
     )
     assert [r["author"] for r in rows] == ["hq.chen", "li.wei"]
     assert first["properties"]["commented_at"] <= second["properties"]["commented_at"]
+    assert first["id"] < second["id"]  # keys ordered as written, within one second too
 
 
 @pytest.mark.parametrize(

@@ -17,7 +17,8 @@ from tests.ingest.builders import uscc
 TRIAGE = """query($status: [String!], $mine: Boolean!, $assignee: String, $unassigned: Boolean!, $sev: Int) {
   alerts(status: $status, mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev) {
     id status severity assignee }
-  alertCounts(mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev) { status count } }"""
+  alertCounts(mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev) {
+    status count open } }"""
 COMMENT = """mutation Note($id: ID!, $text: String!) { commentAlert(id: $id, text: $text) {
   id author text commentedAt unit } }"""
 COMMENTS = (
@@ -56,7 +57,12 @@ def test_alerts_filter_and_count_by_status(api: ApiServer, gql: Any, raised: dic
     assert counts["closed"] >= 1 and sum(counts.values()) == len(body["data"]["alerts"])
     _, body = gql(token, TRIAGE, variables(status=["open"], sev=4))
     assert [a["id"] for a in body["data"]["alerts"]] == [raised["gz2"]]  # severity 4, open (gz3 is closed)
-    assert {c["status"]: c["count"] for c in body["data"]["alertCounts"]} == {"open": 1, "closed": 1}
+    assert body["data"]["alertCounts"] == [  # every status, in triage order, those still to handle marked
+        {"status": "open", "count": 1, "open": True},
+        {"status": "acknowledged", "count": 0, "open": True},
+        {"status": "assigned", "count": 0, "open": True},
+        {"status": "closed", "count": 1, "open": False},
+    ]
     assert gql(token, ASSIGN, {"id": raised["gz0"], "who": "analyst_gz"})[1]["data"]["assignAlert"] == {
         "id": raised["gz0"],
         "status": "assigned",
