@@ -16,6 +16,8 @@ from graph.store import GraphStore
 from ingest.keys import stable_id
 
 OPEN = ("open", "acknowledged", "assigned")
+#: every status an alert passes through, in triage order
+STATUSES = (*OPEN, "closed")
 
 
 class AlertError(ValueError):
@@ -99,22 +101,70 @@ def get_alert(store: GraphStore, alert_id: str) -> dict[str, Any]:
     return node["properties"]
 
 
+#: the alert filters of a triage list, as one predicate on ``a`` (each filter off when its parameter is null)
+_FILTER = (
+    "($unit IS NULL OR a.unit = $unit) AND ($owner IS NULL OR a.owner = $owner OR a.assignee = $owner) "
+    "AND ($assignee IS NULL OR a.assignee = $assignee) AND (NOT $unassigned OR a.assignee IS NULL) "
+    "AND ($min_severity IS NULL OR a.severity >= $min_severity)"
+)
+
+
+def _filters(
+    unit: str | None, owner: str | None, assignee: str | None, unassigned: bool, min_severity: int | None
+) -> dict[str, Any]:
+    return {
+        "unit": unit,
+        "owner": owner,
+        "assignee": assignee,
+        "unassigned": unassigned,
+        "min_severity": min_severity,
+    }
+
+
 def list_alerts(
     store: GraphStore,
     *,
     unit: str | None = None,
     owner: str | None = None,
     status: Iterable[str] | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    min_severity: int | None = None,
     limit: int = 100,
 ) -> list[dict[str, Any]]:
+    """Alerts newest first: of ``unit``; for ``owner`` (the watch's owner or the assignee); of the given
+    statuses; assigned to ``assignee``, or to no one (``unassigned``); of at least ``min_severity``."""
     rows = store.query(
-        "MATCH (a:Alert) WHERE ($unit IS NULL OR a.unit = $unit) AND ($owner IS NULL OR a.owner = $owner "
-        "OR a.assignee = $owner) AND ($status IS NULL OR a.status IN $status) "
-        "RETURN a ORDER BY a.raised_at DESC LIMIT $limit",
-        {"unit": unit, "owner": owner, "status": list(status) if status else None, "limit": limit},
+        f"MATCH (a:Alert) WHERE {_FILTER} AND ($status IS NULL OR a.status IN $status) "
+        "RETURN a ORDER BY a.raised_at DESC, a.id LIMIT $limit",
+        {
+            **_filters(unit, owner, assignee, unassigned, min_severity),
+            "status": list(status) if status else None,
+            "limit": limit,
+        },
         read_only=True,
     )
     return [r["a"]["properties"] for r in rows]
+
+
+def count_by_status(
+    store: GraphStore,
+    *,
+    unit: str | None = None,
+    owner: str | None = None,
+    assignee: str | None = None,
+    unassigned: bool = False,
+    min_severity: int | None = None,
+) -> dict[str, int]:
+    """How many alerts of each status (every one of ``STATUSES``, in their order, then any other found) the
+    same filters as ``list_alerts`` (status aside) select."""
+    rows = store.query(
+        f"MATCH (a:Alert) WHERE {_FILTER} RETURN a.status AS status, count(a) AS n",
+        _filters(unit, owner, assignee, unassigned, min_severity),
+        read_only=True,
+    )
+    counted = {str(r["status"]): int(r["n"]) for r in rows}
+    return {**{status: counted.pop(status, 0) for status in STATUSES}, **dict(sorted(counted.items()))}
 
 
 def acknowledge(store: GraphStore, alert_id: str, user: str) -> dict[str, Any]:
@@ -146,7 +196,8 @@ def assign(store: GraphStore, alert_id: str, assignee: str) -> dict[str, Any]:
 def close(store: GraphStore, alert_id: str, reason: str) -> dict[str, Any]:
     if not reason.strip():
         raise AlertError("closing an alert needs a reason")
-    get_alert(store, alert_id)
+    if get_alert(store, alert_id)["status"] == "closed":  # its reason stays the one it was closed with
+        raise AlertError(f"alert {alert_id} is already closed")
     store.merge_nodes(
         "Alert", [{"id": alert_id, "status": "closed", "closed_reason": reason, "closed_at": now()}]
     )

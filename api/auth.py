@@ -142,6 +142,18 @@ def deactivate(engine: Engine, name: str) -> None:
     _CACHE.clear()
 
 
+def officers(engine: Engine, unit: str, permission: str) -> list[User]:
+    """The active users whose role may ``permission`` and who work for ``unit`` (those of headquarters,
+    unit ``*``, included); every unit's when ``unit`` is ``*``. Sorted by name."""
+    roles = sorted(role for role, allowed in PERMISSIONS.items() if permission in allowed)
+    query = select(users).where(users.c.active.is_(True), users.c.role.in_(roles))
+    if unit != "*":
+        query = query.where(users.c.unit.in_([unit, "*"]))
+    with engine.connect() as conn:
+        rows = conn.execute(query.order_by(users.c.name)).mappings().all()
+    return [User(r["name"], r["role"], r["unit"]) for r in rows]
+
+
 def issue_jwt(settings: Settings, user: User, hours: float | None = None) -> str:
     now = utc_now()
     claims = {

@@ -48,9 +48,10 @@ def _python_name(name: str) -> str:
     return name if name not in ("id", "label", "caption", "properties") else f"{name}_"
 
 
-def make_type(node: NodeType) -> type:
+def make_type(node: NodeType, extra: dict[str, Any] | None = None) -> type:
+    """The GraphQL type of a label: its properties, typed, and the ``extra`` fields given (resolvers)."""
     annotations: dict[str, Any] = {}
-    namespace: dict[str, Any] = {"__doc__": node.description}
+    namespace: dict[str, Any] = {"__doc__": node.description, **(extra or {})}
     for prop in node.properties.values():
         if prop.name in ("id", SEARCH_TOKENS):  # tokens are the index's, not something to show
             continue
@@ -64,7 +65,36 @@ def make_type(node: NodeType) -> type:
     return strawberry.type(cls, description=f"{node.name_zh} {node.description}".strip())
 
 
-NODE_TYPES: dict[str, type] = {label: make_type(spec) for label, spec in sorted(get_ontology().nodes.items())}
+#: the relationship joining officers' comments to what they are written on: each label it reaches gets a
+#: ``comments`` field (which labels take comments is the ontology's say, ``ontology/schema/relationships``)
+COMMENTS = "COMMENT_ON"
+
+
+def _comments_field(comment_type: type, comment_label: str) -> Any:
+    async def comments(self: Any, info: strawberry.Info) -> list[Any]:
+        ctx = need(info, "read")
+        return await comments_loader(ctx, self.label, comment_label).load(str(self.id))
+
+    return strawberry.field(
+        resolver=comments,
+        graphql_type=list[comment_type],  # type: ignore[valid-type]
+        description="Officers' comments on it, oldest first (batched across the request).",
+    )
+
+
+def _node_types() -> dict[str, type]:
+    """One type per label; the comment type first, so that the types taking comments can name it."""
+    onto = get_ontology()
+    rel = onto.relationships.get(COMMENTS)
+    commented = {end: start for start, end in rel.endpoints} if rel is not None else {}
+    types: dict[str, type] = {}
+    for label, spec in sorted(onto.nodes.items(), key=lambda item: (item[0] in commented, item[0])):
+        by = commented.get(label)
+        types[label] = make_type(spec, {"comments": _comments_field(types[by], by)} if by else None)
+    return dict(sorted(types.items()))
+
+
+NODE_TYPES: dict[str, type] = _node_types()
 
 
 def to_node(node: dict[str, Any]) -> Node:
@@ -115,6 +145,35 @@ class Subgraph:
     edges: list[Edge]
     truncated: bool
     notice: str | None
+
+
+def comments_loader(ctx: Any, label: str, comment_label: str) -> Any:
+    """This request's loader of the comments on ``label`` nodes by key, oldest first: those the user may
+    see, on nodes the user may see (a hidden node has no comments, as a missing one)."""
+    store: GraphStore = ctx.store
+    label, comment_label = store.label(label), store.label(comment_label)
+    rtype = store.rtype(COMMENTS)
+    viewer = Viewer(store.ontology, ctx.user.unit)
+    when = store.prop(comment_label, store.ontology.node(comment_label).temporal or "id")
+
+    def fetch(keys: list[str]) -> list[list[Node]]:
+        rows = store.query(
+            f"UNWIND $ids AS key MATCH (c:{comment_label})-[:{rtype}]->(a:{label} {{id: key}}) "
+            f"WHERE {viewer.where_label(label, 'a')} AND {viewer.where_label(comment_label, 'c')} "
+            f"RETURN key, c ORDER BY c.{when}, c.id",
+            {"ids": keys, **viewer.params},
+            read_only=True,
+        )
+        grouped: dict[str, list[Node]] = {key: [] for key in keys}
+        for row in rows:
+            grouped[row["key"]].append(to_node(row["c"]))
+        ctx.result_size += len(rows)
+        return [grouped[key] for key in keys]
+
+    async def batch(keys: list[str]) -> list[list[Node]]:
+        return await ctx.run(fetch, keys)
+
+    return ctx.loader(f"comments:{label}", batch)
 
 
 def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -> Any:

@@ -5,8 +5,9 @@ events, custom tags, alerts, gangs), analysis centre (graph canvas with expand-o
 tag level and risk level, details (a declaration's: score and bilingual reasons, scans beside their
 verdicts, certificates and documents side by side), timeline linked to the canvas, gang view with key
 members and loops, drift events, relation strength, case files, PNG/CSV/GraphML export), trajectories,
-alerts feed (acknowledge, assign), label editor (dry run, save), match review (entity resolution's
-uncertain pairs and contradictions with their weights, confirmed or rejected).
+alert triage (filters and counts, bulk assign, acknowledge and close, comments, evidence opened on the
+canvas), label editor (dry run, save), match review (entity resolution's uncertain pairs and
+contradictions with their weights, confirmed or rejected).
 Everything goes through the GraphQL API, as the signed-in officer (``dashboards.officer``): the app is
 served only behind sign-in (``api.routes.dashboards``) and holds no token of its own.
 """

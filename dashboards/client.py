@@ -79,6 +79,19 @@ GANG = """query($id: ID!) { gang(id: $id) { id size risk algorithm version trade
   members { node { id label caption } role pagerank betweenness } driftEvents } }"""
 ALERTS = """{ alerts(first: 100) { id title severity status cause raisedAt assignee } }"""
 ACK = """mutation($id: ID!) { acknowledgeAlert(id: $id) { id status } }"""
+TRIAGE = """query($status: [String!], $mine: Boolean!, $assignee: String, $unassigned: Boolean!, $sev: Int) {
+  alerts(status: $status, mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev, first: 200) {
+    id title severity status cause raisedAt assignee owner comments { id } }
+  alertCounts(mine: $mine, assignee: $assignee, unassigned: $unassigned, minSeverity: $sev) { status count open }
+  officers { name role unit } }"""
+STATUSES = """{ alertCounts { status open } }"""
+ALERT = """query($id: ID!) { node(label: "Alert", id: $id) { ... on Alert { id title severity status cause kind
+  raisedAt lastSeenAt assignee owner acknowledgedBy closedReason evidence occurrences
+  comments { id author text commentedAt } } } }"""
+COMMENT = (
+    """mutation($id: ID!, $text: String!) { commentAlert(id: $id, text: $text) { id author commentedAt } }"""
+)
+CLOSE = """mutation($id: ID!, $reason: String!) { closeAlert(id: $id, reason: $reason) { id status } }"""
 TAG_DEFS = """{ tagDefinitions { code category level layer nameZh nameEn version rule } }"""
 PROPOSE = """mutation($d: String!) { proposeTag(definition: $d) { tag add remove keep } }"""
 SAVE = """mutation($d: String!) { saveTag(definition: $d) { tag add remove keep } }"""

@@ -1,5 +1,5 @@
-"""Watches and alerts: put a subject or gang under watch, read, acknowledge, assign and close alerts,
-and subscribe to alerts as they are raised."""
+"""Watches and alerts: put a subject or gang under watch, read (filtered, counted by status), acknowledge,
+assign, comment on and close alerts, and subscribe to alerts as they are raised."""
 
 from __future__ import annotations
 
@@ -11,20 +11,37 @@ import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from alerts import patterns, raising, watches
+from alerts import comments, patterns, raising, watches
 from alerts.live import Feed
 from alerts.outbox import inapp_since
-from api.errors import Forbidden, NotFound
+from api import auth
+from api.errors import Forbidden, InvalidInput, NotFound
 from api.graphql.entities import need
 from api.scalars import as_json
 from api.types import NODE_TYPES, to_node
 
 if TYPE_CHECKING:  # the node types are built from the ontology at import; statically they are Nodes
     from api.nodes import Node as Alert
+    from api.nodes import Node as Comment
     from api.nodes import Node as Watch
 else:
     Alert = NODE_TYPES["Alert"]
+    Comment = NODE_TYPES["Comment"]
     Watch = NODE_TYPES["Watch"]
+
+
+@strawberry.type(description="How many alerts have one status, under the filters asked for.")
+class AlertCount:
+    status: str
+    count: int
+    open: bool = strawberry.field(description="whether alerts of this status are still to be handled")
+
+
+@strawberry.type(description="An officer alerts may be assigned to.")
+class Officer:
+    name: str
+    role: str
+    unit: str
 
 
 def _watch(props: dict[str, Any]) -> Any:
@@ -90,6 +107,19 @@ async def _visible(ctx: Any, label: str, node_id: str) -> dict[str, Any]:
     return (await ctx.visible_node(label, node_id))["properties"]
 
 
+def _filters(
+    ctx: Any, mine: bool, assignee: str | None, unassigned: bool, min_severity: int | None
+) -> dict[str, Any]:
+    """The alert filters of a request, the unit always the user's (headquarters: every unit)."""
+    return {
+        "unit": None if ctx.user.unit == "*" else ctx.user.unit,
+        "owner": ctx.user.name if mine else None,
+        "assignee": assignee or None,
+        "unassigned": unassigned,
+        "min_severity": min_severity,
+    }
+
+
 async def _alerts(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
     """Alerts as GraphQL nodes: those the user may see, their evidence cut to what the user may see."""
     nodes = ctx.viewer.keep({"id": r["id"], "labels": ["Alert"], "properties": r} for r in rows)
@@ -98,22 +128,57 @@ async def _alerts(ctx: Any, rows: list[dict[str, Any]]) -> list[Any]:
 
 @strawberry.type
 class Query:
-    @strawberry.field(description="Alerts of your unit, newest first; filter by status.")
+    @strawberry.field(
+        description="Alerts of your unit, newest first; filter by status, by officer (mine: the watch's "
+        "owner or the assignee is you; assignee; unassigned) and by least severity."
+    )
     async def alerts(
-        self, info: Info, status: list[str] | None = None, mine: bool = False, first: int = 50
+        self,
+        info: Info,
+        status: list[str] | None = None,
+        mine: bool = False,
+        assignee: str | None = None,
+        unassigned: bool = False,
+        min_severity: int | None = None,
+        first: int = 50,
     ) -> list[Alert]:
         ctx = need(info, "alert")
-        unit = None if ctx.user.unit == "*" else ctx.user.unit
         rows = await ctx.run(
             raising.list_alerts,
             ctx.store,
-            unit=unit,
-            owner=ctx.user.name if mine else None,
+            **_filters(ctx, mine, assignee, unassigned, min_severity),
             status=status,
             limit=min(first, 500),
         )
         ctx.result_size += len(rows)
         return await _alerts(ctx, rows)
+
+    @strawberry.field(
+        description="How many of your unit's alerts have each status (every status, in triage order), "
+        "under the same filters as alerts."
+    )
+    async def alert_counts(
+        self,
+        info: Info,
+        mine: bool = False,
+        assignee: str | None = None,
+        unassigned: bool = False,
+        min_severity: int | None = None,
+    ) -> list[AlertCount]:
+        ctx = need(info, "alert")
+        counted = await ctx.run(
+            raising.count_by_status, ctx.store, **_filters(ctx, mine, assignee, unassigned, min_severity)
+        )
+        return [AlertCount(status=s, count=n, open=s in raising.OPEN) for s, n in counted.items()]
+
+    @strawberry.field(
+        description="The active officers your unit's alerts may be assigned to: of your unit or of "
+        "headquarters (every unit's, for headquarters)."
+    )
+    async def officers(self, info: Info) -> list[Officer]:
+        ctx = need(info, "alert")
+        found = await ctx.run(auth.officers, ctx.services.users, ctx.user.unit, "alert")
+        return [Officer(name=u.name, role=u.role, unit=u.unit) for u in found]
 
     @strawberry.field(description="Your unit's active watches.")
     async def watches(self, info: Info) -> list[Watch]:
@@ -188,11 +253,30 @@ class Mutation:
             0
         ]
 
-    @strawberry.mutation(description="Assign an alert to a user.")
+    @strawberry.mutation(
+        description="Assign an alert to an active officer of its unit (or of headquarters) who may act on "
+        "alerts."
+    )
     async def assign_alert(self, info: Info, id: strawberry.ID, assignee: str) -> Alert:
         ctx = need(info, "alert")
-        await _visible(ctx, "Alert", str(id))
+        alert = await _visible(ctx, "Alert", str(id))
+        allowed = await ctx.run(auth.officers, ctx.services.users, str(alert.get("unit") or "*"), "alert")
+        if assignee not in {u.name for u in allowed}:
+            raise InvalidInput(
+                f"{assignee!r} is no active officer of unit {alert.get('unit')} who may act on alerts; "
+                "the officers query lists those who are"
+            )
         return (await _alerts(ctx, [await ctx.run(raising.assign, ctx.store, str(id), assignee)]))[0]
+
+    @strawberry.mutation(
+        description="Comment on an alert, as you, now (the comment is seen by the alert's unit; it cannot "
+        "be edited, a correction is another comment)."
+    )
+    async def comment_alert(self, info: Info, id: strawberry.ID, text: str) -> Comment:
+        ctx = need(info, "alert")
+        await _visible(ctx, "Alert", str(id))
+        written = await ctx.run(comments.add_comment, ctx.store, str(id), ctx.user.name, text)
+        return to_node(written)
 
     @strawberry.mutation(description="Close an alert with a reason.")
     async def close_alert(self, info: Info, id: strawberry.ID, reason: str) -> Alert:

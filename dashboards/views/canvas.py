@@ -46,6 +46,15 @@ def tie_kinds() -> list[str]:
     return [kind for kind in TIE_KINDS if onto.ties(kind)]
 
 
+def evidence_types(label: str) -> list[str]:
+    """The relationship types joining a result of ``label`` (an alert) to its evidence: the ontology's."""
+    return sorted(
+        r.type
+        for r in get_ontology().relationships.values()
+        if r.evidence and any(start == label for start, _ in r.endpoints)
+    )
+
+
 def context_menu() -> list[dict[str, Any]]:
     items = [
         {"id": f"expand:{kind}", "label": f"展开 Expand {kind} ties", "availableOn": ["node"]}
@@ -144,13 +153,14 @@ def register(app: Dash, api: Api) -> None:
         prevent_initial_call=True,
     )
     def open_result(_r: Any, _s: Any, _a: Any, depth: int, types: list[str]) -> Any:
-        """A search hit, a watched subject, or an alert with its evidence, opened on the canvas."""
+        """A search hit, a watched subject, or an alert with its evidence (from the workbench or the triage
+        list), opened on the canvas."""
         trigger = callback_context.triggered_id
         if not isinstance(trigger, dict) or not _clicked():
             return no_update, no_update, no_update
         label, nid = trigger["index"].split("|", 1)
-        if trigger["type"] == "open-alert":  # the alert and what it is about (ALERT_ON evidence)
-            label, depth, types = "Alert", 1, []
+        if trigger["type"] == "open-alert":  # the alert and what it is about (its evidence relations)
+            label, depth, types = "Alert", 1, evidence_types("Alert")
         try:
             found = hood(label, nid, depth, types)
         except ApiError as exc:

@@ -11,7 +11,7 @@ import pytest
 from alerts import outbox
 from alerts.channels import channels, check_channels
 from alerts.delivery import pump
-from alerts.raising import acknowledge, assign, close, list_alerts
+from alerts.raising import acknowledge, assign, close, get_alert, list_alerts
 from alerts.scan import scan_all
 from alerts.scheduler import start
 from alerts.watches import WatchError, WatchSpec, create_watch, tune_watch
@@ -321,6 +321,9 @@ def test_alert_lifecycle_and_noise_control(
         close(store, alert["id"], " ")
     closed = close(store, alert["id"], "shell company referred to audit")
     assert closed["status"] == "closed" and closed["closed_reason"] == "shell company referred to audit"
+    with pytest.raises(ValueError, match="already closed"):
+        close(store, alert["id"], "closed twice")
+    assert get_alert(store, alert["id"])["closed_reason"] == "shell company referred to audit"
 
 
 def test_watch_input_is_checked(store: GraphStore, watched_world: dict[str, Any]) -> None:

@@ -132,7 +132,7 @@ def test_hubs_search_keys_watches_and_dates() -> None:
 def test_visibility_rules() -> None:
     onto = get_ontology()
     rules = onto.visibility_rules()
-    assert set(rules) == {"Alert", "Case", "Watch"}
+    assert set(rules) == {"Alert", "Case", "Comment", "Watch"}
     assert rules["Case"] == Visibility(unit_property="unit", only_when="restricted")
     assert rules["Watch"] == Visibility(unit_property="unit") == onto.visibility("Alert")
     assert onto.visibility("Enterprise") is None

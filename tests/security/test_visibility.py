@@ -155,6 +155,7 @@ def test_hidden_and_missing_answer_the_same_to_mutations(ask: Any) -> None:
             WORLD["alert"],
         ),
         "closeAlert": ('mutation($id: ID!) { closeAlert(id: $id, reason: "x") { id } }', WORLD["alert"]),
+        "commentAlert": ('mutation($id: ID!) { commentAlert(id: $id, text: "x") { id } }', WORLD["alert"]),
         "tuneWatch": ("mutation($id: ID!) { tuneWatch(id: $id, muted: true) { id } }", WORLD["watch"]),
         "subjectTags": ('query($id: ID!) { subjectTags(label: "Case", id: $id) { code } }', "C00006"),
     }
@@ -167,6 +168,7 @@ def test_hidden_and_missing_answer_the_same_to_mutations(ask: Any) -> None:
     assert ask("inv_gz", calls["addCustomTag"][0], {"id": "C00006"})[1]["data"]["addCustomTag"]["id"]
     assert ask("inv_gz", calls["tuneWatch"][0], {"id": WORLD["watch"]})[1]["data"]["tuneWatch"]["id"]
     assert ask("inv_gz", calls["acknowledgeAlert"][0], {"id": WORLD["alert"]})[1]["data"]["acknowledgeAlert"]
+    assert ask("inv_gz", calls["commentAlert"][0], {"id": WORLD["alert"]})[1]["data"]["commentAlert"]["id"]
     assert ask("inv_gz", calls["subjectTags"][0], {"id": "C00006"})[1]["data"]["subjectTags"] == []
     watch = 'mutation($id: String!) { createWatch(watch: {targetLabel: "Enterprise", targetId: $id}) { id } }'
     assert ask("inv_tj", watch, {"id": WORLD["tj_suspect"]})[1]["data"]["createWatch"]["id"]
