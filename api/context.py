@@ -83,8 +83,8 @@ class Context(BaseContext):
 
         def fetch(keys: list[str]) -> list[dict[str, Any] | None]:
             rows = self.store.query(
-                f"UNWIND $ids AS key MATCH (n:{label} {{id: key}}) WHERE {viewer.where_label(label, 'n')} "
-                "RETURN key, n",
+                f"UNWIND $ids AS key MATCH (n:{self.store.label(label)} {{id: key}}) "
+                f"WHERE {viewer.where_label(label, 'n')} RETURN key, n",
                 {"ids": keys, **viewer.params},
                 read_only=True,
             )
