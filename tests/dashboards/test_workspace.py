@@ -9,14 +9,12 @@ test-artifacts/dashboards/.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -24,30 +22,19 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from algorithms.service import run_drift, run_gangs
-from api.app import create_app
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tagging.service import run_tagging
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
-from tests.dashboards.test_journey import (
-    ARTIFACTS,
-    Site,
-    browser,
-    choose,
-    no_console_errors,
-    shot,
-    sign_in,
-    tab,
-    wait_text,
-)
+from tests.dashboards.site import ARTIFACTS, Site, serve
+from tests.dashboards.test_journey import choose, no_console_errors, shot, sign_in, tab, wait_text
 from tianji.bootstrap import demo_users
 from tianji.cli.assets import fetch
 from tianji.cli.demo import seed_watches
 from tianji.core.settings import Settings
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the headless Chromium fixture of the dashboard journeys
 
 SMALL = (1366, 768)
 LARGE = (1600, 1057)
@@ -64,17 +51,8 @@ def server(site_settings: Settings, world_store: GraphStore) -> Iterator[Site]:
     for step in (demo_users, run_tagging, run_gangs, run_drift, seed_watches):
         step(world_store, settings, Path("."))  # type: ignore[operator]
     fetch(settings)  # GraphiQL's files, as make run fetches them
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
-    yield Site(f"http://127.0.0.1:{settings.api_port}/dash/", {n: o["password"] for n, o in officers.items()})
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(settings) as site:
+        yield site
 
 
 def cy(driver: webdriver.Chrome, script: str) -> Any:
