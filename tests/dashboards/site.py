@@ -53,12 +53,24 @@ def serve(settings: Settings) -> Iterator[Site]:
         thread.join(timeout=10)
 
 
+def chromium(*args: str) -> webdriver.Chrome:
+    """Chromium started with the command-line ``args``, its whole console log kept (``no_console_errors``
+    reads it)."""
+    options = Options()
+    for arg in args:
+        options.add_argument(arg)
+    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
+    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
+    return webdriver.Chrome(
+        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
+    )
+
+
 @pytest.fixture(scope="module")
 def browser() -> Iterator[webdriver.Chrome]:
     if not shutil.which("chromium") or not shutil.which("chromedriver"):
         pytest.fail("chromium and chromium-driver are needed (make test installs them)")
-    options = Options()
-    for arg in (
+    driver = chromium(
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
@@ -69,12 +81,6 @@ def browser() -> Iterator[webdriver.Chrome]:
         "--disable-sync",
         "--window-size=1600,1100",
         "--disable-dev-shm-usage",
-    ):
-        options.add_argument(arg)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(
-        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
     )
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     yield driver

@@ -27,7 +27,7 @@ from graph.store import GraphStore
 from tagging.service import run_tagging
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
-from tests.dashboards.site import ARTIFACTS, Site, serve
+from tests.dashboards.site import ARTIFACTS, Site, chromium, serve
 from tests.dashboards.test_journey import choose, no_console_errors, shot, sign_in, tab, wait_text
 from tianji.bootstrap import demo_users
 from tianji.cli.assets import fetch
@@ -259,25 +259,13 @@ def test_relation_strength_is_the_pairs_and_clears_when_the_pair_changes(
 
 def test_graphiql_loads_from_local_files_with_no_network(server: Site, site_settings: Settings) -> None:
     """GraphiQL in a browser that cannot resolve any outside name: its editor still comes up."""
-    import shutil
-
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    for arg in (
+    driver = chromium(
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--window-size=1366,768",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(arg)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(
-        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
     )
     try:
         sign_in(driver, server, "demo_investigator")
