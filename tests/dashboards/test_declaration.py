@@ -20,10 +20,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from imaging import documents
-from imaging.certificate_pages import render, sample_fields
 from imaging.mentions import declaration_parties
 from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
-from imaging.service import declaration_facts, read_certificate, read_document
+from imaging.service import read_document
 from imaging.verdicts import record_verdicts
 from scoring import features as F
 from scoring.model import train
@@ -31,7 +30,14 @@ from scoring.service import score_frame, write_scores
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
 from tests.dashboards.site import Site, serve
-from tests.dashboards.test_journey import no_console_errors, shot, sign_in, tab, wait_text
+from tests.dashboards.test_journey import (
+    certificate_of_wrong_origin,
+    no_console_errors,
+    shot,
+    sign_in,
+    tab,
+    wait_text,
+)
 from tianji.bootstrap import demo_users
 from tianji.core.settings import Settings
 
@@ -46,13 +52,7 @@ def _papers(store: GraphStore, settings: Settings) -> str:
         "RETURN DISTINCT d.id AS id, d.hs_code AS hs ORDER BY id SKIP 30 LIMIT 1"
     )[0]
     entry = row["id"]
-    facts = declaration_facts(store, entry)
-    fields = sample_fields(
-        random.Random(4), "origin", {**facts, "quantity": int(facts["quantity"] or 1), "origin": "XX"}
-    )
-    page = io.BytesIO()
-    render("origin", fields, random.Random(4)).save(page, format="PNG")
-    read_certificate(store, settings, page.getvalue(), entry)
+    certificate_of_wrong_origin(store, settings, entry)
     rng = random.Random(8)
     invoice = io.BytesIO()
     documents.render(

@@ -62,15 +62,21 @@ def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: P
 
 def _certificate(store: GraphStore, settings: Any) -> str:
     """A certificate read for the first declaration (its origin deliberately wrong): what the journey opens."""
+    entry = store.query("MATCH (d:Declaration)-[:CONSIGNEE]->() RETURN d.id AS id ORDER BY d.id LIMIT 1")[0][
+        "id"
+    ]
+    certificate_of_wrong_origin(store, settings, entry)
+    return entry
+
+
+def certificate_of_wrong_origin(store: GraphStore, settings: Any, entry: str) -> None:
+    """Render and read a certificate of origin for the declaration ``entry`` that names origin XX."""
     import io
     import random
 
     from imaging.certificate_pages import render, sample_fields
     from imaging.service import declaration_facts, read_certificate
 
-    entry = store.query("MATCH (d:Declaration)-[:CONSIGNEE]->() RETURN d.id AS id ORDER BY d.id LIMIT 1")[0][
-        "id"
-    ]
     facts = declaration_facts(store, entry)
     fields = sample_fields(
         random.Random(4), "origin", {**facts, "quantity": int(facts["quantity"] or 1), "origin": "XX"}
@@ -78,7 +84,6 @@ def _certificate(store: GraphStore, settings: Any) -> str:
     buffer = io.BytesIO()
     render("origin", fields, random.Random(4)).save(buffer, format="PNG")
     read_certificate(store, settings, buffer.getvalue(), entry)
-    return entry
 
 
 def sign_in(driver: webdriver.Chrome, site: Site, name: str) -> None:
