@@ -27,7 +27,7 @@ from graph.store import GraphStore
 from tagging.service import run_tagging
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
-from tests.dashboards.site import ARTIFACTS, Site, chromium, serve
+from tests.dashboards.site import ARTIFACTS, Site, browser, chromium, serve
 from tests.dashboards.test_journey import choose, no_console_errors, shot, sign_in, tab, wait_text
 from tianji.bootstrap import demo_users
 from tianji.cli.assets import fetch
@@ -35,6 +35,7 @@ from tianji.cli.demo import seed_watches
 from tianji.core.settings import Settings
 
 pytestmark = pytest.mark.browser
+__all__ = ["browser"]  # the headless Chromium fixture (tests/dashboards/site.py), shared from here as before
 
 SMALL = (1366, 768)
 LARGE = (1600, 1057)
