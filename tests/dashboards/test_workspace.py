@@ -95,15 +95,21 @@ def drifting_gang(store: GraphStore) -> dict[str, Any]:
     )[0]
 
 
+def open_drifting_gang(driver: webdriver.Chrome, site: Site, store: GraphStore) -> dict[str, Any]:
+    """At 1366×768, signed in as the demo investigator, choose the drifting gang in the analysis centre."""
+    driver.set_window_size(*SMALL)
+    sign_in(driver, site, "demo_investigator")
+    tab(driver, "Analysis centre", "gang-select")
+    gang = drifting_gang(store)
+    choose(driver, "gang-select", gang["id"])
+    return gang
+
+
 def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     server: Site, browser: webdriver.Chrome, world_store: GraphStore
 ) -> None:
     driver = browser
-    driver.set_window_size(*SMALL)
-    sign_in(driver, server, "demo_investigator")
-    tab(driver, "Analysis centre", "gang-select")
-    gang = drifting_gang(world_store)
-    choose(driver, "gang-select", gang["id"])
+    gang = open_drifting_gang(driver, server, world_store)
     wait_text(driver, "#gang-panel", "Key members")
     WebDriverWait(driver, 60).until(
         lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"])
@@ -235,11 +241,7 @@ def test_relation_strength_is_the_pairs_and_clears_when_the_pair_changes(
     server: Site, browser: webdriver.Chrome, world_store: GraphStore
 ) -> None:
     driver = browser
-    driver.set_window_size(*SMALL)
-    sign_in(driver, server, "demo_investigator")
-    tab(driver, "Analysis centre", "gang-select")
-    gang = drifting_gang(world_store)
-    choose(driver, "gang-select", gang["id"])
+    gang = open_drifting_gang(driver, server, world_store)
     WebDriverWait(driver, 60).until(lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"]))
     firms = [m for m in gang["members"] if m.startswith("Enterprise|")]
     for key in firms[:2]:
