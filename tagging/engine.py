@@ -53,7 +53,7 @@ def compile_pattern(rule: PatternRule, store: GraphStore) -> tuple[str, dict[str
 
 def compile_propagate(rule: PropagateRule, store: GraphStore) -> tuple[str, dict[str, Any]]:
     label = store.label(rule.subject)
-    via = "|".join(store.ontology.check_types(rule.via))  # label and via: ontology-checked just above
+    via = "|".join(store.ontology.check_types(rule.via))  # only these two checked names are spliced below
     cypher = (
         f"MATCH (src:{label})-[h:HAS_TAG]->(:Tag {{id: $from}}) WHERE h.ended_at IS NULL "
         f"MATCH (src)-[:{via}]-(x)-[:{via}]-(o:{label}) "
