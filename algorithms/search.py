@@ -63,6 +63,7 @@ class Plan:
     params: dict[str, Any]
 
     def add(self, label: str, cypher: str, rank: int) -> None:
+        """Add a branch; ``label`` has been through ``store.label`` in ``plan`` and is returned as a value."""
         self.branches.append(
             f"{cypher} RETURN '{label}' AS label, n.id AS id, n.{SEARCH_TEXT} AS text, {rank} AS rank LIMIT $pool"
         )
@@ -86,20 +87,23 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
         if key_searchable(spec):
             key_of = f"n.{store.prop(label, key_property(spec))}"
             forms = key_forms(spec, text)
-            found.add(label, f"MATCH (n:{label}) WHERE {key_of} IN $keys_{label} AND {seen}", EXACT_KEY)
+            found.add(
+                label, f"MATCH (n:{store.label(label)}) WHERE {key_of} IN $keys_{label} AND {seen}", EXACT_KEY
+            )
             found.params[f"keys_{label}"] = forms
             for i, form in enumerate(forms):  # one or two: few query texts, each planned once by the server
                 found.add(
                     label,
-                    f"MATCH (n:{label}) WHERE {key_of} >= $from_{label}_{i} AND {key_of} < $to_{label}_{i} "
-                    f"AND {seen}",
+                    f"MATCH (n:{store.label(label)}) WHERE {key_of} >= $from_{label}_{i} "
+                    f"AND {key_of} < $to_{label}_{i} AND {seen}",
                     KEY_PREFIX,
                 )
                 found.params.update({f"from_{label}_{i}": form, f"to_{label}_{i}": after(form)})
         if name_properties(spec):
             found.add(
                 label,
-                f"MATCH (n:{label}) WHERE n.{SEARCH_TEXT} >= $key AND n.{SEARCH_TEXT} < $key_end AND {seen}",
+                f"MATCH (n:{store.label(label)}) WHERE n.{SEARCH_TEXT} >= $key "
+                f"AND n.{SEARCH_TEXT} < $key_end AND {seen}",
                 NAME_BEGINS,
             )
             if tokens.clauses:

@@ -9,10 +9,7 @@ from contextlib import asynccontextmanager
 from fastapi import FastAPI
 from starlette.middleware.sessions import SessionMiddleware
 
-from alerts.outbox import open_outbox
-from api.audit import open_audit
-from api.auth import open_users
-from api.context import Services
+from api.context import open_services
 from api.errors import HANDLED, handle
 from api.limits import BodyLimit
 from api.middleware import AuditTrail, TimeLimit
@@ -33,13 +30,7 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         store = await asyncio.to_thread(open_store, settings=settings, start=start_graph)
         await asyncio.to_thread(warm_tokens)  # the first search would otherwise load the pinyin tables
-        app.state.services = Services(
-            settings=settings,
-            store=store,
-            users=open_users(settings),
-            audit=open_audit(settings),
-            outbox=open_outbox(settings),
-        )
+        app.state.services = open_services(settings, store)
         try:
             yield
         finally:

@@ -15,8 +15,10 @@ from strawberry.dataloader import DataLoader
 from strawberry.fastapi import BaseContext
 
 from alerts.live import Feed
+from alerts.outbox import open_outbox
 from algorithms.visibility import Viewer
-from api.auth import User
+from api.audit import open_audit
+from api.auth import User, open_users
 from api.errors import NotFound
 from graph import store as graph_store
 from graph.store import GraphStore
@@ -36,6 +38,17 @@ class Services:
     outbox: Engine
     running: Counter[str] = field(default_factory=Counter)  # operations under way, by user
     feeds: dict[str, Feed] = field(default_factory=dict)  # in-app events, one reader per topic
+
+
+def open_services(settings: Settings, store: GraphStore) -> Services:
+    """The services over ``store``, with the users, audit and outbox databases of ``settings`` opened."""
+    return Services(
+        settings=settings,
+        store=store,
+        users=open_users(settings),
+        audit=open_audit(settings),
+        outbox=open_outbox(settings),
+    )
 
 
 #: the graph's share of a request's time: its queries end (server-side) before the HTTP timeout answers
@@ -83,8 +96,8 @@ class Context(BaseContext):
 
         def fetch(keys: list[str]) -> list[dict[str, Any] | None]:
             rows = self.store.query(
-                f"UNWIND $ids AS key MATCH (n:{label} {{id: key}}) WHERE {viewer.where_label(label, 'n')} "
-                "RETURN key, n",
+                f"UNWIND $ids AS key MATCH (n:{self.store.label(label)} {{id: key}}) "
+                f"WHERE {viewer.where_label(label, 'n')} RETURN key, n",
                 {"ids": keys, **viewer.params},
                 read_only=True,
             )

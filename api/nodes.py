@@ -191,8 +191,8 @@ def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -
         # read), and the extra one says whether there were more
         rows = await ctx.run(
             store.query,
-            f"UNWIND $ids AS key MATCH (a:{label} {{id: key}}) WHERE {viewer.where_label(label, 'a')} "
-            "CALL { WITH a MATCH (a)-[r]-(b) "
+            f"UNWIND $ids AS key MATCH (a:{store.label(label)} {{id: key}}) "
+            f"WHERE {viewer.where_label(label, 'a')} CALL {{ WITH a MATCH (a)-[r]-(b) "
             f"WHERE ($types = [] OR type(r) IN $types) AND {viewer.where('b')} "
             "RETURN r, b LIMIT $more } "
             "RETURN key, a, r, b",

@@ -41,7 +41,7 @@ class FalkorSchema(GraphStore):
             label = node.label
             for prop in ["id", *node.indexed]:
                 if (label, prop, "RANGE") not in existing:
-                    self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{self.prop(label, prop)})")
+                    self.query(f"CREATE INDEX FOR (n:{self.label(label)}) ON (n.{self.prop(label, prop)})")
                     created.append(f"index {label}.{prop}")
             if (label, ("id",)) not in constraints:
                 self.execute(
@@ -67,15 +67,15 @@ class FalkorSchema(GraphStore):
         for label in key_labels(self.ontology):
             key = self.prop(label, key_property(self.ontology.node(label)))
             if (label, key, "RANGE") not in existing:
-                self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{key})")
+                self.query(f"CREATE INDEX FOR (n:{self.label(label)}) ON (n.{key})")
                 created.append(f"index {label}.{key}")
         for label in token_labels(self.ontology):
             if (label, SEARCH_TEXT, "RANGE") not in existing:
-                self.query(f"CREATE INDEX FOR (n:{label}) ON (n.{SEARCH_TEXT})")
+                self.query(f"CREATE INDEX FOR (n:{self.label(label)}) ON (n.{SEARCH_TEXT})")
                 created.append(f"index {label}.{SEARCH_TEXT}")
             if (label, SEARCH_TOKENS, "FULLTEXT") not in existing:
                 self.query(
-                    f"CALL db.idx.fulltext.createNodeIndex({{label: '{label}', stopwords: []}}, "
+                    f"CALL db.idx.fulltext.createNodeIndex({{label: '{self.label(label)}', stopwords: []}}, "
                     f"{{field: '{SEARCH_TOKENS}', nostem: true}})"
                 )
                 created.append(f"full-text index {label}.{SEARCH_TOKENS}")

@@ -117,13 +117,16 @@ class Neo4jStore(GraphStore):
 
     def apply_schema(self) -> list[str]:
         created = []
-        for node in self.ontology.nodes.values():
+        for node in self.ontology.nodes.values():  # labels and properties as the ontology spells them
             label = node.label
-            self.query(f"CREATE CONSTRAINT {label}_id IF NOT EXISTS FOR (n:{label}) REQUIRE n.id IS UNIQUE")
+            self.query(
+                f"CREATE CONSTRAINT {label}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE"
+            )
             created.append(f"unique {label}.id")
             for prop in node.indexed:
                 self.query(
-                    f"CREATE INDEX {label}_{prop} IF NOT EXISTS FOR (n:{label}) ON (n.{self.prop(label, prop)})"
+                    f"CREATE INDEX {label}_{prop} IF NOT EXISTS FOR (n:{node.label}) "
+                    f"ON (n.{self.prop(label, prop)})"
                 )
                 created.append(f"index {label}.{prop}")
         return created
@@ -147,14 +150,15 @@ class Neo4jStore(GraphStore):
         """Connected components computed client-side from the scoped edges (GDS not required)."""
         import igraph as ig
 
-        labels, types = self.ontology.check_labels(labels), self.ontology.check_types(types)
-        label_filter = " OR ".join(f"n:{lb}" for lb in labels)
+        checked_labels, checked_types = self.ontology.check_labels(labels), self.ontology.check_types(types)
+        label_filter = " OR ".join(f"n:{lb}" for lb in checked_labels)
         nodes = [
             r["id"] for r in self.query(f"MATCH (n) WHERE {label_filter} RETURN n.id AS id", read_only=True)
         ]
         index = {n: i for i, n in enumerate(nodes)}
-        rel = "|".join(types)
-        edges = self.query(f"MATCH (a)-[:{rel}]->(b) RETURN a.id AS a, b.id AS b", read_only=True)
+        edges = self.query(
+            f"MATCH (a)-[:{'|'.join(checked_types)}]->(b) RETURN a.id AS a, b.id AS b", read_only=True
+        )
         graph = ig.Graph(
             n=len(nodes),
             edges=[(index[e["a"]], index[e["b"]]) for e in edges if e["a"] in index and e["b"] in index],

@@ -103,7 +103,7 @@ def backfill(
         count, after = 0, ""
         while True:
             rows = store.query(
-                f"MATCH (n:{label}) WHERE {missing} AND n.id > $after "
+                f"MATCH (n:{store.label(label)}) WHERE {missing} AND n.id > $after "
                 f"RETURN n.id AS id, {returned} ORDER BY n.id LIMIT $batch",
                 {"after": after, "batch": BACKFILL_BATCH},
                 read_only=True,
@@ -119,7 +119,7 @@ def backfill(
                 for r in rows
             ]
             store.query(
-                f"UNWIND $rows AS row MATCH (n:{label} {{id: row[0]}}) "
+                f"UNWIND $rows AS row MATCH (n:{store.label(label)} {{id: row[0]}}) "
                 f"SET n.{SEARCH_TEXT} = row[1], n.{SEARCH_TOKENS} = row[2]",
                 {"rows": Plain(updates)},
             )

@@ -157,14 +157,14 @@ class GraphStore(abc.ABC):
         created = self.values.clean(label, on_create or {})
         if create:
             cypher = (
-                f"UNWIND $rows AS row CREATE (n:{label} {{id: row[0]}})"
+                f"UNWIND $rows AS row CREATE (n:{self.label(label)} {{id: row[0]}})"
                 + _set_clause("n", created, "SET", "$created")
                 + _set_clause("n", names, "SET", "row", offset=1)
                 + " RETURN count(n) AS c"
             )
         else:
             cypher = (
-                f"UNWIND $rows AS row MERGE (n:{label} {{id: row[0]}})"
+                f"UNWIND $rows AS row MERGE (n:{self.label(label)} {{id: row[0]}})"
                 + _set_clause("n", created, "ON CREATE SET", "$created")
                 + _set_clause("n", names, "SET", "row", offset=1, keep_existing=True)
                 + " RETURN count(n) AS c"
@@ -214,11 +214,14 @@ class GraphStore(abc.ABC):
             )
         names = [self.prop(rel.type, name) for name in table.names]
         created = self.values.clean(rel.type, on_create or {})
-        head = f"UNWIND $rows AS row MATCH (a:{start_label} {{id: row[0]}}) MATCH (b:{end_label} {{id: row[1]}}) "
+        head = (
+            f"UNWIND $rows AS row MATCH (a:{self.label(start_label)} {{id: row[0]}}) "
+            f"MATCH (b:{self.label(end_label)} {{id: row[1]}}) "
+        )
         if create:
             cypher = (
                 head
-                + f"CREATE (a)-[r:{rel.type}]->(b)"
+                + f"CREATE (a)-[r:{self.rtype(rel.type)}]->(b)"
                 + _set_clause("r", created, "SET", "$created")
                 + _set_clause("r", names, "SET", "row", offset=2)
                 + " RETURN count(r) AS c"
@@ -226,7 +229,7 @@ class GraphStore(abc.ABC):
         else:
             cypher = (
                 head
-                + f"MERGE (a)-[r:{rel.type}]->(b)"
+                + f"MERGE (a)-[r:{self.rtype(rel.type)}]->(b)"
                 + _set_clause("r", created, "ON CREATE SET", "$created")
                 + _set_clause("r", names, "SET", "row", offset=2, keep_existing=True)
                 + " RETURN count(r) AS c"
@@ -239,8 +242,9 @@ class GraphStore(abc.ABC):
             missing: list[int] = []
             if written != len(chunk):  # find the rows whose endpoints are missing (rare; costs one read)
                 found = self.query(
-                    f"UNWIND range(0, size($rows) - 1) AS i MATCH (a:{start_label} {{id: $rows[i][0]}}) "
-                    f"MATCH (b:{end_label} {{id: $rows[i][1]}}) RETURN i",
+                    "UNWIND range(0, size($rows) - 1) AS i "
+                    f"MATCH (a:{self.label(start_label)} {{id: $rows[i][0]}}) "
+                    f"MATCH (b:{self.label(end_label)} {{id: $rows[i][1]}}) RETURN i",
                     {"rows": Plain([p[:2] for p in chunk])},
                     read_only=True,
                 )
@@ -294,7 +298,7 @@ class GraphStore(abc.ABC):
         labels = {label: self.count(label) for label in sorted(self.ontology.nodes)}
         types = {}
         for rtype in sorted(self.ontology.relationships):
-            rows = self.query(f"MATCH ()-[r:{rtype}]->() RETURN count(r) AS c", read_only=True)
+            rows = self.query(f"MATCH ()-[r:{self.rtype(rtype)}]->() RETURN count(r) AS c", read_only=True)
             types[rtype] = int(rows[0]["c"])
         return {"labels": labels, "types": types}
 

@@ -10,6 +10,7 @@ import pandas as pd
 from algorithms.ties import alternation, linking
 from graph.store import GraphStore
 from scoring.imaging_features import imaging_features
+from scoring.scope import scope
 
 FEW_CONSIGNEES = 2_000  # up to this many, graph features look the consignees up one by one
 
@@ -19,52 +20,34 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     # a few consignees (the scheduler re-scoring new declarations): look up only them; many: scan once
     ids = frame["consignee"].dropna().astype(str).unique().tolist()
-    few = len(ids) <= FEW_CONSIGNEES
-    scope = "UNWIND $ids AS cid MATCH (e:Enterprise {id: cid}) " if few else "MATCH (e:Enterprise) "
-    params = {"ids": ids} if few else {}
-    gang = pd.DataFrame(
-        store.query(
-            scope + "MATCH (e)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN e.id AS consignee, "
-            "g.risk AS gang_risk, g.size AS gang_size",
-            params,
-            read_only=True,
-        ),
-        columns=["consignee", "gang_risk", "gang_size"],
+    consignees = scope(store, "Enterprise", "e", ids, FEW_CONSIGNEES)
+    gang = consignees.frame(
+        "MATCH (e)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN e.id AS consignee, "
+        "g.risk AS gang_risk, g.size AS gang_size",
+        ["consignee", "gang_risk", "gang_size"],
     ).drop_duplicates("consignee")
     merged = frame[["consignee"]].merge(gang, on="consignee", how="left")
     out["in_gang"] = merged["gang_risk"].notna().astype(int).to_numpy()
     out["gang_risk"] = merged["gang_risk"].fillna(0).to_numpy()
     out["gang_size"] = merged["gang_size"].fillna(0).to_numpy()
-    ties = pd.DataFrame(
-        store.query(
-            scope + f"MATCH (e)-[r:{alternation(store.ontology.ties('office', 'shared', 'trade'))}]-() "
-            "RETURN e.id AS consignee, count(r) AS ties",
-            params,
-            read_only=True,
-        ),
-        columns=["consignee", "ties"],
+    ties = consignees.frame(
+        f"MATCH (e)-[r:{alternation(store.ontology.ties('office', 'shared', 'trade'))}]-() "
+        "RETURN e.id AS consignee, count(r) AS ties",
+        ["consignee", "ties"],
     )
     out["ties"] = frame[["consignee"]].merge(ties, on="consignee", how="left")["ties"].fillna(0).to_numpy()
-    shared = pd.DataFrame(
-        store.query(
-            scope + "MATCH (e)-[:LOCATED_AT]->(a:Address)<-[:LOCATED_AT]-(o:Enterprise) "
-            "RETURN e.id AS consignee, count(DISTINCT o) AS n",
-            params,
-            read_only=True,
-        ),
-        columns=["consignee", "n"],
+    shared = consignees.frame(
+        "MATCH (e)-[:LOCATED_AT]->(a:Address)<-[:LOCATED_AT]-(o:Enterprise) "
+        "RETURN e.id AS consignee, count(DISTINCT o) AS n",
+        ["consignee", "n"],
     )
     out["shared_address_count"] = (
         frame[["consignee"]].merge(shared, on="consignee", how="left")["n"].fillna(0).to_numpy()
     )
     # cases count only from the day they were opened
-    own = pd.DataFrame(
-        store.query(
-            scope + "MATCH (e)-[:INVOLVED_IN]->(c:Case) RETURN e.id AS consignee, min(c.opened_on) AS opened",
-            params,
-            read_only=True,
-        ),
-        columns=["consignee", "opened"],
+    own = consignees.frame(
+        "MATCH (e)-[:INVOLVED_IN]->(c:Case) RETURN e.id AS consignee, min(c.opened_on) AS opened",
+        ["consignee", "opened"],
     )
     # from the few case enterprises outward (starting from every enterprise took seconds)
     near = pd.DataFrame(
@@ -85,14 +68,10 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     dates = frame["date"].to_numpy()
     out["case_before"] = (own_opened < dates).astype(int)
     out["tie_to_case_enterprise"] = (near_opened < dates).astype(int)
-    level = pd.DataFrame(
-        store.query(
-            scope + "MATCH (e)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-            "RETURN e.id AS consignee, max(t.level) AS level",
-            params,
-            read_only=True,
-        ),
-        columns=["consignee", "level"],
+    level = consignees.frame(
+        "MATCH (e)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
+        "RETURN e.id AS consignee, max(t.level) AS level",
+        ["consignee", "level"],
     )
     # a blacklist tag stands on a case: it counts from the case's opening, like the case itself
     raw_level = frame[["consignee"]].merge(level, on="consignee", how="left")["level"].fillna(0).to_numpy()

@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
+from scoring.scope import scope
 
 #: feature → the scan-model task whose confidence it carries (the highest over the declaration's scans):
 #: the probability of concealment, of a controlled-goods silhouette (``imaging.verdicts.judge_scan``)
@@ -25,35 +26,21 @@ FEW_DECLARATIONS = 2_000  # up to this many, look the declarations up one by one
 def imaging_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     """The imaging features of every row of ``frame`` (by ``entry_no``); missing where nothing was read."""
     ids = frame["entry_no"].astype(str).unique().tolist()
-    few = len(ids) <= FEW_DECLARATIONS
-    scope = "UNWIND $ids AS eid MATCH (d:Declaration {id: eid}) " if few else "MATCH (d:Declaration) "
-    params = {"ids": ids} if few else {}
-    verdicts = pd.DataFrame(
-        store.query(
-            scope + "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d) "
-            "RETURN d.id AS entry_no, v.task AS task, v.verdict AS verdict, v.confidence AS confidence",
-            params,
-            read_only=True,
-        ),
-        columns=["entry_no", "task", "verdict", "confidence"],
+    declarations = scope(store, "Declaration", "d", ids, FEW_DECLARATIONS)
+    verdicts = declarations.frame(
+        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d) "
+        "RETURN d.id AS entry_no, v.task AS task, v.verdict AS verdict, v.confidence AS confidence",
+        ["entry_no", "task", "verdict", "confidence"],
     )
-    documents = pd.DataFrame(
-        store.query(
-            scope + "MATCH (x:Document)-[:DOCUMENT_OF]->(d) "
-            "RETURN d.id AS entry_no, sum(size(coalesce(x.flags, []))) AS document_flags",
-            params,
-            read_only=True,
-        ),
-        columns=["entry_no", "document_flags"],
+    documents = declarations.frame(
+        "MATCH (x:Document)-[:DOCUMENT_OF]->(d) "
+        "RETURN d.id AS entry_no, sum(size(coalesce(x.flags, []))) AS document_flags",
+        ["entry_no", "document_flags"],
     )
-    certificates = pd.DataFrame(
-        store.query(
-            scope + "MATCH (x:Certificate)-[:CERTIFIES]->(d) "
-            "RETURN d.id AS entry_no, sum(size(coalesce(x.mismatches, []))) AS certificate_mismatches",
-            params,
-            read_only=True,
-        ),
-        columns=["entry_no", "certificate_mismatches"],
+    certificates = declarations.frame(
+        "MATCH (x:Certificate)-[:CERTIFIES]->(d) "
+        "RETURN d.id AS entry_no, sum(size(coalesce(x.mismatches, []))) AS certificate_mismatches",
+        ["entry_no", "certificate_mismatches"],
     )
     found = _scan_columns(verdicts).merge(documents, on="entry_no", how="outer")
     found = found.merge(certificates, on="entry_no", how="outer")

@@ -25,28 +25,24 @@ def now() -> str:
     return graph_now()
 
 
-def _arrow(step: Step, var: str) -> str:
-    rels = "|".join(step.rel)
+def _arrow(store: GraphStore, step: Step, var: str) -> str:
+    rels = "|".join(store.ontology.check_types(step.rel))
     pattern = {"out": f"-[:{rels}]->", "in": f"<-[:{rels}]-", "any": f"-[:{rels}]-"}[step.dir]
-    return f"{pattern}({var}:{step.to})"
+    return f"{pattern}({var}:{store.label(step.to)})"
 
 
 def compile_pattern(rule: PatternRule, store: GraphStore) -> tuple[str, dict[str, Any]]:
     """A pattern rule as one parameterised query returning ``subject`` and its ``evidence`` paths."""
-    store.label(rule.subject)
-    match = f"MATCH (s:{rule.subject})"
+    match = f"MATCH (s:{store.label(rule.subject)})"
     conditions: list[str] = []
     params: dict[str, Any] = {}
     evidence = []
     for i, step in enumerate(rule.path, start=1):
-        store.ontology.check_types(step.rel)
-        store.label(step.to)
         var = f"n{i}"
-        match += _arrow(step, var)
+        match += _arrow(store, step, var)
         for key, value in step.where.items():
-            store.prop(step.to, key)
             params[f"{var}_{key}"] = value
-            conditions.append(f"{var}.{key} = ${var}_{key}")
+            conditions.append(f"{var}.{store.prop(step.to, key)} = ${var}_{key}")
         if step.distinct_from_subject:
             conditions.append(f"{var} <> s")
         evidence.append(f"'{step.to}:' + {var}.id")
@@ -57,7 +53,7 @@ def compile_pattern(rule: PatternRule, store: GraphStore) -> tuple[str, dict[str
 
 def compile_propagate(rule: PropagateRule, store: GraphStore) -> tuple[str, dict[str, Any]]:
     label = store.label(rule.subject)
-    via = "|".join(store.ontology.check_types(rule.via))
+    via = "|".join(store.ontology.check_types(rule.via))  # only these two checked names are spliced below
     cypher = (
         f"MATCH (src:{label})-[h:HAS_TAG]->(:Tag {{id: $from}}) WHERE h.ended_at IS NULL "
         f"MATCH (src)-[:{via}]-(x)-[:{via}]-(o:{label}) "
@@ -96,10 +92,9 @@ def evaluate(store: GraphStore, tag: TagDefinition, cache: dict[str, Any] | None
 
 
 def current(store: GraphStore, tag: TagDefinition) -> dict[str, list[str]]:
-    label = store.label(tag.rule.subject)
     rows = store.query(
-        f"MATCH (s:{label})-[h:HAS_TAG]->(:Tag {{id: $code}}) WHERE h.ended_at IS NULL "
-        "RETURN s.id AS subject, h.evidence AS evidence",
+        f"MATCH (s:{store.label(tag.rule.subject)})-[h:HAS_TAG]->(:Tag {{id: $code}}) "
+        "WHERE h.ended_at IS NULL RETURN s.id AS subject, h.evidence AS evidence",
         {"code": tag.code},
         read_only=True,
     )
@@ -169,7 +164,8 @@ def apply(
     for start in range(0, len(add), 2000):
         rows = Plain([[s, wanted[s], since.get(s)] for s in add[start : start + 2000]])
         store.query(
-            f"MATCH (t:Tag {{id: $code}}) UNWIND $rows AS row MATCH (s:{label} {{id: row[0]}}) "
+            "MATCH (t:Tag {id: $code}) UNWIND $rows AS row "
+            f"MATCH (s:{store.label(label)} {{id: row[0]}}) "
             "MERGE (s)-[h:HAS_TAG]->(t) SET h.tagged_at = $at, h.ended_at = null, h.rule = $rule, "
             "h.rule_version = $version, h.evidence = row[1], h.held_from = row[2], h.layer_step = $step, "
             "h.source = 'tagging', "
@@ -185,7 +181,8 @@ def apply(
         )
     if remove:
         store.query(
-            f"MATCH (t:Tag {{id: $code}}) UNWIND $ids AS sid MATCH (s:{label} {{id: sid}})-[h:HAS_TAG]->(t) "
+            "MATCH (t:Tag {id: $code}) UNWIND $ids AS sid "
+            f"MATCH (s:{store.label(label)} {{id: sid}})-[h:HAS_TAG]->(t) "
             "WHERE h.ended_at IS NULL SET h.ended_at = $at, h.periods = coalesce(h.periods, []) + ['until ' + $at]",
             {"code": tag.code, "ids": remove, "at": at},
         )

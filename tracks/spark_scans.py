@@ -27,14 +27,20 @@ SELECT target, kind, lat, lon, {micros} AS us FROM tianji_points_raw
 WHERE day BETWEEN DATE'{first}' AND DATE'{last}'
 """
 
-COMPANIONS = """
+#: the start of both scans: one point per target of ``kind`` and bucket (the median position), with the
+#: bucket and position before it
+BUCKETS = """
 WITH raw AS (
   SELECT target, div(us, {bucket_us}) * {bucket} AS b, median(lat) AS lat, median(lon) AS lon
-  FROM tianji_points WHERE kind = 'vehicle' {where} GROUP BY target, div(us, {bucket_us})
+  FROM tianji_points WHERE kind = '{kind}' {where} GROUP BY target, div(us, {bucket_us})
 ), lagged AS (
   SELECT *, lag(b) OVER w AS pb, lag(lat) OVER w AS plat, lag(lon) OVER w AS plon
   FROM raw WINDOW w AS (PARTITION BY target ORDER BY b)
-), p AS (
+)"""
+
+COMPANIONS = (
+    BUCKETS
+    + """, p AS (
   SELECT target, b, lat, lon, CAST(floor(lat * {cells}) AS BIGINT) AS gy, CAST(floor(lon * {cells} / 2) AS BIGINT) AS gx
   FROM lagged WHERE pb IS NOT NULL AND b - pb <= {lag_s}
     AND {moved} / (b - pb) * 3.6 >= {min_kmh}
@@ -47,15 +53,11 @@ FROM p a JOIN n b ON a.b = b.b AND a.gy = b.ny AND a.gx = b.nx AND a.target < b.
 WHERE abs(a.lat - b.lat) * 111320 < {distance} AND abs(a.lon - b.lon) * 111320 * cos(radians(a.lat)) < {distance}
 GROUP BY a.target, b.target HAVING count(DISTINCT a.b) >= {min_buckets}
 """
+)
 
-ENCOUNTERS = """
-WITH raw AS (
-  SELECT target, div(us, {bucket_us}) * {bucket} AS b, median(lat) AS lat, median(lon) AS lon
-  FROM tianji_points WHERE kind = 'vessel' {where} GROUP BY target, div(us, {bucket_us})
-), lagged AS (
-  SELECT *, lag(b) OVER w AS pb, lag(lat) OVER w AS plat, lag(lon) OVER w AS plon
-  FROM raw WINDOW w AS (PARTITION BY target ORDER BY b)
-), v AS (
+ENCOUNTERS = (
+    BUCKETS
+    + """, v AS (
   SELECT target, b, lat, lon,
     CASE WHEN pb IS NULL OR b - pb > 3600 THEN NULL ELSE {moved} / (b - pb) / {knot} END AS knots
   FROM lagged
@@ -81,6 +83,7 @@ FROM runs GROUP BY a, b, run
 HAVING max(t) + {bucket} - min(t) >= {min_s} AND median(ka) < {knots} AND median(kb) < {knots}
 ORDER BY started, a, b
 """
+)
 
 
 def _micros(spark: SparkSession, root: str) -> str:
@@ -121,6 +124,7 @@ def companions(
         window = (day, str(pd.Timestamp(day) + pd.Timedelta(days=1) - pd.Timedelta(microseconds=1)))
     register_points(spark, root, window)
     sql = COMPANIONS.format(
+        kind="vehicle",
         bucket=config.bucket_s,
         bucket_us=config.bucket_s * 1_000_000,
         cells=round(METRES_PER_DEG / config.distance_m, 3),
@@ -142,6 +146,7 @@ def encounters(
     config = config or SeaConfig()
     register_points(spark, root, window)
     sql = ENCOUNTERS.format(
+        kind="vessel",
         bucket=config.bucket_s,
         bucket_us=config.bucket_s * 1_000_000,
         where=_between(window),

@@ -193,8 +193,8 @@ class Query:
         for label, ids in by_label.items():
             rows = await ctx.run(
                 ctx.store.query,
-                f"UNWIND $ids AS id MATCH (n:{label} {{id: id}}) WHERE {ctx.viewer.where('n')} "
-                "OPTIONAL MATCH (n)-[h:HAS_TAG]->(t:Tag) "
+                f"UNWIND $ids AS id MATCH (n:{ctx.store.label(label)} {{id: id}}) "
+                f"WHERE {ctx.viewer.where('n')} OPTIONAL MATCH (n)-[h:HAS_TAG]->(t:Tag) "
                 "WHERE h.ended_at IS NULL OPTIONAL MATCH (r:RiskScore)-[:SCORED]->(n) "
                 "RETURN id, max(t.level) AS tag, max(r.level) AS risk",
                 {"ids": ids, **ctx.viewer.params},

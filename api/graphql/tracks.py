@@ -168,9 +168,8 @@ def sea_events(
 ) -> list[JSON]:
     """Events at sea from the graph, newest first, each with its vessels (id, name) and their operators."""
     label, rtype = SEA_EVENTS[kind]
-    label, rtype = store.label(label), store.rtype(rtype)
     rows = store.query(
-        f"MATCH (x:{label})-[:{rtype}]->(v:Vessel) WITH x, collect(v) AS vessels "
+        f"MATCH (x:{store.label(label)})-[:{store.rtype(rtype)}]->(v:Vessel) WITH x, collect(v) AS vessels "
         "WHERE ($vessel IS NULL OR any(v IN vessels WHERE v.id = $vessel OR v.mmsi = $vessel)) "
         "AND ($start IS NULL OR x.ended >= $start) AND ($end IS NULL OR x.started <= $end) "
         "AND ($dark IS NULL OR coalesce(x.dark, false) = $dark) "

@@ -186,7 +186,7 @@ def resolve_records(
     known = {
         r["id"]
         for r in store.query(
-            f"MATCH (s:{spec.label}) WHERE s.id IN $ids RETURN s.id AS id",
+            f"MATCH (s:{store.label(spec.label)}) WHERE s.id IN $ids RETURN s.id AS id",
             {"ids": sorted(w for w in wanted if w)},
             read_only=True,
         )

@@ -6,38 +6,32 @@ and the certificate and the document side by side. Screenshot: test-artifacts/da
 from __future__ import annotations
 
 import io
-import json
 import random
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from imaging import documents
-from imaging.certificate_pages import render, sample_fields
 from imaging.mentions import declaration_parties
 from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
-from imaging.service import declaration_facts, read_certificate, read_document
+from imaging.service import read_document
 from imaging.verdicts import record_verdicts
 from scoring import features as F
 from scoring.model import train
 from scoring.service import score_frame, write_scores
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
+from tests.dashboards.site import Site, serve
 from tests.dashboards.test_journey import (
-    Site,
-    browser,
+    certificate_of_wrong_origin,
     no_console_errors,
     shot,
     sign_in,
@@ -48,7 +42,6 @@ from tianji.bootstrap import demo_users
 from tianji.core.settings import Settings
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the headless Chromium fixture of the dashboard journeys
 
 
 def _papers(store: GraphStore, settings: Settings) -> str:
@@ -59,13 +52,7 @@ def _papers(store: GraphStore, settings: Settings) -> str:
         "RETURN DISTINCT d.id AS id, d.hs_code AS hs ORDER BY id SKIP 30 LIMIT 1"
     )[0]
     entry = row["id"]
-    facts = declaration_facts(store, entry)
-    fields = sample_fields(
-        random.Random(4), "origin", {**facts, "quantity": int(facts["quantity"] or 1), "origin": "XX"}
-    )
-    page = io.BytesIO()
-    render("origin", fields, random.Random(4)).save(page, format="PNG")
-    read_certificate(store, settings, page.getvalue(), entry)
+    certificate_of_wrong_origin(store, settings, entry)
     rng = random.Random(8)
     invoice = io.BytesIO()
     documents.render(
@@ -89,24 +76,14 @@ def _papers(store: GraphStore, settings: Settings) -> str:
 
 @pytest.fixture(scope="module")
 def declared(graph_server: EmbeddedServer, world_store: GraphStore) -> Iterator[tuple[Site, str]]:
-    port = free_port()
-    settings = settings_for(graph_server, world_store.settings.graph_name, api_port=port)
+    settings = settings_for(graph_server, world_store.settings.graph_name, api_port=free_port())
     demo_users(world_store, settings, Path("."))
     entry = _papers(world_store, settings)
     frame = F.load_declarations(world_store)
     trained = train(world_store, frame, split_date="2025-04-01", iterations=60)
     write_scores(world_store, trained, score_frame(world_store, trained, frame))
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
-    yield Site(f"http://127.0.0.1:{port}/dash/", {n: o["password"] for n, o in officers.items()}), entry
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(settings) as site:
+        yield site, entry
 
 
 def test_the_declaration_view_shows_score_reasons_scan_and_papers(

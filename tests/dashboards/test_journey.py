@@ -6,20 +6,13 @@ Each journey signs in first, as the demo officer whose work it is (``sign_in``).
 
 from __future__ import annotations
 
-import json
-import shutil
-import threading
 import time
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from selenium import webdriver
-from selenium.webdriver.chrome.options import Options
-from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -28,32 +21,23 @@ from selenium.webdriver.support.ui import WebDriverWait
 from alerts.conditions import Finding
 from alerts.raising import raise_alert
 from algorithms.service import run_drift, run_gangs
-from api.app import create_app
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tagging.service import run_tagging
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
+from tests.dashboards.site import ARTIFACTS, Site, browser, serve
 from tianji.bootstrap import demo_users
 
-ARTIFACTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "dashboards"
 pytestmark = pytest.mark.browser
-
-
-@dataclass(frozen=True)
-class Site:
-    """The running server: the dashboards' URL and the demo officers' passwords."""
-
-    url: str
-    passwords: dict[str, str]
+__all__ = ["browser"]  # the headless Chromium fixture (tests/dashboards/site.py), shared from here as before
 
 
 @pytest.fixture(scope="module")
 def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: Path) -> Iterator[Site]:
     from tracks.service import run_tracks
 
-    port = free_port()
-    settings = settings_for(graph_server, world_store.settings.graph_name, api_port=port)
+    settings = settings_for(graph_server, world_store.settings.graph_name, api_port=free_port())
     demo_users(world_store, settings, Path("."))
     run_tracks(world_store, settings, small_world)
     run_tagging(world_store, settings, Path("."))
@@ -72,30 +56,27 @@ def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: P
     raise_alert(
         world_store, {"id": "watch_demo", "owner": "demo_investigator", "unit": "GZ"}, finding, scan_id="t"
     )
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
-    yield Site(f"http://127.0.0.1:{port}/dash/", {name: o["password"] for name, o in officers.items()})
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(settings) as site:
+        yield site
 
 
 def _certificate(store: GraphStore, settings: Any) -> str:
     """A certificate read for the first declaration (its origin deliberately wrong): what the journey opens."""
+    entry = store.query("MATCH (d:Declaration)-[:CONSIGNEE]->() RETURN d.id AS id ORDER BY d.id LIMIT 1")[0][
+        "id"
+    ]
+    certificate_of_wrong_origin(store, settings, entry)
+    return entry
+
+
+def certificate_of_wrong_origin(store: GraphStore, settings: Any, entry: str) -> None:
+    """Render and read a certificate of origin for the declaration ``entry`` that names origin XX."""
     import io
     import random
 
     from imaging.certificate_pages import render, sample_fields
     from imaging.service import declaration_facts, read_certificate
 
-    entry = store.query("MATCH (d:Declaration)-[:CONSIGNEE]->() RETURN d.id AS id ORDER BY d.id LIMIT 1")[0][
-        "id"
-    ]
     facts = declaration_facts(store, entry)
     fields = sample_fields(
         random.Random(4), "origin", {**facts, "quantity": int(facts["quantity"] or 1), "origin": "XX"}
@@ -103,35 +84,6 @@ def _certificate(store: GraphStore, settings: Any) -> str:
     buffer = io.BytesIO()
     render("origin", fields, random.Random(4)).save(buffer, format="PNG")
     read_certificate(store, settings, buffer.getvalue(), entry)
-    return entry
-
-
-@pytest.fixture(scope="module")
-def browser() -> Iterator[webdriver.Chrome]:
-    if not shutil.which("chromium") or not shutil.which("chromedriver"):
-        pytest.fail("chromium and chromium-driver are needed (make test installs them)")
-    options = Options()
-    for arg in (
-        "--headless=new",
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-quic",
-        "--no-first-run",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--window-size=1600,1100",
-        "--disable-dev-shm-usage",
-    ):
-        options.add_argument(arg)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(
-        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
-    )
-    ARTIFACTS.mkdir(parents=True, exist_ok=True)
-    yield driver
-    driver.quit()
 
 
 def sign_in(driver: webdriver.Chrome, site: Site, name: str) -> None:

@@ -5,31 +5,26 @@ current. Screenshots go to test-artifacts/dashboards/."""
 
 from __future__ import annotations
 
-import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
-from tests.dashboards.test_journey import Site, browser, no_console_errors, shot, sign_in, tab, wait_text
+from tests.dashboards.site import Site, serve
+from tests.dashboards.test_journey import no_console_errors, shot, sign_in, tab, wait_text
 from tests.dashboards.test_workspace import SMALL, outside
 from tianji.bootstrap import demo_users
 from tianji.cli.mapdata import fetch_provinces
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the headless Chromium fixture of the dashboard journeys
 
 #: every trace's layer, and how many of its points and SVG path characters are drawn
 LAYERS = """const g = document.querySelector('#traj-map .js-plotly-plot');
@@ -59,17 +54,8 @@ def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: P
     demo_users(world_store, settings, Path("."))
     run_tracks(world_store, settings, small_world)
     fetch_provinces(settings)  # as make run derives them at setup
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
-    yield Site(f"http://127.0.0.1:{settings.api_port}/dash/", {n: o["password"] for n, o in officers.items()})
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(settings) as site:
+        yield site
 
 
 def layers(driver: webdriver.Chrome) -> list[dict[str, Any]]:

@@ -9,14 +9,12 @@ test-artifacts/dashboards/.
 from __future__ import annotations
 
 import json
-import threading
 import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -24,30 +22,20 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from algorithms.service import run_drift, run_gangs
-from api.app import create_app
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tagging.service import run_tagging
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
-from tests.dashboards.test_journey import (
-    ARTIFACTS,
-    Site,
-    browser,
-    choose,
-    no_console_errors,
-    shot,
-    sign_in,
-    tab,
-    wait_text,
-)
+from tests.dashboards.site import ARTIFACTS, Site, browser, chromium, serve
+from tests.dashboards.test_journey import choose, no_console_errors, shot, sign_in, tab, wait_text
 from tianji.bootstrap import demo_users
 from tianji.cli.assets import fetch
 from tianji.cli.demo import seed_watches
 from tianji.core.settings import Settings
 
 pytestmark = pytest.mark.browser
-__all__ = ["browser"]  # the headless Chromium fixture of the dashboard journeys
+__all__ = ["browser"]  # the headless Chromium fixture (tests/dashboards/site.py), shared from here as before
 
 SMALL = (1366, 768)
 LARGE = (1600, 1057)
@@ -64,17 +52,8 @@ def server(site_settings: Settings, world_store: GraphStore) -> Iterator[Site]:
     for step in (demo_users, run_tagging, run_gangs, run_drift, seed_watches):
         step(world_store, settings, Path("."))  # type: ignore[operator]
     fetch(settings)  # GraphiQL's files, as make run fetches them
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=settings.api_port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
-    yield Site(f"http://127.0.0.1:{settings.api_port}/dash/", {n: o["password"] for n, o in officers.items()})
-    uv.should_exit = True
-    thread.join(timeout=10)
+    with serve(settings) as site:
+        yield site
 
 
 def cy(driver: webdriver.Chrome, script: str) -> Any:
@@ -116,15 +95,21 @@ def drifting_gang(store: GraphStore) -> dict[str, Any]:
     )[0]
 
 
+def open_drifting_gang(driver: webdriver.Chrome, site: Site, store: GraphStore) -> dict[str, Any]:
+    """At 1366×768, signed in as the demo investigator, choose the drifting gang in the analysis centre."""
+    driver.set_window_size(*SMALL)
+    sign_in(driver, site, "demo_investigator")
+    tab(driver, "Analysis centre", "gang-select")
+    gang = drifting_gang(store)
+    choose(driver, "gang-select", gang["id"])
+    return gang
+
+
 def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     server: Site, browser: webdriver.Chrome, world_store: GraphStore
 ) -> None:
     driver = browser
-    driver.set_window_size(*SMALL)
-    sign_in(driver, server, "demo_investigator")
-    tab(driver, "Analysis centre", "gang-select")
-    gang = drifting_gang(world_store)
-    choose(driver, "gang-select", gang["id"])
+    gang = open_drifting_gang(driver, server, world_store)
     wait_text(driver, "#gang-panel", "Key members")
     WebDriverWait(driver, 60).until(
         lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"])
@@ -256,11 +241,7 @@ def test_relation_strength_is_the_pairs_and_clears_when_the_pair_changes(
     server: Site, browser: webdriver.Chrome, world_store: GraphStore
 ) -> None:
     driver = browser
-    driver.set_window_size(*SMALL)
-    sign_in(driver, server, "demo_investigator")
-    tab(driver, "Analysis centre", "gang-select")
-    gang = drifting_gang(world_store)
-    choose(driver, "gang-select", gang["id"])
+    gang = open_drifting_gang(driver, server, world_store)
     WebDriverWait(driver, 60).until(lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"]))
     firms = [m for m in gang["members"] if m.startswith("Enterprise|")]
     for key in firms[:2]:
@@ -281,25 +262,13 @@ def test_relation_strength_is_the_pairs_and_clears_when_the_pair_changes(
 
 def test_graphiql_loads_from_local_files_with_no_network(server: Site, site_settings: Settings) -> None:
     """GraphiQL in a browser that cannot resolve any outside name: its editor still comes up."""
-    import shutil
-
-    from selenium.webdriver.chrome.options import Options
-    from selenium.webdriver.chrome.service import Service
-
-    options = Options()
-    for arg in (
+    driver = chromium(
         "--headless=new",
         "--no-sandbox",
         "--disable-gpu",
         "--disable-dev-shm-usage",
         "--window-size=1366,768",
         "--host-resolver-rules=MAP * ~NOTFOUND, EXCLUDE 127.0.0.1",
-    ):
-        options.add_argument(arg)
-    options.binary_location = shutil.which("chromium") or "/usr/bin/chromium"
-    options.set_capability("goog:loggingPrefs", {"browser": "ALL"})
-    driver = webdriver.Chrome(
-        service=Service(shutil.which("chromedriver") or "/usr/bin/chromedriver"), options=options
     )
     try:
         sign_in(driver, server, "demo_investigator")

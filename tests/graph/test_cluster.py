@@ -18,6 +18,7 @@ from graph.falkor import FalkorStore
 from graph.open import open_store
 from graph.replication import ReplicasBehind, SentinelAddress, topology
 from graph.types import GraphError, GraphUnavailable
+from ontology import get_ontology
 from tests.ingest.builders import uscc
 from tianji.core.settings import Settings
 
@@ -51,7 +52,9 @@ def _replica_ports(cluster: LocalCluster) -> list[int]:
 def _count_on(port: int, graph: str, label: str) -> int:
     client = redis.Redis(port=port, decode_responses=True)
     try:
-        reply = client.execute_command("GRAPH.RO_QUERY", graph, f"MATCH (n:{label}) RETURN count(n)")
+        reply = client.execute_command(
+            "GRAPH.RO_QUERY", graph, f"MATCH (n:{get_ontology().check_label(label)}) RETURN count(n)"
+        )
         return int(reply[1][0][0])
     finally:
         client.close()

@@ -150,7 +150,8 @@ def test_kill_9_of_the_primary_during_an_ingest(
         assert rerun.returncode == 0, rerun.stdout.decode() + rerun.stderr.decode()
         after = store.stats()
         duplicated = {
-            label: n - int(store.query(f"MATCH (n:{label}) RETURN count(DISTINCT n.id) AS c")[0]["c"])
+            label: n
+            - int(store.query(f"MATCH (n:{store.label(label)}) RETURN count(DISTINCT n.id) AS c")[0]["c"])
             for label, n in after["labels"].items()
             if n
         }

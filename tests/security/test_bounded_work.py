@@ -13,10 +13,9 @@ from typing import Any
 import httpx
 import pytest
 
-from alerts.outbox import open_outbox
-from api.audit import entries, open_audit
+from api.audit import entries
 from api.auth import User, create_user, issue_jwt, open_users
-from api.context import Context, Services
+from api.context import Context, open_services
 from api.schema import build_schema
 from graph import store as graph_store
 from graph.embedded import EmbeddedServer
@@ -131,13 +130,7 @@ def test_graph_query_stops_at_the_request_deadline(store: GraphStore) -> None:
 
 def test_timed_out_operation_is_audited_as_timed_out(store: GraphStore, settings: Any) -> None:
     quick = settings.model_copy(update={"api_timeout_s": 0.05})
-    services = Services(
-        settings=quick,
-        store=store,
-        users=open_users(quick),
-        audit=open_audit(quick),
-        outbox=open_outbox(quick),
-    )
+    services = open_services(quick, store)
     schema = build_schema(quick)
 
     async def run() -> Any:

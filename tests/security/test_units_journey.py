@@ -9,26 +9,23 @@ from __future__ import annotations
 
 import csv
 import json
-import threading
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-import uvicorn
 from selenium import webdriver
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
-from api.app import create_app
 from api.audit import entries, open_audit
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tests.api.conftest import free_port
 from tests.conftest import settings_for
-from tests.dashboards.test_journey import Site, browser, sign_in, tab, wait_text
+from tests.dashboards.site import Site, serve
+from tests.dashboards.test_journey import browser, sign_in, tab, wait_text
 from tianji.bootstrap import demo_users
 from tianji.core.settings import Settings
 
@@ -44,19 +41,9 @@ def site_settings(graph_server: EmbeddedServer, world_store: GraphStore) -> Sett
 
 @pytest.fixture(scope="module")
 def site(site_settings: Settings, world_store: GraphStore, small_world: Path) -> Iterator[Site]:
-    settings, port = site_settings, site_settings.api_port
-    demo_users(world_store, settings, small_world)
-    uv = uvicorn.Server(
-        uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning")
-    )
-    thread = threading.Thread(target=uv.run, daemon=True)
-    thread.start()
-    while not uv.started:
-        time.sleep(0.05)
-    officers = json.loads((settings.data_dir / "demo-officers.json").read_text())
-    yield Site(f"http://127.0.0.1:{port}/dash/", {name: o["password"] for name, o in officers.items()})
-    uv.should_exit = True
-    thread.join(timeout=10)
+    demo_users(world_store, site_settings, small_world)
+    with serve(site_settings) as served:
+        yield served
 
 
 def case_title(small_world: Path, case_id: str) -> str:

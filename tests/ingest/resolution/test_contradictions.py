@@ -6,10 +6,8 @@ from __future__ import annotations
 import asyncio
 from typing import Any
 
-from alerts.outbox import open_outbox
-from api.audit import open_audit
-from api.auth import User, open_users
-from api.context import Context, Services
+from api.auth import User
+from api.context import Context, open_services
 from api.schema import build_schema
 from graph.store import GraphStore
 from ingest.resolution import link, normalize, resolve
@@ -49,13 +47,7 @@ def test_a_strong_match_across_a_cannot_link_is_a_contradiction_never_a_merge() 
 
 
 def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
-    services = Services(
-        settings=settings,
-        store=store,
-        users=open_users(settings),
-        audit=open_audit(settings),
-        outbox=open_outbox(settings),
-    )
+    services = open_services(settings, store)
 
     async def run() -> Any:
         context = Context(services, User("analyst.chen", "analyst", "GZ"))

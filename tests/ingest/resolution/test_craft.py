@@ -83,7 +83,7 @@ def test_renamed_and_reflagged_vessels_are_found_and_sisters_kept_apart() -> Non
 
 def _same_as(store: GraphStore, label: str) -> list[dict[str, Any]]:
     return store.query(
-        f"MATCH (r:SourceRecord)-[l:SAME_AS]->(s:{label}) "
+        f"MATCH (r:SourceRecord)-[l:SAME_AS]->(s:{store.label(label)}) "
         "RETURN r.id AS r, r.plate AS plate, r.name AS name, s.id AS s, s.vin AS vin, l.method AS method, "
         "l.weight AS weight, l.explanation AS explanation",
         read_only=True,
