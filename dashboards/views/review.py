@@ -105,16 +105,17 @@ def waterfall(steps: list[dict[str, Any]]) -> dict[str, Any]:
                 "x": [*weights, 0],
                 "measure": ["relative"] * len(weights) + ["total"],
                 "text": [f"{w:+.2f}" for w in weights] + [f"{sum(weights):+.2f}"],
-                "textposition": "outside",
+                "textposition": "auto",
+                "cliponaxis": False,
                 "increasing": {"marker": {"color": "#1a9850"}},
                 "decreasing": {"marker": {"color": "#d73027"}},
                 "totals": {"marker": {"color": "#4575b4"}},
             }
         ],
         "layout": {
-            "margin": {"l": 220, "r": 30, "t": 10, "b": 30},
+            "margin": {"l": 10, "r": 40, "t": 10, "b": 40},
             "height": 60 + 28 * (len(steps) + 1),
-            "yaxis": {"autorange": "reversed"},
+            "yaxis": {"autorange": "reversed", "automargin": True},
             "xaxis": {"title": {"text": "权重 weight (bits)"}, "zeroline": True},
             "showlegend": False,
         },
@@ -155,7 +156,9 @@ def card(item: dict[str, Any]) -> html.Div:
             )
         )
     if steps:
-        parts.append(dcc.Graph(id="review-waterfall", figure=waterfall(steps), config={"displaylogo": False}))
+        parts.append(
+            dcc.Graph(id="review-waterfall", figure=waterfall(steps), config={"displayModeBar": False})
+        )
     else:
         parts.append(html.Div("仅按名称匹配 a name-only match: no field weights", style=SMALL))
     if notes:
