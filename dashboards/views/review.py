@@ -84,7 +84,13 @@ def entry(item: dict[str, Any]) -> html.Button:
     return html.Button(
         [
             html.Span(f"#{item['id']} {item['kind']} · {item['a']} ↔ {item['b']} · {item['score']:.2f}"),
-            html.Span(" 矛盾 contradiction", className="flag", style={"color": "#b10026"}) if flagged else "",
+            html.Span(
+                f" 矛盾 contradiction via {(item.get('contradiction') or {}).get('record')}",
+                className="flag",
+                style={"color": "#b10026"},
+            )
+            if flagged
+            else "",
         ],
         id={"type": "review-entry", "index": item["id"]},
         className="review-entry review-contradiction" if flagged else "review-entry",
