@@ -122,6 +122,28 @@ class LinkageConfig(BaseModel):
     u_max_pairs: int = Field(
         200_000, ge=1_000, description="random pairs sampled to estimate the u of the similarity levels"
     )
+    subject_frequencies: bool = Field(
+        True,
+        description="count u and term frequencies over the subjects the strong key names, not over records "
+        "(a subject's own duplicates are not commonness; ingest.resolution.frequencies)",
+    )
+    subject_min: int = Field(
+        10,
+        ge=2,
+        description="… when at least this many subjects hold the strong key (45 pairs of different "
+        "subjects, about as many as an EM pass needs); else over records",
+    )
+    key_pairs_m: bool = Field(
+        True,
+        description="estimate m from the pairs sharing the strong key (true matches, no labels needed) before "
+        "the EM passes; a field no EM pass can estimate keeps this estimate",
+    )
+    key_pairs_pseudo: float = Field(
+        20.0,
+        ge=0,
+        description="the starting m counts as this many pairs beside the strong key's pairs (a level no key "
+        "pair fell in keeps a little of its starting m, never zero)",
+    )
     em_iterations: int = Field(25, ge=1)
     seed: int = 1
 

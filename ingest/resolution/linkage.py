@@ -38,7 +38,7 @@ from ingest.resolution.contradictions import contradictions
 from ingest.resolution.explain import level_labels, waterfall
 from ingest.resolution.pairs import Pair, Resolution
 from ingest.resolution.prepare import ID, Prepared, prepare
-from ingest.resolution.training import open_linker, train
+from ingest.resolution.training import open_linker, register_frequencies, train
 
 METHOD = "fellegi-sunter"
 for _name in ("splink", "splink.internals"):
@@ -100,6 +100,7 @@ def link(
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(model), encoding="utf-8")
         linker = open_linker(prepared, effective, model, 0.0, backend, spark)
+        register_frequencies(linker, prepared, effective)
         version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
         result.notes["model_version"] = version
         result.notes["prior"] = model["probability_two_random_records_match"]
