@@ -89,7 +89,7 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame.from_records(records)
     if frame.empty:
         return Prepared(table=pd.DataFrame(columns=[ID]))
-    missing = sorted(c for c in config.columns() if c not in frame.columns)
+    missing = sorted(c for c in config.required_columns() if c not in frame.columns)
     if missing:
         raise InputError(f"the records have no column {', '.join(map(repr, missing))}")
     ids = frame[config.id_field].astype("string").str.strip()
@@ -101,6 +101,11 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     table = result.table
     names = {f.column for f in config.fields if f.kind is FieldKind.name}
     for spec in config.fields:
+        if spec.column not in frame:  # an optional field this input lacks: compared as missing
+            table[spec.column] = pd.Series(pd.NA, index=table.index, dtype="string")
+            if spec.column in names:
+                table[f"{spec.column}__sorted"] = table[spec.column]
+            continue
         values = frame[spec.column]
         if spec.normaliser:
             rule = getattr(normalize, spec.normaliser)

@@ -1,13 +1,21 @@
 """Training the Fellegi–Sunter model without labels, on Splink's DuckDB or Spark backend.
 
-- The prior (two random records are the same subject) from the pairs that agree exactly on two fields at
+Where a strong key names enough subjects (``ingest.resolution.frequencies``), its records are free labels:
+- the prior is the share of pairs sharing the key among the records holding it;
+- the u of an exact agreement is the share of pairs of different subjects agreeing (term frequencies are
+  counted over subjects too, ``register_frequencies``);
+- m is first estimated from the pairs sharing the key, shrunk towards the starting m.
+
+Otherwise (and for what the key cannot tell):
+- the prior (two random records are the same subject) from the pairs that agree exactly on two fields at
   once, divided by all pairs and by the assumed recall of that rule.
-- u (how often non-matches fall in each level) by random sampling; for an exact agreement, computed
-  outright from the value frequencies (a rare value's u is tiny, a sample would never see it); a level the
-  sample never saw gets one over the sample size.
+- u (how often non-matches fall in each level) by random sampling; for an exact agreement, computed outright
+  from the value frequencies (a rare value's u is tiny, a sample would never see it); a level the sample
+  never saw gets one over the sample size.
 - m (how often true matches fall in each level) by expectation maximisation over each training rule; a
   field is estimated in the passes that do not block on it. A pass needs two fields outside its rule and
-  enough pairs; where no pass can estimate a field, its starting m stands (``comparisons._starting_m``).
+  enough pairs; where no pass can estimate a field, its m from the key's pairs, else its starting m
+  (``comparisons._starting_m``), stands.
 """
 
 from __future__ import annotations

@@ -14,18 +14,26 @@ import pytest
 from ingest.resolution import link, normalize, pairwise
 from ingest.resolution.config import enterprise_config
 from ingest.resolution.frequencies import counted_by_subject, exact_u, subject_counts, term_frequencies
-from ingest.resolution.prepare import prepare
+from ingest.resolution.prepare import InputError, prepare
 from ingest.synthetic import names
+from ingest.synthetic.records import agency_contact
 
 CITIES = names.CITIES[:4]
 
 
 def register(
-    n: int, seed: int, park_share: float, tenants: tuple[int, int], recorded: float, keyed: float
+    n: int,
+    seed: int,
+    park_share: float,
+    tenants: tuple[int, int],
+    recorded: float,
+    keyed: float,
+    contact: bool = False,
 ) -> tuple[list[dict[str, str]], dict[str, str]]:
     """``n`` registered enterprises (a share of them tenants of business parks of ``tenants`` each) and
-    agencies' records of a ``recorded`` share of them, ``keyed`` of those with the USCC; the truth maps
-    every record to its enterprise's USCC."""
+    agencies' records of a ``recorded`` share of them, ``keyed`` of those with the USCC (with ``contact``,
+    every record also holds a phone and a legal representative, as agencies do: often missing, the phone
+    sometimes another); the truth maps every record to its enterprise's USCC."""
     rng = random.Random(seed)
     records: list[dict[str, str]] = []
     truth: dict[str, str] = {}
@@ -47,7 +55,9 @@ def register(
             address = (
                 f"{city}市{rng.choice('东南西北')}区{rng.choice(['港湾', '兴业'])}路{rng.randint(1, 999)}号"
             )
-        records.append({"record_id": uscc, "uscc": uscc, "name": name, "address": address})
+        phone, rep = f"138{i:08d}", names.person_name(rng)
+        registered = {"record_id": uscc, "uscc": uscc, "name": name, "address": address}
+        records.append(registered | ({"phone": phone, "legal_rep": rep} if contact else {}))
         truth[uscc] = uscc
         if rng.random() < recorded:
             rid = f"ER{i:05d}"
@@ -58,23 +68,43 @@ def register(
                     "name": names.chinese_variant(rng, name, city),
                     "address": address,
                 }
+                | (
+                    dict(zip(("phone", "legal_rep"), agency_contact(rng, phone, rep), strict=True))
+                    if contact
+                    else {}
+                )
             )
             truth[rid] = uscc
     return records, truth
 
 
 @pytest.mark.parametrize(
-    ("seed", "park_share", "tenants"),
-    [(1, 0.0, (1, 1)), (2, 0.15, (12, 40)), (3, 0.3, (20, 80))],
-    ids=["no parks", "some parks", "many large parks"],
+    ("seed", "park_share", "tenants", "contact"),
+    [
+        (1, 0.0, (1, 1), False),
+        (2, 0.15, (12, 40), False),
+        (3, 0.3, (20, 80), False),
+        (6, 0.15, (12, 40), True),
+        (7, 0.3, (20, 80), True),
+    ],
+    ids=["no parks", "some parks", "many large parks", "some parks, phones", "many parks, phones"],
 )
 def test_enterprises_reach_the_precision_and_recall_floor(
-    seed: int, park_share: float, tenants: tuple[int, int]
+    seed: int, park_share: float, tenants: tuple[int, int], contact: bool
 ) -> None:
-    records, truth = register(600, seed, park_share, tenants, recorded=0.4, keyed=0.6)
+    records, truth = register(600, seed, park_share, tenants, recorded=0.4, keyed=0.6, contact=contact)
     result = link(records, enterprise_config())
     scores = pairwise(result.clusters, truth)
     assert scores["precision"] >= 0.98 and scores["recall"] >= 0.95
+    assert ("fields_without_values" in result.notes) is not contact  # phone, legal_rep: optional
+
+
+def test_a_required_column_absent_is_an_input_error_an_optional_one_is_not() -> None:
+    records, _ = register(50, 8, 0.0, (1, 1), recorded=0.5, keyed=0.5)
+    result = link(records, enterprise_config())
+    assert result.notes["fields_without_values"] == ["legal_rep", "phone"]
+    with pytest.raises(InputError, match="'address'"):
+        link([{k: v for k, v in r.items() if k != "address"} for r in records], enterprise_config())
 
 
 def test_an_unkeyed_record_in_a_business_park_joins_its_enterprise_by_its_name() -> None:
