@@ -15,6 +15,7 @@ from ingest.resolution import normalize
 from ingest.resolution.config import BlockKey, FieldKind, LinkageConfig
 
 ID = "unique_id"
+KEY_PAIRS = "_key_pairs"  # the strong key, less values held by more than max_block records (placeholders)
 _CJK = r"[\u3000-\u9fff\uf900-\ufaff]"
 _KEEP = r"[^\w\s&']+"
 
@@ -127,6 +128,10 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     keep &= informative > 0
     table = table[keep].reset_index(drop=True)
     _set_generic_aside(table, config, result)
+    if config.strong_key:  # the key's pairs teach m and the prior: a placeholder on every record must not
+        # make them quadratic
+        key = table[config.strong_key]
+        table[KEY_PAIRS] = key.where(key.map(key.value_counts()) <= config.max_block)
     for number, rule in enumerate(config.blocking):
         key = block_column(table, rule, names)
         counts = key.map(key.value_counts())

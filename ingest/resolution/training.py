@@ -30,7 +30,7 @@ from ingest.resolution import frequencies
 from ingest.resolution.backends import Backend, database_api
 from ingest.resolution.comparisons import comparison
 from ingest.resolution.config import BlockKey, FieldKind, LinkageConfig
-from ingest.resolution.prepare import Prepared, block_column
+from ingest.resolution.prepare import KEY_PAIRS, Prepared, block_column
 
 MIN_TRAINING_PAIRS = 50
 
@@ -93,7 +93,7 @@ def estimate_prior(prepared: Prepared, config: LinkageConfig) -> float:
     else from the rule (two fields agreeing exactly) that finds most pairs, over its assumed recall."""
     table, two = prepared.table, bool(config.source_field)
     if frequencies.counted_by_subject(prepared, config) and key_pairs(prepared, config) >= MIN_TRAINING_PAIRS:
-        keyed = int(table[config.strong_key].notna().sum())
+        keyed = int(table[KEY_PAIRS].notna().sum())
         return min(key_pairs(prepared, config) / (keyed * (keyed - 1) // 2), 0.5)
     columns = [f.column for f in config.fields][:5]
     found, total = 0, 1
@@ -140,9 +140,9 @@ def _patch_u(model: dict[str, Any], prepared: Prepared, config: LinkageConfig) -
 
 def key_pairs(prepared: Prepared, config: LinkageConfig) -> int:
     """Pairs of records sharing the strong key (true matches by the key's definition)."""
-    if not config.strong_key or config.strong_key not in prepared.table:
+    if KEY_PAIRS not in prepared.table:
         return 0
-    sizes = prepared.table[config.strong_key].value_counts()
+    sizes = prepared.table[KEY_PAIRS].value_counts()
     return int((sizes * (sizes - 1) // 2).sum())
 
 
@@ -154,7 +154,7 @@ def _m_from_key_pairs(
     infinity), renormalised per field."""
     assert config.strong_key is not None
     n = key_pairs(prepared, config)
-    linker.training.estimate_m_from_label_column(config.strong_key)
+    linker.training.estimate_m_from_label_column(KEY_PAIRS)
     k = config.key_pairs_pseudo
     for compared, entry in zip(linker._settings_obj.comparisons, model["comparisons"], strict=True):
         levels = compared._comparison_levels_excluding_null

@@ -15,6 +15,7 @@ from ingest.resolution import link, normalize, pairwise
 from ingest.resolution.config import enterprise_config
 from ingest.resolution.frequencies import counted_by_subject, exact_u, subject_counts, term_frequencies
 from ingest.resolution.prepare import InputError, prepare
+from ingest.resolution.training import key_pairs
 from ingest.synthetic import names
 from ingest.synthetic.records import agency_contact
 
@@ -139,3 +140,15 @@ def test_frequencies_are_counted_over_subjects_not_records() -> None:
     assert tf[park] == pytest.approx(19 / 199)  # nineteen other tenants among the other subjects
     assert tf.min() == floor  # a street address no other enterprise holds
     assert not counted_by_subject(prepared, config.model_copy(update={"subject_frequencies": False}))
+
+
+def test_a_placeholder_key_on_many_records_teaches_nothing() -> None:
+    records, _ = register(300, 10, 0.0, (1, 1), recorded=0.5, keyed=1.0)
+    for number, record in enumerate(records[:250]):
+        record["uscc"] = "000000000000000000"  # a source's placeholder
+        record["record_id"] = f"P{number}"
+    config = enterprise_config().model_copy(update={"max_block": 100})
+    prepared = prepare(records, config)
+    keyed = [r for r in records[250:] if r["uscc"]]
+    expected = sum(n * (n - 1) // 2 for n in Counter(r["uscc"] for r in keyed).values())
+    assert key_pairs(prepared, config) == expected  # not 250 * 249 / 2 more
