@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import random
 import time
+from pathlib import Path
 from typing import Any
 
 from bench.common import peak_rss_mb, world_dir
@@ -137,10 +138,7 @@ def people_and_enterprises(scale: str) -> dict[str, Any]:
         scores = pairwise(result.clusters, truth["person_identity"])
         out |= {f"{label}_{k}": scores[k] for k in ("precision", "recall", "f1")}
         out[f"{label}_seconds"] = round(time.perf_counter() - started, 2)
-    registry = [
-        {"record_id": e["uscc"], "uscc": e["uscc"], "name": e["name"], "address": e["address"]}
-        for e in csv.DictReader((world / "enterprises.csv").open(encoding="utf-8"))
-    ]
+    registry = enterprise_registry(world)
     records = list(csv.DictReader((world / "enterprise_records.csv").open(encoding="utf-8")))
     expected = dict(truth["enterprise_identity"]) | {r["record_id"]: r["uscc"] for r in registry}
     started = time.perf_counter()
@@ -151,6 +149,29 @@ def people_and_enterprises(scale: str) -> dict[str, Any]:
     out["enterprise_seconds"] = round(time.perf_counter() - started, 2)
     out["enterprise_generic_addresses"] = len(result.notes.get("generic", {}).get("address", {}))
     return out
+
+
+def enterprise_registry(world: Path) -> list[dict[str, str]]:
+    """The world's registered enterprises as records: USCC, name, address, phone and the legal
+    representative's name."""
+    import csv
+
+    names = {p["id_hash"]: p["name"] for p in csv.DictReader((world / "persons.csv").open(encoding="utf-8"))}
+    legal_rep: dict[str, str] = {}
+    for role in csv.DictReader((world / "roles.csv").open(encoding="utf-8")):
+        if role["role"] == "legal_rep":
+            legal_rep.setdefault(role["uscc"], names.get(role["id_hash"], ""))
+    return [
+        {
+            "record_id": e["uscc"],
+            "uscc": e["uscc"],
+            "name": e["name"],
+            "address": e["address"],
+            "phone": e["phone"],
+            "legal_rep": legal_rep.get(e["uscc"], ""),
+        }
+        for e in csv.DictReader((world / "enterprises.csv").open(encoding="utf-8"))
+    ]
 
 
 def vehicles_and_vessels(scale: str) -> dict[str, Any]:
@@ -176,7 +197,6 @@ def vehicles_and_vessels(scale: str) -> dict[str, Any]:
 def semantic(records: list[dict[str, str]], truth: dict[str, str]) -> dict[str, Any]:
     """The same table with semantic blocking of the residue (MiniLM embeddings; the model load is counted)."""
     import tempfile
-    from pathlib import Path
 
     folder = Path(tempfile.mkdtemp(prefix="tianji-resolve-"))
     blocks: list[str] = []

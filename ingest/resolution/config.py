@@ -50,6 +50,11 @@ class FieldSpec(BaseModel):
         description="a value shared by many records is generic and not counted (default: phone, "
         "identifier, text)",
     )
+    optional: bool = Field(
+        False,
+        description="an input without this column compares it as missing (and says so in the notes); a "
+        "required column that is absent is an input error",
+    )
 
     @property
     def uses_tf(self) -> bool:
@@ -122,6 +127,28 @@ class LinkageConfig(BaseModel):
     u_max_pairs: int = Field(
         200_000, ge=1_000, description="random pairs sampled to estimate the u of the similarity levels"
     )
+    subject_frequencies: bool = Field(
+        True,
+        description="count u and term frequencies over the subjects the strong key names, not over records "
+        "(a subject's own duplicates are not commonness; ingest.resolution.frequencies)",
+    )
+    subject_min: int = Field(
+        10,
+        ge=2,
+        description="… when at least this many subjects hold the strong key (45 pairs of different "
+        "subjects, about as many as an EM pass needs); else over records",
+    )
+    key_pairs_m: bool = Field(
+        True,
+        description="estimate m from the pairs sharing the strong key (true matches, no labels needed) before "
+        "the EM passes; a field no EM pass can estimate keeps this estimate",
+    )
+    key_pairs_pseudo: float = Field(
+        20.0,
+        ge=0,
+        description="the starting m counts as this many pairs beside the strong key's pairs (a level no key "
+        "pair fell in keeps a little of its starting m, never zero)",
+    )
     em_iterations: int = Field(25, ge=1)
     seed: int = 1
 
@@ -146,6 +173,10 @@ class LinkageConfig(BaseModel):
             if extra:
                 used.add(extra)
         return used
+
+    def required_columns(self) -> set[str]:
+        """The input columns that must be present (every one but the optional fields')."""
+        return self.columns() - {f.column for f in self.fields if f.optional}
 
     def fingerprint(self, extra: Any = None) -> str:
         """A digest of the whole configuration (and of ``extra``, e.g. the input), the checkpoint's key."""
@@ -180,14 +211,24 @@ def person_config(*, id_field: str = "record_id", strong_key: str | None = None)
 
 
 def enterprise_config(*, id_field: str = "record_id", strong_key: str | None = "uscc") -> LinkageConfig:
-    """Domestic enterprises across agencies' records: name, address, registration code where known."""
+    """Domestic enterprises across agencies' records: the registered name (unique within a registration
+    authority, so an exact normalised name is strong evidence), the address (a business park's address is
+    shared by its tenants: its rarity is counted over enterprises), and where a source has them the phone
+    (a registration agent's phone is generic and set aside) and the legal representative's name; the USCC
+    as strong key where known. The phone and the legal representative are optional: a register without
+    them is compared on the rest. The EM pass blocks on the name alone: pairs sharing an address or a phone
+    are mostly neighbours (a park's tenants, an agent's clients, a gang's shells), and EM over them learns
+    "same building" for "same enterprise"; the name's own m comes from the pairs sharing a USCC."""
     return LinkageConfig(
         id_field=id_field,
         fields=(
             FieldSpec(column="name", kind=FieldKind.name, normaliser="chinese_enterprise"),
             FieldSpec(column="address", kind=FieldKind.text),
+            FieldSpec(column="phone", kind=FieldKind.phone, optional=True),
+            FieldSpec(column="legal_rep", kind=FieldKind.name, optional=True),
         ),
-        blocking=(keys("name"), keys("address"), keys("name:2")),
+        blocking=(keys("name"), keys("address"), keys("name:2"), keys("phone")),
+        training=(keys("name"),),
         strong_key=strong_key,
     )
 

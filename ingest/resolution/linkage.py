@@ -4,10 +4,12 @@ volumes one process does not hold; ``ingest.resolution.backends``).
 
 1. Prepare (``ingest.resolution.prepare``): clean each field for its kind, set generic values aside, key
    each blocking rule (keys shared by more than ``max_block`` records propose nothing).
-2. Train, without labels: the prior from pairs agreeing on two fields at once, u by random sampling, m by
-   expectation maximisation over each training rule (a field is estimated in the passes that do not block
-   on it). The trained model is saved under the run's fingerprint (configuration and input): a run
-   started again on the same input reuses it.
+2. Train, without labels (``ingest.resolution.training``): where a strong key names subjects, the prior,
+   the u of exact agreements, the term frequencies and a first m are counted over those subjects (the
+   key's records are free labels); else the prior from pairs agreeing on two fields at once; u by random
+   sampling, m by expectation maximisation over each training rule (a field is estimated in the passes
+   that do not block on it). The trained model is saved under the run's fingerprint (configuration and
+   input, the strong key included): a run started again on the same input reuses it.
 3. Predict over the union of the blocking rules; every pair above ``possible`` is kept with its waterfall.
 4. Cluster (``ingest.resolution.clusters``): must-links first, then accepted pairs by falling probability,
    refusing black holes (size, far names, different strong keys, a reviewer's cannot-link); a refused pair
@@ -38,7 +40,7 @@ from ingest.resolution.contradictions import contradictions
 from ingest.resolution.explain import level_labels, waterfall
 from ingest.resolution.pairs import Pair, Resolution
 from ingest.resolution.prepare import ID, Prepared, prepare
-from ingest.resolution.training import open_linker, train
+from ingest.resolution.training import open_linker, register_frequencies, train
 
 METHOD = "fellegi-sunter"
 for _name in ("splink", "splink.internals"):
@@ -89,7 +91,11 @@ def link(
         and len(table) >= 2
         and (not effective.source_field or len(prepared.sources) >= 2)
     ):
-        digest = pd.util.hash_pandas_object(table[[ID, *(f.column for f in effective.fields)]], index=False)
+        # the strong key is input too: the prior, u and m are counted over the subjects it names
+        trained_on = [ID, *(f.column for f in effective.fields)]
+        if effective.strong_key and effective.strong_key not in trained_on:
+            trained_on.append(effective.strong_key)
+        digest = pd.util.hash_pandas_object(table[trained_on], index=False)
         # a trained model holds SQL in its backend's dialect: each backend keeps its own checkpoint
         fingerprint = effective.fingerprint(extra=[str(int(digest.sum())), backend])
         path = checkpoint / f"model-{fingerprint}.json" if checkpoint else None
@@ -100,6 +106,7 @@ def link(
                 path.parent.mkdir(parents=True, exist_ok=True)
                 path.write_text(json.dumps(model), encoding="utf-8")
         linker = open_linker(prepared, effective, model, 0.0, backend, spark)
+        register_frequencies(linker, prepared, effective)
         version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
         result.notes["model_version"] = version
         result.notes["prior"] = model["probability_two_random_records_match"]

@@ -15,6 +15,7 @@ from ingest.resolution import normalize
 from ingest.resolution.config import BlockKey, FieldKind, LinkageConfig
 
 ID = "unique_id"
+KEY_PAIRS = "_key_pairs"  # the strong key, less values held by more than max_block records (placeholders)
 _CJK = r"[\u3000-\u9fff\uf900-\ufaff]"
 _KEEP = r"[^\w\s&']+"
 
@@ -89,7 +90,7 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     frame = records if isinstance(records, pd.DataFrame) else pd.DataFrame.from_records(records)
     if frame.empty:
         return Prepared(table=pd.DataFrame(columns=[ID]))
-    missing = sorted(c for c in config.columns() if c not in frame.columns)
+    missing = sorted(c for c in config.required_columns() if c not in frame.columns)
     if missing:
         raise InputError(f"the records have no column {', '.join(map(repr, missing))}")
     ids = frame[config.id_field].astype("string").str.strip()
@@ -101,6 +102,11 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     table = result.table
     names = {f.column for f in config.fields if f.kind is FieldKind.name}
     for spec in config.fields:
+        if spec.column not in frame:  # an optional field this input lacks: compared as missing
+            table[spec.column] = pd.Series(pd.NA, index=table.index, dtype="string")
+            if spec.column in names:
+                table[f"{spec.column}__sorted"] = table[spec.column]
+            continue
         values = frame[spec.column]
         if spec.normaliser:
             rule = getattr(normalize, spec.normaliser)
@@ -122,6 +128,10 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     keep &= informative > 0
     table = table[keep].reset_index(drop=True)
     _set_generic_aside(table, config, result)
+    if config.strong_key:  # the key's pairs teach m and the prior: a placeholder on every record must not
+        # make them quadratic
+        key = table[config.strong_key]
+        table[KEY_PAIRS] = key.where(key.map(key.value_counts()) <= config.max_block)
     for number, rule in enumerate(config.blocking):
         key = block_column(table, rule, names)
         counts = key.map(key.value_counts())

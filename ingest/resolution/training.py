@@ -1,13 +1,21 @@
 """Training the Fellegi–Sunter model without labels, on Splink's DuckDB or Spark backend.
 
-- The prior (two random records are the same subject) from the pairs that agree exactly on two fields at
+Where a strong key names enough subjects (``ingest.resolution.frequencies``), its records are free labels:
+- the prior is the share of pairs sharing the key among the records holding it;
+- the u of an exact agreement is the share of pairs of different subjects agreeing (term frequencies are
+  counted over subjects too, ``register_frequencies``);
+- m is first estimated from the pairs sharing the key, shrunk towards the starting m.
+
+Otherwise (and for what the key cannot tell):
+- the prior (two random records are the same subject) from the pairs that agree exactly on two fields at
   once, divided by all pairs and by the assumed recall of that rule.
-- u (how often non-matches fall in each level) by random sampling; for an exact agreement, computed
-  outright from the value frequencies (a rare value's u is tiny, a sample would never see it); a level the
-  sample never saw gets one over the sample size.
+- u (how often non-matches fall in each level) by random sampling; for an exact agreement, computed outright
+  from the value frequencies (a rare value's u is tiny, a sample would never see it); a level the sample
+  never saw gets one over the sample size.
 - m (how often true matches fall in each level) by expectation maximisation over each training rule; a
   field is estimated in the passes that do not block on it. A pass needs two fields outside its rule and
-  enough pairs; where no pass can estimate a field, its starting m stands (``comparisons._starting_m``).
+  enough pairs; where no pass can estimate a field, its m from the key's pairs, else its starting m
+  (``comparisons._starting_m``), stands.
 """
 
 from __future__ import annotations
@@ -18,10 +26,11 @@ from typing import Any
 import pandas as pd
 from splink import Linker, SettingsCreator, block_on
 
+from ingest.resolution import frequencies
 from ingest.resolution.backends import Backend, database_api
 from ingest.resolution.comparisons import comparison
 from ingest.resolution.config import BlockKey, FieldKind, LinkageConfig
-from ingest.resolution.prepare import Prepared, block_column
+from ingest.resolution.prepare import KEY_PAIRS, Prepared, block_column
 
 MIN_TRAINING_PAIRS = 50
 
@@ -79,8 +88,13 @@ def _pairs_agreeing(table: pd.DataFrame, key: pd.Series, two_files: bool) -> tup
 
 
 def estimate_prior(prepared: Prepared, config: LinkageConfig) -> float:
-    """The prior from the rule (two fields agreeing exactly) that finds most pairs."""
+    """The prior from the pairs sharing the strong key among the records holding it, where the key names
+    enough subjects and pairs (those pairs are matches by the key's definition: no recall to assume);
+    else from the rule (two fields agreeing exactly) that finds most pairs, over its assumed recall."""
     table, two = prepared.table, bool(config.source_field)
+    if frequencies.counted_by_subject(prepared, config) and key_pairs(prepared, config) >= MIN_TRAINING_PAIRS:
+        keyed = int(table[KEY_PAIRS].notna().sum())
+        return min(key_pairs(prepared, config) / (keyed * (keyed - 1) // 2), 0.5)
     columns = [f.column for f in config.fields][:5]
     found, total = 0, 1
     for group in combinations(columns, 2) if len(columns) > 1 else [(columns[0],)]:
@@ -103,15 +117,60 @@ def exact_u(prepared: Prepared, config: LinkageConfig, column: str) -> float | N
 
 
 def _patch_u(model: dict[str, Any], prepared: Prepared, config: LinkageConfig) -> dict[str, Any]:
+    """The u of each exact agreement from the value counts (over subjects where the strong key names them:
+    ``ingest.resolution.frequencies``); a level no sampled pair fell in gets one over the sample."""
     floor = 1 / config.u_max_pairs
+    by_subject = frequencies.counted_by_subject(prepared, config)
     for spec, entry in zip(config.fields, model["comparisons"], strict=True):
         ordinary = [lv for lv in entry["comparison_levels"] if not lv.get("is_null_level")]
         if spec.kind is not FieldKind.numeric:
-            u = exact_u(prepared, config, spec.column)
-            ordinary[0]["u_probability"] = max(u, floor / 10) if u else floor / 10
+            if by_subject:
+                counts = frequencies.subject_counts(prepared, config, spec.column)
+                u = frequencies.exact_u(counts)
+                # no two subjects agree: fewer than one pair in all the pairs of subjects counted
+                least = 1 / counts.pairs if counts.pairs else floor / 10
+            else:
+                u, least = exact_u(prepared, config, spec.column), floor / 10
+            ordinary[0]["u_probability"] = max(u, least) if u else least
         for level in ordinary[1:]:
             if not level.get("u_probability"):
                 level["u_probability"] = floor
+    return model
+
+
+def key_pairs(prepared: Prepared, config: LinkageConfig) -> int:
+    """Pairs of records sharing the strong key (true matches by the key's definition)."""
+    if KEY_PAIRS not in prepared.table:
+        return 0
+    sizes = prepared.table[KEY_PAIRS].value_counts()
+    return int((sizes * (sizes - 1) // 2).sum())
+
+
+def _m_from_key_pairs(
+    linker: Linker, model: dict[str, Any], prepared: Prepared, config: LinkageConfig
+) -> dict[str, Any]:
+    """m estimated from the pairs sharing the strong key, each level's share shrunk towards its starting m
+    by ``key_pairs_pseudo`` pairs (a level none of them fell in keeps a little weight, never minus
+    infinity), renormalised per field."""
+    assert config.strong_key is not None
+    n = key_pairs(prepared, config)
+    linker.training.estimate_m_from_label_column(KEY_PAIRS)
+    k = config.key_pairs_pseudo
+    for compared, entry in zip(linker._settings_obj.comparisons, model["comparisons"], strict=True):
+        levels = compared._comparison_levels_excluding_null
+        ordinary = [lv for lv in entry["comparison_levels"] if not lv.get("is_null_level")]
+        blended = []
+        for level, start in zip(levels, ordinary, strict=True):
+            shares = [
+                r["probability"]
+                for r in level._trained_m_probabilities
+                if r["description"] == "estimate m from label column"
+            ]
+            share = float(shares[-1]) if shares and isinstance(shares[-1], int | float) else 0.0
+            blended.append((n * share + k * float(start.get("m_probability") or 0.0)) / (n + k))
+        total = sum(blended) or 1.0
+        for start, m in zip(ordinary, blended, strict=True):
+            start["m_probability"] = m / total
     return model
 
 
@@ -142,6 +201,12 @@ def train(
     model = _patch_u(linker.misc.save_model_to_json(), prepared, config)
     linker = open_linker(prepared, config, model, prior, backend, spark)
     skipped = []
+    if config.key_pairs_m and frequencies.counted_by_subject(prepared, config):
+        if key_pairs(prepared, config) >= MIN_TRAINING_PAIRS:
+            model = _m_from_key_pairs(linker, model, prepared, config)
+            linker = open_linker(prepared, config, model, prior, backend, spark)
+        else:
+            skipped.append(f"{config.strong_key} pairs: fewer than {MIN_TRAINING_PAIRS} share a strong key")
     for rule in config.training or config.blocking:
         reason = untrainable(rule, config, prepared, names)
         if reason:
@@ -155,5 +220,21 @@ def train(
         except ValueError as exc:  # an m probability underflowed (a level nearly empty in a small input):
             # the pass is dropped and the model stays as it was before it
             skipped.append(f"{'+'.join(k.column for k in rule)}: expectation maximisation failed ({exc})")
-            linker = open_linker(prepared, config, before, prior)
+            linker = open_linker(prepared, config, before, prior, backend, spark)
     return linker.misc.save_model_to_json(), skipped
+
+
+def register_frequencies(linker: Linker, prepared: Prepared, config: LinkageConfig) -> None:
+    """Term-frequency lookups counted over subjects (``ingest.resolution.frequencies``) for the fields
+    that adjust for rarity, where the strong key names subjects; else Splink counts records itself."""
+    if not frequencies.counted_by_subject(prepared, config):
+        return
+    model = linker.misc.save_model_to_json()
+    for spec, entry in zip(config.fields, model["comparisons"], strict=True):
+        if not spec.uses_tf:
+            continue
+        ordinary = [lv for lv in entry["comparison_levels"] if not lv.get("is_null_level")]
+        floor = float(ordinary[0].get("u_probability") or 1 / config.u_max_pairs)
+        lookup = frequencies.term_frequencies(prepared, config, spec.column, floor)
+        frame = linker._db_api.register(lookup)
+        linker.table_management.register_term_frequency_lookup(frame, spec.column)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import random
 from typing import Any
 
 from ingest.synthetic import names
@@ -50,6 +51,13 @@ def agency_records(b: WorldBuilder) -> dict[str, list[list[Any]]]:
             )
             b.truth["person_identity"][record_id] = id_hash
     enterprises: list[list[Any]] = []
+    legal_rep: dict[str, str] = {}
+    for person, uscc, role, *_ in b.roles:
+        if role == "legal_rep":
+            legal_rep.setdefault(uscc, b.persons[person]["name"])
+    # the phone and legal representative come from a generator of their own, so that every other file of
+    # the world stays what it was
+    extra = random.Random(f"agency-{b.seed}")
     for ent in b.enterprises:
         if rng.random() < 0.3:
             record_id = f"ER{len(enterprises) + 1:07d}"
@@ -60,7 +68,17 @@ def agency_records(b: WorldBuilder) -> dict[str, list[list[Any]]]:
                     ent.uscc if rng.random() > 0.2 else "",
                     names.chinese_variant(rng, ent.name, ent.city),
                     ent.address,
+                    *agency_contact(extra, ent.phone, legal_rep.get(ent.uscc, "")),
                 ]
             )
             b.truth["enterprise_identity"][record_id] = ent.uscc
     return {"people": people, "enterprises": enterprises}
+
+
+def agency_contact(rng: random.Random, phone: str, legal_rep: str) -> tuple[str, str]:
+    """The phone and legal representative another agency holds for an enterprise: often missing, the phone
+    sometimes another number the enterprise gave, the representative's name sometimes spelt apart."""
+    draw = rng.random()
+    held_phone = phone if draw < 0.6 else "" if draw < 0.85 else f"137{rng.randrange(10**8):08d}"
+    held_rep = "" if rng.random() < 0.3 else person_variant(rng, legal_rep) if legal_rep else ""
+    return held_phone, held_rep

@@ -140,7 +140,7 @@ def write_files(
     )
     _csv(
         out / "enterprise_records.csv",
-        ["record_id", "source", "uscc", "name", "address"],
+        ["record_id", "source", "uscc", "name", "address", "phone", "legal_rep"],
         records["enterprises"],
     )
     used = set(zip(decl["overseas_name"], decl["overseas_country"], strict=True))

@@ -6,6 +6,8 @@ from __future__ import annotations
 import pytest
 
 from ingest.resolution import febrl, link
+from ingest.resolution.config import enterprise_config
+from tests.ingest.resolution.test_enterprises import register
 
 pytestmark = pytest.mark.spark
 
@@ -30,4 +32,15 @@ def test_febrl1_links_the_same_on_spark_and_duckdb(spark) -> None:
     assert {k for k, p in theirs.items() if p.decision == "accept"} == accepted
     # EM sums in another order on Spark: the probabilities (rounded to four places) may differ in the last
     assert max(abs(theirs[k].score - p.score) for k, p in mine.items()) <= 1e-4
+    assert on_spark.clusters == local.clusters
+
+
+def test_enterprises_counted_over_subjects_link_the_same_on_spark_and_duckdb(spark) -> None:
+    records, _ = register(120, 9, 0.2, (10, 16), recorded=0.5, keyed=0.6, contact=True)
+    # every pair is drawn when u is estimated, so both backends see the same sample
+    config = enterprise_config().model_copy(update={"u_max_pairs": 100_000})
+    local = link(records, config)
+    on_spark = link(records, config, backend="spark", spark=spark)
+    accepted = {(p.a, p.b) for p in local.pairs if p.decision == "accept"}
+    assert accepted and {(p.a, p.b) for p in on_spark.pairs if p.decision == "accept"} == accepted
     assert on_spark.clusters == local.clusters
