@@ -23,8 +23,9 @@ from sklearn.metrics import roc_auc_score
 from graph.store import GraphStore
 from scoring import instructions
 from scoring.exploration import UNCERTAIN, adapted_share
+from scoring.finish import levels
 from scoring.indicators import Indicator
-from scoring.model import Trained, at_rates, levels, matrix, train
+from scoring.model import Trained, at_rates, matrix, train
 from scoring.monitor import psi
 
 
