@@ -83,27 +83,18 @@ def feature_matrix(
     """Every feature the model reads (and the indicators) of the declarations of ``frame``, with those
     declarations. History features count what came before each declaration in ``frame``; pass every
     declaration known as ``past`` when ``frame`` is a subset (new or recent ones)."""
-    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
-    if past is not None:
-        both, wanted = with_past(frame, past)
-        X = matrix(
-            both,
-            store,
-            trained.meta["norms"],
-            graph=trained.meta["graph_features"],
-            indicators=indicators,
-            kinds=trained.meta.get("feature_columns", {}),
-        )
-        return X[wanted].reset_index(drop=True), both[wanted].reset_index(drop=True)
+    both, wanted = with_past(frame, past) if past is not None else (frame, None)
     X = matrix(
-        frame,
+        both,
         store,
         trained.meta["norms"],
         graph=trained.meta["graph_features"],
-        indicators=indicators,
+        indicators=[Indicator.model_validate(i) for i in trained.meta["indicators"]],
         kinds=trained.meta.get("feature_columns", {}),
     )
-    return X, frame
+    if wanted is None:
+        return X, frame
+    return X[wanted].reset_index(drop=True), both[wanted].reset_index(drop=True)
 
 
 def finished(trained: Trained, raw: np.ndarray, X: pd.DataFrame) -> Finished:
