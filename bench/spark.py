@@ -82,7 +82,7 @@ def scoring(spark: Any, scale: str, folder: Path) -> dict[str, Any]:
     trained = train(store, frame, split_date=str(frame["date"].quantile(0.75).date()), iterations=200)
     local, local_s = _timed(lambda: score_frame(store, trained, frame))
     export = folder / "declarations"
-    _, export_s = _timed(lambda: export_features(store, trained, frame, export))
+    _, export_s = _timed(lambda: export_features(store, trained, frame, str(export)))
     remote, spark_s = _timed(lambda: score_parquet(spark, trained, str(export)).toPandas())
     store.clear()
     store.close()

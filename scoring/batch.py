@@ -11,8 +11,8 @@
    duty, the in-process figures (held equal by a test); the SHAP reasons, costly, stay with the
    in-process path.
 
-On a cluster the export and the scores are paths every executor reaches, and the executors need
-``catboost`` and ``pandas`` (docs/scale.md).
+The folders are local paths or URIs (``file://``, ``hdfs://``, ``s3a://``): on a cluster, paths every
+executor reaches; the executors need ``catboost`` and ``pandas`` (docs/scale.md).
 """
 
 from __future__ import annotations
@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from graph.store import GraphStore
@@ -40,6 +41,17 @@ if TYPE_CHECKING:
 KEYS = ["entry_no", "date"]
 SCORES = "entry_no string, score double, level int, expected_duty double"
 PARTITION = "month"
+# Hadoop's names for object stores that Arrow knows by another
+ARROW_SCHEMES = {"s3a": "s3", "s3n": "s3"}
+
+
+def filesystem(where: str) -> tuple[pafs.FileSystem, str]:
+    """The filesystem and the path in it of ``where``: a URI (``file://``, ``hdfs://``, ``s3a://``) or a
+    local path."""
+    scheme, sep, rest = where.partition("://")
+    if not sep:
+        return pafs.LocalFileSystem(), str(Path(where).resolve())
+    return pafs.FileSystem.from_uri(f"{ARROW_SCHEMES.get(scheme, scheme)}://{rest}")
 
 
 def _indicators(trained: Trained) -> list[Indicator]:
@@ -58,21 +70,23 @@ def export_features(
     store: GraphStore,
     trained: Trained,
     frame: pd.DataFrame,
-    folder: Path,
+    folder: str,
     *,
     past: pd.DataFrame | None = None,
 ) -> int:
-    """Write the features of the declarations of ``frame`` under ``folder`` (replacing an earlier export);
-    the number of rows written."""
+    """Write the features of the declarations of ``frame`` under ``folder`` (a path or URI; replacing an
+    earlier export); the number of rows written."""
     X, frame = feature_matrix(store, trained, frame, past=past)
     table = X[export_columns(trained, X)].copy()
     table.insert(0, "entry_no", frame["entry_no"].astype(str).to_numpy())
     table.insert(1, "date", pd.to_datetime(frame["date"]).to_numpy())
     table[PARTITION] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m").to_numpy()
+    fs, path = filesystem(folder)
     pq.write_to_dataset(
         pa.Table.from_pandas(table, preserve_index=False),
-        str(folder),
+        path,
         partition_cols=[PARTITION],
+        filesystem=fs,
         existing_data_behavior="delete_matching",
     )
     return len(table)

@@ -1,6 +1,6 @@
 """Batch scoring on Spark over a Parquet export gives the in-process scores on the small world, expert rules
 included: two low-scored declarations get a suspect scan (a controlled-goods silhouette, a possible
-concealment), and both paths lift them alike."""
+concealment), and both paths lift them alike. An export is written at a path or a ``file://`` URI."""
 
 from __future__ import annotations
 
@@ -58,7 +58,7 @@ def test_spark_scores_an_export_as_the_in_process_path_does(
     lifted = local.set_index("entry_no").loc[list(scanned)]
     assert lifted["level"].to_dict() == scanned  # the premise: the rules fired in process
     export = tmp_path / "declarations"
-    assert export_features(world_store, trained, frame, export) == len(frame)
+    assert export_features(world_store, trained, frame, str(export)) == len(frame)
     months = sorted(p.name for p in export.iterdir())
     assert len(months) > 1 and all(m.startswith("month=") for m in months)
     assert set(trained.meta["features"]) <= set(pq.read_schema(next(export.rglob("*.parquet"))).names)
@@ -76,3 +76,16 @@ def test_spark_scores_an_export_as_the_in_process_path_does(
     }
     written = pd.read_parquet(tmp_path / "scores")
     assert set(written["entry_no"]) == set(frame["entry_no"])
+
+
+def test_an_export_is_written_at_a_path_or_a_file_uri(
+    world_store: GraphStore, spark, frame: pd.DataFrame, trained: Trained, tmp_path: Path
+) -> None:
+    months = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m")
+    latest = frame[(months == months.max()).to_numpy()]
+    for where in (str(tmp_path / "plain"), (tmp_path / "uri").as_uri()):
+        assert export_features(world_store, trained, latest, where) == len(latest)
+        folder = Path(where.removeprefix("file://"))
+        assert [p.name for p in folder.iterdir()] == [f"month={months.max()}"]
+        scored = pd.DataFrame(score_parquet(spark, trained, where).toPandas())
+        assert sorted(scored["entry_no"]) == sorted(latest["entry_no"])

@@ -55,7 +55,9 @@ def batch(
         "scored on Spark (TIANJI_SPARK_MASTER), the scores written as Parquet",
     ),
     features: str = typer.Option(
-        "", help="spark: the features' Parquet folder (default DATA_DIR/batch/declarations)"
+        "",
+        help="spark: the features' Parquet folder, a path or URI (s3a://…, hdfs://…; "
+        "default DATA_DIR/batch/declarations)",
     ),
     out: str = typer.Option("", help="spark: the scores' Parquet folder (default DATA_DIR/batch/scores)"),
     from_export: bool = typer.Option(
@@ -87,7 +89,7 @@ def batch(
     exported = 0
     if not from_export:
         with open_store(settings=settings) as store:
-            exported = export_features(store, trained, load_declarations(store), Path(features))
+            exported = export_features(store, trained, load_declarations(store), features)
     summary = score_batch(
         spark_session(settings), trained, features, out or str(settings.data_dir / "batch" / "scores")
     )
