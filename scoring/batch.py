@@ -3,7 +3,7 @@
 1. ``export_features`` writes what the model reads of every declaration (its features, computed as the
    in-process path computes them: ``scoring.service.feature_matrix``, the expert rules' indicators and
    the duty at stake) as Parquet partitioned by month (``month=YYYY-MM/``), with the entry number and
-   date.
+   date, in place of any earlier export in that folder.
 2. ``score_parquet`` reads such an export on Spark and scores it with ``mapInPandas``: the model's
    CatBoost file is broadcast once, loaded once per partition, and each Arrow batch is scored and
    finished (the expert rules' lift, the level, the expected duty) by ``scoring.finish.finish``, the
@@ -45,6 +45,10 @@ PARTITION = "month"
 ARROW_SCHEMES = {"s3a": "s3", "s3n": "s3"}
 
 
+class ExportError(ValueError):
+    """A folder that cannot take an export (it holds something other than one)."""
+
+
 def filesystem(where: str) -> tuple[pafs.FileSystem, str]:
     """The filesystem and the path in it of ``where``: a URI (``file://``, ``hdfs://``, ``s3a://``) or a
     local path."""
@@ -66,6 +70,25 @@ def export_columns(trained: Trained, X: pd.DataFrame) -> list[str]:
     return cols + [c for c in needed if c not in cols]
 
 
+def _clear(fs: pafs.FileSystem, path: str) -> None:
+    """Remove an earlier export at ``path``; refuse a folder that holds anything but month partitions."""
+    found = fs.get_file_info(path)
+    if found.type == pafs.FileType.NotFound:
+        return
+    if found.type != pafs.FileType.Directory:
+        raise ExportError(f"{path} is a file, not an export folder")
+    other = [
+        f.base_name
+        for f in fs.get_file_info(pafs.FileSelector(path))
+        if not f.base_name.startswith(f"{PARTITION}=") and not f.base_name.startswith(("_", "."))
+    ]
+    if other:
+        raise ExportError(
+            f"{path} holds other files than an export ({', '.join(sorted(other)[:3])}): not replaced"
+        )
+    fs.delete_dir(path)
+
+
 def export_features(
     store: GraphStore,
     trained: Trained,
@@ -74,20 +97,21 @@ def export_features(
     *,
     past: pd.DataFrame | None = None,
 ) -> int:
-    """Write the features of the declarations of ``frame`` under ``folder`` (a path or URI; replacing an
-    earlier export); the number of rows written."""
+    """Write the features of the declarations of ``frame`` under ``folder`` (a path or URI), replacing an
+    earlier export there whole (no month of it is left); the number of rows written."""
     X, frame = feature_matrix(store, trained, frame, past=past)
     table = X[export_columns(trained, X)].copy()
     table.insert(0, "entry_no", frame["entry_no"].astype(str).to_numpy())
     table.insert(1, "date", pd.to_datetime(frame["date"]).to_numpy())
     table[PARTITION] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m").to_numpy()
     fs, path = filesystem(folder)
+    _clear(fs, path)
     pq.write_to_dataset(
         pa.Table.from_pandas(table, preserve_index=False),
         path,
         partition_cols=[PARTITION],
         filesystem=fs,
-        existing_data_behavior="delete_matching",
+        existing_data_behavior="overwrite_or_ignore",
     )
     return len(table)
 

@@ -1,6 +1,7 @@
 """Batch scoring on Spark over a Parquet export gives the in-process scores on the small world, expert rules
 included: two low-scored declarations get a suspect scan (a controlled-goods silhouette, a possible
-concealment), and both paths lift them alike. An export is written at a path or a ``file://`` URI."""
+concealment), and both paths lift them alike. An export replaces the earlier one whole, at a path or a
+``file://`` URI."""
 
 from __future__ import annotations
 
@@ -78,14 +79,24 @@ def test_spark_scores_an_export_as_the_in_process_path_does(
     assert set(written["entry_no"]) == set(frame["entry_no"])
 
 
-def test_an_export_is_written_at_a_path_or_a_file_uri(
+def test_an_export_replaces_the_earlier_one_at_a_path_or_a_file_uri(
     world_store: GraphStore, spark, frame: pd.DataFrame, trained: Trained, tmp_path: Path
 ) -> None:
     months = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m")
     latest = frame[(months == months.max()).to_numpy()]
     for where in (str(tmp_path / "plain"), (tmp_path / "uri").as_uri()):
-        assert export_features(world_store, trained, latest, where) == len(latest)
+        export_features(world_store, trained, frame, where)
+        assert export_features(world_store, trained, latest, where) == len(latest)  # a smaller one after
         folder = Path(where.removeprefix("file://"))
-        assert [p.name for p in folder.iterdir()] == [f"month={months.max()}"]
+        assert [p.name for p in folder.iterdir()] == [f"month={months.max()}"]  # no earlier month stays
         scored = pd.DataFrame(score_parquet(spark, trained, where).toPandas())
         assert sorted(scored["entry_no"]) == sorted(latest["entry_no"])
+
+
+def test_an_export_is_refused_over_a_folder_that_is_not_one(
+    world_store: GraphStore, frame: pd.DataFrame, trained: Trained, tmp_path: Path
+) -> None:
+    (tmp_path / "notes.txt").write_text("not an export", encoding="utf-8")
+    with pytest.raises(ValueError, match="notes.txt"):
+        export_features(world_store, trained, frame.head(20), str(tmp_path))
+    assert (tmp_path / "notes.txt").exists()

@@ -75,7 +75,7 @@ def batch(
         with open_store(settings=settings) as store:
             typer.echo(json.dumps(run_scoring(store, settings)))
         return
-    from scoring.batch import export_features, score_batch
+    from scoring.batch import ExportError, export_features, score_batch
     from scoring.features import load_declarations
     from scoring.model import ModelError, load
     from tianji.core.spark import spark_session
@@ -89,7 +89,10 @@ def batch(
     exported = 0
     if not from_export:
         with open_store(settings=settings) as store:
-            exported = export_features(store, trained, load_declarations(store), features)
+            try:
+                exported = export_features(store, trained, load_declarations(store), features)
+            except ExportError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--features") from None
     summary = score_batch(
         spark_session(settings), trained, features, out or str(settings.data_dir / "batch" / "scores")
     )
