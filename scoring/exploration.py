@@ -12,12 +12,15 @@ knows least.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
-from scoring.model import Trained
+
+if TYPE_CHECKING:  # the type alone: reading this module's constants loads no CatBoost
+    from scoring.model import Trained
 from scoring.monitor import DRIFTED, score_drift
 
 SHARE = 0.1  # of each port's and day's inspections, by default

@@ -7,7 +7,9 @@ from pathlib import Path
 
 import typer
 
+from scoring.exploration import SHARE, UNCERTAIN
 from tianji.core.settings import get_settings
+from tianji.core.spark import Backend
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -49,7 +51,7 @@ def train_model(
 
 @app.command()
 def batch(
-    backend: str = typer.Option(
+    backend: Backend = typer.Option(
         "duckdb",
         help="duckdb: in this process, RiskScore nodes written; spark: features exported as Parquet and "
         "scored on Spark (TIANJI_SPARK_MASTER), the scores written as Parquet",
@@ -69,8 +71,6 @@ def batch(
     from scoring.service import run_scoring
 
     settings = get_settings()
-    if backend not in ("duckdb", "spark"):
-        raise typer.BadParameter("backend is duckdb or spark")
     if backend == "duckdb":
         with open_store(settings=settings) as store:
             typer.echo(json.dumps(run_scoring(store, settings)))
@@ -113,8 +113,8 @@ def instruct(
     capacity: int = typer.Option(0, help="inspections per port and day (overrides rate when set)"),
     rank_by: str = typer.Option("risk", help="risk, or expected_duty (probability × duty at stake)"),
     days: int = typer.Option(7, help="the last N days of declarations"),
-    explore: float = typer.Option(0.1, help="share of the inspections drawn to explore"),
-    uncertain: float = typer.Option(0.5, help="of the exploring ones, the share chosen by uncertainty"),
+    explore: float = typer.Option(SHARE, help="share of the inspections drawn to explore"),
+    uncertain: float = typer.Option(UNCERTAIN, help="of the exploring ones, the share chosen by uncertainty"),
     adapt: bool = typer.Option(
         True, "--adapt/--no-adapt", help="raise the exploration share with the score drift (PSI)"
     ),

@@ -10,6 +10,7 @@ from typing import Any
 import typer
 
 from tianji.core.settings import get_settings
+from tianji.core.spark import Backend
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -63,10 +64,8 @@ POINTS = typer.Option(
 )
 
 
-def _spark_points(backend: str, points: str) -> tuple[Any, str] | None:
+def _spark_points(backend: Backend, points: str) -> tuple[Any, str] | None:
     """The Spark session and the points' folder when the scan runs on Spark; None for DuckDB."""
-    if backend not in ("duckdb", "spark"):
-        raise typer.BadParameter("backend is duckdb or spark")
     if backend == "duckdb":
         return None
     from tianji.core.spark import spark_session
@@ -78,7 +77,7 @@ def _spark_points(backend: str, points: str) -> tuple[Any, str] | None:
 
 @app.command()
 def companions(
-    distance_m: float = 200.0, minutes: float = 30.0, backend: str = BACKEND, points: str = POINTS
+    distance_m: float = 200.0, minutes: float = 30.0, backend: Backend = BACKEND, points: str = POINTS
 ) -> None:
     """Companion vehicle groups."""
     from tracks.analysis import CompanionConfig, groups
@@ -126,7 +125,7 @@ def encounters(
     dark: bool = typer.Option(False, "--dark", help="only dark rendezvous (an AIS gap around the encounter)"),
     start: str | None = START,
     end: str | None = END,
-    backend: str = BACKEND,
+    backend: Backend = BACKEND,
     points: str = POINTS,
 ) -> None:
     """Encounters at sea: two vessels within 500 m for 2 hours or more at under 2 knots (CSV). On Spark,
