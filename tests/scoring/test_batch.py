@@ -1,7 +1,7 @@
 """Batch scoring on Spark over a Parquet export gives the in-process scores on the small world, expert rules
 included: two low-scored declarations get a suspect scan (a controlled-goods silhouette, a possible
 concealment), and both paths lift them alike. An export replaces the earlier one whole, at a path or a
-``file://`` URI."""
+``file://`` URI; and the command says what is missing rather than failing with a traceback."""
 
 from __future__ import annotations
 
@@ -11,14 +11,16 @@ import numpy as np
 import pandas as pd
 import pyarrow.parquet as pq
 import pytest
+from typer.testing import CliRunner
 
 from graph.store import GraphStore
 from scoring import features as F
 from scoring.batch import export_features, score_batch, score_parquet
-from scoring.model import Trained, train
+from scoring.model import Trained, promote, save, train
 from scoring.service import score_frame
 from tests.scoring.builders import suspect_scan
-from tianji.core.settings import Settings
+from tianji.cli.main import app
+from tianji.core.settings import Settings, get_settings
 
 pytestmark = pytest.mark.spark
 
@@ -100,3 +102,23 @@ def test_an_export_is_refused_over_a_folder_that_is_not_one(
     with pytest.raises(ValueError, match="notes.txt"):
         export_features(world_store, trained, frame.head(20), str(tmp_path))
     assert (tmp_path / "notes.txt").exists()
+
+
+def test_the_command_says_there_is_no_export(
+    spark, trained: Trained, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("TIANJI_DATA_DIR", str(tmp_path / "var"))
+    get_settings.cache_clear()
+    try:
+        save(get_settings(), trained)
+        promote(get_settings(), trained.meta["version"])
+        result = CliRunner().invoke(
+            app,
+            ["score", "batch", "--backend", "spark", "--from-export", "--features", str(tmp_path / "none")],
+        )
+    finally:
+        get_settings.cache_clear()
+    said = " ".join(result.output.replace("│", " ").split())  # the error box's lines joined
+    assert result.exit_code == 2, result.output
+    assert "Invalid value for --features" in said and "Path does not exist" in said and "none" in said
+    assert "Traceback" not in said

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import typer
 
+from tianji.cli._spark import session, spark_errors
 from tianji.core.settings import get_settings
 from tianji.core.spark import Backend
 
@@ -55,7 +56,9 @@ def records(
         raise typer.BadParameter(f"no file {file}")
     rows = list(csv.DictReader(file.open(encoding="utf-8")))
     settings = get_settings()
-    with open_store(settings=settings) as store:
+    if backend == "spark":
+        session(settings)  # started before the graph is opened: no Java or no pyspark is said at once
+    with open_store(settings=settings) as store, spark_errors():
         try:
             _, summary = resolve_records(store, settings, kind, rows, backend=backend)
         except InputError as exc:

@@ -8,6 +8,7 @@ from pathlib import Path
 import typer
 
 from scoring.exploration import SHARE, UNCERTAIN
+from tianji.cli._spark import session, spark_errors
 from tianji.core.settings import get_settings
 from tianji.core.spark import Backend
 
@@ -78,8 +79,8 @@ def batch(
     from scoring.batch import ExportError, export_features, score_batch
     from scoring.features import load_declarations
     from scoring.model import ModelError, load
-    from tianji.core.spark import spark_session
 
+    spark = session(settings)  # before any work: no Java or no pyspark is said at once
     try:
         trained = load(settings)
     except ModelError as exc:
@@ -93,9 +94,8 @@ def batch(
                 exported = export_features(store, trained, load_declarations(store), features)
             except ExportError as exc:
                 raise typer.BadParameter(str(exc), param_hint="--features") from None
-    summary = score_batch(
-        spark_session(settings), trained, features, out or str(settings.data_dir / "batch" / "scores")
-    )
+    with spark_errors("--features" if from_export else ""):
+        summary = score_batch(spark, trained, features, out or str(settings.data_dir / "batch" / "scores"))
     typer.echo(json.dumps({"exported": exported, **summary}))
 
 

@@ -9,6 +9,7 @@ from typing import Any
 
 import typer
 
+from tianji.cli._spark import session, spark_errors
 from tianji.core.settings import get_settings
 from tianji.core.spark import Backend
 
@@ -68,11 +69,10 @@ def _spark_points(backend: Backend, points: str) -> tuple[Any, str] | None:
     """The Spark session and the points' folder when the scan runs on Spark; None for DuckDB."""
     if backend == "duckdb":
         return None
-    from tianji.core.spark import spark_session
     from tracks.store import TrackStore
 
     settings = get_settings()
-    return spark_session(settings), points or str(TrackStore(settings).root)
+    return session(settings), points or str(TrackStore(settings).root)
 
 
 @app.command()
@@ -87,7 +87,8 @@ def companions(
 
     config = CompanionConfig(distance_m, minutes)
     on_spark = _spark_points(backend, points)
-    pairs = run_on_spark(*on_spark, config) if on_spark else run(TrackStore(get_settings()), config)
+    with spark_errors("--points"):
+        pairs = run_on_spark(*on_spark, config) if on_spark else run(TrackStore(get_settings()), config)
     for group in groups(pairs):
         typer.echo(", ".join(group))
 
@@ -138,7 +139,8 @@ def encounters(
     on_spark = _spark_points(backend, points)
     if on_spark:
         config = SeaConfig()
-        met = run_on_spark(*on_spark, config, window)
+        with spark_errors("--points"):
+            met = run_on_spark(*on_spark, config, window)
         found = dark_rendezvous(met, gaps(TrackStore(get_settings()), config, window), config)
     else:
         found = sea_events(TrackStore(get_settings()), window=window).encounters
