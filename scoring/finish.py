@@ -38,7 +38,7 @@ def finish(
     rule fired, 0 or missing where not); ``floors``: each rule's floor, the score where its level starts
     (r); ``duty_at_stake``: the feature of that name (log1p of the duty, missing as none)."""
     score = np.asarray(raw, dtype=float).copy()
-    on = np.asarray(fired, dtype=float).reshape(len(score), -1) == 1
+    on = np.asarray(fired, dtype=float).reshape(len(score), len(floors)) == 1
     if on.shape[1]:
         floor = np.where(on, np.asarray(floors, dtype=float)[None, :], -np.inf).max(axis=1)
         score = np.maximum(score, floor)
