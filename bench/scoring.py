@@ -24,7 +24,6 @@ from bench.common import bench_settings, scratch_store, world_dir
 from graph.store import GraphStore
 from ingest.loader import Loader
 from ingest.mapping import Mapping, load_mappings
-from ingest.synthetic.events import HIT_IF_RISKY, HIT_OTHERWISE
 from scoring import features as F
 from scoring.baseline import plain_model, raw_columns
 from scoring.model import ModelError, train
@@ -46,13 +45,22 @@ def code_lists(mappings: list[Mapping]) -> Path | None:
 
 def world_truth(frame: Any, risky: set[str], seed: int = 5) -> Any:
     """What inspecting each demo-world declaration would find: its outcome where the world inspected it,
-    elsewhere drawn with the world's own chances for planted-risk and other declarations."""
+    elsewhere drawn with the hit rates the world's own inspections show, among its inspected planted-risk
+    declarations and among its other inspected ones (estimated from the data, not the generator's
+    settings)."""
     import numpy as np
 
     rng = np.random.default_rng(seed)
     planted = frame["entry_no"].isin(risky).to_numpy()
-    drawn = rng.random(len(frame)) < np.where(planted, HIT_IF_RISKY, HIT_OTHERWISE)
-    return np.where(frame["inspected"].to_numpy(), frame["hit"].to_numpy(), drawn).astype(int)
+    inspected = frame["inspected"].to_numpy().astype(bool)
+    hits = frame["hit"].to_numpy().astype(float)
+
+    def rate(group: Any) -> float:
+        seen = inspected & group
+        return float(hits[seen].mean()) if seen.any() else 0.0
+
+    drawn = rng.random(len(frame)) < np.where(planted, rate(planted), rate(~planted))
+    return np.where(inspected, frame["hit"].to_numpy(), drawn).astype(int)
 
 
 def weeks(store: GraphStore, frame: Any, truth: Any, split: str, lists: Path | None = None) -> dict[str, Any]:

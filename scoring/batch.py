@@ -1,31 +1,38 @@
 """Batch scoring over Parquet: declarations' features exported, then scored on Spark with the model.
 
 1. ``export_features`` writes what the model reads of every declaration (its features, computed as the
-   in-process path computes them: ``scoring.service.feature_matrix``) as Parquet partitioned by month
-   (``month=YYYY-MM/``), with the entry number and date.
+   in-process path computes them: ``scoring.service.feature_matrix``, the expert rules' indicators and
+   the duty at stake) as Parquet partitioned by month (``month=YYYY-MM/``), with the entry number and
+   date, in place of any earlier export in that folder.
 2. ``score_parquet`` reads such an export on Spark and scores it with ``mapInPandas``: the model's
-   CatBoost file is broadcast once, loaded once per partition, and each Arrow batch is scored as the
-   in-process path scores a frame. The result is entry number, score, level and expected duty, the
-   in-process figures (held equal by a test); the SHAP reasons, costly, stay with the in-process path.
+   CatBoost file is broadcast once, loaded once per partition, and each Arrow batch is scored and
+   finished (the expert rules' lift, the level, the expected duty) by ``scoring.finish.finish``, the
+   function the in-process path finishes with. The result is entry number, score, level and expected
+   duty, the in-process figures (held equal by a test); the SHAP reasons, costly, stay with the
+   in-process path.
 
-On a cluster the export and the scores are paths every executor reaches, and the executors need
-``catboost`` (docs/scale.md).
+The folders are local paths or URIs (``file://``, ``hdfs://``, ``s3a://``): on a cluster, paths every
+executor reaches; the executors need ``catboost`` and ``pandas`` (docs/scale.md).
 """
 
 from __future__ import annotations
 
+import inspect
 import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-import numpy as np
 import pandas as pd
 import pyarrow as pa
+import pyarrow.fs as pafs
 import pyarrow.parquet as pq
 
 from graph.store import GraphStore
+from scoring.finish import finish
+from scoring.indicators import Indicator
 from scoring.model import Trained
+from scoring.rules import floors, rules
 from scoring.service import feature_matrix
 
 if TYPE_CHECKING:
@@ -33,34 +40,78 @@ if TYPE_CHECKING:
 
 KEYS = ["entry_no", "date"]
 SCORES = "entry_no string, score double, level int, expected_duty double"
+PARTITION = "month"
+# Hadoop's names for object stores that Arrow knows by another
+ARROW_SCHEMES = {"s3a": "s3", "s3n": "s3"}
 
 
-def export_columns(trained: Trained) -> list[str]:
-    """The model's features, and the duty at stake that the expected duty needs."""
+class ExportError(ValueError):
+    """A folder that cannot take an export (it holds something other than one)."""
+
+
+def filesystem(where: str) -> tuple[pafs.FileSystem, str]:
+    """The filesystem and the path in it of ``where``: a URI (``file://``, ``hdfs://``, ``s3a://``) or a
+    local path."""
+    scheme, sep, rest = where.partition("://")
+    if not sep:
+        return pafs.LocalFileSystem(), str(Path(where).resolve())
+    return pafs.FileSystem.from_uri(f"{ARROW_SCHEMES.get(scheme, scheme)}://{rest}")
+
+
+def _indicators(trained: Trained) -> list[Indicator]:
+    return [Indicator.model_validate(i) for i in trained.meta["indicators"]]
+
+
+def export_columns(trained: Trained, X: pd.DataFrame) -> list[str]:
+    """The model's features, the expert rules' indicators (``X``'s) and the duty at stake that finishing a
+    score needs."""
     cols = list(trained.meta["features"])
-    return cols if "duty_at_stake" in cols else [*cols, "duty_at_stake"]
+    needed = [r.code for r in rules(_indicators(trained)) if r.code in X] + ["duty_at_stake"]
+    return cols + [c for c in needed if c not in cols]
+
+
+def _clear(fs: pafs.FileSystem, path: str) -> None:
+    """Remove an earlier export at ``path``; refuse a folder that holds anything but month partitions."""
+    found = fs.get_file_info(path)
+    if found.type == pafs.FileType.NotFound:
+        return
+    if found.type != pafs.FileType.Directory:
+        raise ExportError(f"{path} is a file, not an export folder")
+    other = [
+        f.base_name
+        for f in fs.get_file_info(pafs.FileSelector(path))
+        if not f.base_name.startswith(f"{PARTITION}=") and not f.base_name.startswith(("_", "."))
+    ]
+    if other:
+        raise ExportError(
+            f"{path} holds other files than an export ({', '.join(sorted(other)[:3])}): not replaced"
+        )
+    fs.delete_dir(path)
 
 
 def export_features(
     store: GraphStore,
     trained: Trained,
     frame: pd.DataFrame,
-    folder: Path,
+    folder: str,
     *,
     past: pd.DataFrame | None = None,
 ) -> int:
-    """Write the features of the declarations of ``frame`` under ``folder`` (replacing an earlier export);
-    the number of rows written."""
+    """Write the features of the declarations of ``frame`` under ``folder`` (a path or URI), replacing an
+    earlier export there whole (no month of it is left); the number of rows written."""
     X, frame = feature_matrix(store, trained, frame, past=past)
-    table = X[export_columns(trained)].copy()
+    table = X[export_columns(trained, X)].copy()
     table.insert(0, "entry_no", frame["entry_no"].astype(str).to_numpy())
     table.insert(1, "date", pd.to_datetime(frame["date"]).to_numpy())
-    table["month"] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m").to_numpy()
+    table[PARTITION] = pd.to_datetime(frame["date"]).dt.strftime("%Y-%m").to_numpy()
+    fs, path = filesystem(folder)
+    _clear(fs, path)
     pq.write_to_dataset(
         pa.Table.from_pandas(table, preserve_index=False),
-        str(folder),
-        partition_cols=["month"],
-        existing_data_behavior="delete_matching",
+        path,
+        partition_cols=[PARTITION],
+        filesystem=fs,
+        existing_data_behavior="overwrite_or_ignore",
     )
     return len(table)
 
@@ -75,10 +126,16 @@ def model_bytes(trained: Trained) -> bytes:
 
 def score_parquet(spark: SparkSession, trained: Trained, features: str) -> DataFrame:
     """The scores of every declaration in the export at ``features`` (a Spark DataFrame, lazy)."""
+    from pyspark import cloudpickle
+
+    # ``finish`` travels by value with ``score``: the executors need numpy, not this package
+    cloudpickle.register_pickle_by_value(inspect.getmodule(finish))
     blob = spark.sparkContext.broadcast(model_bytes(trained))
     cols = list(trained.meta["features"])
     cats = list(trained.meta["categorical"])
-    thresholds = np.asarray(trained.meta["levels"], dtype=float)
+    thresholds = tuple(trained.meta["levels"])
+    exported = spark.read.parquet(features)
+    codes, rule_floors = floors(_indicators(trained), thresholds, exported.columns)
 
     # defined here so that Spark ships it by value: an executor needs catboost, not this package
     def score(batches: Iterator[pd.DataFrame]) -> Iterator[pd.DataFrame]:
@@ -89,19 +146,24 @@ def score_parquet(spark: SparkSession, trained: Trained, features: str) -> DataF
         for batch in batches:
             if batch.empty:
                 continue
-            scores = model.predict_proba(Pool(batch[cols], cat_features=cats))[:, 1]
-            stake = np.expm1(batch["duty_at_stake"].astype(float).fillna(0).to_numpy())
+            done = finish(
+                model.predict_proba(Pool(batch[cols], cat_features=cats))[:, 1],
+                batch[codes].to_numpy(dtype=float),
+                rule_floors,
+                thresholds,
+                batch["duty_at_stake"].to_numpy(dtype=float),
+            )
             yield pd.DataFrame(
                 {
                     "entry_no": batch["entry_no"].astype(str).to_numpy(),
-                    "score": scores,
-                    "level": (1 + np.searchsorted(thresholds, scores, side="right")).astype("int32"),
-                    "expected_duty": scores * stake,
+                    "score": done.score,
+                    "level": done.level,
+                    "expected_duty": done.expected_duty,
                 }
             )
 
-    frame = spark.read.parquet(features).select("entry_no", *export_columns(trained))
-    return frame.mapInPandas(score, SCORES)
+    wanted = list(dict.fromkeys(["entry_no", *cols, *codes, "duty_at_stake"]))
+    return exported.select(*wanted).mapInPandas(score, SCORES)
 
 
 def score_batch(spark: SparkSession, trained: Trained, features: str, out: str) -> dict[str, Any]:

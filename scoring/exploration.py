@@ -12,13 +12,16 @@ knows least.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
 
 from graph.store import GraphStore
-from scoring.model import Trained
 from scoring.monitor import DRIFTED, score_drift
+
+if TYPE_CHECKING:  # the type alone: reading this module's constants loads no CatBoost
+    from scoring.model import Trained
 
 SHARE = 0.1  # of each port's and day's inspections, by default
 UNCERTAIN = 0.5  # of the exploration picks, the share chosen by uncertainty (the rest at random)

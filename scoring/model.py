@@ -28,7 +28,6 @@ from scoring.indicators import load as load_indicators
 from tianji.core.clock import utc_now, utc_now_iso
 from tianji.core.settings import Settings
 
-LEVELS = (0.05, 0.15, 0.35, 0.6)  # score thresholds of levels 2, 3, 4, 5
 RATES = (0.01, 0.02, 0.05, 0.10, 0.20)
 
 
@@ -59,15 +58,6 @@ def matrix(
 
 def _uses_graph(indicator: Indicator) -> bool:
     return any(name in indicator.expression for name in F.GRAPH)
-
-
-def levels(scores: np.ndarray, thresholds: tuple[float, ...] = LEVELS) -> np.ndarray:
-    """Risk level 1–5 of every score: one more for each threshold the score reaches."""
-    return 1 + np.searchsorted(np.asarray(thresholds), scores, side="right")
-
-
-def level(score: float, thresholds: tuple[float, ...] = LEVELS) -> int:
-    return int(levels(np.array([score]), thresholds)[0])
 
 
 def at_rates(scores: np.ndarray, labels: np.ndarray, revenue: np.ndarray | None = None) -> dict[str, float]:

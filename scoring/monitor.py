@@ -6,12 +6,14 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import asdict, dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
 from graph.store import GraphStore
-from scoring.model import Trained
+
+if TYPE_CHECKING:  # the type alone: reading this module's constants loads no CatBoost
+    from scoring.model import Trained
 
 DRIFTED = 0.2
 

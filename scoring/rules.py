@@ -1,5 +1,7 @@
 """Expert rules over a score: an indicator with ``at_least_level`` (``scoring/indicators.yaml``) lifts the
-score of a declaration it fires on to where that level starts, and says so, with the values it read.
+score of a declaration it fires on to where that level starts, and says so, with the values it read. The
+lifting itself is ``scoring.finish.finish`` (one function for every scoring path); here are the rules'
+floors and their reasons.
 
 The model learns from inspected declarations; a rare fact (a controlled-goods silhouette on a scan, a
 certificate that disagrees with the declaration) may appear on too few of them to be learnt, or on none.
@@ -39,11 +41,17 @@ def reason(indicator: Indicator, values: dict[str, Any]) -> str:
     )
 
 
-def lift(
-    scores: np.ndarray, X: pd.DataFrame, indicators: list[Indicator], thresholds: tuple[float, ...]
-) -> tuple[np.ndarray, list[tuple[str, ...]]]:
-    """The scores with every fired rule's floor applied, and each row's rule reasons (highest level first)."""
-    lifted = np.asarray(scores, dtype=float).copy()
+def floors(
+    indicators: list[Indicator], thresholds: tuple[float, ...], columns: list[str] | pd.Index
+) -> tuple[list[str], np.ndarray]:
+    """The expert rules among ``indicators`` whose column is in ``columns``, and each one's floor: what
+    ``scoring.finish.finish`` lifts the scores by."""
+    chosen = [rule for rule in rules(indicators) if rule.code in set(columns)]
+    return [rule.code for rule in chosen], np.array([floor(rule, thresholds) for rule in chosen], dtype=float)
+
+
+def said_by(X: pd.DataFrame, indicators: list[Indicator]) -> list[tuple[str, ...]]:
+    """Each row's reasons from the rules that fired on it, with the values they read (highest level first)."""
     said: list[list[tuple[int, str]]] = [[] for _ in range(len(X))]
     for rule in rules(indicators):
         if rule.code not in X:
@@ -51,27 +59,20 @@ def lift(
         fired = np.flatnonzero(X[rule.code].to_numpy() == 1)
         if not len(fired):
             continue
-        lifted[fired] = np.maximum(lifted[fired], floor(rule, thresholds))
         names = [n for n in rule.features() if n in X]
         values = X.iloc[fired][names].to_numpy(dtype=object)
         for row, read in zip(fired, values, strict=True):
             said[row].append(
                 (int(rule.at_least_level or 0), reason(rule, dict(zip(names, read, strict=True))))
             )
-    return lifted, [tuple(r for _, r in sorted(s, key=lambda p: -p[0])) for s in said]
+    return [tuple(r for _, r in sorted(s, key=lambda p: -p[0])) for s in said]
 
 
-def lift_one(
-    score: float,
-    values: dict[str, Any],
-    fired: dict[str, int],
-    indicators: list[Indicator],
-    thresholds: tuple[float, ...],
-) -> tuple[float, list[str]]:
-    """``lift`` for one declaration of plain values (the single-declaration path)."""
-    said: list[tuple[int, str]] = []
-    for rule in rules(indicators):
-        if fired.get(rule.code):
-            score = max(score, floor(rule, thresholds))
-            said.append((int(rule.at_least_level or 0), reason(rule, values)))
-    return score, [r for _, r in sorted(said, key=lambda p: -p[0])]
+def said_one(values: dict[str, Any], fired: dict[str, int], indicators: list[Indicator]) -> list[str]:
+    """``said_by`` for one declaration of plain values (the single-declaration path)."""
+    said = [
+        (int(rule.at_least_level or 0), reason(rule, values))
+        for rule in rules(indicators)
+        if fired.get(rule.code)
+    ]
+    return [r for _, r in sorted(said, key=lambda p: -p[0])]

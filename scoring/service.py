@@ -14,10 +14,12 @@ from rich.console import Console
 from graph.store import GraphStore
 from scoring import exploration, instructions, mapped
 from scoring import features as F
+from scoring.finish import Finished, finish
 from scoring.indicators import Indicator, evaluate_row
-from scoring.model import Trained, level, levels, load, matrix, promote, save, train
+from scoring.model import Trained, load, matrix, promote, save, train
 from scoring.reasons import Words, said
-from scoring.rules import lift, lift_one
+from scoring.rules import floors as rule_floors
+from scoring.rules import said_by, said_one
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
 
@@ -81,19 +83,27 @@ def feature_matrix(
     """Every feature the model reads (and the indicators) of the declarations of ``frame``, with those
     declarations. History features count what came before each declaration in ``frame``; pass every
     declaration known as ``past`` when ``frame`` is a subset (new or recent ones)."""
-    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
     both, wanted = with_past(frame, past) if past is not None else (frame, None)
     X = matrix(
         both,
         store,
         trained.meta["norms"],
         graph=trained.meta["graph_features"],
-        indicators=indicators,
+        indicators=[Indicator.model_validate(i) for i in trained.meta["indicators"]],
         kinds=trained.meta.get("feature_columns", {}),
     )
     if wanted is None:
         return X, frame
     return X[wanted].reset_index(drop=True), both[wanted].reset_index(drop=True)
+
+
+def finished(trained: Trained, raw: np.ndarray, X: pd.DataFrame) -> Finished:
+    """The model's ``raw`` scores of the rows of ``X`` lifted by the expert rules that fired on them, with
+    their levels and expected duty (``scoring.finish``, as every scoring path finishes them)."""
+    thresholds = tuple(trained.meta["levels"])
+    indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
+    codes, floors = rule_floors(indicators, thresholds, X.columns)
+    return finish(raw, X[codes].to_numpy(dtype=float), floors, thresholds, X["duty_at_stake"].to_numpy())
 
 
 def score_frame(
@@ -104,11 +114,12 @@ def score_frame(
     X, frame = feature_matrix(store, trained, frame, past=past)
     cols = trained.meta["features"]
     pool = Pool(X[cols], cat_features=trained.meta["categorical"])
-    thresholds = tuple(trained.meta["levels"])
-    scores, lifted_by = lift(trained.model.predict_proba(pool)[:, 1], X, indicators, thresholds)
-    out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": scores})
-    out["level"] = levels(scores, thresholds)
-    out["rules"] = lifted_by  # the expert rules that fired, with what they read: the first reasons
+    done = finished(trained, trained.model.predict_proba(pool)[:, 1], X)
+    out = pd.DataFrame({"entry_no": frame["entry_no"].to_numpy(), "score": done.score})
+    out["level"] = done.level
+    out["rules"] = said_by(
+        X, indicators
+    )  # the expert rules that fired, with what they read: the first reasons
     out["indicators"] = fired_names(X, [i for i in indicators if not i.at_least_level])
     words: list[tuple[str, ...]] = [()] * len(out)  # read-only tuples: one shared empty one
     explain = np.flatnonzero(out["level"].to_numpy() >= 3)[:5000]
@@ -118,7 +129,7 @@ def score_frame(
         ):
             words[position] = tuple(said)
     out["reasons"] = words
-    out["expected_duty"] = scores * np.expm1(X["duty_at_stake"].fillna(0).to_numpy())
+    out["expected_duty"] = done.expected_duty
     return out
 
 
@@ -171,13 +182,20 @@ def score_one(trained: Trained, declaration: dict[str, Any], *, explain: bool = 
     row = [values.get(c) for c in cols]
     thresholds = tuple(trained.meta["levels"])
     rules = [Indicator.model_validate(i) for i in trained.meta["indicators"] if i.get("at_least_level")]
+    codes, floors = rule_floors(rules, thresholds, list(fired))
     model_score = float(trained.model.predict_proba(row)[1])  # a plain list: no frame to build
-    score, said_by_rules = lift_one(model_score, read, fired, rules, thresholds)
+    done = finish(
+        np.array([model_score]),
+        np.array([[fired[c] for c in codes]], dtype=float),
+        floors,
+        thresholds,
+        np.array([values.get("duty_at_stake", np.nan)], dtype=float),
+    )
     return {
-        "score": score,
-        "level": level(score, thresholds),
+        "score": float(done.score[0]),
+        "level": int(done.level[0]),
         "model_version": trained.meta["version"],
-        "reasons": said_by_rules
+        "reasons": said_one(read, fired, rules)
         + (reasons(trained, pd.DataFrame([row], columns=cols))[0] if explain else []),
         "missing": missing,
     }

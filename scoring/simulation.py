@@ -23,9 +23,10 @@ from sklearn.metrics import roc_auc_score
 from graph.store import GraphStore
 from scoring import instructions
 from scoring.exploration import UNCERTAIN, adapted_share
-from scoring.indicators import Indicator
-from scoring.model import Trained, at_rates, levels, matrix, train
+from scoring.finish import Finished
+from scoring.model import Trained, at_rates, train
 from scoring.monitor import psi
+from scoring.service import feature_matrix, finished
 
 
 @dataclass(frozen=True)
@@ -50,19 +51,13 @@ def labelled(frame: pd.DataFrame, truth: np.ndarray, revealed: np.ndarray) -> pd
     )
 
 
-def predict(store: GraphStore, trained: Trained, frame: pd.DataFrame, rows: np.ndarray) -> np.ndarray:
-    """The model's scores of ``frame``'s ``rows`` (history counted over all of ``frame``), no explanations."""
-    meta = trained.meta
-    X = matrix(
-        frame,
-        store,
-        meta["norms"],
-        graph=meta["graph_features"],
-        indicators=[Indicator.model_validate(i) for i in meta["indicators"]],
-        kinds=meta.get("feature_columns", {}),
-    )
-    pool = Pool(X.loc[rows, meta["features"]], cat_features=meta["categorical"])
-    return np.asarray(trained.model.predict_proba(pool)[:, 1])
+def predict(store: GraphStore, trained: Trained, frame: pd.DataFrame, rows: np.ndarray) -> Finished:
+    """What ``score_frame`` gives ``frame``'s ``rows`` (history counted over all of ``frame``): the scores
+    lifted by the expert rules, their levels and expected duty; no explanations."""
+    X, _ = feature_matrix(store, trained, frame)
+    X = X.loc[rows]
+    pool = Pool(X[trained.meta["features"]], cat_features=trained.meta["categorical"])
+    return finished(trained, np.asarray(trained.model.predict_proba(pool)[:, 1]), X)
 
 
 def simulate(
@@ -134,9 +129,9 @@ class World:
 
 def fit_and_score(
     world: World, revealed: np.ndarray, split: pd.Timestamp, rows: np.ndarray, iterations: int, seed: int
-) -> tuple[Trained, np.ndarray, np.ndarray]:
-    """The model trained on what was revealed before ``split``; its scores of ``rows`` and of the honest
-    sample."""
+) -> tuple[Trained, Finished, np.ndarray]:
+    """The model trained on what was revealed before ``split``; how it scores ``rows`` (as ``score_frame``
+    would), and its scores of the honest sample."""
     known = labelled(world.frame, world.truth, revealed)
     trained = train(
         world.store,
@@ -148,7 +143,8 @@ def fit_and_score(
     )
     wanted = rows | world.holdout
     both = predict(world.store, trained, known, wanted)
-    return trained, both[rows[wanted]], both[world.holdout[wanted]]
+    ours = rows[wanted]
+    return trained, Finished(*(a[ours] for a in both)), both.score[world.holdout[wanted]]
 
 
 def run_weeks(
@@ -163,16 +159,16 @@ def run_weeks(
     for week in range(weeks):
         lo, hi = begin + pd.Timedelta(days=7 * week), begin + pd.Timedelta(days=7 * (week + 1))
         rows = ((dates >= lo) & (dates < hi)).to_numpy()
-        trained, scores, held = fit_and_score(world, revealed, lo, rows, iterations, seed)
-        drift = round(psi(np.asarray(trained.meta["reference_deciles"]), scores), 4)
+        trained, week_scores, held = fit_and_score(world, revealed, lo, rows, iterations, seed)
+        drift = round(psi(np.asarray(trained.meta["reference_deciles"]), week_scores.score), 4)
         share = adapted_share(policy.explore, drift) if policy.adapt else policy.explore
         scored = pd.DataFrame(
             {
                 "entry_no": frame.loc[rows, "entry_no"].to_numpy(),
-                "score": scores,
-                "level": levels(scores, tuple(trained.meta["levels"])),
+                "score": week_scores.score,
+                "level": week_scores.level,
                 "reasons": [()] * int(rows.sum()),
-                "expected_duty": 0.0,
+                "expected_duty": week_scores.expected_duty,
             }
         )
         chosen = instructions.choose(  # the week's capacity per port: ``rate`` of its declarations

@@ -8,17 +8,18 @@ are persisted in Spark's cache (memory, then local disk) rather than written to 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, Literal
+from typing import TYPE_CHECKING, Any
 
 import duckdb
 from splink.internals.database_api import DatabaseAPI
 from splink.internals.duckdb.database_api import DuckDBAPI
 
+from tianji.core.spark import BACKENDS, Backend
+
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
-Backend = Literal["duckdb", "spark"]
-BACKENDS: tuple[Backend, ...] = ("duckdb", "spark")
+__all__ = ["BACKENDS", "Backend", "BackendError", "database_api"]
 
 
 class BackendError(ValueError):

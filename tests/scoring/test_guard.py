@@ -18,7 +18,7 @@ from ingest.loader import Loader
 from ingest.mapping import load_mappings
 from scoring import features as F
 from scoring.baseline import plain_model, raw_columns
-from scoring.fitting import guarded_fit, raw_names
+from scoring.fitting import guarded_fit
 from scoring.model import train
 from tianji.core.settings import Settings
 
@@ -56,12 +56,7 @@ def test_where_the_project_features_are_noise_the_chosen_model_is_not_below_plai
     trained = train(store, frame, split_date=split, iterations=300)
     guard = trained.meta["metrics"]["guard"]
     assert {"project_validation_auc", "plain_validation_auc", "chosen", "reason"} <= set(guard)
-    if guard["chosen"] == "plain":
-        assert guard["plain_validation_auc"] > guard["project_validation_auc"]
-        assert set(trained.meta["features"]) <= set(raw_names(trained.meta["feature_columns"]))
-        assert "raw columns' model is used" in guard["reason"]
-    else:
-        assert guard["project_validation_auc"] >= guard["plain_validation_auc"]
+    # the outcome that matters, on the test period neither fit saw: not below the raw columns' model
     plain = plain_model(frame, raw_columns(folder, mappings), split_date=split, iterations=300)
     assert trained.meta["metrics"]["auc"] >= plain["auc"], (
         trained.meta["metrics"]["auc"],
@@ -85,17 +80,14 @@ def _noise_frame(
     return X, y
 
 
-@pytest.mark.parametrize("signal_in_extras", [False, True])
-def test_the_guard_chooses_by_the_validation_period(signal_in_extras: bool) -> None:
+@pytest.mark.parametrize(("signal_in_extras", "expected"), [(False, "plain"), (True, "project")])
+def test_the_guard_chooses_by_the_validation_period(signal_in_extras: bool, expected: str) -> None:
+    """Twenty history and graph columns of pure noise: the plain model on the two columns that carry the
+    signal is chosen. The same columns carrying most of the signal: the project's."""
     X, y = _noise_frame(signal_in_extras=signal_in_extras)
     dates = pd.Series(pd.Timestamp("2025-01-01") + pd.to_timedelta(np.arange(len(X)) // 10, unit="D"))
     names, plain = list(X.columns), ["port", "log_value"]
     model, chosen, fitting, guard = guarded_fit(X, y, dates, names, plain, {}, iterations=200, seed=7)
-    assert chosen == (plain if guard["chosen"] == "plain" else names)
-    assert list(model.feature_names_) == chosen and fitting["trees"] >= 20
-    if signal_in_extras:  # the extras carry the signal: the project's features win in validation
-        assert guard["chosen"] == "project"
-        assert guard["project_validation_auc"] > guard["plain_validation_auc"] + 0.05
-    else:
-        assert guard["chosen"] in ("project", "plain")
-        assert abs(guard["project_validation_auc"] - guard["plain_validation_auc"]) < 0.05
+    assert guard["chosen"] == expected
+    assert list(model.feature_names_) == (plain if expected == "plain" else names)
+    assert fitting["trees"] >= 20

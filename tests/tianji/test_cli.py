@@ -56,3 +56,27 @@ def test_unknown_benchmark_names_the_known_ones(tmp_path: Path) -> None:
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     result = tianji("bench", "nope", env=env, cwd=tmp_path)
     assert result.returncode != 0 and "known: " in result.stderr and "ingest" in result.stderr
+
+
+def test_a_spark_backend_without_java_is_a_usage_error(tmp_path: Path) -> None:
+    """No Java runtime (none on the PATH, JAVA_HOME pointing nowhere): each command with a Spark backend
+    says so and exits 2, before it reads anything."""
+    env = {
+        **os.environ,
+        "PYTHONPATH": str(ROOT),
+        "PATH": str(Path(sys.executable).parent),
+        "JAVA_HOME": str(tmp_path / "no-java"),
+        "TIANJI_DATA_DIR": str(tmp_path / "var"),
+    }
+    records = tmp_path / "people.csv"
+    records.write_text("record_id,name\n1,Li Wei\n", encoding="utf-8")
+    for command in (
+        ("score", "batch", "--backend", "spark"),
+        ("tracks", "companions", "--backend", "spark"),
+        ("resolve", "records", "person", str(records), "--backend", "spark"),
+    ):
+        result = tianji(*command, env=env, cwd=tmp_path)
+        said = " ".join(result.stderr.replace("│", " ").split())
+        assert result.returncode == 2, (command, result.stderr)
+        assert "Invalid value for --backend" in said and "no Java runtime" in said, (command, said)
+        assert "Traceback" not in said

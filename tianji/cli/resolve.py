@@ -9,7 +9,9 @@ from pathlib import Path
 
 import typer
 
+from tianji.cli._spark import session, spark_errors
 from tianji.core.settings import get_settings
+from tianji.core.spark import Backend
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -36,7 +38,7 @@ def overseas(
 def records(
     kind: str = typer.Argument(..., help="person, enterprise, vehicle or vessel"),
     file: Path = typer.Argument(..., help="a CSV of other sources' records (record_id, name, …)"),
-    backend: str = typer.Option(
+    backend: Backend = typer.Option(
         "duckdb", help="where the linker runs: duckdb (in this process) or spark (TIANJI_SPARK_MASTER)"
     ),
 ) -> None:
@@ -45,19 +47,18 @@ def records(
     explanation), POSSIBLY_SAME_AS between records short of a merge; uncertain pairs are queued for review,
     and a new match that contradicts a reviewer's decision is flagged there."""
     from graph.open import open_store
-    from ingest.resolution.backends import BACKENDS
     from ingest.resolution.prepare import InputError
     from ingest.resolution.subjects import KINDS, resolve_records
 
     if kind not in KINDS:
         raise typer.BadParameter(f"kind must be one of {', '.join(KINDS)}")
-    if backend not in BACKENDS:
-        raise typer.BadParameter(f"backend must be one of {', '.join(BACKENDS)}")
     if not file.exists():
         raise typer.BadParameter(f"no file {file}")
     rows = list(csv.DictReader(file.open(encoding="utf-8")))
     settings = get_settings()
-    with open_store(settings=settings) as store:
+    if backend == "spark":
+        session(settings)  # started before the graph is opened: no Java or no pyspark is said at once
+    with open_store(settings=settings) as store, spark_errors():
         try:
             _, summary = resolve_records(store, settings, kind, rows, backend=backend)
         except InputError as exc:

@@ -7,7 +7,10 @@ from pathlib import Path
 
 import typer
 
+from scoring.exploration import SHARE, UNCERTAIN
+from tianji.cli._spark import session, spark_errors
 from tianji.core.settings import get_settings
+from tianji.core.spark import Backend
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -49,13 +52,15 @@ def train_model(
 
 @app.command()
 def batch(
-    backend: str = typer.Option(
+    backend: Backend = typer.Option(
         "duckdb",
         help="duckdb: in this process, RiskScore nodes written; spark: features exported as Parquet and "
         "scored on Spark (TIANJI_SPARK_MASTER), the scores written as Parquet",
     ),
     features: str = typer.Option(
-        "", help="spark: the features' Parquet folder (default DATA_DIR/batch/declarations)"
+        "",
+        help="spark: the features' Parquet folder, a path or URI (s3a://…, hdfs://…; "
+        "default DATA_DIR/batch/declarations)",
     ),
     out: str = typer.Option("", help="spark: the scores' Parquet folder (default DATA_DIR/batch/scores)"),
     from_export: bool = typer.Option(
@@ -67,17 +72,15 @@ def batch(
     from scoring.service import run_scoring
 
     settings = get_settings()
-    if backend not in ("duckdb", "spark"):
-        raise typer.BadParameter("backend is duckdb or spark")
     if backend == "duckdb":
         with open_store(settings=settings) as store:
             typer.echo(json.dumps(run_scoring(store, settings)))
         return
-    from scoring.batch import export_features, score_batch
+    from scoring.batch import ExportError, export_features, score_batch
     from scoring.features import load_declarations
     from scoring.model import ModelError, load
-    from tianji.core.spark import spark_session
 
+    spark = session(settings)  # before any work: no Java or no pyspark is said at once
     try:
         trained = load(settings)
     except ModelError as exc:
@@ -87,10 +90,12 @@ def batch(
     exported = 0
     if not from_export:
         with open_store(settings=settings) as store:
-            exported = export_features(store, trained, load_declarations(store), Path(features))
-    summary = score_batch(
-        spark_session(settings), trained, features, out or str(settings.data_dir / "batch" / "scores")
-    )
+            try:
+                exported = export_features(store, trained, load_declarations(store), features)
+            except ExportError as exc:
+                raise typer.BadParameter(str(exc), param_hint="--features") from None
+    with spark_errors("--features" if from_export else ""):
+        summary = score_batch(spark, trained, features, out or str(settings.data_dir / "batch" / "scores"))
     typer.echo(json.dumps({"exported": exported, **summary}))
 
 
@@ -108,8 +113,8 @@ def instruct(
     capacity: int = typer.Option(0, help="inspections per port and day (overrides rate when set)"),
     rank_by: str = typer.Option("risk", help="risk, or expected_duty (probability × duty at stake)"),
     days: int = typer.Option(7, help="the last N days of declarations"),
-    explore: float = typer.Option(0.1, help="share of the inspections drawn to explore"),
-    uncertain: float = typer.Option(0.5, help="of the exploring ones, the share chosen by uncertainty"),
+    explore: float = typer.Option(SHARE, help="share of the inspections drawn to explore"),
+    uncertain: float = typer.Option(UNCERTAIN, help="of the exploring ones, the share chosen by uncertainty"),
     adapt: bool = typer.Option(
         True, "--adapt/--no-adapt", help="raise the exploration share with the score drift (PSI)"
     ),

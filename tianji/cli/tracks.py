@@ -9,7 +9,9 @@ from typing import Any
 
 import typer
 
+from tianji.cli._spark import session, spark_errors
 from tianji.core.settings import get_settings
+from tianji.core.spark import Backend
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -63,22 +65,19 @@ POINTS = typer.Option(
 )
 
 
-def _spark_points(backend: str, points: str) -> tuple[Any, str] | None:
+def _spark_points(backend: Backend, points: str) -> tuple[Any, str] | None:
     """The Spark session and the points' folder when the scan runs on Spark; None for DuckDB."""
-    if backend not in ("duckdb", "spark"):
-        raise typer.BadParameter("backend is duckdb or spark")
     if backend == "duckdb":
         return None
-    from tianji.core.spark import spark_session
     from tracks.store import TrackStore
 
     settings = get_settings()
-    return spark_session(settings), points or str(TrackStore(settings).root)
+    return session(settings), points or str(TrackStore(settings).root)
 
 
 @app.command()
 def companions(
-    distance_m: float = 200.0, minutes: float = 30.0, backend: str = BACKEND, points: str = POINTS
+    distance_m: float = 200.0, minutes: float = 30.0, backend: Backend = BACKEND, points: str = POINTS
 ) -> None:
     """Companion vehicle groups."""
     from tracks.analysis import CompanionConfig, groups
@@ -88,7 +87,8 @@ def companions(
 
     config = CompanionConfig(distance_m, minutes)
     on_spark = _spark_points(backend, points)
-    pairs = run_on_spark(*on_spark, config) if on_spark else run(TrackStore(get_settings()), config)
+    with spark_errors("--points"):
+        pairs = run_on_spark(*on_spark, config) if on_spark else run(TrackStore(get_settings()), config)
     for group in groups(pairs):
         typer.echo(", ".join(group))
 
@@ -126,7 +126,7 @@ def encounters(
     dark: bool = typer.Option(False, "--dark", help="only dark rendezvous (an AIS gap around the encounter)"),
     start: str | None = START,
     end: str | None = END,
-    backend: str = BACKEND,
+    backend: Backend = BACKEND,
     points: str = POINTS,
 ) -> None:
     """Encounters at sea: two vessels within 500 m for 2 hours or more at under 2 knots (CSV). On Spark,
@@ -139,7 +139,8 @@ def encounters(
     on_spark = _spark_points(backend, points)
     if on_spark:
         config = SeaConfig()
-        met = run_on_spark(*on_spark, config, window)
+        with spark_errors("--points"):
+            met = run_on_spark(*on_spark, config, window)
         found = dark_rendezvous(met, gaps(TrackStore(get_settings()), config, window), config)
     else:
         found = sea_events(TrackStore(get_settings()), window=window).encounters

@@ -14,13 +14,16 @@ import shutil
 import sys
 import threading
 import warnings
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal, get_args
 
 from tianji.core.settings import Settings
 
 if TYPE_CHECKING:
     from pyspark.sql import SparkSession
 
+# where a batch path runs: in this process (DuckDB, pandas) or on Spark; every command with a --backend
+Backend = Literal["duckdb", "spark"]
+BACKENDS: tuple[Backend, ...] = get_args(Backend)
 _lock = threading.Lock()
 LOCAL_SHUFFLE_PARTITIONS = 4
 # Spark's own log: errors only, to stderr (its default prints warnings about the host and native code)

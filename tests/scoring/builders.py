@@ -1,0 +1,30 @@
+"""Builders for the scoring tests: facts that make the expert rules fire on a declaration of a small world."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from graph.store import GraphStore
+from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
+from imaging.verdicts import record_verdicts
+from tianji.core.settings import Settings
+
+
+def suspect_scan(store: GraphStore, settings: Settings, entry: str, hs: str | None, **seen: float) -> None:
+    """A truck scan of ``entry`` with the scan model's verdicts on it as ``imaging.verdicts`` writes them,
+    the model's confidences fixed by ``seen`` (``controlled=0.97``: a controlled-goods silhouette, rule
+    IND-025; ``concealment=0.93``: a possible concealment, IND-026). What is under test is the score, not
+    the scan model."""
+    declared = category_of_hs(hs) or CATEGORIES[0]
+    scan = generate_scan(np.random.default_rng(3), category=CATEGORIES.index(declared), vehicle="truck")
+    prediction: dict[str, Any] = {
+        "concealment": 0.1,
+        "empty": 0.01,
+        "category": declared,
+        "category_confidence": 0.9,
+        "controlled": 0.02,
+        **seen,
+    }
+    record_verdicts(store, settings, entry, scan.image, prediction, hs)
