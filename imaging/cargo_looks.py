@@ -105,7 +105,7 @@ def _car(rng: np.random.Generator, look: Look, h: int, w: int, d: float) -> np.n
     out[edge] = d * (1 + look.wall)
     front = int(rng.choice([0, 1]))
     ex0 = int(w * 0.04) if front == 0 else int(w * 0.76)
-    out[int(h * 0.4) : h - wheel_r - 4, ex0 : ex0 + int(w * 0.2)] += 0.45  # the engine
+    out[int(h * 0.4) : h - wheel_r - 4, ex0 : ex0 + int(w * 0.2)] += 0.2  # the engine
     for cx in (int(w * 0.2), int(w * 0.8)):
         r = np.hypot(yy - (h - wheel_r - 1), xx - cx)
         out[r <= wheel_r] = 0.35

@@ -135,7 +135,7 @@ def train(
     bce = nn.functional.binary_cross_entropy_with_logits
     for _ in range(epochs):
         net.train()
-        for idx in torch.randperm(n).split(32):
+        for idx in torch.randperm(n).split(16):
             c, e, g = net(x[idx])
             loss = bce(c, yc[idx]) + bce(e, ye[idx]) + bce(g, yg[idx])
             opt.zero_grad()
