@@ -17,10 +17,11 @@ from rich.console import Console
 
 from graph.store import GraphStore
 from imaging import documents
+from imaging.cargo import GROUPS, group_of_hs
 from imaging.certificate_kinds import catalogue
 from imaging.certificate_pages import render, sample_fields
 from imaging.mentions import declaration_parties
-from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
+from imaging.scan_images import generate_scan
 from imaging.service import declaration_facts, read_certificate, read_document
 from imaging.verdicts import judge_scan
 from tianji.core.settings import Settings
@@ -85,13 +86,14 @@ def run_scans(store: GraphStore, settings: Settings, world: Path | None = None, 
     )
     suspect = 0
     for i, row in enumerate(rows):
-        declared = category_of_hs(row["hs"])
-        category = CATEGORIES.index(declared) if declared else int(rng.integers(len(CATEGORIES)))
+        declared = group_of_hs(row["hs"])
+        group = declared or GROUPS[int(rng.integers(len(GROUPS)))]
         if i % 4 == 2:  # goods unlike the declared ones
-            category = (category + 1) % len(CATEGORIES)
+            group = GROUPS[(GROUPS.index(group) + 1) % len(GROUPS)]
         scan = generate_scan(
             rng,
-            category=category,
+            group=group,
+            second=GROUPS[(GROUPS.index(group) + 3) % len(GROUPS)] if i % 4 == 3 else None,  # half undeclared
             empty=i % 6 == 0,
             concealed=i % 3 == 1,
             controlled=i % 7 == 3,

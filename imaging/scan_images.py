@@ -1,5 +1,7 @@
-"""Scanner images: generated X-ray-like container and truck scans (cargo textures by category, concealed
-objects, controlled-goods silhouettes, empty boxes), anomaly regions, and image-to-image comparison.
+"""Scanner images: generated X-ray-like container and truck scans (the loads of the cargo groups in
+``cargo_groups.yaml``, mixed loads and partial fills, clutter and scanner noise by difficulty
+(``scan_profiles.yaml``), concealed objects, controlled-goods silhouettes, empty boxes), anomaly regions,
+and image-to-image comparison.
 
 Scans are 1024 × 512 (attenuation 0–1, brighter is denser).
 """
@@ -11,66 +13,100 @@ from dataclasses import dataclass
 import numpy as np
 from scipy import ndimage
 
-CATEGORIES = ("machinery", "textiles", "foodstuffs", "electronics")  # cargo textures by HS chapter group
-DENSITY = {"machinery": 0.6, "textiles": 0.22, "foodstuffs": 0.4, "electronics": 0.34}
+from imaging.cargo import DIFFICULTIES, GROUPS, Look, ScanProfile, cargo, profile
+from imaging.cargo_looks import FLOOR, LEFT, RIGHT, ROOF, draw
+
 VEHICLES = ("container", "truck")
 H, W = 512, 1024
-
-
-def category_of_hs(hs_code: str | None) -> str | None:
-    """The cargo category a declared HS code should look like on a scan (None when no category applies)."""
-    chapter = int(str(hs_code or "0")[:2] or 0)
-    if chapter == 84 or 86 <= chapter <= 89:
-        return "machinery"
-    if chapter in (85, 90):
-        return "electronics"
-    if 50 <= chapter <= 63:
-        return "textiles"
-    if 1 <= chapter <= 24:
-        return "foodstuffs"
-    return None
 
 
 @dataclass
 class Scan:
     image: np.ndarray
-    category: int
+    groups: tuple[str, ...]  # the cargo groups in the load, the one filling more of its length first
     empty: bool
     concealed: bool
     region: tuple[int, int, int, int] | None  # y0, x0, y1, x1 of the concealed object
     controlled: bool = False
     vehicle: str = "container"
+    spans: tuple[tuple[str, int, int], ...] = ()  # each group's stretch of the load space: group, x0, x1
+    difficulty: str = "easy"
+    partial: bool = False  # filled short of the doors or low
 
     @property
     def anomalous(self) -> bool:
         """What the concealment head answers: something dense hidden in the load (a block or a silhouette)."""
         return self.concealed or self.controlled
 
+    @property
+    def group(self) -> str | None:
+        return self.groups[0] if self.groups else None
 
-def _cargo(rng: np.random.Generator, image: np.ndarray, category: str) -> None:
-    """Each category has its own look: engines and frames, soft bales, bulk with a fill line, small cartons."""
-    density = DENSITY[category]
-    if category == "machinery":  # a few large irregular dense blocks with voids
-        for x in range(60, 930, 180):
-            w, h = int(rng.integers(110, 160)), int(rng.integers(200, 330))
-            block = ndimage.gaussian_filter(rng.normal(density, 0.12, (h, w)), 3).astype(np.float32)
-            block[h // 3 : h // 3 + 20, w // 4 : w // 4 + 30] = 0.1  # a void inside the casting
-            image[444 - h : 444, x : x + w] = block
-    elif category == "textiles":  # soft-edged bales in three rows
-        for y in range(80, 440, 122):
-            for x in range(60, 960, 150):
-                bale = np.zeros((110, 140), dtype=np.float32)
-                bale[8:-8, 8:-8] = density * rng.uniform(0.9, 1.1)
-                image[y : y + 110, x : x + 140] = ndimage.gaussian_filter(bale, 5)
-    elif category == "foodstuffs":  # bulk up to a fill line, smooth
-        top = int(rng.integers(140, 220))
-        fill = ndimage.gaussian_filter(rng.normal(density, 0.06, (445 - top, 930)), 8).astype(np.float32)
-        image[top:445, 50:980] = fill
-    else:  # electronics: many small cartons with dense components inside
-        for y in range(80, 430, 44):
-            for x in range(60, 960, 52):
-                image[y + 3 : y + 40, x + 3 : x + 48] = density * rng.uniform(0.85, 1.15)
-                image[y + 15 : y + 22, x + 12 : x + 20] = 0.62
+
+def _look(rng: np.random.Generator, group: str) -> Look:
+    looks = cargo().groups[group].looks
+    weights = np.array([look.weight for look in looks])
+    return looks[int(rng.choice(len(looks), p=weights / weights.sum()))]
+
+
+def _clutter(rng: np.random.Generator, image: np.ndarray, count: int) -> None:
+    """Loose things in the box that are not the goods: straps, a pallet, a dunnage bag, a tool box."""
+    for _ in range(count):
+        kind = int(rng.integers(4))
+        x = int(rng.integers(LEFT, RIGHT - 120))
+        if kind == 0:  # a strap over the load
+            image[ROOF:FLOOR, x : x + 2] += rng.uniform(0.05, 0.1)
+        elif kind == 1:  # a pallet under the goods
+            w = int(rng.integers(100, 130))
+            image[FLOOR - 14 : FLOOR, x : x + w] += 0.1
+            image[FLOOR - 14 : FLOOR, x : x + w : 30] += 0.08
+        elif kind == 2:  # a dunnage bag between packages
+            yy, xx = np.ogrid[:H, :W]
+            cy, a, b = (
+                int(rng.integers(ROOF + 40, FLOOR - 40)),
+                int(rng.integers(20, 60)),
+                int(rng.integers(12, 30)),
+            )
+            image[((yy - cy) / b) ** 2 + ((xx - x - a) / a) ** 2 <= 1] += rng.uniform(0.04, 0.08)
+        else:  # a tool box or a loose part
+            h, w, y = (
+                int(rng.integers(8, 20)),
+                int(rng.integers(10, 30)),
+                int(rng.integers(ROOF + 20, FLOOR - 20)),
+            )
+            image[y : y + h, x : x + w] += rng.uniform(0.15, 0.3)
+
+
+def _load(
+    rng: np.random.Generator,
+    image: np.ndarray,
+    level: ScanProfile,
+    group: str,
+    second: str | None,
+    fill: float,
+    low: bool,
+) -> tuple[tuple[str, int, int], ...]:
+    """Draw the goods: ``group`` over the loaded length (``fill`` of it, from the front or from the doors),
+    ``second`` over its minor share where there is one (overlapping in depth, as the profile says)."""
+    length = int((RIGHT - LEFT) * fill)
+    start = LEFT if rng.random() < 0.5 else RIGHT - length
+    spans = [(group, start, start + length)]
+    if second is not None:
+        minor = max(int(length * rng.uniform(*level.minor)), 180)
+        overlap = int(rng.uniform(60, 160)) if rng.random() < level.overlap else 0
+        if rng.random() < 0.5:
+            spans = [(group, start + minor - overlap, start + length), (second, start, start + minor)]
+        else:
+            spans = [
+                (group, start, start + length - minor + overlap),
+                (second, start + length - minor, start + length),
+            ]
+    height = rng.uniform(0.4, 0.65) if low else 1.0
+    for g, x0, x1 in spans:
+        density = float(np.clip(rng.normal(1, level.density_jitter), 0.6, 1.4))
+        size = float(np.clip(rng.normal(1, level.size_jitter), 0.6, 1.4))
+        draw(rng, image, _look(rng, g), x0, x1, height=height, density=density, size=size)
+    return tuple(spans)
 
 
 def _silhouette(rng: np.random.Generator, image: np.ndarray) -> tuple[int, int, int, int]:
@@ -88,14 +124,24 @@ def _silhouette(rng: np.random.Generator, image: np.ndarray) -> tuple[int, int, 
 def generate_scan(
     rng: np.random.Generator,
     *,
-    category: int | None = None,
+    group: str | None = None,
+    second: str | None = None,
+    fill: float = 1.0,
+    low: bool = False,
     empty: bool = False,
     concealed: bool = False,
     controlled: bool = False,
     vehicle: str = "container",
+    difficulty: str = "easy",
     base: np.ndarray | None = None,
 ) -> Scan:
-    cat = int(rng.integers(len(CATEGORIES))) if category is None else category
+    """One scan: the box (and the truck's chassis), the load of ``group`` (drawn at random when None),
+    with ``second`` over part of its length (a mixed load), filling ``fill`` of the length (``low``: not
+    to its usual height); clutter and the scanner's noise as ``difficulty`` says; a concealed block and a
+    controlled-goods silhouette when asked. ``base`` starts from another scan's image instead."""
+    level = profile(difficulty)
+    group = group or GROUPS[int(rng.integers(len(GROUPS)))]
+    spans: tuple[tuple[str, int, int], ...] = ()
     if base is None:
         image = np.full((H, W), 0.05, dtype=np.float32)
         image[60:70, 40:990] = image[440:452, 40:990] = 0.9  # roof and floor of the container / truck box
@@ -107,8 +153,14 @@ def generate_scan(
                 image[(yy - 488) ** 2 + (xx - x) ** 2 < 22**2] = 0.7
             image[300:452, 992:1024] = 0.75
         if not empty:
-            _cargo(rng, image, CATEGORIES[cat])
-        image += rng.normal(0, 0.02, image.shape).astype(np.float32)
+            spans = _load(rng, image, level, group, second, fill, low)
+        _clutter(rng, image, int(rng.integers(level.clutter[0], level.clutter[1] + 1)))
+        if level.blur > 0:
+            image = ndimage.gaussian_filter(image, level.blur)
+        image *= 1 + rng.normal(0, level.gain) if level.gain else 1.0
+        if level.stripes:
+            image += rng.normal(0, level.stripes, (1, W)).astype(np.float32)
+        image += rng.normal(0, level.noise, image.shape).astype(np.float32)
     else:
         image = base.copy()
     region = None
@@ -121,26 +173,58 @@ def generate_scan(
         region = region or _silhouette(rng, image)
         if concealed:
             _silhouette(rng, image)
-    return Scan(np.clip(image, 0, 1), cat, empty, concealed, region, controlled, vehicle)
+    ordered = sorted(spans, key=lambda s: s[1] - s[2])  # the longest stretch first
+    groups = tuple(dict.fromkeys(g for g, _, _ in ordered))
+    partial = not empty and (fill < 1 or low)
+    return Scan(
+        np.clip(image, 0, 1).astype(np.float32),
+        groups,
+        empty,
+        concealed,
+        region,
+        controlled,
+        vehicle,
+        tuple(spans),
+        level.name,
+        partial,
+    )
 
 
-def dataset(n: int, seed: int) -> list[Scan]:
-    """A balanced generated set: a fifth empty, half the loaded ones with a concealed block, one in six with
-    a controlled-goods silhouette, a third trucks."""
+def dataset(n: int, seed: int, difficulty: str | None = "easy") -> list[Scan]:
+    """A balanced generated set at ``difficulty`` (None: the three in turn): a fifth empty, half the loaded
+    ones with a concealed block, one in six with a controlled-goods silhouette, a third trucks; every group
+    in turn, with partial fills and mixed loads as the profile says."""
     rng = np.random.default_rng(seed)
     out = []
     for i in range(n):
-        empty = i % 5 == 0
-        out.append(
-            generate_scan(
-                rng,
-                empty=empty,
-                concealed=(not empty and rng.random() < 0.5),
-                controlled=(not empty and rng.random() < 1 / 6),
-                vehicle=VEHICLES[int(i % 3 == 1)],
-            )
-        )
+        step = difficulty or DIFFICULTIES[i % len(DIFFICULTIES)]
+        out.append(draw_scan(rng, i, step))
     return out
+
+
+def draw_scan(rng: np.random.Generator, i: int, difficulty: str) -> Scan:
+    """The ``i``-th scan of a generated set at ``difficulty`` (see ``dataset``)."""
+    level = profile(difficulty)
+    empty = i % 5 == 0
+    group = GROUPS[(i - i // 5 - 1) % len(GROUPS)]  # every group in turn over the loaded scans
+    second = None
+    if not empty and rng.random() < level.mixed:
+        second = GROUPS[(GROUPS.index(group) + int(rng.integers(1, len(GROUPS)))) % len(GROUPS)]
+    partial = not empty and rng.random() < level.partial
+    low = partial and rng.random() < 0.4
+    fill = float(rng.uniform(*level.fill)) if partial and not low else 1.0
+    return generate_scan(
+        rng,
+        group=group,
+        second=second,
+        fill=fill,
+        low=low,
+        empty=empty,
+        concealed=(not empty and rng.random() < 0.5),
+        controlled=(not empty and rng.random() < 1 / 6),
+        vehicle=VEHICLES[int(i % 3 == 1)],
+        difficulty=difficulty,
+    )
 
 
 def anomaly_regions(image: np.ndarray, threshold: float = 0.3) -> list[tuple[int, int, int, int]]:

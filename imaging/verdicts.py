@@ -9,21 +9,32 @@ import numpy as np
 
 from graph.store import GraphStore
 from imaging import scans
+from imaging.cargo import group_of_hs
 from imaging.errors import UnknownDeclaration
-from imaging.scan_images import H, W, anomaly_regions, category_of_hs, dataset
+from imaging.scan_images import H, W, anomaly_regions, dataset
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
 
-SCAN_MODEL = "scannet-2"
+SCAN_MODEL = "scannet-3"
 
 
-def scan_model(settings: Settings, *, n: int = 800, epochs: int = 5, retrain: bool = False) -> scans.ScanNet:
-    """The scan model under <data_dir>/models/scans, trained (and its held-out metrics recorded) when missing."""
+def scan_model(
+    settings: Settings, *, n: int = 800, epochs: int = 5, iterations: int = 400, retrain: bool = False
+) -> scans.ScanModel:
+    """The scan model under <data_dir>/models/scans, trained (and its held-out metrics recorded) when missing
+    or trained on other cargo groups than ``imaging/cargo_groups.yaml`` holds."""
     folder = settings.data_dir / "models" / "scans"
-    if (folder / "scannet.pt").exists() and not retrain:
-        return scans.load(folder)
-    model, metrics = scans.train(n=n, epochs=epochs)
-    metrics |= scans.evaluate(model, dataset(300, 2024)) | {"version": SCAN_MODEL, "test_images": 300}
+    if (folder / "cargo.cbm").exists() and not retrain:
+        try:
+            return scans.load(folder)
+        except ValueError:
+            pass  # trained on other groups or features: train again
+    model, metrics = scans.train(n=n, epochs=epochs, iterations=iterations)
+    metrics |= scans.evaluate(model, dataset(150, 2024, "medium")) | {
+        "version": SCAN_MODEL,
+        "test_images": 150,
+        "test_difficulty": "medium",
+    }
     scans.save(model, metrics, folder)
     return model
 
@@ -56,15 +67,16 @@ def record_verdicts(
     *,
     image_id: str | None = None,
 ) -> list[dict[str, Any]]:
-    """Write the scan model's ``prediction`` (``scans.predict``) on ``image`` as the four verdicts."""
-    declared = category_of_hs(hs_code)
+    """Write the scan model's ``prediction`` (``scans.predict``) on ``image`` as the four verdicts; the
+    declared cargo is inconsistent when a loaded scan shows a cargo group the HS code's group is not."""
+    declared = group_of_hs(hs_code)
     image_id = image_id or f"scan_{entry_no}"
     path = settings.path("images", f"{image_id}.npy")
     np.save(path, image)
     now = graph_now()
     regions = [",".join(map(str, r)) for r in anomaly_regions(image)]
     loaded = prediction["empty"] <= 0.5
-    consistent = declared is None or not loaded or prediction["category"] == declared
+    unlike = scans.undeclared(prediction["groups"], {declared} if declared else set()) if loaded else []
     verdicts = [
         ("concealment", "suspect" if prediction["concealment"] > 0.5 else "clear", prediction["concealment"]),
         (
@@ -74,10 +86,10 @@ def record_verdicts(
         ),
         (
             "declared_cargo",
-            "consistent"
-            if consistent
-            else f"inconsistent: looks like {prediction['category']}, declared {declared}",
-            prediction["category_confidence"],
+            f"inconsistent: looks like {' and '.join(prediction['groups'])}, declared {declared}"
+            if unlike
+            else "consistent",
+            prediction["group_confidence"],
         ),
         (
             "controlled_goods",

@@ -20,8 +20,9 @@ from selenium.webdriver.support.ui import WebDriverWait
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from imaging import documents
+from imaging.cargo import GROUPS, group_of_hs
 from imaging.mentions import declaration_parties
-from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
+from imaging.scan_images import generate_scan
 from imaging.service import read_document
 from imaging.verdicts import record_verdicts
 from scoring import features as F
@@ -59,15 +60,13 @@ def _papers(store: GraphStore, settings: Settings) -> str:
         "invoice", documents.sample_fields(rng, "invoice", declaration_parties(store, entry)), rng
     ).save(invoice, format="PNG")
     read_document(store, settings, invoice.getvalue(), entry)
-    declared = category_of_hs(row["hs"]) or CATEGORIES[0]
-    scan = generate_scan(
-        np.random.default_rng(3), category=CATEGORIES.index(declared), controlled=True, vehicle="truck"
-    )
+    declared = group_of_hs(row["hs"]) or GROUPS[0]
+    scan = generate_scan(np.random.default_rng(3), group=declared, controlled=True, vehicle="truck")
     prediction = {
         "concealment": 0.12,
         "empty": 0.01,
-        "category": declared,
-        "category_confidence": 0.9,
+        "groups": [declared],
+        "group_confidence": 0.9,
         "controlled": 0.97,
     }
     record_verdicts(store, settings, entry, scan.image, prediction, row["hs"])

@@ -16,8 +16,9 @@ import pandas as pd
 import pytest
 
 from graph.store import GraphStore
+from imaging.cargo import GROUPS, group_of_hs
 from imaging.certificate_pages import render, sample_fields
-from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
+from imaging.scan_images import generate_scan
 from imaging.service import declaration_facts, read_certificate
 from imaging.verdicts import record_verdicts
 from scoring import features as F
@@ -57,15 +58,13 @@ def _controlled_scan(store: GraphStore, settings: Settings, entry: str, hs: str 
     """A truck scan with a long-gun silhouette, and the scan model's verdicts on it, written as
     ``imaging.verdicts.judge_scan`` writes them (the model's confidence fixed: what is under test is the
     score, not the scan model)."""
-    declared = category_of_hs(hs) or CATEGORIES[0]
-    scan = generate_scan(
-        np.random.default_rng(3), category=CATEGORIES.index(declared), controlled=True, vehicle="truck"
-    )
+    declared = group_of_hs(hs) or GROUPS[0]
+    scan = generate_scan(np.random.default_rng(3), group=declared, controlled=True, vehicle="truck")
     prediction: dict[str, Any] = {
         "concealment": 0.12,
         "empty": 0.01,
-        "category": declared,
-        "category_confidence": 0.9,
+        "groups": [declared],
+        "group_confidence": 0.9,
         "controlled": 0.97,
     }
     record_verdicts(store, settings, entry, scan.image, prediction, hs)

@@ -15,14 +15,15 @@ app = typer.Typer(no_args_is_help=True)
 @app.command()
 def train(
     images: int = typer.Option(800, help="generated scans to train on"),
-    epochs: int = typer.Option(5),
+    epochs: int = typer.Option(5, help="passes of the CNN (concealment, empty, controlled goods)"),
+    iterations: int = typer.Option(400, help="boosting rounds of the cargo head"),
 ) -> None:
-    """Train the scan model on generated scans; write the weights and their held-out metrics to
-    <data_dir>/models/scans (scannet.pt, scannet.json)."""
+    """Train the scan model on generated scans (easy, medium and hard in turn); write the CNN's weights, the
+    cargo head and their held-out metrics to <data_dir>/models/scans (scannet.pt, cargo.cbm, scannet.json)."""
     from imaging.verdicts import scan_model
 
     settings = get_settings()
-    scan_model(settings, n=images, epochs=epochs, retrain=True)
+    scan_model(settings, n=images, epochs=epochs, iterations=iterations, retrain=True)
     typer.echo((settings.data_dir / "models" / "scans" / "scannet.json").read_text())
 
 
