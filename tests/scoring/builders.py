@@ -7,7 +7,8 @@ from typing import Any
 import numpy as np
 
 from graph.store import GraphStore
-from imaging.scan_images import CATEGORIES, category_of_hs, generate_scan
+from imaging.cargo import GROUPS, group_of_hs
+from imaging.scan_images import generate_scan
 from imaging.verdicts import record_verdicts
 from tianji.core.settings import Settings
 
@@ -17,13 +18,14 @@ def suspect_scan(store: GraphStore, settings: Settings, entry: str, hs: str | No
     the model's confidences fixed by ``seen`` (``controlled=0.97``: a controlled-goods silhouette, rule
     IND-025; ``concealment=0.93``: a possible concealment, IND-026). What is under test is the score, not
     the scan model."""
-    declared = category_of_hs(hs) or CATEGORIES[0]
-    scan = generate_scan(np.random.default_rng(3), category=CATEGORIES.index(declared), vehicle="truck")
+    declared = group_of_hs(hs) or GROUPS[0]
+    controlled = seen.get("controlled", 0.0) > 0.5
+    scan = generate_scan(np.random.default_rng(3), group=declared, controlled=controlled, vehicle="truck")
     prediction: dict[str, Any] = {
         "concealment": 0.1,
         "empty": 0.01,
-        "category": declared,
-        "category_confidence": 0.9,
+        "groups": [declared],
+        "group_confidence": 0.9,
         "controlled": 0.02,
         **seen,
     }

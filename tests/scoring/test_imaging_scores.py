@@ -9,22 +9,18 @@ import io
 import json
 import random
 from pathlib import Path
-from typing import Any
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from graph.store import GraphStore
-from imaging.cargo import GROUPS, group_of_hs
 from imaging.certificate_pages import render, sample_fields
-from imaging.scan_images import generate_scan
 from imaging.service import declaration_facts, read_certificate
-from imaging.verdicts import record_verdicts
 from scoring import features as F
 from scoring import reasons
 from scoring.model import train
 from scoring.service import score_frame, score_one, write_scores
+from tests.scoring.builders import suspect_scan
 from tianji.core.settings import Settings
 
 
@@ -54,22 +50,6 @@ def _clean_and_low(frame: pd.DataFrame, scored: pd.DataFrame, world: Path) -> li
     return chosen.sort_values("score")["entry_no"].head(2).tolist()
 
 
-def _controlled_scan(store: GraphStore, settings: Settings, entry: str, hs: str | None) -> None:
-    """A truck scan with a long-gun silhouette, and the scan model's verdicts on it, written as
-    ``imaging.verdicts.judge_scan`` writes them (the model's confidence fixed: what is under test is the
-    score, not the scan model)."""
-    declared = group_of_hs(hs) or GROUPS[0]
-    scan = generate_scan(np.random.default_rng(3), group=declared, controlled=True, vehicle="truck")
-    prediction: dict[str, Any] = {
-        "concealment": 0.12,
-        "empty": 0.01,
-        "groups": [declared],
-        "group_confidence": 0.9,
-        "controlled": 0.97,
-    }
-    record_verdicts(store, settings, entry, scan.image, prediction, hs)
-
-
 def test_a_suspect_scan_and_a_certificate_mismatch_lift_the_score_and_are_named(
     world_store: GraphStore, trained, frame: pd.DataFrame, small_world: Path, settings: Settings
 ) -> None:  # type: ignore[no-untyped-def]
@@ -81,7 +61,7 @@ def test_a_suspect_scan_and_a_certificate_mismatch_lift_the_score_and_are_named(
     before = score_frame(world_store, trained, frame).set_index("entry_no")
     scanned, certified = _clean_and_low(frame, before.reset_index(), small_world)
     hs = frame.set_index("entry_no").loc[scanned, "hs_code"]
-    _controlled_scan(world_store, settings, scanned, hs)
+    suspect_scan(world_store, settings, scanned, hs, concealment=0.12, controlled=0.97)
     facts = declaration_facts(world_store, certified)
     fields = sample_fields(
         random.Random(4), "origin", {**facts, "quantity": int(facts["quantity"] or 1), "origin": "XX"}
