@@ -155,5 +155,5 @@ def train(
         except ValueError as exc:  # an m probability underflowed (a level nearly empty in a small input):
             # the pass is dropped and the model stays as it was before it
             skipped.append(f"{'+'.join(k.column for k in rule)}: expectation maximisation failed ({exc})")
-            linker = open_linker(prepared, config, before, prior)
+            linker = open_linker(prepared, config, before, prior, backend, spark)
     return linker.misc.save_model_to_json(), skipped
