@@ -46,8 +46,11 @@ queue = Table(
     Column("status", String, nullable=False),  # open, confirmed, rejected
     Column("decided_by", String),
     Column("decided_at", String),
-    Column("flag", String),  # contradiction: a warning the run raised, not a pair to score
+    Column("flag", String),  # one of FLAGS: a warning the run raised, not a pair to score
 )
+#: a flagged item's kind: a new match, or a refused must-link, that contradicts a reviewer's decision
+CONTRADICTION = "contradiction"
+FLAGS = (CONTRADICTION,)
 log = Table(
     "review_log",
     metadata,
@@ -125,7 +128,7 @@ def _pending(rows: list[Any]) -> set[tuple[str, str, str | None]]:
             newest[pair] = max(newest.get(pair, ("", 0)), _order(r))
     out = set()
     for r in rows:
-        if r["flag"] != "contradiction":
+        if r["flag"] != CONTRADICTION:
             continue
         pair = (min(r["a"], r["b"]), max(r["a"], r["b"]))
         if r["status"] == "open" or _order(r) >= newest.get(pair, ("", 0)):
@@ -136,7 +139,7 @@ def _pending(rows: list[Any]) -> set[tuple[str, str, str | None]]:
 def _settles(flag: str | None, a: str, b: str, features: str) -> bool:
     """Whether deciding the item decides its pair: not for a must-link refused for a reason no decision
     lifts (different strong keys, the size limit), whose item sits on the confirmed pair itself."""
-    if flag != "contradiction":
+    if flag != CONTRADICTION:
         return True
     found = json.loads(features).get("contradiction", {})
     if not found.get("must_link_refused"):
@@ -186,7 +189,7 @@ def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) 
                     score=item["score"],
                     features=json.dumps({"contradiction": named}, ensure_ascii=False),
                     status="open",
-                    flag="contradiction",
+                    flag=CONTRADICTION,
                 )
             )
     return out
@@ -199,6 +202,9 @@ def items(
     limit: int = 100,
     flag: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The queue's items, most likely first; ``flag`` (one of ``FLAGS``) keeps only the items so flagged."""
+    if flag is not None and flag not in FLAGS:
+        raise ValueError(f"unknown flag {flag!r}; known flags: {', '.join(FLAGS)}")
     query = select(queue).order_by(queue.c.score.desc()).limit(limit)
     if kind:
         query = query.where(queue.c.kind == kind)

@@ -49,7 +49,7 @@ def test_a_strong_match_across_a_cannot_link_is_a_contradiction_never_a_merge() 
     assert both.clusters[a] != both.clusters[b]
 
 
-def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
+def _execute(settings: Settings, store: GraphStore, query: str) -> Any:
     services = Services(
         settings=settings,
         store=store,
@@ -62,9 +62,22 @@ def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
         context = Context(services, User("analyst.chen", "analyst", "GZ"))
         return await build_schema(settings).execute(query, context_value=context)
 
-    result = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
+    result = _execute(settings, store, query)
     assert not result.errors, result.errors
     return result.data
+
+
+def test_an_unknown_flag_is_refused_naming_the_known_ones(store: GraphStore, settings: Settings) -> None:
+    result = _execute(settings, store, '{ reviewQueue(flag: "contradictions") { id } }')
+    (error,) = result.errors
+    assert error.extensions["code"] == "INVALID_INPUT"
+    assert (
+        "unknown flag 'contradictions'" in error.message and "contradiction" in error.message.split(":")[-1]
+    )
 
 
 def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_settles_it(
