@@ -38,7 +38,8 @@ class ReviewItem:
     )
     contradiction: JSON | None = strawberry.field(
         default=None,
-        description="for a flagged item: the reviewer's decision (item, status, decided_by, decided_at), the "
+        description="for a flagged item: the reviewer's decision (item, status, decided_by, decided_at; null "
+        "where the queue holds no such decision), the "
         "record that matches both sides and its matches into each (score, method), or, with "
         "must_link_refused, the must-links this decision blocks (must_links); confirming the item joins a "
         "and b after all, rejecting it keeps the decision. A must-link refused for another reason (reason: "

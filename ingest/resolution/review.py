@@ -150,8 +150,9 @@ def _settles(flag: str | None, a: str, b: str, features: str) -> bool:
 
 def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Put each contradiction (``ingest.resolution.contradictions``) in the queue as an open item flagged
-    ``contradiction`` on the pair the reviewer decided (a, b), naming that decision (who, when, which item)
-    and the new matches; one item per (a, b, matching record) while it is open, and none again once a
+    ``contradiction`` on the pair the reviewer decided (a, b), naming that decision (who, when, which item,
+    its status; all None for a constraint the run was given that the queue does not hold) and the new
+    matches; one item per (a, b, matching record) while it is open, and none again once a
     reviewer answered it unless a newer decision on the pair was taken since. Returns every contradiction
     with the decision it contradicts (the run's summary lists them)."""
     if not found:
@@ -172,7 +173,7 @@ def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) 
                 **item,
                 "decision": {
                     "item": decision["id"] if decision else None,
-                    "status": decision["status"] if decision else "rejected",
+                    "status": decision["status"] if decision else None,  # not a decision of the queue
                     "decided_by": decision["decided_by"] if decision else None,
                     "decided_at": decision["decided_at"] if decision else None,
                 },

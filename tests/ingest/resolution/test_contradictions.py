@@ -224,3 +224,14 @@ def test_a_must_link_refused_for_different_strong_keys_is_a_warning_that_decides
     (item,) = items(engine, "vessel", flag="contradiction")
     decide(engine, item["id"], "rejected", "analyst.li")
     assert decisions(engine, "vessel") == ([(x, y)], [])  # the confirmation is not turned into a cannot-link
+
+
+def test_a_contradicted_constraint_the_queue_does_not_hold_names_no_decision(settings: Settings) -> None:
+    records, a, b, c = _triple()
+    result = link(
+        records, person_config(), cannot_link=[(a, b)]
+    )  # given to the run, not decided in the queue
+    found = flag_contradictions(open_review(settings), "person", result.contradictions)
+    (named,) = [x for x in found if x["record"] == c]
+    assert (named["a"], named["b"]) == (a, b)
+    assert named["decision"] == {"item": None, "status": None, "decided_by": None, "decided_at": None}
