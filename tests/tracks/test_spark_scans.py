@@ -50,6 +50,12 @@ def test_companion_pairs_and_groups_are_the_same_on_spark(planted: TrackStore, s
     )
 
 
+@pytest.mark.parametrize("start", ["2025-10-15' OR '1'='1", "2025-13-45", "yesterday"])
+def test_a_window_end_that_is_not_a_time_is_refused_by_name(planted: TrackStore, spark, start: str) -> None:
+    with pytest.raises(ValueError, match="the window's start .* is not a date or time"):
+        spark_companions(spark, str(planted.root), window=(start, "2025-10-16"))
+
+
 def test_encounters_are_the_same_on_spark(planted: TrackStore, spark) -> None:
     local = encounters(planted)
     on_spark = spark_encounters(spark, str(planted.root))
