@@ -3,16 +3,19 @@ second, and wall time and peak memory on a large generated person set."""
 
 from __future__ import annotations
 
+import csv
 import json
 import random
+import tempfile
 import time
 from pathlib import Path
 from typing import Any
 
+from bench import people
 from bench.common import peak_rss_mb, world_dir
 from bench.people import SYLLABLES
 from ingest.keys import mention_id
-from ingest.resolution import link, normalize, pairwise, resolve
+from ingest.resolution import febrl, link, normalize, pairwise, resolve
 from ingest.resolution.config import enterprise_config, person_config, vehicle_config, vessel_config
 from ingest.synthetic.names import overseas_name, overseas_variant
 
@@ -80,11 +83,9 @@ def run(scale: str = "medium") -> dict[str, Any]:
 
 def large_people(n: int) -> dict[str, Any]:
     """Wall time, records per second and peak memory of the linker on ``n`` generated person records."""
-    from bench.people import config, generate
-
-    records, truth = generate(n)
+    records, truth = people.generate(n)
     started = time.perf_counter()
-    result = link(records, config())
+    result = link(records, people.config())
     seconds = time.perf_counter() - started
     scores = pairwise(result.clusters, truth)
     return {
@@ -101,8 +102,6 @@ def large_people(n: int) -> dict[str, Any]:
 def febrl_scores() -> dict[str, Any]:
     """Febrl 1, 2 and 4 (two files) without the identity number; on febrl2 also the name-only resolver,
     the baseline the field-weighing linker replaces."""
-    from ingest.resolution import febrl
-
     out: dict[str, Any] = {}
     for name in febrl.FILES:
         records, truth = febrl.load(name)
@@ -126,15 +125,13 @@ def people_and_enterprises(scale: str) -> dict[str, Any]:
     """People across registration, case files and driver records (name, phone, address; the hashed ID
     number as strong key where a source has it, and once without it); domestic enterprises across
     agencies (USCC where known, Chinese name and address)."""
-    import csv
-
     world = world_dir(scale)
     truth = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
-    people = list(csv.DictReader((world / "person_records.csv").open(encoding="utf-8")))
-    out: dict[str, Any] = {"person_records": len(people)}
+    persons = list(csv.DictReader((world / "person_records.csv").open(encoding="utf-8")))
+    out: dict[str, Any] = {"person_records": len(persons)}
     for label, key in (("person", "id_hash"), ("person_without_key", None)):
         started = time.perf_counter()
-        result = link(people, person_config(strong_key=key))
+        result = link(persons, person_config(strong_key=key))
         scores = pairwise(result.clusters, truth["person_identity"])
         out |= {f"{label}_{k}": scores[k] for k in ("precision", "recall", "f1")}
         out[f"{label}_seconds"] = round(time.perf_counter() - started, 2)
@@ -178,8 +175,6 @@ def vehicles_and_vessels(scale: str) -> dict[str, Any]:
     """Vehicles across registry, insurance, traffic-police and gate records (re-registered plates; VIN as
     strong key) and vessels across registry, port-call, AIS and manifest records (renamed and re-flagged
     ships; IMO as strong key), with their decoys (identical fleet trucks, sister ships, reused MMSIs)."""
-    import csv
-
     world = world_dir(scale, need=("vehicle_records.csv", "vessel_records.csv"))
     truth = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
     out: dict[str, Any] = {}
@@ -196,8 +191,6 @@ def vehicles_and_vessels(scale: str) -> dict[str, Any]:
 
 def semantic(records: list[dict[str, str]], truth: dict[str, str]) -> dict[str, Any]:
     """The same table with semantic blocking of the residue (MiniLM embeddings; the model load is counted)."""
-    import tempfile
-
     folder = Path(tempfile.mkdtemp(prefix="tianji-resolve-"))
     blocks: list[str] = []
     started = time.perf_counter()

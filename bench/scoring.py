@@ -17,7 +17,8 @@ import time
 from pathlib import Path
 from typing import Any
 
-from catboost import Pool
+import numpy as np
+from catboost import CatBoostClassifier, Pool
 
 from algorithms.service import run_gangs
 from bench.common import bench_settings, scratch_store, world_dir
@@ -26,7 +27,8 @@ from ingest.loader import Loader
 from ingest.mapping import Mapping, load_mappings
 from scoring import features as F
 from scoring.baseline import plain_model, raw_columns
-from scoring.model import ModelError, train
+from scoring.indicators import Indicator
+from scoring.model import ModelError, matrix, train
 from scoring.service import score_frame, score_one
 from scoring.simulation import simulate
 from tagging.engine import apply_all
@@ -48,7 +50,6 @@ def world_truth(frame: Any, risky: set[str], seed: int = 5) -> Any:
     elsewhere drawn with the hit rates the world's own inspections show, among its inspected planted-risk
     declarations and among its other inspected ones (estimated from the data, not the generator's
     settings)."""
-    import numpy as np
 
     rng = np.random.default_rng(seed)
     planted = frame["entry_no"].isin(risky).to_numpy()
@@ -148,8 +149,6 @@ def run(scale: str = "medium", source: str | None = None, mappings: str | None =
         planted = risky & set(later["entry_no"])
         out[f"planted_recall@5%_{tag}"] = round(len(top & planted) / max(len(planted), 1), 4)
         out[f"planted_precision@5%_{tag}"] = round(len(top & planted) / max(len(top), 1), 4)
-    from scoring.indicators import Indicator
-    from scoring.model import matrix
 
     indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
     X = matrix(frame, store, trained.meta["norms"], graph=True, indicators=indicators)[
@@ -216,11 +215,6 @@ def run_source(directory: Path, mapping_dir: Path | None) -> dict[str, Any]:
 def train_at_scale(store: Any, frame: Any, trained: Any, split: str, rows: int = 1_000_000) -> dict[str, Any]:
     """Training time at 1M declarations: the world's feature rows resampled to 1M with jittered numbers
     (the same features, categoricals and settings as a real training run)."""
-    import numpy as np
-    from catboost import CatBoostClassifier
-
-    from scoring.indicators import Indicator
-    from scoring.model import matrix
 
     indicators = [Indicator.model_validate(i) for i in trained.meta["indicators"]]
     X = matrix(frame, store, trained.meta["norms"], graph=True, indicators=indicators)[

@@ -17,6 +17,7 @@ from typing import Any
 
 import numpy as np
 
+from bench import people
 from bench.common import bench_settings, scratch_store, world_dir
 from ingest.loader import Loader
 from ingest.resolution import link, pairwise
@@ -51,11 +52,9 @@ def _pair(name: str, local_s: float, spark_s: float, same: bool) -> dict[str, An
 
 
 def resolution(spark: Any, n: int) -> dict[str, Any]:
-    from bench.people import config, generate
-
-    records, truth = generate(n)
+    records, truth = people.generate(n)
     # every pair drawn for u where the set is small enough, so both backends estimate the same model
-    chosen = config().model_copy(update={"u_max_pairs": max(200_000, n * (n - 1) // 2 + 1)})
+    chosen = people.config().model_copy(update={"u_max_pairs": max(200_000, n * (n - 1) // 2 + 1)})
     local, local_s = _timed(lambda: link(records, chosen))
     remote, spark_s = _timed(lambda: link(records, chosen, backend="spark", spark=spark))
     out = {"resolution_records": n, "resolution_f1": pairwise(local.clusters, truth)["f1"]}

@@ -44,7 +44,6 @@ class GeneratedCertificate:
     kind: str
     fields: dict[str, str]
     image: Image.Image
-    difficulty: str = "easy"
 
 
 def sample_fields(rng: random.Random, kind: str, declaration: dict[str, Any] | None = None) -> dict[str, str]:
@@ -73,7 +72,7 @@ def sample_fields(rng: random.Random, kind: str, declaration: dict[str, Any] | N
     return {name: values[name] for name in spec.fields}
 
 
-def _table(draw: ImageDraw.ImageDraw, kind: str, fields: dict[str, str]) -> list[tuple[int, int]]:
+def _table(draw: ImageDraw.ImageDraw, fields: dict[str, str]) -> list[tuple[int, int]]:
     """One bilingual label and its value per row; returns where each value was written."""
     labels = catalogue().fields
     pitch = min(90, (H - 360) // len(fields))
@@ -87,7 +86,7 @@ def _table(draw: ImageDraw.ImageDraw, kind: str, fields: dict[str, str]) -> list
     return spots
 
 
-def _form(draw: ImageDraw.ImageDraw, kind: str, fields: dict[str, str]) -> list[tuple[int, int]]:
+def _form(draw: ImageDraw.ImageDraw, fields: dict[str, str]) -> list[tuple[int, int]]:
     """Boxes two to a row, Chinese labels."""
     labels = catalogue().fields
     spots = []
@@ -99,7 +98,7 @@ def _form(draw: ImageDraw.ImageDraw, kind: str, fields: dict[str, str]) -> list[
     return spots
 
 
-def _letter(draw: ImageDraw.ImageDraw, kind: str, fields: dict[str, str]) -> list[tuple[int, int]]:
+def _letter(draw: ImageDraw.ImageDraw, fields: dict[str, str]) -> list[tuple[int, int]]:
     """A letter: a line of prose, English labels, a closing line."""
     labels = catalogue().fields
     draw.text(
@@ -170,7 +169,7 @@ def render(kind: str, fields: dict[str, str], rng: random.Random, *, difficulty:
     draw = ImageDraw.Draw(page)
     draw.text((80, 60), spec.zh, font=font(44), fill="black")
     draw.text((80, 130), spec.en, font=font(32 if len(spec.en) < 40 else 26), fill="black")
-    spots = LAYOUT[spec.layout](draw, kind, fields)
+    spots = LAYOUT[spec.layout](draw, fields)
     if difficulty == "hard":  # the stamp pressed over a field's text
         x, y = rng.choice(spots[1:])
         page = _stamp(page, (x + rng.randint(40, 160), y + 15))
@@ -193,7 +192,5 @@ def generate(
     for i in range(n):
         kind = order[i % len(order)]
         fields = sample_fields(rng, kind)
-        out.append(
-            GeneratedCertificate(kind, fields, render(kind, fields, rng, difficulty=difficulty), difficulty)
-        )
+        out.append(GeneratedCertificate(kind, fields, render(kind, fields, rng, difficulty=difficulty)))
     return out

@@ -156,12 +156,8 @@ def _kind(lines: list[tuple[str, float, float]]) -> str | None:
     return catalogue().kind_of_title("".join(t for t, _, _ in lines).upper().replace(" ", ""))
 
 
-def upright(image: Image.Image) -> Image.Image:
-    """An upside-down page reads as garbage: try 180° when the title cannot be found."""
-    return _upright(image)[0]
-
-
 def _upright(image: Image.Image) -> tuple[Image.Image, list[tuple[str, float, float]]]:
+    """The page and its lines, turned 180° when the title cannot be found (upside down it reads as garbage)."""
     lines = ocr(image)
     if _kind(lines) is not None:
         return image, lines

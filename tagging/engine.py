@@ -56,7 +56,8 @@ def compile_propagate(rule: PropagateRule, store: GraphStore) -> tuple[str, dict
     via = "|".join(store.ontology.check_types(rule.via))  # only these two checked names are spliced below
     cypher = (
         f"MATCH (src:{label})-[h:HAS_TAG]->(:Tag {{id: $from}}) WHERE h.ended_at IS NULL "
-        f"MATCH (src)-[:{via}]-(x)-[:{via}]-(o:{label}) "
+        f"MATCH (src)-[:{via}]-(x) MATCH (x)-[:{via}]-(o:{label}) "
+        # the subjects tied to x, src among them (a second MATCH may reach src again)
         "WITH src, x, count(DISTINCT o) AS sharing WHERE sharing <= $max_shared "
         f"MATCH (x)-[:{via}]-(s:{label}) WHERE s <> src "
         f"RETURN s.id AS subject, collect(DISTINCT labels(x)[0] + ':' + x.id + ' < {label}:' + src.id) AS evidence"

@@ -69,8 +69,9 @@ class PropagateRule(BaseModel):
     max_shared: int = Field(
         10,
         ge=2,
-        description="a node tying more subjects than this (a business park's address, a registered agent's "
-        "phone) is generic and passes nothing on",
+        description="a node tying more subjects than this, the tagged one included (a business park's "
+        "address, a registered agent's phone), is generic and passes nothing on; each rule states its own "
+        "in ontology/tags/*.yaml, with the reason in the tag's description",
     )
 
 

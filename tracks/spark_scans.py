@@ -93,10 +93,26 @@ def _micros(spark: SparkSession, root: str) -> str:
     return "div(ts, 1000)" if kind == "long" else "unix_micros(CAST(ts AS TIMESTAMP))"
 
 
+def _days(window: tuple[str, str] | None) -> tuple[str, str]:
+    """The first and last day (YYYY-MM-DD) of ``window``, each end parsed as a time: what reaches the SQL
+    text is the parsed value, never the text given."""
+    if not window:
+        return "0001-01-01", "9999-12-31"
+    days = []
+    for name, text in zip(("start", "end"), window, strict=True):
+        try:
+            days.append(pd.Timestamp(text).strftime("%Y-%m-%d"))
+        except (ValueError, TypeError) as exc:
+            raise ValueError(
+                f"the window's {name} {text!r} is not a date or time (YYYY-MM-DD[ HH:MM:SS])"
+            ) from exc
+    return days[0], days[1]
+
+
 def register_points(spark: SparkSession, root: str, window: tuple[str, str] | None = None) -> None:
     """``tianji_points`` (target, kind, lat, lon, us) over the store at ``root``, only the days of the window."""
+    first, last = _days(window)
     spark.read.parquet(root).createOrReplaceTempView("tianji_points_raw")
-    first, last = (window[0][:10], window[1][:10]) if window else ("0001-01-01", "9999-12-31")
     spark.sql(POINTS.format(micros=_micros(spark, root), first=first, last=last)).createOrReplaceTempView(
         "tianji_points"
     )

@@ -32,14 +32,18 @@ class ReviewItem:
     )
     flag: str | None = strawberry.field(
         default=None,
-        description="contradiction: a warning the resolver raised, not a pair it scored: a new strong match "
-        "says a and b, which a reviewer decided differ, are one subject (they were not merged)",
+        description="contradiction: a warning the resolver raised, not a pair it scored: a new strong match, "
+        "or a reviewer's must-link, says a and b, which a reviewer decided differ, are one subject (they were "
+        "not merged)",
     )
     contradiction: JSON | None = strawberry.field(
         default=None,
-        description="for a flagged item: the reviewer's decision (item, status, decided_by, decided_at), the "
-        "record that matches both sides and its matches into each (score, method); confirming the item "
-        "joins a and b after all, rejecting it keeps the decision",
+        description="for a flagged item: the reviewer's decision (item, status, decided_by, decided_at; null "
+        "where the queue holds no such decision), the "
+        "record that matches both sides and its matches into each (score, method), or, with "
+        "must_link_refused, the must-links this decision blocks (must_links); confirming the item joins a "
+        "and b after all, rejecting it keeps the decision. A must-link refused for another reason (reason: "
+        "the clusters hold different strong keys) sits on the must-link itself: deciding it changes nothing",
     )
 
 

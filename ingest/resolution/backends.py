@@ -35,6 +35,7 @@ def database_api(backend: Backend, spark: SparkSession | None = None) -> Databas
     if backend == "spark":
         if spark is None:
             raise BackendError("the spark backend needs a SparkSession (tianji.core.spark.spark_session)")
+        # lazy: Splink's Spark backend imports pyspark (heavy, needed only on this backend)
         from splink.backends.spark import SparkAPI
 
         partitions = int(spark.conf.get("spark.sql.shuffle.partitions") or 200)

@@ -46,8 +46,11 @@ queue = Table(
     Column("status", String, nullable=False),  # open, confirmed, rejected
     Column("decided_by", String),
     Column("decided_at", String),
-    Column("flag", String),  # contradiction: a warning the run raised, not a pair to score
+    Column("flag", String),  # one of FLAGS: a warning the run raised, not a pair to score
 )
+#: a flagged item's kind: a new match, or a refused must-link, that contradicts a reviewer's decision
+CONTRADICTION = "contradiction"
+FLAGS = (CONTRADICTION,)
 log = Table(
     "review_log",
     metadata,
@@ -109,11 +112,49 @@ def enqueue(engine: Engine, kind: str, pairs: list[Pair]) -> int:
     return added
 
 
+def _order(row: Any) -> tuple[str, int]:
+    """The order decisions were taken in (a pair's latest decision counts)."""
+    return (row["decided_at"] or "", row["id"])
+
+
+def _pending(rows: list[Any]) -> set[tuple[str, str, str | None]]:
+    """The contradictions (a, b, matching record) not to flag again: those whose item is open, and those
+    a reviewer answered when the pair has had no other decision since (after a newer decision on the pair,
+    a contradiction found again is flagged again)."""
+    newest: dict[tuple[str, str], tuple[str, int]] = {}
+    for r in rows:
+        if r["flag"] is None and r["status"] != "open" and r["decided_at"]:
+            pair = (min(r["a"], r["b"]), max(r["a"], r["b"]))
+            newest[pair] = max(newest.get(pair, ("", 0)), _order(r))
+    out = set()
+    for r in rows:
+        if r["flag"] != CONTRADICTION:
+            continue
+        pair = (min(r["a"], r["b"]), max(r["a"], r["b"]))
+        if r["status"] == "open" or _order(r) >= newest.get(pair, ("", 0)):
+            out.add((r["a"], r["b"], json.loads(r["features"]).get("contradiction", {}).get("record")))
+    return out
+
+
+def _settles(flag: str | None, a: str, b: str, features: str) -> bool:
+    """Whether deciding the item decides its pair: not for a must-link refused for a reason no decision
+    lifts (different strong keys, the size limit), whose item sits on the confirmed pair itself."""
+    if flag != CONTRADICTION:
+        return True
+    found = json.loads(features).get("contradiction", {})
+    if not found.get("must_link_refused"):
+        return True
+    musts = found.get("must_links", [[a, b]])  # items raised before must_links sat on the must-link
+    return not any({a, b} == set(m) for m in musts)
+
+
 def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """Put each contradiction (``ingest.resolution.contradictions``) in the queue as an open item flagged
-    ``contradiction`` on the pair the reviewer decided (a, b), naming that decision (who, when, which item)
-    and the new matches; one item per (a, b, matching record), however many runs find it. Returns every
-    contradiction with the decision it contradicts (the run's summary lists them)."""
+    ``contradiction`` on the pair the reviewer decided (a, b), naming that decision (who, when, which item,
+    its status; all None for a constraint the run was given that the queue does not hold) and the new
+    matches; one item per (a, b, matching record) while it is open, and none again once a
+    reviewer answered it unless a newer decision on the pair was taken since. Returns every contradiction
+    with the decision it contradicts (the run's summary lists them)."""
     if not found:
         return []
     out = []
@@ -121,14 +162,10 @@ def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) 
         rows = conn.execute(select(queue).where(queue.c.kind == kind)).mappings().all()
         decided = {
             (r["a"], r["b"]): r
-            for r in sorted(rows, key=lambda r: (r["decided_at"] or "", r["id"]))
+            for r in sorted(rows, key=_order)
             if r["flag"] is None and r["status"] in ("confirmed", "rejected")
         }
-        flagged = {
-            (r["a"], r["b"], json.loads(r["features"]).get("contradiction", {}).get("record"))
-            for r in rows
-            if r["flag"] == "contradiction"
-        }
+        flagged = _pending(list(rows))
         for item in found:
             a, b = item["a"], item["b"]
             decision = decided.get((a, b)) or decided.get((b, a))
@@ -136,7 +173,7 @@ def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) 
                 **item,
                 "decision": {
                     "item": decision["id"] if decision else None,
-                    "status": decision["status"] if decision else "rejected",
+                    "status": decision["status"] if decision else None,  # not a decision of the queue
                     "decided_by": decision["decided_by"] if decision else None,
                     "decided_at": decision["decided_at"] if decision else None,
                 },
@@ -153,7 +190,7 @@ def flag_contradictions(engine: Engine, kind: str, found: list[dict[str, Any]]) 
                     score=item["score"],
                     features=json.dumps({"contradiction": named}, ensure_ascii=False),
                     status="open",
-                    flag="contradiction",
+                    flag=CONTRADICTION,
                 )
             )
     return out
@@ -166,6 +203,9 @@ def items(
     limit: int = 100,
     flag: str | None = None,
 ) -> list[dict[str, Any]]:
+    """The queue's items, most likely first; ``flag`` (one of ``FLAGS``) keeps only the items so flagged."""
+    if flag is not None and flag not in FLAGS:
+        raise ValueError(f"unknown flag {flag!r}; known flags: {', '.join(FLAGS)}")
     query = select(queue).order_by(queue.c.score.desc()).limit(limit)
     if kind:
         query = query.where(queue.c.kind == kind)
@@ -192,15 +232,19 @@ def decide(engine: Engine, item: int, decision: str, user: str) -> dict[str, Any
 
 
 def decisions(engine: Engine, kind: str) -> tuple[list[tuple[str, str]], list[tuple[str, str]]]:
-    """Must- and cannot-links: each pair's latest decision (confirming a flagged contradiction joins its
-    pair after all; rejecting it keeps the earlier decision)."""
+    """Must- and cannot-links: each pair's latest decision. A flagged contradiction sits on the cannot-link
+    it contradicts (for a refused must-link, on the cannot-link that keeps its clusters apart): confirming
+    it joins the pair after all, rejecting it keeps the cannot-link. A refused must-link that no decision
+    keeps apart (different strong keys) is a warning on the must-link itself: deciding it changes nothing."""
     with engine.connect() as conn:
         rows = conn.execute(
-            select(queue.c.a, queue.c.b, queue.c.status)
+            select(queue.c.a, queue.c.b, queue.c.status, queue.c.flag, queue.c.features)
             .where(queue.c.kind == kind, queue.c.status.in_(("confirmed", "rejected")))
             .order_by(queue.c.decided_at, queue.c.id)
         ).all()
-    latest = {tuple(sorted((a, b))): (a, b, s) for a, b, s in rows}
+    latest = {
+        tuple(sorted((a, b))): (a, b, s) for a, b, s, flag, features in rows if _settles(flag, a, b, features)
+    }
     return (
         [(a, b) for a, b, s in latest.values() if s == "confirmed"],
         [(a, b) for a, b, s in latest.values() if s == "rejected"],

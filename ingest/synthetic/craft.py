@@ -31,6 +31,9 @@ from tianji.core.resources import package_path
 DATA: dict[str, Any] = yaml.safe_load(
     package_path("ingest.synthetic", "craft.yaml").read_text(encoding="utf-8")
 )
+#: each source's name (craft.yaml), by the part it plays in the records
+CAR = dict(DATA["vehicle_sources"])
+SHIP = dict(DATA["vessel_sources"])
 VIN_CHARS = "ABCDEFGHJKLMNPRSTUVWXYZ0123456789"
 VEHICLE_COLUMNS = [
     "record_id",
@@ -127,12 +130,12 @@ def vehicle_records(b: WorldBuilder, rng: random.Random) -> tuple[list[list[Any]
                 if number and same_owner and rng.random() < 0.25:  # no VIN, no engine number: the owner,
                     # make, model and colour tie the new plate to the old
                     registry["vin"] = registry["engine_no"] = ""
-                emit(plate, {"source": "vehicle_registry", **registry})
+                emit(plate, {"source": CAR["registry"], **registry})
                 if rng.random() < 0.6:
                     emit(
                         plate,
                         {
-                            "source": "insurance",
+                            "source": CAR["insurance"],
                             **base,
                             "vin": base["vin"] if rng.random() < 0.7 else "",
                             "engine_no": base["engine_no"] if rng.random() < 0.5 else "",
@@ -144,7 +147,7 @@ def vehicle_records(b: WorldBuilder, rng: random.Random) -> tuple[list[list[Any]
                     emit(
                         plate,
                         {
-                            "source": "traffic_police",
+                            "source": CAR["police"],
                             "plate": shown,
                             "make": desc["make"],
                             "colour": desc["colour"],
@@ -152,7 +155,7 @@ def vehicle_records(b: WorldBuilder, rng: random.Random) -> tuple[list[list[Any]
                     )
                 if rng.random() < 0.5:
                     read = _misread(rng, shown) if rng.random() < 0.05 else shown
-                    emit(plate, {"source": "port_gate", "plate": read, "colour": desc["colour"]})
+                    emit(plate, {"source": CAR["gate"], "plate": read, "colour": desc["colour"]})
     return rows, truth
 
 
@@ -191,9 +194,9 @@ def _sister_name(rng: random.Random, name: str, taken: set[str]) -> str:
 
 def _written(rng: random.Random, name: str, source: str) -> str:
     """A ship's name as a source writes it: a prefix (M/V), or an AIS typo."""
-    if source in ("port_call", "manifest") and rng.random() < 0.3:
+    if source in (SHIP["port_call"], SHIP["manifest"]) and rng.random() < 0.3:
         return f"{rng.choice(DATA['ship_prefixes'])} {name}"
-    if source == "ais" and rng.random() < 0.15:
+    if source == SHIP["ais"] and rng.random() < 0.15:
         i = rng.randrange(len(name))
         if name[i] != " ":
             return name[:i] + rng.choice("ABCDEFGHIKLMNOPRSTUVWY") + name[i + 1 :]
@@ -218,17 +221,17 @@ def vessel_records(vessels: list[list[Any]], rng: random.Random) -> tuple[list[l
 
     def emit(ship: dict[str, Any], era: dict[str, str], source: str) -> None:
         rid = f"SR{len(rows) + 1:07d}"
-        full = source == "ship_registry"
+        full = source == SHIP["registry"]
         values = {
             "source": source,
             "imo": ship["imo"]
-            if full or rng.random() < {"port_call": 0.85, "ais": 0.3}.get(source, 0.6)
+            if full or rng.random() < {SHIP["port_call"]: 0.85, SHIP["ais"]: 0.3}.get(source, 0.6)
             else "",
-            "mmsi": era["mmsi"] if full or source == "ais" or rng.random() < 0.7 else "",
+            "mmsi": era["mmsi"] if full or source == SHIP["ais"] or rng.random() < 0.7 else "",
             "name": _written(rng, era["name"], source),
-            "flag": era["flag"] if source != "ais" else "",
-            "ship_type": ship["type"] if source != "manifest" else "",
-            "build_year": ship["year"] if source in ("ship_registry", "port_call") else "",
+            "flag": era["flag"] if source != SHIP["ais"] else "",
+            "ship_type": ship["type"] if source != SHIP["manifest"] else "",
+            "build_year": ship["year"] if source in (SHIP["registry"], SHIP["port_call"]) else "",
             "gross_tonnage": ship["gt"] if full else "",
         }
         rows.append([rid, *(values[c] for c in VESSEL_COLUMNS[1:])])
@@ -238,12 +241,12 @@ def vessel_records(vessels: list[list[Any]], rng: random.Random) -> tuple[list[l
         for number, era in enumerate(eras):
             last = number == len(eras) - 1
             if last or rng.random() < 0.7:
-                emit(ship, era, "ship_registry")
+                emit(ship, era, SHIP["registry"])
             for _ in range(rng.randint(1, 2)):
-                emit(ship, era, "port_call")
-            emit(ship, era, "ais")
+                emit(ship, era, SHIP["port_call"])
+            emit(ship, era, SHIP["ais"])
             if rng.random() < 0.5:
-                emit(ship, era, "manifest")
+                emit(ship, era, SHIP["manifest"])
 
     released: list[str] = []
     for imo, mmsi, name, flag, kind in vessels:

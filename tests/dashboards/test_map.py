@@ -23,6 +23,7 @@ from tests.dashboards.test_journey import no_console_errors, shot, sign_in, tab,
 from tests.dashboards.test_workspace import SMALL, outside
 from tianji.bootstrap import demo_users
 from tianji.cli.mapdata import fetch_provinces
+from tracks.service import run_tracks
 
 pytestmark = pytest.mark.browser
 
@@ -48,8 +49,6 @@ new MutationObserver(() => window.trajNotices.push(notice.innerText))
 
 @pytest.fixture(scope="module")
 def server(graph_server: EmbeddedServer, world_store: GraphStore, small_world: Path) -> Iterator[Site]:
-    from tracks.service import run_tracks
-
     settings = settings_for(graph_server, world_store.settings.graph_name, api_port=free_port())
     demo_users(world_store, settings, Path("."))
     run_tracks(world_store, settings, small_world)

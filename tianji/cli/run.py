@@ -20,8 +20,8 @@ def local_assets(settings: Settings) -> None:
         written = fetch(settings)
     except AssetError as exc:
         console.print(f"  [yellow]not fetched[/]: {exc}; GraphiQL will load its files from the CDN")
-        return
-    console.print(f"  in place ({len(written)} fetched now)")
+    else:
+        console.print(f"  in place ({len(written)} fetched now)")
     console.print("[bold]Map province borders[/] (for the trajectory view, derived once)")
     try:
         made = fetch_provinces(settings)

@@ -49,6 +49,7 @@ def java_available() -> bool:
 
 
 def _similarity_jar() -> str:
+    # lazy: Splink's Spark backend imports pyspark (heavy, needed only when a session starts)
     from splink.backends.spark import similarity_jar_location
 
     return similarity_jar_location()
@@ -59,6 +60,7 @@ def spark_session(settings: Settings) -> SparkSession:
     per process; a second call with another master returns the running one)."""
     if not java_available():
         raise SparkUnavailable("no Java runtime: install openjdk-17-jre-headless (make system)")
+    # lazy: pyspark is heavy and needed only when a Spark backend is chosen
     from pyspark.sql import SparkSession
 
     # pyspark 4.3 warns on pandas 3; the paths used here are held equal to in-process by tests
@@ -104,6 +106,7 @@ def spark_session(settings: Settings) -> SparkSession:
 
 def stop_spark() -> None:
     """Stop the running session, if any (its JVM stays for the next one)."""
+    # lazy: pyspark is heavy and needed only when a Spark backend is chosen
     from pyspark.sql import SparkSession
 
     with _lock:

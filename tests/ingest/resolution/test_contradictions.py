@@ -11,9 +11,10 @@ from api.context import Context, open_services
 from api.schema import build_schema
 from graph.store import GraphStore
 from ingest.resolution import link, normalize, resolve
-from ingest.resolution.config import person_config
-from ingest.resolution.review import decide, items, open_review, record_action
+from ingest.resolution.config import person_config, vessel_config
+from ingest.resolution.review import decide, decisions, flag_contradictions, items, open_review, record_action
 from ingest.resolution.subjects import resolve_records
+from tests.ingest.resolution.test_craft import fleet_of_vessels
 from tests.ingest.resolution.test_linkage import people
 from tianji.core.settings import Settings
 
@@ -46,16 +47,29 @@ def test_a_strong_match_across_a_cannot_link_is_a_contradiction_never_a_merge() 
     assert both.clusters[a] != both.clusters[b]
 
 
-def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
+def _execute(settings: Settings, store: GraphStore, query: str) -> Any:
     services = open_services(settings, store)
 
     async def run() -> Any:
         context = Context(services, User("analyst.chen", "analyst", "GZ"))
         return await build_schema(settings).execute(query, context_value=context)
 
-    result = asyncio.run(run())
+    return asyncio.run(run())
+
+
+def _graphql(settings: Settings, store: GraphStore, query: str) -> Any:
+    result = _execute(settings, store, query)
     assert not result.errors, result.errors
     return result.data
+
+
+def test_an_unknown_flag_is_refused_naming_the_known_ones(store: GraphStore, settings: Settings) -> None:
+    result = _execute(settings, store, '{ reviewQueue(flag: "contradictions") { id } }')
+    (error,) = result.errors
+    assert error.extensions["code"] == "INVALID_INPUT"
+    assert (
+        "unknown flag 'contradictions'" in error.message and "contradiction" in error.message.split(":")[-1]
+    )
 
 
 def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_settles_it(
@@ -101,3 +115,115 @@ def test_the_name_only_resolver_reports_contradictions_too() -> None:
     held = resolve(records, normalise=normalize.overseas, same=["country"], cannot_link=[("m1", "m2")])
     assert held.clusters["m1"] != held.clusters["m2"]
     assert [(x["a"], x["b"], x["record"]) for x in held.contradictions] == [("m1", "m2", "m3")]
+
+
+def _refused_must_link(store: GraphStore, settings: Settings) -> tuple[Any, list[dict[str, str]], Any, tuple]:
+    """A reviewer split a off b, then confirmed c with a and with b: the second must-link is refused."""
+    records, a, b, c = _triple()
+    rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
+    engine = open_review(settings)
+    record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.chen")
+    record_action(engine, "person", "merge", a, must=[(a, c), (b, c)], payload={}, user="analyst.wang")
+    result, _ = resolve_records(store, settings, "person", rows)
+    assert result.clusters[a] == result.clusters[c] != result.clusters[b]
+    (item,) = [
+        i
+        for i in items(engine, "person", flag="contradiction")
+        if i["features"]["contradiction"]["record"] is None
+    ]
+    found = item["features"]["contradiction"]
+    # the item sits on the cannot-link that keeps the must-link's clusters apart, and names both decisions
+    assert (item["a"], item["b"]) == (a, b) and found["must_link_refused"]
+    assert found["decision"]["status"] == "rejected" and found["must_links"] == [[b, c]]
+    return engine, rows, item, (a, b, c)
+
+
+def _refused_items(engine: Any) -> list[dict[str, Any]]:
+    return [
+        i
+        for i in items(engine, "person", flag="contradiction")
+        if i["features"]["contradiction"]["record"] is None
+    ]
+
+
+def test_rejecting_a_refused_must_link_keeps_both_decisions(store: GraphStore, settings: Settings) -> None:
+    engine, rows, item, (a, b, c) = _refused_must_link(store, settings)
+    decide(engine, item["id"], "rejected", "analyst.li")
+    must, cannot = decisions(engine, "person")
+    assert (b, c) in must and (a, b) in cannot  # the confirmation stays a confirmation
+    again, _ = resolve_records(store, settings, "person", rows)
+    assert again.clusters[a] == again.clusters[c] != again.clusters[b]
+    assert _refused_items(engine) == []  # answered, and nothing decided since: not raised again
+
+
+def test_confirming_a_refused_must_link_joins_its_clusters(store: GraphStore, settings: Settings) -> None:
+    engine, rows, item, (a, b, c) = _refused_must_link(store, settings)
+    decide(engine, item["id"], "confirmed", "analyst.li")
+    joined, summary = resolve_records(store, settings, "person", rows)
+    assert joined.clusters[a] == joined.clusters[b] == joined.clusters[c]
+    assert summary["contradictions"] == []
+
+
+def test_an_answered_contradiction_is_flagged_again_after_a_newer_decision_on_its_pair(
+    store: GraphStore, settings: Settings
+) -> None:
+    records, a, b, c = _triple()
+    rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
+    engine = open_review(settings)
+    record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.chen")
+    resolve_records(store, settings, "person", rows)
+
+    def open_items() -> list[dict[str, Any]]:
+        return [
+            i
+            for i in items(engine, "person", flag="contradiction")
+            if i["features"]["contradiction"]["record"] == c
+        ]
+
+    (item,) = open_items()
+    decide(engine, item["id"], "confirmed", "analyst.wang")  # a and b are one after all
+    joined, _ = resolve_records(store, settings, "person", rows)
+    assert joined.clusters[a] == joined.clusters[b] and open_items() == []
+    record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.li")  # split again
+    again, _ = resolve_records(store, settings, "person", rows)
+    assert again.clusters[a] != again.clusters[b]
+    (raised,) = open_items()  # the new decision is contradicted again: a new open item says so
+    assert (
+        raised["id"] != item["id"]
+        and raised["features"]["contradiction"]["decision"]["decided_by"] == "analyst.li"
+    )
+    decide(engine, raised["id"], "rejected", "analyst.li")
+    resolve_records(store, settings, "person", rows)
+    assert open_items() == []  # rejected, and nothing decided since: not raised on every run
+
+
+def test_a_must_link_refused_for_different_strong_keys_is_a_warning_that_decides_nothing(
+    settings: Settings,
+) -> None:
+    rows, _ = fleet_of_vessels(30)
+    first = next(r for r in rows if r["imo"])
+    second = next(r for r in rows if r["imo"] and r["imo"] != first["imo"])
+    x, y = first["record_id"], second["record_id"]
+    engine = open_review(settings)
+    record_action(engine, "vessel", "merge", x, must=[(x, y)], payload={}, user="analyst.chen")
+    must, cannot = decisions(engine, "vessel")
+    result = link(rows, vessel_config(), must_link=must, cannot_link=cannot)
+    assert result.clusters[x] != result.clusters[y]
+    (found,) = [f for f in result.contradictions if f.get("must_link_refused")]
+    assert (found["a"], found["b"]) == (x, y) and "strong keys" in found["reason"]
+    (named,) = flag_contradictions(engine, "vessel", result.contradictions)
+    assert named["decision"]["status"] == "confirmed"
+    (item,) = items(engine, "vessel", flag="contradiction")
+    decide(engine, item["id"], "rejected", "analyst.li")
+    assert decisions(engine, "vessel") == ([(x, y)], [])  # the confirmation is not turned into a cannot-link
+
+
+def test_a_contradicted_constraint_the_queue_does_not_hold_names_no_decision(settings: Settings) -> None:
+    records, a, b, c = _triple()
+    result = link(
+        records, person_config(), cannot_link=[(a, b)]
+    )  # given to the run, not decided in the queue
+    found = flag_contradictions(open_review(settings), "person", result.contradictions)
+    (named,) = [x for x in found if x["record"] == c]
+    assert (named["a"], named["b"]) == (a, b)
+    assert named["decision"] == {"item": None, "status": None, "decided_by": None, "decided_at": None}

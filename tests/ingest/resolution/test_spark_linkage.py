@@ -6,7 +6,10 @@ from __future__ import annotations
 import pytest
 
 from ingest.resolution import febrl, link
-from ingest.resolution.config import enterprise_config
+from ingest.resolution.config import enterprise_config, vessel_config
+from ingest.resolution.prepare import prepare
+from ingest.resolution.training import train
+from tests.ingest.resolution.test_craft import fleet_of_vessels
 from tests.ingest.resolution.test_enterprises import register
 
 pytestmark = pytest.mark.spark
@@ -44,3 +47,15 @@ def test_enterprises_counted_over_subjects_link_the_same_on_spark_and_duckdb(spa
     accepted = {(p.a, p.b) for p in local.pairs if p.decision == "accept"}
     assert accepted and {(p.a, p.b) for p in on_spark.pairs if p.decision == "accept"} == accepted
     assert on_spark.clusters == local.clusters
+
+
+@pytest.mark.slow
+def test_training_goes_on_on_spark_after_an_expectation_maximisation_pass_fails(spark) -> None:
+    # sixty registered vessels with their sisters: the pass blocking on the name underflows an m probability
+    rows, _ = fleet_of_vessels(60)
+    config = vessel_config()
+    prepared = prepare(rows, config)
+    model, skipped = train(prepared, config, "spark", spark)
+    assert any("expectation maximisation failed" in s for s in skipped)
+    # the passes after it and the saved model stay on Spark (its SQL is Spark's, as the checkpoint says)
+    assert model["sql_dialect"] == "spark"
