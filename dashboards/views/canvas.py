@@ -8,9 +8,7 @@ folded group unfolds it. Separate callbacks never cancel each
 other (Dash drops an older reply of the *same* callback only), and a button merely appearing changes
 nothing. One callback draws the canvas and its legend (the types on the canvas only) from the board.
 
-Undo and redo (``dashboards.history``): one callback records every board the canvas gets in the
-``history`` store, one writes the board an undo or redo steps to (which the first then finds equal to
-the history's present board, so it is not recorded again).
+Undo and redo are the browser's (``dashboards.views.history``): every board written here is a step.
 """
 
 from __future__ import annotations
@@ -22,7 +20,6 @@ from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, n
 
 from dashboards import board as b
 from dashboards import client as q
-from dashboards import history as h
 from dashboards.client import Api, ApiError
 from dashboards.elements import elements, marked
 from dashboards.style import legend, stylesheet
@@ -154,37 +151,6 @@ def register(app: Dash, api: Api) -> None:
             + (f" · {folded:,} 组已折叠 groups folded" if folded else "")
         )
         return shown, legend(b.kinds(board)), count, relayout(layout, before, shown)
-
-    @app.callback(
-        Output("history", "data"),
-        Input("board", "data"),
-        State("history", "data"),
-        prevent_initial_call=True,
-    )
-    def record(board: b.Board | None, history: h.History | None) -> Any:
-        """Every board the canvas gets is a step to undo (but the one an undo or redo wrote)."""
-        recorded = h.record(history, board)
-        return no_update if recorded is None else recorded
-
-    @app.callback(
-        Output("board", "data", allow_duplicate=True),
-        Output("history", "data", allow_duplicate=True),
-        Input("undo", "n_clicks"),
-        Input("redo", "n_clicks"),
-        State("history", "data"),
-        prevent_initial_call=True,
-    )
-    def step(_u: Any, _r: Any, history: h.History | None) -> Any:
-        history = history or h.start()
-        moved = h.undo(history) if callback_context.triggered_id == "undo" else h.redo(history)
-        if moved is None:
-            return no_update, no_update
-        return moved["present"], moved
-
-    @app.callback(Output("undo", "disabled"), Output("redo", "disabled"), Input("history", "data"))
-    def steps(history: h.History | None) -> Any:
-        back, forward = h.can(history)
-        return not back, not forward
 
     @app.callback(
         Output("board", "data", allow_duplicate=True),

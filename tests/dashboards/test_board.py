@@ -8,7 +8,7 @@ from typing import Any
 from dash import no_update
 
 from dashboards import board as b
-from dashboards import history as h
+from dashboards.views import history
 from dashboards.views.canvas import LAYOUT, relayout
 
 
@@ -153,28 +153,6 @@ def test_unfolding_draws_the_members_and_folding_closes_the_group_again() -> Non
     assert b.fold(opened, "Enterprise|T") == opened  # a node of no group changes nothing
 
 
-def test_undo_and_redo_step_through_the_boards_and_a_new_action_drops_the_redo_branch() -> None:
-    one, two, three = (b.replaced([node(f"Enterprise|{k}")]) for k in "ABC")
-    history = h.start()
-    assert h.can(history) == (False, False)
-    for board in (one, two):
-        history = h.record(history, board) or history
-    assert h.record(history, two) is None  # the present board again: nothing to record
-    back = h.undo(history)
-    assert back is not None and back["present"] == one and h.can(back) == (True, True)
-    assert h.record(back, back["present"]) is None  # the board an undo wrote is not a new step
-    forward = h.redo(back)
-    assert forward is not None and forward["present"] == two and h.can(forward) == (True, False)
-    branched = h.record(back, three)
-    assert branched is not None and branched["future"] == [] and branched["present"] == three
-    assert h.redo(branched) is None
-    assert h.undo(h.undo(back) or back) is None  # back at the start: nothing more to undo
-
-
-def test_the_history_keeps_a_bounded_number_of_boards() -> None:
-    history = h.start()
-    for i in range(30):
-        history = h.record(history, b.replaced([node(f"Enterprise|{i}")]), keep=4) or history
-    assert len(history["past"]) == 4
-    assert history["past"][0] == b.replaced([node("Enterprise|25")])
-    assert h.depth() == b.config()["history_depth"]
+def test_a_fresh_page_has_nothing_to_undo_and_keeps_the_configured_number_of_boards() -> None:
+    fresh = history.start()  # its steps run in the browser: tests/dashboards/test_workspace.py
+    assert fresh == {"keep": b.config()["history_depth"], "past": [], "present": b.empty(), "future": []}

@@ -23,6 +23,8 @@ from selenium.webdriver.support.ui import WebDriverWait
 
 from algorithms.service import run_drift, run_gangs
 from dashboards import board as b
+from dashboards.views.history import MOVE, RECORD
+from dashboards.views.history import start as fresh_history
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tagging.service import run_tagging
@@ -361,3 +363,35 @@ def test_a_hubs_declarations_fold_into_one_group_that_unfolds_and_undo_redo_step
     assert outside(driver, "#canvas", "#canvas-column", "#side-column") == []
     shot(driver, "30-clear-undone")
     no_console_errors(driver)
+
+
+def test_the_history_steps_back_and_forth_drops_the_redo_branch_and_keeps_its_bound(
+    browser: webdriver.Chrome,
+) -> None:
+    """The history's functions as the browser runs them, on boards of one node each."""
+    driver = browser
+    driver.get("about:blank")
+    run = f"const record = ({RECORD}); const move = ({MOVE}); const h0 = arguments[0];"
+    boards = [b.replaced([{"data": {"id": f"Enterprise|{i}", "kind": "Enterprise"}}]) for i in range(30)]
+    out = driver.execute_script(
+        run + "const one = record(h0, arguments[1][0]); const two = record(one, arguments[1][1]);"
+        "const back = move(two, true);"
+        "return {same: record(two, arguments[1][1]), back: back, again: record(back, back.present),"
+        " forward: move(back, false), branch: record(back, arguments[1][2]), start: move(move(back, true), true),"
+        " end: move(two, false)};",
+        fresh_history(),
+        boards,
+    )
+    assert out["same"] is None  # the present board again: nothing recorded
+    assert out["back"]["present"] == boards[0] and out["back"]["future"] == [boards[1]]
+    assert out["again"] is None  # the board an undo wrote is no new step
+    assert out["forward"]["present"] == boards[1] and out["forward"]["future"] == []
+    assert out["branch"]["present"] == boards[2] and out["branch"]["future"] == []  # redo branch dropped
+    assert out["start"] is None and out["end"] is None  # nothing left to undo, nothing to redo
+    kept = driver.execute_script(
+        run
+        + "let h = {...h0, keep: 4}; for (const board of arguments[1]) { h = record(h, board); } return h;",
+        fresh_history(),
+        boards,
+    )
+    assert len(kept["past"]) == 4 and kept["past"][0] == boards[25] and kept["present"] == boards[29]
