@@ -218,8 +218,13 @@ def fold(board: Board | None, key: str) -> Board:
     """The board with the groups that ``key`` (a node's id: a member or the hub) is part of folded again."""
     out = _copy(board)
     mine = {f.id for f in folds(board) if key == f.hub or key in f.members}
-    out["open"] = [g for g in out["open"] if g not in mine and not (key.startswith(GROUP) and g == key)]
+    out["open"] = [g for g in out["open"] if g not in mine]
     return out
+
+
+def members(board: Board | None, group: str) -> list[str]:
+    """The ids of the nodes in ``group`` (a group node's id), none when no such group is drawn."""
+    return sorted(m for f in folds(board) if f.id == group for m in f.members)
 
 
 def kinds(board: Board | None) -> list[str]:

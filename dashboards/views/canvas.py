@@ -292,6 +292,8 @@ def register(app: Dash, api: Api) -> None:
                 if key.startswith(b.GROUP)
                 else (no_update, "先选一个分组 Pick a group")
             )
+        if item == "hide" and key.startswith(b.GROUP):  # a group hidden: its members
+            return b.hide(board, b.members(board, key)), f"已隐藏 Hidden {len(b.members(board, key)):,}"
         if item == "fold":
             folded = b.fold(board, key)
             return (folded, "") if folded != board else (no_update, "不在分组中 Not in a group")

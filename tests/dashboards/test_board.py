@@ -151,6 +151,8 @@ def test_unfolding_draws_the_members_and_folding_closes_the_group_again() -> Non
     assert b.fold(opened, "Declaration|D3") == board  # a member's Fold closes its group
     assert b.fold(opened, "Enterprise|C") == board  # and so does the hub's
     assert b.fold(opened, "Enterprise|T") == opened  # a node of no group changes nothing
+    gone = b.hide(board, b.members(board, group))  # hiding the group hides its members
+    assert b.folds(gone) == [] and b.node_count(gone) == 3
 
 
 def test_a_fresh_page_has_nothing_to_undo_and_keeps_the_configured_number_of_boards() -> None:
