@@ -360,6 +360,10 @@ def test_a_hubs_declarations_fold_into_one_group_that_unfolds_and_undo_redo_step
     WebDriverWait(driver, 20).until(lambda d: not d.find_element(By.ID, "redo").is_enabled())
     driver.find_element(By.ID, "undo").click()  # Clear is undone too
     WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
+    cy(driver, f"cy.getElementById({json.dumps(groups[0]['id'])}).emit('tap');")  # the same group again
+    WebDriverWait(driver, 60).until(lambda d: not folded_groups(d))
+    driver.find_element(By.ID, "undo").click()
+    WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
     assert outside(driver, "#canvas", "#canvas-column", "#side-column") == []
     shot(driver, "30-clear-undone")
     no_console_errors(driver)
