@@ -26,6 +26,7 @@ from dashboards.views import (
     details,
     export,
     gangs,
+    history,
     labels,
     report,
     review,
@@ -100,6 +101,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
                 ),
                 dcc.Store(id="picked", data=[]),
                 dcc.Store(id="board", data=board.empty()),  # what the canvas shows (dashboards.board)
+                dcc.Store(id="history", data=history.start()),  # undo and redo (dashboards.views.history)
                 dcc.Interval(id="tick", interval=60_000, n_intervals=0),
             ],
         )
@@ -111,6 +113,7 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         casefiles,
         workbench,
         canvas,
+        history,
         details,
         strength,
         gangs,

@@ -99,6 +99,21 @@ def stylesheet() -> list[dict[str, Any]]:
             "selector": ".risk-high",
             "style": {"underlay-color": "#ff0000", "underlay-opacity": 0.25, "underlay-padding": 8},
         },
+        {
+            "selector": ".folded",
+            "style": {
+                "shape": "round-rectangle",
+                "width": 64,
+                "height": 40,
+                "border-width": 3,
+                "border-color": "#333",
+                "border-style": "double",
+                "font-size": "10px",
+                "text-valign": "center",
+                "text-wrap": "wrap",
+                "text-max-width": "90px",
+            },
+        },
         {"selector": ":selected", "style": {"border-width": 4, "border-color": "#ffbf00"}},
     ]
     for label, colour in colours().items():
@@ -124,6 +139,7 @@ def legend(kinds: list[str]) -> list[Any]:
         html.Div(
             "红框 red border: 标签等级4-5 tag level 4-5 · 红晕 red halo: 风险等级4-5 risk level 4-5 · "
             "星形 star: 漂移事件 drift event · 粗黑框 thick black: 团伙核心 gang core · "
-            "虚框 dashed: 实际控制人 controller · 灰影 grey shade: 已固定 pinned"
+            "虚框 dashed: 实际控制人 controller · 灰影 grey shade: 已固定 pinned · "
+            "双框方块 double-bordered box: 折叠分组 folded group (点击展开 tap to unfold)"
         )
     ]

@@ -3,9 +3,12 @@
 Each action is its own callback writing the board: a search hit or the toolbar's search loads a
 subject, a tap expands a node (depth and relation types chosen above the canvas), the gang picker draws
 a gang, a drift event's button adds the event with its evidence, the context menu expands by kind of
-tie, hides, pins or puts a node under watch, Clear empties it. Separate callbacks never cancel each
+tie, hides, pins or puts a node under watch, unfolds or folds a group, Clear empties it; tapping a
+folded group unfolds it. Separate callbacks never cancel each
 other (Dash drops an older reply of the *same* callback only), and a button merely appearing changes
 nothing. One callback draws the canvas and its legend (the types on the canvas only) from the board.
+
+Undo and redo are the browser's (``dashboards.views.history``): every board written here is a step.
 """
 
 from __future__ import annotations
@@ -64,6 +67,8 @@ def context_menu() -> list[dict[str, Any]]:
         {"id": "hide", "label": "隐藏 Hide", "availableOn": ["node"]},
         {"id": "pin", "label": "固定 Pin / unpin", "availableOn": ["node"]},
         {"id": "watch", "label": "关注 Watch this", "availableOn": ["node"]},
+        {"id": "unfold", "label": "展开分组 Unfold", "availableOn": ["node"]},
+        {"id": "fold", "label": "折叠 Fold", "availableOn": ["node"]},
         {"id": "unhide", "label": "显示全部 Show hidden", "availableOn": ["canvas"]},
     ]
 
@@ -88,6 +93,8 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     *export.layout(),
                     *report.layout(),
                     html.Button("清空 Clear", id="clear"),
+                    html.Button("撤销 Undo", id="undo", disabled=True),
+                    html.Button("重做 Redo", id="redo", disabled=True),
                     dcc.Checklist(
                         id="types",
                         options=get_ontology().ties(),  # relationship types that tie two subjects
@@ -137,9 +144,25 @@ def register(app: Dash, api: Api) -> None:
     )
     def draw(board: b.Board | None, before: list[b.Element] | None, layout: dict[str, Any] | None) -> Any:
         shown = b.drawn(board)
-        hidden = len((board or {}).get("hidden") or [])
-        count = f"{b.node_count(board)} 个节点 nodes" + (f" · {hidden} 隐藏 hidden" if hidden else "")
+        hidden, folded = len((board or {}).get("hidden") or []), b.folded_count(board)
+        count = (
+            f"{b.node_count(board):,} 个节点 nodes"
+            + (f" · {hidden:,} 隐藏 hidden" if hidden else "")
+            + (f" · {folded:,} 组已折叠 groups folded" if folded else "")
+        )
         return shown, legend(b.kinds(board)), count, relayout(layout, before, shown)
+
+    @app.callback(
+        Output("board", "data", allow_duplicate=True),
+        Input("canvas", "tapNodeData"),
+        State("board", "data"),
+        prevent_initial_call=True,
+    )
+    def unfold(tapped: dict[str, Any] | None, board: b.Board) -> Any:
+        """A folded group tapped: drawn as its members."""
+        if not tapped or not tapped.get("group"):
+            return no_update
+        return b.unfold(board, tapped["id"])
 
     @app.callback(
         Output("board", "data", allow_duplicate=True),
@@ -263,6 +286,17 @@ def register(app: Dash, api: Api) -> None:
         item, key = choice["menuItemId"], choice.get("elementId") or ""
         if item == "unhide":
             return {**(board or b.empty()), "hidden": []}, ""
+        if item == "unfold":
+            return (
+                (b.unfold(board, key), "")
+                if key.startswith(b.GROUP)
+                else (no_update, "先选一个分组 Pick a group")
+            )
+        if item == "hide" and key.startswith(b.GROUP):  # a group hidden: its members
+            return b.hide(board, b.members(board, key)), f"已隐藏 Hidden {len(b.members(board, key)):,}"
+        if item == "fold":
+            folded = b.fold(board, key)
+            return (folded, "") if folded != board else (no_update, "不在分组中 Not in a group")
         if "|" not in key:
             return no_update, no_update
         label, nid = key.split("|", 1)

@@ -34,10 +34,11 @@ def register(app: Dash, api: Any) -> None:
         Input("case-save", "n_clicks"),
         Input("tabs", "value"),
         State("case-name", "value"),
-        State("canvas", "elements"),
+        State("board", "data"),
     )
-    def save(_: Any, _tab: str, name: str | None, elements: list[dict[str, Any]]) -> Any:
+    def save(_: Any, _tab: str, name: str | None, shown: board.Board | None) -> Any:
         client: GraphQLClient = api()
+        elements = board.visible(shown)  # a folded group's members one by one
         message = ""
         if callback_context.triggered_id == "case-save":
             try:

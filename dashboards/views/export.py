@@ -14,6 +14,7 @@ from typing import Any
 import networkx as nx
 from dash import Dash, Input, Output, State, callback_context, dcc, html
 
+from dashboards import board as b
 from dashboards.client import Api
 
 
@@ -28,16 +29,18 @@ def layout() -> list[Any]:
 
 
 def register(app: Dash, api: Api) -> None:
-    """The export callbacks (they read the canvas only; ``api`` is unused, as for every view)."""
+    """The export callbacks (they read the board's visible elements, a folded group's members one by one;
+    ``api`` is unused, as for every view)."""
 
     @app.callback(
         Output("download", "data"),
         Input("export-csv", "n_clicks"),
         Input("export-graphml", "n_clicks"),
-        State("canvas", "elements"),
+        State("board", "data"),
         prevent_initial_call=True,
     )
-    def export_csv(_: Any, _g: Any, current: list[dict[str, Any]]) -> Any:
+    def export_csv(_: Any, _g: Any, board: b.Board | None) -> Any:
+        current = b.visible(board)
         if callback_context.triggered_id == "export-graphml":
             return {"content": graphml(current), "filename": "tianji-view.graphml"}
         return {"content": table(current), "filename": "tianji-view.csv"}

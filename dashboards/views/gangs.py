@@ -119,4 +119,4 @@ def gang_elements(client: GraphQLClient, gang: str) -> list[dict[str, Any]]:
         if m["node"]["label"] == "Enterprise":
             hood = client(q.HOOD, l="Enterprise", id=m["node"]["id"], d=1, types=around)["neighbourhood"]
             around_members += elements(hood)
-    return b.drawn(b.replaced(members + around_members))
+    return b.visible(b.replaced(members + around_members))

@@ -31,7 +31,7 @@ def layout() -> list[Any]:
 
 def report(board: b.Board, picture: str | None, title: str, author: str) -> str:
     """The report's HTML: every value escaped, the picture embedded as a data URI."""
-    elements = b.drawn(board)
+    elements = b.visible(board)  # every node, a folded group's members too
     nodes = [e for e in elements if not b.is_edge(e)]
     edges = [e for e in elements if b.is_edge(e)]
     kinds = Counter(n["data"].get("kind") or "" for n in nodes)

@@ -8,6 +8,7 @@ from typing import Any
 from dash import no_update
 
 from dashboards import board as b
+from dashboards.views import history
 from dashboards.views.canvas import LAYOUT, relayout
 
 
@@ -91,3 +92,69 @@ def test_the_layout_runs_again_only_when_elements_come_or_go() -> None:
     second = relayout(first, grown, before)  # an element removed: a new layout prop, so it runs
     assert second["run"] == 2 and second != first
     assert relayout(None, None, before)["run"] == 1
+
+
+def consignee_with(n: int) -> b.Board:
+    """A consignee tied to ``n`` declarations, each declared at one port, and a firm trading with it."""
+    hub, port = "Enterprise|C", "Port|P"
+    elements = [node(hub), node(port, "Port"), node("Enterprise|T"), edge("t", "Enterprise|T", hub)]
+    for i in range(n):
+        key = f"Declaration|D{i}"
+        elements += [node(key, "Declaration"), edge(f"c{i}", key, hub), edge(f"p{i}", key, port)]
+    return b.replaced(elements)
+
+
+def test_more_declarations_of_one_consignee_than_the_threshold_are_one_group_node() -> None:
+    board = consignee_with(6)
+    shown = b.drawn(board, above=5)
+    groups = [e for e in shown if "folded" in (e.get("classes") or "")]
+    assert [g["data"]["id"] for g in groups] == ["group:Declaration@Enterprise|C"]
+    assert groups[0]["data"]["members"] == 6 and groups[0]["data"]["label"].startswith("6 ")
+    assert "Declaration" in groups[0]["data"]["label"]
+    nodes = sorted(e["data"]["id"] for e in shown if not b.is_edge(e))
+    assert nodes == ["Enterprise|C", "Enterprise|T", "Port|P", "group:Declaration@Enterprise|C"]
+    # the members' edges re-pointed to the group: one to the hub, one to the port (six ties each)
+    ends = sorted(
+        (e["data"]["source"], e["data"]["target"], e["data"].get("ties")) for e in shown if b.is_edge(e)
+    )
+    group = "group:Declaration@Enterprise|C"
+    assert ends == [("Enterprise|T", "Enterprise|C", None), (group, "Enterprise|C", 6), (group, "Port|P", 6)]
+    assert len(board["elements"]) == 3 + 1 + 6 * 3  # the members and their edges stay on the board
+    assert b.node_count(board) == 9  # members counted one by one
+    assert b.kinds(board) == ["Enterprise", "Port", "Declaration"]
+
+
+def test_as_many_as_the_threshold_are_drawn_one_by_one() -> None:
+    board = consignee_with(5)
+    assert b.folds(board, above=5) == []
+    assert b.drawn(board, above=5) == b.visible(board)
+
+
+def test_a_declaration_is_folded_into_one_group_only_and_a_pinned_one_never() -> None:
+    board = b.pin(consignee_with(8), ["Declaration|D0"])
+    groups = b.folds(board, above=5)
+    assert [(f.hub, len(f.members)) for f in groups] == [("Enterprise|C", 7)]  # not the port's too
+    assert "Declaration|D0" not in groups[0].members
+    assert "Declaration|D0" in {e["data"]["id"] for e in b.drawn(board, above=5)}
+
+
+def test_unfolding_draws_the_members_and_folding_closes_the_group_again() -> None:
+    board = consignee_with(30)  # above the configured threshold
+    assert b.config()["fold_above"] < 30
+    group = "group:Declaration@Enterprise|C"
+    assert b.folded_count(board) == 1
+    opened = b.unfold(board, group)
+    assert b.folded_count(opened) == 0
+    assert sorted(e["data"]["id"] for e in b.drawn(opened)) == sorted(
+        e["data"]["id"] for e in b.visible(board)
+    )
+    assert b.fold(opened, "Declaration|D3") == board  # a member's Fold closes its group
+    assert b.fold(opened, "Enterprise|C") == board  # and so does the hub's
+    assert b.fold(opened, "Enterprise|T") == opened  # a node of no group changes nothing
+    gone = b.hide(board, b.members(board, group))  # hiding the group hides its members
+    assert b.folds(gone) == [] and b.node_count(gone) == 3
+
+
+def test_a_fresh_page_has_nothing_to_undo_and_keeps_the_configured_number_of_boards() -> None:
+    fresh = history.start()  # its steps run in the browser: tests/dashboards/test_workspace.py
+    assert fresh == {"keep": b.config()["history_depth"], "past": [], "present": b.empty(), "future": []}

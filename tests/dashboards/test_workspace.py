@@ -22,6 +22,9 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import WebDriverWait
 
 from algorithms.service import run_drift, run_gangs
+from dashboards import board as b
+from dashboards.views.history import MOVE, RECORD
+from dashboards.views.history import start as fresh_history
 from graph.embedded import EmbeddedServer
 from graph.store import GraphStore
 from tagging.service import run_tagging
@@ -281,3 +284,118 @@ def test_graphiql_loads_from_local_files_with_no_network(server: Site, site_sett
         no_console_errors(driver)
     finally:
         driver.quit()
+
+
+def declaration_hub(store: GraphStore) -> dict[str, Any]:
+    """The node with the most Declaration neighbours whose whole neighbourhood one expansion draws (the
+    API's 300 nodes), with the entry number of one of its declarations (to reach it from a search)."""
+    hub = store.query(
+        "MATCH (h)--(d:Declaration) WHERE NOT h:Declaration WITH h, count(DISTINCT d) AS n "
+        "MATCH (h)--(x) WITH h, n, count(DISTINCT x) AS around WHERE around < 300 "
+        "MATCH (h)--(d:Declaration) WITH h, n, min(d.entry_no) AS entry "
+        "RETURN labels(h)[0] + '|' + h.id AS key, n, entry ORDER BY n DESC, key LIMIT 1",
+        read_only=True,
+    )[0]
+    return dict(hub)
+
+
+def folded_groups(driver: webdriver.Chrome) -> list[dict[str, Any]]:
+    found = cy(
+        driver,
+        "return cy.nodes('.folded').map(n => ({id: n.id(), label: n.data('label'), "
+        "members: n.data('members'), hub: n.data('hub')}));",
+    )
+    return list(found)
+
+
+def test_a_hubs_declarations_fold_into_one_group_that_unfolds_and_undo_redo_step_through(
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    driver = browser
+    hub = declaration_hub(world_store)
+    above = b.config()["fold_above"]
+    assert hub["n"] > above  # the small world has a hub worth folding
+    driver.set_window_size(*SMALL)
+    sign_in(driver, server, "demo_investigator")
+    tab(driver, "Analysis centre", "canvas")
+    assert driver.find_element(By.ID, "undo").get_attribute("disabled")  # nothing to undo yet
+    driver.find_element(By.ID, "canvas-search").send_keys(hub["entry"], Keys.ENTER)
+    driver.find_element(By.ID, "canvas-go").click()
+    WebDriverWait(driver, 60).until(lambda d: hub["key"] in {n["id"] for n in canvas_nodes(d)})
+    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "undo").is_enabled())
+    cy(driver, f"cy.getElementById({json.dumps(hub['key'])}).emit('tap');")  # expand the hub
+    WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
+    groups = folded_groups(driver)
+    assert len(groups) == 1 and groups[0]["hub"] == hub["key"]
+    members = groups[0]["members"]
+    assert members > above and groups[0]["label"].startswith(f"{members:,} ")
+    assert "Declaration" in groups[0]["label"]
+    assert not [n for n in canvas_nodes(driver) if n["kind"] == "Declaration"]  # all behind the group
+    wait_text(driver, "#canvas-count", "1 组已折叠 groups folded")
+    assert "Declaration" in driver.find_element(By.ID, "legend").text  # the group's kind is in the legend
+    assert outside(driver, "#canvas", "#canvas-column", "#side-column") == []
+    shot(driver, "27-hub-folded")
+    cy(driver, f"cy.getElementById({json.dumps(groups[0]['id'])}).emit('tap');")  # unfold
+    WebDriverWait(driver, 60).until(lambda d: not folded_groups(d))
+    declarations = [n for n in canvas_nodes(driver) if n["kind"] == "Declaration"]
+    assert len(declarations) == members <= hub["n"]  # the members drawn, one by one
+    assert "groups folded" not in driver.find_element(By.ID, "canvas-count").text
+    shot(driver, "28-hub-unfolded")
+    driver.find_element(By.ID, "undo").click()  # back to the folded view
+    WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
+    assert [g["id"] for g in folded_groups(driver)] == [groups[0]["id"]]
+    assert not [n for n in canvas_nodes(driver) if n["kind"] == "Declaration"]
+    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "redo").is_enabled())
+    shot(driver, "29-undo-folded")
+    driver.find_element(By.ID, "redo").click()  # and forward to the unfolded one
+    WebDriverWait(driver, 60).until(lambda d: not folded_groups(d))
+    assert len([n for n in canvas_nodes(driver) if n["kind"] == "Declaration"]) == members
+    WebDriverWait(driver, 20).until(lambda d: not d.find_element(By.ID, "redo").is_enabled())
+    # a new action after an undo drops the redo branch
+    driver.find_element(By.ID, "undo").click()
+    WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
+    WebDriverWait(driver, 20).until(lambda d: d.find_element(By.ID, "redo").is_enabled())
+    driver.find_element(By.ID, "clear").click()
+    WebDriverWait(driver, 60).until(lambda d: not canvas_nodes(d))
+    WebDriverWait(driver, 20).until(lambda d: not d.find_element(By.ID, "redo").is_enabled())
+    driver.find_element(By.ID, "undo").click()  # Clear is undone too
+    WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
+    cy(driver, f"cy.getElementById({json.dumps(groups[0]['id'])}).emit('tap');")  # the same group again
+    WebDriverWait(driver, 60).until(lambda d: not folded_groups(d))
+    driver.find_element(By.ID, "undo").click()
+    WebDriverWait(driver, 60).until(lambda d: folded_groups(d))
+    assert outside(driver, "#canvas", "#canvas-column", "#side-column") == []
+    shot(driver, "30-clear-undone")
+    no_console_errors(driver)
+
+
+def test_the_history_steps_back_and_forth_drops_the_redo_branch_and_keeps_its_bound(
+    browser: webdriver.Chrome,
+) -> None:
+    """The history's functions as the browser runs them, on boards of one node each."""
+    driver = browser
+    driver.get("about:blank")
+    run = f"const record = ({RECORD}); const move = ({MOVE}); const h0 = arguments[0];"
+    boards = [b.replaced([{"data": {"id": f"Enterprise|{i}", "kind": "Enterprise"}}]) for i in range(30)]
+    out = driver.execute_script(
+        run + "const one = record(h0, arguments[1][0]); const two = record(one, arguments[1][1]);"
+        "const back = move(two, true);"
+        "return {same: record(two, arguments[1][1]), back: back, again: record(back, back.present),"
+        " forward: move(back, false), branch: record(back, arguments[1][2]), start: move(move(back, true), true),"
+        " end: move(two, false)};",
+        fresh_history(),
+        boards,
+    )
+    assert out["same"] is None  # the present board again: nothing recorded
+    assert out["back"]["present"] == boards[0] and out["back"]["future"] == [boards[1]]
+    assert out["again"] is None  # the board an undo wrote is no new step
+    assert out["forward"]["present"] == boards[1] and out["forward"]["future"] == []
+    assert out["branch"]["present"] == boards[2] and out["branch"]["future"] == []  # redo branch dropped
+    assert out["start"] is None and out["end"] is None  # nothing left to undo, nothing to redo
+    kept = driver.execute_script(
+        run
+        + "let h = {...h0, keep: 4}; for (const board of arguments[1]) { h = record(h, board); } return h;",
+        fresh_history(),
+        boards,
+    )
+    assert len(kept["past"]) == 4 and kept["past"][0] == boards[25] and kept["present"] == boards[29]
