@@ -18,6 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from tianji.core.settings import Settings
 
 UPLOAD_PREFIXES = ("/certificates/", "/documents/", "/ingest/")
+DASHBOARD_CALLBACKS = "/dash/_dash-update-component"  # a callback's body carries the canvas's board
 CHUNK = 1 << 20
 
 
@@ -28,7 +29,11 @@ class BodyTooLarge(ValueError):
 def body_limit(settings: Settings, path: str) -> tuple[int, bool]:
     """The byte limit of a request body on ``path``, and whether the route takes uploads."""
     upload = path.startswith(UPLOAD_PREFIXES)
-    return (settings.api_max_upload_bytes if upload else settings.api_max_body_bytes), upload
+    if upload:
+        return settings.api_max_upload_bytes, True
+    if path == DASHBOARD_CALLBACKS:
+        return settings.api_max_dashboard_body_bytes, False
+    return settings.api_max_body_bytes, False
 
 
 def refusal(limit: int, upload: bool, size: int | None = None) -> bytes:

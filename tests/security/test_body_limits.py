@@ -18,12 +18,17 @@ from tests.conftest import settings_for
 
 UPLOAD_LIMIT = 300_000
 BODY_LIMIT = 20_000
+DASHBOARD_LIMIT = 100_000
 
 
 @pytest.fixture(scope="module")
 def limited(graph_server: EmbeddedServer) -> Iterator[ApiServer]:
     settings = settings_for(
-        graph_server, "limits", api_max_body_bytes=BODY_LIMIT, api_max_upload_bytes=UPLOAD_LIMIT
+        graph_server,
+        "limits",
+        api_max_body_bytes=BODY_LIMIT,
+        api_max_upload_bytes=UPLOAD_LIMIT,
+        api_max_dashboard_body_bytes=DASHBOARD_LIMIT,
     )
     store = open_store(settings=settings)
     store.clear()
@@ -121,3 +126,25 @@ def test_upload_within_the_limit_is_saved_and_loaded(limited: ApiServer, tmp_pat
     (record,) = read_quarantine(Path(body["quarantine_file"]))
     assert record["raw_truncated_from"] == len("XX," + "y" * 50_000)  # the long line is not copied whole
     assert Path(body["quarantine_file"]).stat().st_size < 10_000
+
+
+def test_a_dashboard_callback_may_carry_a_large_board_but_not_without_bound(limited: ApiServer) -> None:
+    """A callback carries the canvas's board (hundreds of nodes are more than the GraphQL limit): it has a
+    limit of its own. Within it the request reaches the dashboards, which refuse it for another reason (no
+    sign-in), not for its size; past it, 413."""
+    board = {
+        "elements": {
+            f"Enterprise|E{i}": {"data": {"id": f"Enterprise|E{i}", "label": "x" * 40}} for i in range(600)
+        }
+    }
+    body = json.dumps(
+        {"output": "canvas.elements", "inputs": [{"id": "board", "property": "data", "value": board}]}
+    )
+    assert BODY_LIMIT < len(body) < DASHBOARD_LIMIT
+    url = f"{limited.url}/dash/_dash-update-component"
+    within = httpx.post(url, content=body, headers={"Content-Type": "application/json"}, timeout=30)
+    assert within.status_code != 413 and within.status_code in (401, 403), within.status_code
+    beyond = httpx.post(url, content=b"x" * (DASHBOARD_LIMIT + 1), timeout=30)
+    assert beyond.status_code == 413 and _code(beyond) == "LIMIT_EXCEEDED"
+    graphql = httpx.post(f"{limited.url}/graphql", content=body, timeout=30)
+    assert graphql.status_code == 413  # the GraphQL limit stays what it was

@@ -172,6 +172,11 @@ class Settings(BaseSettings):
         None, description="folder with PaddleOCR inference models (det/, rec/) when ocr_engine is paddleocr"
     )
     api_max_body_bytes: int = Field(200_000, description="largest accepted request body (GraphQL and others)")
+    api_max_dashboard_body_bytes: int = Field(
+        20_000_000,
+        description="largest accepted dashboard callback body (a callback carries the canvas's board, about "
+        "300 bytes a node, and its history)",
+    )
     api_max_upload_bytes: int = Field(
         25_000_000, description="largest accepted upload (certificate and document images, ingest files)"
     )
