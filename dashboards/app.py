@@ -37,6 +37,7 @@ from dashboards.views import (
 )
 from tianji.core.settings import Settings
 
+TAB = {"padding": "6px 10px", "lineHeight": "20px"}  # one line a tab at 1366 px: the views keep the height
 PANEL = {
     "border": "1px solid #ddd",
     "borderRadius": "6px",
@@ -96,7 +97,14 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
                     id="tabs",
                     value="analysis",
                     children=[
-                        dcc.Tab(label=label, value=value, children=body) for label, value, body in tabs
+                        dcc.Tab(
+                            label=label,
+                            value=value,
+                            children=body,
+                            style=TAB,
+                            selected_style={**TAB, "fontWeight": "bold"},
+                        )
+                        for label, value, body in tabs
                     ],
                 ),
                 dcc.Store(id="picked", data=[]),
