@@ -16,6 +16,7 @@ import uvicorn
 from api.accounts import set_password
 from api.app import create_app
 from api.auth import User, create_user, issue_jwt, open_users
+from dashboards import board
 from graph.embedded import EmbeddedServer
 from graph.open import open_store
 from ingest.loader import Loader
@@ -53,7 +54,7 @@ def search_callback(text: str) -> dict[str, Any]:
 
 
 def export_callback(elements: list[dict[str, Any]]) -> dict[str, Any]:
-    """The body the Dash renderer posts when the canvas is exported as CSV."""
+    """The body the Dash renderer posts when the canvas is exported as CSV (the export reads the board)."""
     return {
         "output": "download.data",
         "outputs": {"id": "download", "property": "data"},
@@ -62,7 +63,7 @@ def export_callback(elements: list[dict[str, Any]]) -> dict[str, Any]:
             {"id": "export-graphml", "property": "n_clicks", "value": None},
         ],
         "changedPropIds": ["export-csv.n_clicks"],
-        "state": [{"id": "canvas", "property": "elements", "value": elements}],
+        "state": [{"id": "board", "property": "data", "value": board.replaced(elements)}],
     }
 
 

@@ -266,6 +266,7 @@ def test_csv_export_quotes_cells_and_neutralises_formulas(browser: httpx.Client)
         {"data": {"id": "Enterprise|E2", "label": "=cmd|' /C calc'!A0", "kind": "Enterprise"}},
         {"data": {"id": "Person|P1", "label": '+1 say "hi"', "kind": "Person"}},
         {"data": {"id": "Person|P2", "label": "@SUM(A1)\tx", "kind": "Person"}},
+        {"data": {"id": "\rCR", "label": "plain", "kind": "Person"}},  # an id a spreadsheet would run
         {"data": {"id": "x1", "label": "-2+3", "source": "Enterprise|E1", "target": "Enterprise|E2"}},
         {"data": {"id": "x2", "label": "\tTAB", "source": "Person|P1", "target": "\rCR"}},
     ]
@@ -283,6 +284,7 @@ def test_csv_export_quotes_cells_and_neutralises_formulas(browser: httpx.Client)
         "'=cmd|' /C calc'!A0",
         '\'+1 say "hi"',
         "'@SUM(A1)\tx",
+        "plain",
         "'-2+3",
         "'\tTAB",
     ]
