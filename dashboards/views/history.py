@@ -3,8 +3,8 @@
 The ``history`` store holds the boards before the one shown (``past``), the one shown (``present``),
 those an undo stepped back from (``future``) and how many earlier boards to keep (``keep``,
 ``canvas.yaml``'s ``history_depth``). It never travels to the server: twenty boards of a few hundred
-nodes are megabytes, past the API's request body limit, so its three callbacks run in the browser
-(``clientside_callback``), each a small function below.
+nodes are megabytes that every action would carry there and back, so its three callbacks run in the
+browser (``clientside_callback``), each a small function below.
 
 ``RECORD`` is given every board the canvas gets, whichever action wrote it (load, expand, gang, drift,
 hide, pin, fold, clear, a case file reopened). A board equal to ``present`` is no new step: it is the
