@@ -135,15 +135,33 @@ class LocalCluster:
             + (s.graph_sentinel_down_after_ms + s.graph_sentinel_failover_timeout_ms) / 1000
             + 5
         )
+        settled: Member | None = None
         while time.monotonic() < deadline:
             time.sleep(0.2)
-            elected = self._current_primary(nodes, sentinels)
-            if elected is not primary and self._alive(elected):
-                return elected
+            elected = self._agreed_primary(nodes, sentinels)
+            if elected is not None and elected is not primary and elected is settled:
+                return elected  # named by every Sentinel that answers, twice in a row
+            settled = elected
         raise EmbeddedServerError(
             f"the primary {primary.name} is down and the Sentinels have not promoted a replica; "
             f"see {sentinels[0].directory / 'sentinel.log'}"
         )
+
+    def _agreed_primary(self, nodes: list[Member], sentinels: list[Member]) -> Member | None:
+        """The member every answering Sentinel names as primary, when it runs and says it is one (during a
+        failover the Sentinels may name different replicas for a while, or one not yet promoted)."""
+        named = {port for port in (named_primary(s.port) for s in sentinels) if port is not None}
+        by_port = {n.port: n for n in nodes}
+        if len(named) != 1 or (port := next(iter(named))) not in by_port or not self._alive(by_port[port]):
+            return None
+        client = local_client(port=port, socket_timeout=2, decode_responses=True)
+        try:
+            role = client.info("replication").get("role")
+        except redis.exceptions.RedisError:
+            return None
+        finally:
+            client.close()
+        return by_port[port] if role == "master" else None
 
     def running(self) -> bool:
         """Some Sentinel of this graph answers (its members may be failing over)."""
@@ -167,25 +185,17 @@ class LocalCluster:
         return nodes[0]
 
     def _await_links(self, primary: Member, replicas: list[Member], timeout_s: float) -> None:
-        """Until every replica has copied the primary's data and follows its writes. A replica still
-        following another member after a while (a failover whose reconfiguration of the other replicas
-        has not reached it, or was lost with the old primary) is pointed at the primary, as the
-        Sentinels would do."""
+        """Until every replica has copied the primary's data and follows its writes."""
         deadline = time.monotonic() + timeout_s
         for node in replicas:
             client = local_client(port=node.port, socket_timeout=2, decode_responses=True)
-            redirect_at = time.monotonic() + 5
             try:
                 while (state := client.info("replication")).get("master_link_status") != "up":
-                    following = int(state.get("master_port") or 0)
-                    if following != primary.port and time.monotonic() > redirect_at:
-                        client.execute_command("REPLICAOF", "127.0.0.1", str(primary.port))
-                        redirect_at = time.monotonic() + 5
                     if time.monotonic() > deadline:
                         raise EmbeddedServerError(
                             f"replica {node.name} (port {node.port}) has no link to its primary "
                             f"{primary.name} (port {primary.port}) after {timeout_s:.0f}s: it follows port "
-                            f"{following or 'none'}, link {state.get('master_link_status', 'none')} "
+                            f"{state.get('master_port') or 'none'}, link {state.get('master_link_status', 'none')} "
                             f"(log: {node.directory / 'falkordb.log'})"
                         )
                     time.sleep(0.1)
