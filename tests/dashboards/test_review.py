@@ -23,7 +23,7 @@ from tests.api.conftest import free_port
 from tests.conftest import settings_for
 from tests.dashboards.site import Site, serve
 from tests.dashboards.test_journey import no_console_errors, shot, sign_in, tab, wait_text
-from tests.ingest.resolution.test_contradictions import _triple
+from tests.ingest.resolution.test_contradictions import strongly_matching_triple
 from tianji.bootstrap import demo_users
 from tianji.core.settings import Settings
 
@@ -48,7 +48,7 @@ def people_store(site_settings: Settings) -> Iterator[GraphStore]:
 @pytest.fixture(scope="module")
 def queue(site_settings: Settings, people_store: GraphStore) -> tuple[str, str]:
     """The review queue of a resolution run over generated people where an analyst had split a and b."""
-    records, a, b, _ = _triple()
+    records, a, b, _ = strongly_matching_triple()
     rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
     record_action(
         open_review(site_settings), "person", "split", a, cannot=[(a, b)], payload={}, user="analyst"

@@ -19,7 +19,7 @@ from tests.ingest.resolution.test_linkage import people
 from tianji.core.settings import Settings
 
 
-def _triple() -> tuple[list[dict[str, str]], str, str, str]:
+def strongly_matching_triple() -> tuple[list[dict[str, str]], str, str, str]:
     """Generated people and one person's three records that all match one another strongly."""
     records, truth = people(200)
     free = link(records, person_config())
@@ -32,7 +32,7 @@ def _triple() -> tuple[list[dict[str, str]], str, str, str]:
 
 
 def test_a_strong_match_across_a_cannot_link_is_a_contradiction_never_a_merge() -> None:
-    records, a, b, c = _triple()
+    records, a, b, c = strongly_matching_triple()
     result = link(records, person_config(), cannot_link=[(a, b)])
     assert result.clusters[a] != result.clusters[b]  # the reviewer's decision holds
     (found,) = [x for x in result.contradictions if x["record"] == c]
@@ -75,7 +75,7 @@ def test_an_unknown_flag_is_refused_naming_the_known_ones(store: GraphStore, set
 def test_the_contradiction_is_flagged_in_the_queue_and_graphql_and_a_reviewer_settles_it(
     store: GraphStore, settings: Settings
 ) -> None:
-    records, a, b, c = _triple()
+    records, a, b, c = strongly_matching_triple()
     rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
     engine = open_review(settings)
     record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.chen")
@@ -119,7 +119,7 @@ def test_the_name_only_resolver_reports_contradictions_too() -> None:
 
 def _refused_must_link(store: GraphStore, settings: Settings) -> tuple[Any, list[dict[str, str]], Any, tuple]:
     """A reviewer split a off b, then confirmed c with a and with b: the second must-link is refused."""
-    records, a, b, c = _triple()
+    records, a, b, c = strongly_matching_triple()
     rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
     engine = open_review(settings)
     record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.chen")
@@ -167,7 +167,7 @@ def test_confirming_a_refused_must_link_joins_its_clusters(store: GraphStore, se
 def test_an_answered_contradiction_is_flagged_again_after_a_newer_decision_on_its_pair(
     store: GraphStore, settings: Settings
 ) -> None:
-    records, a, b, c = _triple()
+    records, a, b, c = strongly_matching_triple()
     rows = [{**r, "source": "case_file", "id_hash": ""} for r in records]
     engine = open_review(settings)
     record_action(engine, "person", "split", a, cannot=[(a, b)], payload={}, user="analyst.chen")
@@ -219,7 +219,7 @@ def test_a_must_link_refused_for_different_strong_keys_is_a_warning_that_decides
 
 
 def test_a_contradicted_constraint_the_queue_does_not_hold_names_no_decision(settings: Settings) -> None:
-    records, a, b, c = _triple()
+    records, a, b, c = strongly_matching_triple()
     result = link(
         records, person_config(), cannot_link=[(a, b)]
     )  # given to the run, not decided in the queue
