@@ -62,10 +62,11 @@ class Plan:
     branches: list[str]
     params: dict[str, Any]
 
-    def add(self, label: str, cypher: str, rank: int) -> None:
-        """Add a branch; ``label`` has been through ``store.label`` in ``plan`` and is returned as a value."""
+    def add(self, slot: int, cypher: str, rank: int) -> None:
+        """Add a branch of the label in ``slot``: its name comes back as the parameter ``label_<slot>``."""
         self.branches.append(
-            f"{cypher} RETURN '{label}' AS label, n.id AS id, n.{SEARCH_TEXT} AS text, {rank} AS rank LIMIT $pool"
+            f"{cypher} RETURN $label_{int(slot)} AS label, n.id AS id, n.{SEARCH_TEXT} AS text, "
+            f"{int(rank)} AS rank LIMIT $pool"
         )
 
     @property
@@ -81,33 +82,35 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
     found = Plan([], {"pool": POOL, "key": key, "key_end": after(key), **viewer.params})
     if tokens.clauses:
         found.params["tokens"] = store.token_param(tokens)
-    for label in dict.fromkeys(map(store.label, labels)):  # only ontology labels reach the Cypher below
+    # only ontology labels reach the Cypher below; parameters are named by the label's slot, not its name
+    for slot, label in enumerate(dict.fromkeys(map(store.label, labels))):
+        found.params[f"label_{slot}"] = label
         spec = store.ontology.node(label)
         seen = viewer.where_label(label, "n")
         if key_searchable(spec):
             key_of = f"n.{store.prop(label, key_property(spec))}"
             forms = key_forms(spec, text)
             found.add(
-                label, f"MATCH (n:{store.label(label)}) WHERE {key_of} IN $keys_{label} AND {seen}", EXACT_KEY
+                slot, f"MATCH (n:{store.label(label)}) WHERE {key_of} IN $keys_{slot} AND {seen}", EXACT_KEY
             )
-            found.params[f"keys_{label}"] = forms
+            found.params[f"keys_{slot}"] = forms
             for i, form in enumerate(forms):  # one or two: few query texts, each planned once by the server
                 found.add(
-                    label,
-                    f"MATCH (n:{store.label(label)}) WHERE {key_of} >= $from_{label}_{i} "
-                    f"AND {key_of} < $to_{label}_{i} AND {seen}",
+                    slot,
+                    f"MATCH (n:{store.label(label)}) WHERE {key_of} >= $from_{slot}_{i} "
+                    f"AND {key_of} < $to_{slot}_{i} AND {seen}",
                     KEY_PREFIX,
                 )
-                found.params.update({f"from_{label}_{i}": form, f"to_{label}_{i}": after(form)})
+                found.params.update({f"from_{slot}_{i}": form, f"to_{slot}_{i}": after(form)})
         if name_properties(spec):
             found.add(
-                label,
+                slot,
                 f"MATCH (n:{store.label(label)}) WHERE n.{SEARCH_TEXT} >= $key "
                 f"AND n.{SEARCH_TEXT} < $key_end AND {seen}",
                 NAME_BEGINS,
             )
             if tokens.clauses:
-                found.add(label, f"{store.token_match(label, 'n', 'tokens')} WITH n WHERE {seen}", NAME_PARTS)
+                found.add(slot, f"{store.token_match(label, 'n', 'tokens')} WITH n WHERE {seen}", NAME_PARTS)
     return found
 
 

@@ -152,13 +152,13 @@ def comments_loader(ctx: Any, label: str, comment_label: str) -> Any:
     see, on nodes the user may see (a hidden node has no comments, as a missing one)."""
     store: GraphStore = ctx.store
     label, comment_label = store.label(label), store.label(comment_label)
-    rtype = store.rtype(COMMENTS)
     viewer = Viewer(store.ontology, ctx.user.unit)
     when = store.prop(comment_label, store.ontology.node(comment_label).temporal or "id")
 
     def fetch(keys: list[str]) -> list[list[Node]]:
         rows = store.query(
-            f"UNWIND $ids AS key MATCH (c:{comment_label})-[:{rtype}]->(a:{label} {{id: key}}) "
+            f"UNWIND $ids AS key MATCH (c:{store.label(comment_label)})-[:{store.rtype(COMMENTS)}]->"
+            f"(a:{store.label(label)} {{id: key}}) "
             f"WHERE {viewer.where_label(label, 'a')} AND {viewer.where_label(comment_label, 'c')} "
             f"RETURN key, c ORDER BY c.{when}, c.id",
             {"ids": keys, **viewer.params},

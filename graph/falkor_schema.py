@@ -67,7 +67,7 @@ class FalkorSchema(GraphStore):
         for label in key_labels(self.ontology):
             key = self.prop(label, key_property(self.ontology.node(label)))
             if (label, key, "RANGE") not in existing:
-                self.query(f"CREATE INDEX FOR (n:{self.label(label)}) ON (n.{key})")
+                self.query(f"CREATE INDEX FOR (n:{self.label(label)}) ON (n.{self.prop(label, key)})")
                 created.append(f"index {label}.{key}")
         for label in token_labels(self.ontology):
             if (label, SEARCH_TEXT, "RANGE") not in existing:

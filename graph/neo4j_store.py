@@ -118,15 +118,16 @@ class Neo4jStore(GraphStore):
     def apply_schema(self) -> list[str]:
         created = []
         for node in self.ontology.nodes.values():  # labels and properties as the ontology spells them
-            label = node.label
+            label = node.label  # DDL takes no parameters: the name and the label are checked where spliced
             self.query(
-                f"CREATE CONSTRAINT {label}_id IF NOT EXISTS FOR (n:{node.label}) REQUIRE n.id IS UNIQUE"
+                f"CREATE CONSTRAINT {self.label(label)}_id IF NOT EXISTS "
+                f"FOR (n:{self.label(label)}) REQUIRE n.id IS UNIQUE"
             )
             created.append(f"unique {label}.id")
             for prop in node.indexed:
                 self.query(
-                    f"CREATE INDEX {label}_{prop} IF NOT EXISTS FOR (n:{node.label}) "
-                    f"ON (n.{self.prop(label, prop)})"
+                    f"CREATE INDEX {self.label(label)}_{self.prop(label, prop)} IF NOT EXISTS "
+                    f"FOR (n:{self.label(label)}) ON (n.{self.prop(label, prop)})"
                 )
                 created.append(f"index {label}.{prop}")
         return created
