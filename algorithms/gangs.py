@@ -1,5 +1,6 @@
 """Gang analysis: communities of tied enterprises (Leiden, CPM objective), key members, closed loops,
-re-screening by tags and cases, and write-back as ``Gang`` nodes whose identity survives re-runs.
+risk screened by a scorecard over the members' tags, cases and inspections (``algorithms.gang_risk``),
+and write-back as ``Gang`` nodes whose identity survives re-runs.
 
 DESIGN.md measured why CPM and not modularity: gangs are small groups in a big graph, and modularity's
 resolution limit swallows them. Weights come from ``algorithms.projection``.
@@ -19,7 +20,7 @@ import leidenalg
 import networkx as nx
 from pydantic import BaseModel, Field
 
-from algorithms import ties
+from algorithms import gang_risk, ties
 from algorithms.projection import Projection, ProjectionConfig, project
 from algorithms.ties import office
 from graph.store import GraphStore
@@ -64,6 +65,7 @@ class Gang:
     ownership_loops: list[list[str]] = field(default_factory=list)
     risk: float = 0.0
     controllers: list[str] = field(default_factory=list)
+    risk_explained: gang_risk.GangRisk | None = None
 
 
 @dataclass
@@ -181,17 +183,55 @@ def closed_loops(store: GraphStore, members: list[str], rel: str, max_len: int) 
     return sorted(loops)
 
 
-def screen(store: GraphStore, members: list[str]) -> float:
-    """Gang risk from its members' open tags and cases: the highest tag level, raised by how many are tagged."""
+def screen(store: GraphStore, gang: Gang) -> gang_risk.GangRisk:
+    """The gang's risk and its reasons from its members' tags, cases and inspections, its loops and its
+    controllers (the scorecard in ``gang_risk.yaml``)."""
+    return gang_risk.assess(
+        gang_risk.facts(
+            store,
+            gang.members,
+            trade_loops=len(gang.trade_loops),
+            ownership_loops=len(gang.ownership_loops),
+            controllers=len(gang.controllers),
+        )
+    )
+
+
+def rescreen(store: GraphStore, gang_id: str) -> tuple[float | None, gang_risk.GangRisk]:
+    """Screen a written gang again by what its members' records say now (after tags, cases or
+    inspections changed), without detecting again; write the new risk and reasons and return the old
+    risk with the new one."""
+    ent, person, gang_label = store.label("Enterprise"), store.label("Person"), store.label("Gang")
+    member_of = store.rtype("MEMBER_OF")
     rows = store.query(
-        "MATCH (e:Enterprise) WHERE e.id IN $ids OPTIONAL MATCH (e)-[h:HAS_TAG]->(t:Tag) WHERE h.ended_at IS NULL "
-        "OPTIONAL MATCH (e)-[:INVOLVED_IN]->(c:Case) RETURN e.id AS id, max(t.level) AS level, count(DISTINCT c) AS cases",
-        {"ids": members},
+        f"MATCH (g:{gang_label} {{id: $id}}) OPTIONAL MATCH (e:{ent})-[:{member_of}]->(g) "
+        f"WITH g, collect(e.id) AS members OPTIONAL MATCH (p:{person})-[:{member_of}]->(g) "
+        "RETURN g.risk AS risk, g.trade_loops AS trade, g.ownership_loops AS own, members, "
+        "count(p) AS controllers",
+        {"id": gang_id},
         read_only=True,
     )
-    levels = [r["level"] or 0 for r in rows]
-    tagged = sum(1 for r in rows if (r["level"] or 0) >= 3 or r["cases"])
-    return round(min(1.0, max(levels, default=0) / 5 * 0.7 + 0.3 * tagged / max(len(members), 1)), 3)
+    if not rows:
+        raise KeyError(gang_id)
+    row = rows[0]
+    risk = gang_risk.assess(
+        gang_risk.facts(
+            store,
+            list(row["members"]),
+            trade_loops=len(row["trade"] or []),
+            ownership_loops=len(row["own"] or []),
+            controllers=int(row["controllers"] or 0),
+        )
+    )
+    store.merge_nodes(
+        "Gang",
+        [{"id": gang_id, "risk": risk.score, "risk_reasons": reasons_json(risk), "screened_at": graph_now()}],
+    )
+    return row["risk"], risk
+
+
+def reasons_json(risk: gang_risk.GangRisk) -> str:
+    return json.dumps([r.as_dict() for r in risk.reasons], ensure_ascii=False)
 
 
 def controllers(store: GraphStore, members: list[str], layers: int = 3) -> list[str]:
@@ -233,8 +273,9 @@ def detect(store: GraphStore, config: GangConfig | None = None) -> GangRun:
     for gang in gangs:
         gang.trade_loops = closed_loops(store, gang.members, "TRADES_WITH", config.max_loop)
         gang.ownership_loops = closed_loops(store, gang.members, "SHAREHOLDER_OF", config.max_loop)
-        gang.risk = screen(store, gang.members)
         gang.controllers = controllers(store, gang.members)
+        gang.risk_explained = screen(store, gang)
+        gang.risk = gang.risk_explained.score
     timings["loops_s"] = round(time.perf_counter() - started, 3)
     return GangRun(gangs, timings, config, projection)
 
@@ -287,6 +328,8 @@ def write_back(store: GraphStore, run: GangRun) -> dict[str, Any]:
                 "id": g.id,
                 "size": len(g.members),
                 "risk": g.risk,
+                "risk_reasons": reasons_json(g.risk_explained) if g.risk_explained else "[]",
+                "screened_at": now,
                 "algorithm": "leiden-cpm",
                 "parameters": params,
                 "version": VERSION,

@@ -36,8 +36,8 @@ ROLES = ("investigator", "analyst", "admin", "service")
 
 #: what each role may do; every GraphQL field names the permission it needs
 PERMISSIONS: dict[str, frozenset[str]] = {
-    "investigator": frozenset({"read", "search", "watch", "alert", "case_file"}),
-    "analyst": frozenset({"read", "search", "tag_edit", "score", "watch", "alert"}),
+    "investigator": frozenset({"read", "search", "watch", "alert", "case_file", "rescreen"}),
+    "analyst": frozenset({"read", "search", "tag_edit", "score", "watch", "alert", "rescreen"}),
     "service": frozenset({"read", "search", "ingest", "score"}),
     "admin": frozenset(
         {
@@ -48,6 +48,7 @@ PERMISSIONS: dict[str, frozenset[str]] = {
             "case_file",
             "tag_edit",
             "score",
+            "rescreen",
             "ingest",
             "audit_read",
             "user_admin",

@@ -75,8 +75,10 @@ TAGS = """query($l: String!, $id: ID!) { subjectTags(label: $l, id: $id) { code 
   taggedAt heldFrom } }"""
 SCORES = """query($id: ID!) { riskScores(entryNo: $id) { score level modelVersion reasons } }"""
 GANGS = """{ gangs(first: 100) { id size risk tradeLoops members { node { id label caption } role pagerank } } }"""
-GANG = """query($id: ID!) { gang(id: $id) { id size risk algorithm version tradeLoops ownershipLoops
+GANG = """query($id: ID!) { gang(id: $id) { id size risk screenedAt algorithm version tradeLoops ownershipLoops
+  riskReasons { code nameZh nameEn value weight contribution detailZh detailEn }
   members { node { id label caption } role pagerank betweenness } driftEvents } }"""
+RESCREEN = """mutation($id: ID!) { rescreenGang(id: $id) { previousRisk gang { id risk } } }"""
 ALERTS = """{ alerts(first: 100) { id title severity status cause raisedAt assignee } }"""
 ACK = """mutation($id: ID!) { acknowledgeAlert(id: $id) { id status } }"""
 TRIAGE = """query($status: [String!], $mine: Boolean!, $assignee: String, $unassigned: Boolean!, $sev: Int) {

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
+
 import strawberry
 from strawberry.scalars import JSON
 from strawberry.types import Info
 
-from algorithms import paths, rings
+from algorithms import gangs, paths, rings
 from algorithms import timeline as timelines
 from algorithms.visibility import Viewer
 from api.errors import InvalidInput, NotFound
@@ -25,11 +27,32 @@ class GangMember:
     betweenness: float | None
 
 
+@strawberry.type(
+    description="One factor of a gang's risk (algorithms/gang_risk.yaml): what it measured, scaled to 0–1, "
+    "and its contribution (weight × value); the contributions add up to the risk."
+)
+class GangRiskReason:
+    code: str
+    name_zh: str
+    name_en: str
+    value: float
+    weight: float
+    contribution: float
+    detail_zh: str
+    detail_en: str
+
+
 @strawberry.type(description="A gang found by community detection, with provenance.")
 class GangView:
     id: strawberry.ID
     size: int | None
     risk: float | None
+    risk_reasons: list[GangRiskReason] = strawberry.field(
+        description="The risk's reasons, the largest contribution first."
+    )
+    screened_at: str | None = strawberry.field(
+        description="When the risk was last screened: at detection, or by rescreenGang."
+    )
     algorithm: str | None
     parameters: str | None
     version: str | None
@@ -62,6 +85,16 @@ class RelationStrength:
     paths: list[PathView]
 
 
+def reasons_of(stored: str | None) -> list[GangRiskReason]:
+    """The reasons a gang node keeps as JSON (none for a gang written before reasons were kept)."""
+    try:
+        rows = json.loads(stored or "[]")
+    except ValueError:
+        return []
+    fields = set(GangRiskReason.__annotations__)
+    return [GangRiskReason(**{k: v for k, v in r.items() if k in fields}) for r in rows if fields <= set(r)]
+
+
 def _gang(store, gang_id: str, viewer: Viewer) -> GangView:  # type: ignore[no-untyped-def]
     """A gang with the members and drift events ``viewer`` may see (evidence cut to what it may see)."""
     gang = viewer.node(store, "Gang", gang_id)
@@ -85,6 +118,8 @@ def _gang(store, gang_id: str, viewer: Viewer) -> GangView:  # type: ignore[no-u
         id=strawberry.ID(gang_id),
         size=props.get("size"),
         risk=props.get("risk"),
+        risk_reasons=reasons_of(props.get("risk_reasons")),
+        screened_at=props.get("screened_at") or props.get("computed_at"),
         algorithm=props.get("algorithm"),
         parameters=props.get("parameters"),
         version=props.get("version"),
@@ -239,4 +274,25 @@ class Query:
             score=result.score,
             explanation=result.explanation,
             paths=[PathView(nodes=[to_node(n) for n in p.nodes], types=p.types) for p in result.paths],
+        )
+
+
+@strawberry.type(description="A gang screened again: its risk before and now, with the new reasons.")
+class GangScreening:
+    previous_risk: float | None
+    gang: GangView
+
+
+@strawberry.type
+class Mutation:
+    @strawberry.mutation(
+        description="Screen a gang's risk again by what its members' tags, cases and inspections say now "
+        "(after a tag was added or retired), without detecting gangs again."
+    )
+    async def rescreen_gang(self, info: Info, id: strawberry.ID) -> GangScreening:
+        ctx = need(info, "rescreen")
+        await ctx.run(_gang, ctx.store, str(id), ctx.viewer)  # the gang exists and the caller sees it
+        previous, _ = await ctx.run(gangs.rescreen, ctx.store, str(id))
+        return GangScreening(
+            previous_risk=previous, gang=await ctx.run(_gang, ctx.store, str(id), ctx.viewer)
         )

@@ -516,3 +516,24 @@ def test_risk_marks_for_canvas_styling(api: ApiServer, gql: Any) -> None:
     assert marks[f"Enterprise|{tagged['id']}"]["tag"] == tagged["level"] and "Port|5100" not in marks
     _, body = gql(api.tokens["inv_gz"], '{ riskMarks(nodes: ["Nope|1"]) }')
     assert codes(body) == ["INVALID_INPUT"]
+
+
+def test_a_gang_is_rescreened_through_graphql_with_its_reasons(api: ApiServer, gql: Any) -> None:
+    from algorithms import gangs
+
+    members = [uscc(1), uscc(2), uscc(3)]
+    gang = gangs.Gang("", members, {m: 1 / 3 for m in members}, {m: 0.0 for m in members}, set())
+    gangs.write_back(api.store, gangs.GangRun([gang], {}, gangs.GangConfig()))
+    api.store.query("MATCH (g:Gang {id: $id}) SET g.risk = 0.99, g.risk_reasons = '[]'", {"id": gang.id})
+    rescreen = """mutation($id: ID!) { rescreenGang(id: $id) { previousRisk
+      gang { risk riskReasons { code contribution detailEn } } } }"""
+    assert codes(gql(api.tokens["svc"], rescreen, {"id": gang.id})[1]) == ["FORBIDDEN"]
+    _, body = gql(api.tokens["inv_gz"], rescreen, {"id": gang.id})
+    done = body["data"]["rescreenGang"]
+    assert done["previousRisk"] == 0.99
+    reasons = done["gang"]["riskReasons"]
+    assert {r["code"] for r in reasons} >= {"GR-TAG", "GR-CASE", "GR-HIT"}
+    assert done["gang"]["risk"] == pytest.approx(sum(r["contribution"] for r in reasons), abs=1e-3)
+    assert done["gang"]["risk"] < 0.99
+    _, body = gql(api.tokens["inv_gz"], rescreen, {"id": "GANG-NOPE"})
+    assert codes(body) == ["NOT_FOUND"] and "no Gang with id 'GANG-NOPE'" in body["errors"][0]["message"]

@@ -160,6 +160,25 @@ def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     no_console_errors(driver)
 
 
+def test_the_gang_panel_explains_its_risk_and_rescreens_it(
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    driver = browser
+    gang = open_drifting_gang(driver, server, world_store)
+    wait_text(driver, "#gang-panel", "Why this risk")
+    bars = driver.find_elements(By.CSS_SELECTOR, "#gang-panel .gang-reason")
+    contributions = [float(b.text.split()[0]) for b in bars]
+    assert len(bars) >= 5 and contributions == sorted(contributions, reverse=True)
+    assert sum(contributions) == pytest.approx(gang["risk"], abs=0.01)  # the reasons add up to the risk
+    world_store.query("MATCH (g:Gang {id: $id}) SET g.risk = 0.999", {"id": gang["id"]})
+    driver.find_element(By.ID, "gang-rescreen").click()
+    wait_text(driver, "#gang-panel", "Re-screened: 风险 risk 0.999 → ")
+    assert f"risk {gang['risk']}" in driver.find_element(By.CSS_SELECTOR, "#gang-panel .gang-summary").text
+    assert outside(driver, "#gang-panel", "#side-column") == []
+    shot(driver, "20b-gang-risk-explained-1366")
+    no_console_errors(driver)
+
+
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1600x1057"])
 def test_the_right_hand_column_fits_the_window(
     server: Site, browser: webdriver.Chrome, size: tuple[int, int]
