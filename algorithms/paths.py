@@ -27,6 +27,7 @@ from graph.store import GraphStore
 class Path:
     nodes: list[dict[str, Any]]
     types: list[str]
+    edges: list[dict[str, Any]] = field(default_factory=list)  # the store's relationships, hop by hop
 
     @property
     def length(self) -> int:
@@ -57,7 +58,7 @@ def paths_between(
     nodes = {**left.nodes, **right.nodes}
     graph = nx.Graph()
     for edge in list(left.edges.values()) + list(right.edges.values()):
-        graph.add_edge(edge["start"], edge["end"], type=edge["type"])
+        graph.add_edge(edge["start"], edge["end"], type=edge["type"], edge=edge)
     start = next((e for e, n in nodes.items() if (n["labels"][0], n["id"]) == a), None)
     end = next((e for e, n in nodes.items() if (n["labels"][0], n["id"]) == b), None)
     if (
@@ -72,10 +73,12 @@ def paths_between(
     for hops in islice(nx.shortest_simple_paths(graph, start, end), k):
         if len(hops) - 1 > max_len:
             break
+        steps = list(zip(hops, hops[1:], strict=False))
         found.append(
             Path(
                 [nodes[h] for h in hops],
-                [graph.edges[u, v]["type"] for u, v in zip(hops, hops[1:], strict=False)],
+                [graph.edges[u, v]["type"] for u, v in steps],
+                [graph.edges[u, v]["edge"] for u, v in steps],
             )
         )
     return found

@@ -9,7 +9,7 @@ from typing import Generic, TypeVar
 import strawberry
 
 from api.errors import InvalidInput
-from api.nodes import NODE_TYPES, Edge, Node, Subgraph, to_node
+from api.nodes import NODE_TYPES, Edge, Node, Subgraph, to_edge, to_node
 
 __all__ = [
     "NODE_TYPES",
@@ -22,6 +22,7 @@ __all__ = [
     "decode_cursor",
     "encode_cursor",
     "page",
+    "to_edge",
     "to_node",
 ]
 

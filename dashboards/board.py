@@ -72,6 +72,16 @@ def add(board: Board | None, elements: Iterable[Element]) -> Board:
     return out
 
 
+def marked_only(board: Board | None, mark: str, elements: Iterable[Element]) -> Board:
+    """The board with ``elements`` added, each carrying the class ``mark``, and the mark taken from every
+    element that had it before (a new path drawn replaces the old path's highlight, not its nodes)."""
+    out = _copy(board)
+    for key, element in out["elements"].items():
+        if mark in _classes(element):
+            out["elements"][key] = {**element, "classes": " ".join(c for c in _classes(element) if c != mark)}
+    return add(out, [{**e, "classes": " ".join([*_classes(e), mark])} for e in elements])
+
+
 def replaced(elements: Iterable[Element]) -> Board:
     """A board holding only ``elements`` (duplicates combined)."""
     return add(empty(), list(elements))

@@ -78,6 +78,9 @@ GANGS = """{ gangs(first: 100) { id size risk tradeLoops members { node { id lab
 GANG = """query($id: ID!) { gang(id: $id) { id size risk screenedAt algorithm version tradeLoops ownershipLoops
   riskReasons { code nameZh nameEn value weight contribution detailZh detailEn }
   members { node { id label caption } role pagerank betweenness } driftEvents } }"""
+PATHS = """query($fl: String!, $fi: ID!, $tl: String!, $ti: ID!) { paths(fromLabel: $fl, fromId: $fi,
+  toLabel: $tl, toId: $ti, first: 5) { types nodes { id label caption }
+  edges { id type source sourceLabel target targetLabel } } }"""
 RESCREEN = """mutation($id: ID!) { rescreenGang(id: $id) { previousRisk gang { id risk } } }"""
 ALERTS = """{ alerts(first: 100) { id title severity status cause raisedAt assignee } }"""
 ACK = """mutation($id: ID!) { acknowledgeAlert(id: $id) { id status } }"""

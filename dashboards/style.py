@@ -91,6 +91,11 @@ def stylesheet() -> list[dict[str, Any]]:
                 "border-color": "#ff7f0e",
             },
         },
+        {"selector": "node.path", "style": {"border-width": 4, "border-color": "#ff7f0e"}},
+        {
+            "selector": "edge.path",
+            "style": {"line-color": "#ff7f0e", "target-arrow-color": "#ff7f0e", "width": 4, "z-index": 9},
+        },
         {
             "selector": ".tag-high",
             "style": {"border-width": 5, "border-color": "#b10026", "border-style": "solid"},
@@ -140,6 +145,7 @@ def legend(kinds: list[str]) -> list[Any]:
             "红框 red border: 标签等级4-5 tag level 4-5 · 红晕 red halo: 风险等级4-5 risk level 4-5 · "
             "星形 star: 漂移事件 drift event · 粗黑框 thick black: 团伙核心 gang core · "
             "虚框 dashed: 实际控制人 controller · 灰影 grey shade: 已固定 pinned · "
-            "双框方块 double-bordered box: 折叠分组 folded group (点击展开 tap to unfold)"
+            "双框方块 double-bordered box: 折叠分组 folded group (点击展开 tap to unfold) · "
+            "橙色 orange: 路径 path (右键 right-click: 路径起点 Paths from here, 路径到此 Paths to here)"
         )
     ]

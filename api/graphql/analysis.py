@@ -11,10 +11,10 @@ from strawberry.types import Info
 from algorithms import gangs, paths, rings
 from algorithms import timeline as timelines
 from algorithms.visibility import Viewer
-from api.errors import InvalidInput, NotFound
+from api.errors import InvalidInput, LimitExceeded, NotFound
 from api.graphql.entities import need
 from api.scalars import as_json
-from api.types import Node, to_node
+from api.types import Edge, Node, to_edge, to_node
 
 GANG_LISTS = 500  # the most members, drift events or gangs listed for one gang or subject
 
@@ -76,6 +76,7 @@ class RingMatch:
 class PathView:
     nodes: list[Node]
     types: list[str]
+    edges: list[Edge] = strawberry.field(description="The relationships hop by hop, as a canvas draws them.")
 
 
 @strawberry.type
@@ -83,6 +84,15 @@ class RelationStrength:
     score: float
     explanation: list[str]
     paths: list[PathView]
+
+
+def path_view(path: paths.Path) -> PathView:
+    by_element = {n["element_id"]: n for n in path.nodes}
+    return PathView(
+        nodes=[to_node(n) for n in path.nodes],
+        types=path.types,
+        edges=[to_edge(e, by_element) for e in path.edges],
+    )
 
 
 def reasons_of(stored: str | None) -> list[GangRiskReason]:
@@ -273,8 +283,47 @@ class Query:
         return RelationStrength(
             score=result.score,
             explanation=result.explanation,
-            paths=[PathView(nodes=[to_node(n) for n in p.nodes], types=p.types) for p in result.paths],
+            paths=[path_view(p) for p in result.paths],
         )
+
+    @strawberry.field(
+        description="The shortest paths between two nodes (up to `first`, each at most `maxLength` hops), "
+        "over the relationship types that tie subjects unless `types` names others; hubs such as ports "
+        "and countries are not walked through, and only what your unit may see is."
+    )
+    async def paths(
+        self,
+        info: Info,
+        from_label: str,
+        from_id: strawberry.ID,
+        to_label: str,
+        to_id: strawberry.ID,
+        first: int = 5,
+        max_length: int = 6,
+        types: list[str] | None = None,
+    ) -> list[PathView]:
+        ctx = need(info, "read")
+        if not 1 <= first <= 10:
+            raise LimitExceeded("first must be between 1 and 10")
+        if not 1 <= max_length <= 6:
+            raise LimitExceeded("maxLength must be between 1 and 6")
+        chosen = [ctx.store.rtype(t) for t in types] if types else ctx.store.ontology.ties()
+        a = (ctx.store.label(from_label), str(from_id))
+        b = (ctx.store.label(to_label), str(to_id))
+        await ctx.visible_node(*a)
+        await ctx.visible_node(*b)
+        found = await ctx.run(
+            paths.paths_between,
+            ctx.store,
+            a,
+            b,
+            k=first,
+            max_len=max_length,
+            types=chosen,
+            unit=ctx.user.unit,
+        )
+        ctx.result_size += sum(len(p.nodes) for p in found)
+        return [path_view(p) for p in found]
 
 
 @strawberry.type(description="A gang screened again: its risk before and now, with the new reasons.")

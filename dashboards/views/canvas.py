@@ -67,6 +67,8 @@ def context_menu() -> list[dict[str, Any]]:
         {"id": "hide", "label": "隐藏 Hide", "availableOn": ["node"]},
         {"id": "pin", "label": "固定 Pin / unpin", "availableOn": ["node"]},
         {"id": "watch", "label": "关注 Watch this", "availableOn": ["node"]},
+        {"id": "path-from", "label": "路径起点 Paths from here…", "availableOn": ["node"]},
+        {"id": "path-to", "label": "路径到此 Paths to here", "availableOn": ["node"]},
         {"id": "unfold", "label": "展开分组 Unfold", "availableOn": ["node"]},
         {"id": "fold", "label": "折叠 Fold", "availableOn": ["node"]},
         {"id": "unhide", "label": "显示全部 Show hidden", "availableOn": ["canvas"]},
@@ -74,33 +76,63 @@ def context_menu() -> list[dict[str, Any]]:
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    toolbar = {**panel, "display": "flex", "flexWrap": "wrap", "gap": "4px", "alignItems": "center"}
+    """The canvas column: a toolbar of two rows (find and expand; then history, export and the report)
+    that fits one canvas column at 1366×768, the canvas, its count, legend and notices, the timeline."""
+    row = {"display": "flex", "flexWrap": "wrap", "gap": "4px", "alignItems": "center"}
+    small = {"fontSize": "12px"}
     return html.Div(
         id="canvas-column",
         style={"flex": "3 1 0", "minWidth": 0},
         children=[
             html.Div(
-                style=toolbar,
+                id="canvas-toolbar",
+                style={**panel, "display": "flex", "flexDirection": "column", "gap": "4px"},
                 children=[
-                    dcc.Input(id="canvas-search", placeholder="检索后展开 search then expand", debounce=True),
-                    html.Button("加载 Load", id="canvas-go"),
-                    html.Span("深度 Depth"),
-                    dcc.Dropdown(
-                        id="depth", options=[1, 2, 3], value=1, clearable=False, style={"width": "64px"}
+                    html.Div(
+                        className="toolbar-row",
+                        style=row,
+                        children=[
+                            dcc.Input(
+                                id="canvas-search",
+                                placeholder="检索后展开 search then expand",
+                                debounce=True,
+                                style={"flex": "1 1 150px", "minWidth": "120px", "width": "auto"},
+                            ),
+                            html.Button("加载 Load", id="canvas-go"),
+                            dcc.Dropdown(
+                                id="depth",
+                                options=[{"label": f"深度 Depth {d}", "value": d} for d in (1, 2, 3)],
+                                value=1,
+                                clearable=False,
+                                searchable=False,
+                                style={"width": "120px", **small},
+                            ),
+                            dcc.Dropdown(
+                                id="types",
+                                options=get_ontology().ties(),  # relationship types that tie two subjects
+                                value=[],
+                                multi=True,
+                                placeholder="关系类型 Relation types (全部 all)",
+                                style={"flex": "0 1 190px", "minWidth": "150px", **small},
+                            ),
+                            dcc.Dropdown(
+                                id="gang-select",
+                                placeholder="团伙 Gang…",
+                                style={"flex": "0 1 190px", "minWidth": "150px", **small},
+                            ),
+                        ],
                     ),
-                    html.Span("团伙 Gang"),
-                    dcc.Dropdown(id="gang-select", style={"width": "220px"}),
-                    *export.layout(),
-                    *report.layout(),
-                    html.Button("清空 Clear", id="clear"),
-                    html.Button("撤销 Undo", id="undo", disabled=True),
-                    html.Button("重做 Redo", id="redo", disabled=True),
-                    dcc.Checklist(
-                        id="types",
-                        options=get_ontology().ties(),  # relationship types that tie two subjects
-                        value=[],
-                        inline=True,
-                        style={"fontSize": "11px", "width": "100%"},
+                    html.Div(
+                        className="toolbar-row",
+                        style={**row, **small},
+                        children=[
+                            html.Button("撤销 Undo", id="undo", disabled=True),
+                            html.Button("重做 Redo", id="redo", disabled=True),
+                            html.Button("清空 Clear", id="clear"),
+                            html.Span("导出 Export", style={"marginLeft": "8px"}),
+                            *export.layout(),
+                            *report.layout(),
+                        ],
                     ),
                 ],
             ),
@@ -109,12 +141,21 @@ def layout(panel: dict[str, Any]) -> html.Div:
                 elements=[],
                 layout=LAYOUT,
                 autoRefreshLayout=False,  # the draw callback sets the layout (relayout)
-                style={"width": "100%", "height": "calc(100vh - 300px)", "minHeight": "380px"},
+                # stacked above what follows it: the context menu opens past the canvas's bottom edge,
+                # over the timeline, and must take the click there
+                style={
+                    "width": "100%",
+                    "height": "calc(100vh - 300px)",
+                    "minHeight": "380px",
+                    "position": "relative",
+                    "zIndex": 10,
+                },
                 stylesheet=stylesheet(),
                 contextMenu=context_menu(),
                 minZoom=0.1,
                 maxZoom=3,
             ),
+            dcc.Store(id="path-start"),  # the node "Paths from here" marked, until "Paths to here"
             html.Div(id="canvas-count", style={"fontSize": "11px", "color": "#555"}),
             html.Div(id="legend", children=legend([]), style={"fontSize": "11px"}),
             html.Div(id="canvas-notice", style={"color": "#a60"}),
@@ -272,18 +313,53 @@ def register(app: Dash, api: Api) -> None:
     def clear(_: Any) -> Any:
         return b.empty(), ""
 
+    def paths_to(board: b.Board, start: str | None, key: str) -> tuple[Any, str]:
+        """The shortest paths from the node marked as the start to ``key``, drawn and highlighted."""
+        if not start or "|" not in start:
+            return no_update, "先右键起点选“路径起点” First right-click the start: Paths from here"
+        if start == key:
+            return no_update, "起点和终点相同 The start and the end are the same node"
+        (fl, fi), (tl, ti) = start.split("|", 1), key.split("|", 1)
+        found = api()(q.PATHS, fl=fl, fi=fi, tl=tl, ti=ti)["paths"]
+        if not found:
+            return no_update, f"六跳内无路径 No path within six hops from {fi} to {ti}"
+        drawn = elements(
+            {"nodes": [n for p in found for n in p["nodes"]], "edges": [e for p in found for e in p["edges"]]}
+        )
+        hops = ", ".join(str(len(p["types"])) for p in found)
+        return (
+            b.marked_only(board, "path", marked(api(), drawn)),
+            f"{len(found)} 条路径 paths from {fi} to {ti} ({hops} hops), 橙色 in orange",
+        )
+
     @app.callback(
         Output("board", "data", allow_duplicate=True),
         Output("canvas-notice", "children", allow_duplicate=True),
+        Output("path-start", "data"),
         Input("canvas", "contextMenuData"),
         State("board", "data"),
         State("depth", "value"),
+        State("path-start", "data"),
         prevent_initial_call=True,
     )
-    def menu(choice: dict[str, Any] | None, board: b.Board, depth: int) -> Any:
+    def menu(choice: dict[str, Any] | None, board: b.Board, depth: int, start: str | None) -> Any:
         if not choice or not choice.get("menuItemId"):
-            return no_update, no_update
+            return no_update, no_update, no_update
         item, key = choice["menuItemId"], choice.get("elementId") or ""
+        if item == "path-from" and "|" in key:
+            return (
+                no_update,
+                f"路径起点 Paths from {key.split('|', 1)[1]}: 右键终点选“路径到此” right-click the end, Paths to here",
+                key,
+            )
+        if item == "path-to" and "|" in key:
+            try:
+                return (*paths_to(board, start, key), no_update)
+            except ApiError as exc:
+                return no_update, str(exc), no_update
+        return (*menu_action(item, key, board, depth), no_update)
+
+    def menu_action(item: str, key: str, board: b.Board, depth: int) -> tuple[Any, Any]:
         if item == "unhide":
             return {**(board or b.empty()), "hidden": []}, ""
         if item == "unfold":

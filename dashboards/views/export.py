@@ -21,9 +21,9 @@ from dashboards.client import Api
 def layout() -> list[Any]:
     """The export buttons of the canvas toolbar and the download they fill."""
     return [
-        html.Button("导出CSV Export CSV", id="export-csv"),
-        html.Button("导出GraphML Export GraphML", id="export-graphml"),
-        html.Button("导出PNG Export PNG", id="export-png"),
+        html.Button("CSV", id="export-csv", title="导出节点和关系 Export the nodes and ties as CSV"),
+        html.Button("GraphML", id="export-graphml", title="导出为GraphML Export as GraphML"),
+        html.Button("PNG", id="export-png", title="导出画布图片 Export the canvas picture"),
         dcc.Download(id="download"),
     ]
 

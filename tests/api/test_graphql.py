@@ -537,3 +537,29 @@ def test_a_gang_is_rescreened_through_graphql_with_its_reasons(api: ApiServer, g
     assert done["gang"]["risk"] < 0.99
     _, body = gql(api.tokens["inv_gz"], rescreen, {"id": "GANG-NOPE"})
     assert codes(body) == ["NOT_FOUND"] and "no Gang with id 'GANG-NOPE'" in body["errors"][0]["message"]
+
+
+def test_paths_between_two_subjects_come_with_their_edges_hop_by_hop(api: ApiServer, gql: Any) -> None:
+    query = """query($a: ID!, $b: ID!, $n: Int!, $len: Int!, $t: [String!]) {
+      paths(fromLabel: "Enterprise", fromId: $a, toLabel: "Enterprise", toId: $b, first: $n, maxLength: $len,
+            types: $t) { types nodes { id label } edges { type source sourceLabel target targetLabel } } }"""
+    token = api.tokens["inv_gz"]
+    _, body = gql(token, query, {"a": uscc(1), "b": uscc(2), "n": 3, "len": 6, "t": None})
+    found = body["data"]["paths"]
+    assert 1 <= len(found) <= 3
+    lengths = [len(p["types"]) for p in found]
+    assert lengths == sorted(lengths)  # shortest first
+    for path in found:
+        assert (path["nodes"][0]["id"], path["nodes"][-1]["id"]) == (uscc(1), uscc(2))
+        assert [e["type"] for e in path["edges"]] == path["types"]
+        for (here, there), edge in zip(zip(path["nodes"], path["nodes"][1:]), path["edges"], strict=True):
+            assert {(edge["sourceLabel"], edge["source"]), (edge["targetLabel"], edge["target"])} == {
+                (here["label"], here["id"]),
+                (there["label"], there["id"]),
+            }  # each edge joins the two nodes of its hop
+    _, body = gql(token, query, {"a": uscc(1), "b": uscc(2), "n": 3, "len": 9, "t": None})
+    assert codes(body) == ["LIMIT_EXCEEDED"] and "maxLength" in body["errors"][0]["message"]
+    _, body = gql(token, query, {"a": uscc(1), "b": uscc(2), "n": 3, "len": 6, "t": ["KNOWS"]})
+    assert codes(body) == ["INVALID_INPUT"] and "KNOWS" in body["errors"][0]["message"]
+    _, body = gql(token, query, {"a": uscc(1), "b": "nope", "n": 3, "len": 6, "t": None})
+    assert codes(body) == ["NOT_FOUND"] and "no Enterprise with id 'nope'" in body["errors"][0]["message"]

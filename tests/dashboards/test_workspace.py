@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -179,6 +180,44 @@ def test_the_gang_panel_explains_its_risk_and_rescreens_it(
     no_console_errors(driver)
 
 
+def right_click_menu(driver: webdriver.Chrome, node: str, item: str) -> None:
+    """Right-click the canvas node ``node`` where it is drawn and choose the context menu's ``item``."""
+    canvas = driver.find_element(By.ID, "canvas")
+    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", canvas)
+    x, y = cy(
+        driver, f"const p = cy.getElementById({json.dumps(node)}).renderedPosition(); return [p.x, p.y];"
+    )
+    size = canvas.size
+    ActionChains(driver).move_to_element_with_offset(
+        canvas, int(x - size["width"] / 2), int(y - size["height"] / 2)
+    ).context_click().perform()
+    WebDriverWait(driver, 10).until(lambda d: d.find_element(By.ID, item).is_displayed())
+    driver.find_element(By.ID, item).click()
+
+
+def test_paths_from_one_node_to_another_are_drawn_from_the_context_menu(
+    server: Site, browser: webdriver.Chrome, world_store: GraphStore
+) -> None:
+    driver = browser
+    gang = open_drifting_gang(driver, server, world_store)
+    WebDriverWait(driver, 60).until(lambda d: {n["id"] for n in canvas_nodes(d)} >= set(gang["members"]))
+    cy(driver, "cy.stop(); cy.nodes().stop();")
+    time.sleep(1)  # the layout's animation has settled where the nodes are drawn
+    ends = sorted(m for m in gang["members"] if m.startswith("Enterprise|"))[:2]
+    right_click_menu(driver, ends[1], "path-to")
+    wait_text(driver, "#canvas-notice", "Paths from here")  # no start yet: the officer is told what to do
+    right_click_menu(driver, ends[0], "path-from")
+    wait_text(driver, "#canvas-notice", "right-click the end")
+    right_click_menu(driver, ends[1], "path-to")
+    wait_text(driver, "#canvas-notice", "hops")
+    on_path = cy(driver, "return cy.elements('.path').map(e => [e.id(), e.isEdge()]);")
+    nodes = {i for i, edge in on_path if not edge}
+    assert set(ends) <= nodes and any(edge for _, edge in on_path)
+    assert "paths from" in driver.find_element(By.ID, "canvas-notice").text
+    shot(driver, "22b-paths-drawn-1366")
+    no_console_errors(driver)
+
+
 @pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1600x1057"])
 def test_the_right_hand_column_fits_the_window(
     server: Site, browser: webdriver.Chrome, size: tuple[int, int]
@@ -194,6 +233,13 @@ def test_the_right_hand_column_fits_the_window(
     assert outside(driver, *selectors) == []
     canvas, column = (driver.find_element(By.ID, i).rect for i in ("canvas", "canvas-column"))
     assert canvas["x"] + canvas["width"] <= column["x"] + column["width"] + 1  # never wider than its column
+    wrapped = driver.execute_script(
+        "return Array.from(document.querySelectorAll('#canvas-toolbar .toolbar-row')).map(row => {"
+        "  const boxes = Array.from(row.children).filter(c => c.offsetParent).map(c => c.getBoundingClientRect());"
+        "  return Math.round(row.getBoundingClientRect().height - Math.max(...boxes.map(b => b.height)));"
+        "});"
+    )
+    assert len(wrapped) == 2 and all(extra <= 2 for extra in wrapped), wrapped  # two rows, neither wraps
     shot(driver, f"22-layout-{size[0]}x{size[1]}")
 
 
