@@ -2,7 +2,8 @@
 
 Each factor measures one kind of evidence as a value between 0 and 1 (the highest active tag level, the
 share of members party to a case, the members' inspection hit rate, …); the risk is the sum of weight ×
-value, so each factor's contribution is exact and the reasons add up to the score. Being tied together is
+value, so each factor's contribution is exact and the reasons add up to the score. The declaration model
+reads the part drawn from the members' records alone (``GangRisk.record``: tags and cases). Being tied together is
 what made the group a gang; it is not evidence against it, so a ring with nothing against it scores low.
 
 ``screen`` reads the facts once per gang; ``assess`` turns facts into a score with its reasons, so a
@@ -122,6 +123,11 @@ class Factor(BaseModel):
     weight: float = Field(gt=0, le=1)
     full_at: float = Field(gt=0, description="the measurement at which the factor counts in full")
     prior: float = Field(0.0, ge=0, description="for rates: added to the denominator")
+    feature: bool = Field(
+        True,
+        description="part of the risk the declaration model reads (Gang.record_risk); false for a factor "
+        "read from inspection outcomes or from the gang's shape",
+    )
     name_zh: str
     name_en: str
 
@@ -174,6 +180,11 @@ class Reason:
 class GangRisk:
     score: float
     reasons: list[Reason] = field(default_factory=list)
+    #: the score from the members' records alone (the factors marked ``feature``: tags and cases), scaled to
+    #: 0–1: what the declaration model reads as ``gang_risk``. It learns from inspection outcomes itself, as
+    #: of each declaration's date (a gang's hit rate over all its declarations would tell it the answers of
+    #: later ones), and the gang's shape is in its other features (in a gang, its size, ties)
+    record: float = 0.0
 
 
 def assess(facts: GangFacts, card: Scorecard | None = None) -> GangRisk:
@@ -196,7 +207,14 @@ def assess(facts: GangFacts, card: Scorecard | None = None) -> GangRisk:
             )
         )
     reasons.sort(key=lambda r: (-r.contribution, r.code))
-    return GangRisk(round(sum(r.contribution for r in reasons), 3), reasons)
+    features = {f.code for f in card.factors if f.feature}
+    feature_weight = sum(f.weight for f in card.factors if f.feature)
+    record = sum(r.contribution for r in reasons if r.code in features)
+    return GangRisk(
+        round(sum(r.contribution for r in reasons), 3),
+        reasons,
+        round(record / feature_weight, 3) if feature_weight else 0.0,
+    )
 
 
 def facts(

@@ -225,7 +225,15 @@ def rescreen(store: GraphStore, gang_id: str) -> tuple[float | None, gang_risk.G
     )
     store.merge_nodes(
         "Gang",
-        [{"id": gang_id, "risk": risk.score, "risk_reasons": reasons_json(risk), "screened_at": graph_now()}],
+        [
+            {
+                "id": gang_id,
+                "risk": risk.score,
+                "risk_reasons": reasons_json(risk),
+                "record_risk": risk.record,
+                "screened_at": graph_now(),
+            }
+        ],
     )
     return row["risk"], risk
 
@@ -329,6 +337,7 @@ def write_back(store: GraphStore, run: GangRun) -> dict[str, Any]:
                 "size": len(g.members),
                 "risk": g.risk,
                 "risk_reasons": reasons_json(g.risk_explained) if g.risk_explained else "[]",
+                "record_risk": g.risk_explained.record if g.risk_explained else g.risk,
                 "screened_at": now,
                 "algorithm": "leiden-cpm",
                 "parameters": params,

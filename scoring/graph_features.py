@@ -23,7 +23,7 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     consignees = scope(store, "Enterprise", "e", ids, FEW_CONSIGNEES)
     gang = consignees.frame(
         "MATCH (e)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN e.id AS consignee, "
-        "g.risk AS gang_risk, g.size AS gang_size",
+        "coalesce(g.record_risk, g.risk) AS gang_risk, g.size AS gang_size",
         ["consignee", "gang_risk", "gang_size"],
     ).drop_duplicates("consignee")
     merged = frame[["consignee"]].merge(gang, on="consignee", how="left")

@@ -141,3 +141,19 @@ def test_stored_reasons_add_up_and_a_rescreening_reads_new_tags(
     assert written["risk"] == now.score and json.loads(written["reasons"])[0]["code"] == now.reasons[0].code
     with pytest.raises(KeyError):
         gangs.rescreen(world_store, "GANG-NOPE")
+
+
+def test_the_declaration_model_reads_the_members_records_not_their_outcomes_or_shape() -> None:
+    outcomes_and_shape = GangFacts(
+        members=4,
+        inspections=40,
+        hits=30,
+        recovered_duty=1e6,
+        trade_loops=2,
+        ownership_loops=1,
+        controllers=2,
+    )
+    risk = assess(outcomes_and_shape)
+    assert risk.score > 0.3 and risk.record == 0  # the model learns outcomes itself, as of each date
+    records = assess(GangFacts(members=4, tag_level=5, tagged=4, in_case=4))
+    assert records.record == pytest.approx(1.0) and records.score == pytest.approx(0.55)
