@@ -1,7 +1,9 @@
 """Gang detection end to end on synthetic worlds, against their ground truth, plus relation-query latency.
 
 For each difficulty (easy, medium, hard) it loads that world and reports recovery (gang ARI and NMI),
-drift precision/recall and ring-search precision in the top 10: the quality curves, so that a change
+drift precision/recall, ring-search precision in the top 10 and how the gangs' risk spreads (after
+tagging, as ``make run`` screens it: distinct values, the share at 0.95 or more, its range; the world
+plants no risk order among its gangs, so there is no truth to rank them against): the quality curves, so that a change
 that helps one step and hurts another is seen. On the default (medium) world it also reports the time
 of each stage (projection, communities, centrality, loops, write-back), 2- and 3-hop relation query
 p50/p95 (60 start enterprises), and the NMI of the community step on LFR graphs for mu 0.1 … 0.5.
@@ -27,6 +29,8 @@ from bench.common import bench_settings, scratch_store, world_dir
 from graph.store import GraphStore
 from ingest.loader import Loader
 from ingest.synthetic import DEFAULT_DIFFICULTY, DIFFICULTIES
+from tagging.engine import apply_all
+from tagging.rules import load_hierarchy
 
 
 def lfr_nmi() -> dict[str, float]:
@@ -88,6 +92,21 @@ def quality(store: GraphStore, truth_doc: dict[str, Any], run: gangs.GangRun) ->
     }
 
 
+def risk_spread(run: gangs.GangRun) -> dict[str, Any]:
+    """How the screened risk spreads over the gangs found."""
+    scores = [g.risk for g in run.gangs]
+    if not scores:
+        return {"risk_gangs": 0}
+    return {
+        "risk_gangs": len(scores),
+        "risk_distinct": len(set(scores)),
+        "risk_share_at_least_0_95": round(sum(s >= 0.95 for s in scores) / len(scores), 3),
+        "risk_min": min(scores),
+        "risk_median": round(statistics.median(scores), 3),
+        "risk_max": max(scores),
+    }
+
+
 def detect_on(store: GraphStore, world: Path) -> tuple[gangs.GangRun, dict[str, Any], float]:
     started = time.perf_counter()
     run = gangs.detect(store)
@@ -118,8 +137,9 @@ def run(scale: str = "large") -> dict[str, Any]:
         truth_doc = json.loads((world / "ground_truth.json").read_text(encoding="utf-8"))
         store = scratch_store("bench_gangs")
         Loader(store, bench_settings("bench_gangs"), progress=True).load_dir(world)
+        apply_all(store, load_hierarchy())  # the risk screens the members' tags, as `make run` has them
         result, summary, total = detect_on(store, world)
-        curves[difficulty] = quality(store, truth_doc, result)
+        curves[difficulty] = {**quality(store, truth_doc, result), **risk_spread(result)}
         if difficulty == DEFAULT_DIFFICULTY:
             ids = result.projection.ids if result.projection else []
             out.update(
