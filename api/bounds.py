@@ -45,11 +45,16 @@ NUMBER_BOUNDS: dict[str, float] = {
     "withinHours": 24 * 31,
     "distanceM": 5000,
     "toleranceM": 1000,
+    "maxLength": 6,
 }
 #: number arguments that must be above zero (a distance or a span of time that divides)
 POSITIVE = frozenset({"distanceM", "toleranceM", "minutes", "minMinutes", "withinHours"})
 #: a tighter bound where one field is multiplied by many parents
-FIELD_BOUNDS: dict[tuple[str, str], float] = {("relations", "first"): 200, ("search", "first"): 100}
+FIELD_BOUNDS: dict[tuple[str, str], float] = {
+    ("relations", "first"): 200,
+    ("search", "first"): 100,
+    ("paths", "first"): 10,
+}
 #: the most items of a list argument
 LIST_BOUNDS: dict[str, int] = {
     "ids": 200,
