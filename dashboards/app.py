@@ -14,9 +14,12 @@ served only behind sign-in (``api.routes.dashboards``) and holds no token of its
 
 from __future__ import annotations
 
+from typing import Any
+
+import dash_mantine_components as dmc
 from dash import Dash, dcc, html
 
-from dashboards import board
+from dashboards import board, ui
 from dashboards.client import GraphQLClient
 from dashboards.officer import banner, officer_token
 from dashboards.views import (
@@ -38,14 +41,12 @@ from dashboards.views import (
 from tianji.core.settings import Settings
 
 TAB = {"padding": "6px 10px", "lineHeight": "20px"}  # one line a tab at 1366 px: the views keep the height
-PANEL = {
-    "border": "1px solid #ddd",
-    "borderRadius": "6px",
-    "padding": "8px",
-    "marginBottom": "8px",
-    "boxSizing": "border-box",
-    "maxWidth": "100%",
+TAB_SELECTED = {
+    "fontWeight": 600,
+    "color": "var(--mantine-color-indigo-8)",
+    "borderTop": "3px solid var(--mantine-color-indigo-6)",
 }
+PANEL: dict[str, str] = {}  # a view's panels are ``ui.card``s; this is what a view adds to their style
 
 
 def create_dash(settings: Settings, api_url: str) -> Dash:
@@ -87,31 +88,40 @@ def create_dash(settings: Settings, api_url: str) -> Dash:
         ("实体复核 Match review", "review", [review.layout(PANEL)]),
     ]
 
-    def page() -> html.Div:  # a function: the banner shows the officer of this request
-        return html.Div(
-            style={"fontFamily": "Noto Sans CJK SC, sans-serif", "margin": "8px", "overflowX": "hidden"},
-            children=[
-                banner(),
-                html.H2("天机 Tianji · 海关风险知识图谱 Customs risk knowledge graph"),
-                dcc.Tabs(
-                    id="tabs",
-                    value="analysis",
-                    children=[
-                        dcc.Tab(
-                            label=label,
-                            value=value,
-                            children=body,
-                            style=TAB,
-                            selected_style={**TAB, "fontWeight": "bold"},
-                        )
-                        for label, value, body in tabs
-                    ],
-                ),
-                dcc.Store(id="picked", data=[]),
-                dcc.Store(id="board", data=board.empty()),  # what the canvas shows (dashboards.board)
-                dcc.Store(id="history", data=history.start()),  # undo and redo (dashboards.views.history)
-                dcc.Interval(id="tick", interval=60_000, n_intervals=0),
-            ],
+    def page() -> Any:  # a function: the banner shows the officer of this request
+        return ui.provider(
+            html.Div(
+                style={"margin": "8px", "overflowX": "hidden"},
+                children=[
+                    dmc.Group(
+                        justify="space-between",
+                        align="center",
+                        mb="xs",
+                        children=[
+                            dmc.Title("天机 Tianji · 海关风险知识图谱 Customs risk knowledge graph", order=2),
+                            banner(),
+                        ],
+                    ),
+                    dcc.Tabs(
+                        id="tabs",
+                        value="analysis",
+                        children=[
+                            dcc.Tab(
+                                label=label,
+                                value=value,
+                                children=body,
+                                style=TAB,
+                                selected_style={**TAB, **TAB_SELECTED},
+                            )
+                            for label, value, body in tabs
+                        ],
+                    ),
+                    dcc.Store(id="picked", data=[]),
+                    dcc.Store(id="board", data=board.empty()),  # what the canvas shows (dashboards.board)
+                    dcc.Store(id="history", data=history.start()),  # undo and redo (dashboards.views.history)
+                    dcc.Interval(id="tick", interval=60_000, n_intervals=0),
+                ],
+            )
         )
 
     app.layout = page

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+import dash_mantine_components as dmc
 import flask
 from dash import html
 
@@ -41,9 +42,10 @@ def banner() -> html.Div:
     csrf = flask.request.cookies.get("_csrf_token", "")
     return html.Div(
         id="officer",
-        style={"float": "right", "display": "flex", "gap": "8px", "alignItems": "center"},
+        style={"display": "flex", "gap": "8px", "alignItems": "center"},
         children=[
             html.Span(f"{user.name} · {user.role} · {user.unit}", id="officer-name"),
+            dmc.Badge(user.role, variant="light", id="officer-role"),
             html.Form(  # the button carries the token: a submit button's name and value are posted
                 action="/logout",
                 method="post",

@@ -18,6 +18,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, callback_context, dash_table, dcc, html, no_update
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError, GraphQLClient
 from dashboards.officer import officer
 
@@ -44,7 +45,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
     return html.Div(
         style={"display": "flex", "gap": "8px", "alignItems": "flex-start", "width": "100%"},
         children=[
-            html.Div(
+            ui.card(
                 id="alerts-column",
                 style={**panel, "flex": "3 1 0", "minWidth": 0},
                 children=[
@@ -117,7 +118,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     ),
                 ],
             ),
-            html.Div(
+            ui.card(
                 id="alert-side",
                 style={**panel, "flex": "2 1 0", "minWidth": 0, "overflowWrap": "anywhere"},
                 children=[
@@ -185,7 +186,7 @@ def card(alert: dict[str, Any]) -> list[Any]:
         facts.append(f"关闭原因 closed: {alert['closedReason']}")
     comments = alert.get("comments") or []
     return [
-        html.H4(alert["title"], className="alert-title"),
+        ui.title(alert["title"], className="alert-title"),
         html.Ul([html.Li(f, className="fact") for f in facts], className="alert-facts"),
         html.Div(f"证据 Evidence ({len(evidence)})", style={"fontWeight": "bold"}),
         html.Ul(

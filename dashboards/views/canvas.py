@@ -20,6 +20,7 @@ from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, n
 
 from dashboards import board as b
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError
 from dashboards.elements import elements, marked
 from dashboards.style import legend, stylesheet
@@ -84,7 +85,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
         id="canvas-column",
         style={"flex": "3 1 0", "minWidth": 0},
         children=[
-            html.Div(
+            ui.card(
                 id="canvas-toolbar",
                 style={**panel, "display": "flex", "flexDirection": "column", "gap": "4px"},
                 children=[

@@ -6,7 +6,7 @@ from typing import Any
 
 from dash import Dash, Input, Output, State, callback_context, dcc, html, no_update
 
-from dashboards import board
+from dashboards import board, ui
 from dashboards.client import ApiError, GraphQLClient
 
 SAVE = """mutation($n: String!, $v: JSON!, $note: String!) { saveCaseFile(name: $n, view: $v, note: $note) { id name } }"""
@@ -15,10 +15,10 @@ OPEN = """query($id: Int!) { caseFile(id: $id) { id name view } }"""
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
-            html.H4("案卷 Case files"),
+            ui.title("案卷 Case files"),
             dcc.Input(id="case-name", placeholder="案卷名称 name this view", style={"width": "55%"}),
             html.Button("保存 Save", id="case-save"),
             dcc.Dropdown(id="case-pick", placeholder="打开案卷 Open a case file", style={"marginTop": "4px"}),

@@ -12,6 +12,7 @@ import yaml
 from dash import ALL, Dash, Input, Output, State, callback_context, html, no_update
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError, GraphQLClient
 from dashboards.views import declaration
 from ontology import get_ontology
@@ -23,10 +24,10 @@ KEY_FACTS = 8
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
-            html.H4("详情 Details"),
+            ui.title("详情 Details"),
             html.Div(id="details", children="点选节点 Pick a node"),
             html.Button(WATCHABLE_NOTE, id="watch-this", style={"display": "none"}),
             html.Div(id="watch-msg", style={"fontSize": "11px"}),

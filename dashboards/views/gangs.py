@@ -16,16 +16,17 @@ from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboards import board as b
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError, GraphQLClient
 from dashboards.elements import elements
 from ontology import get_ontology
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
-            html.H4("团伙与漂移 Gang and drift"),
+            ui.title("团伙与漂移 Gang and drift"),
             html.Div(id="gang-panel"),
             dcc.Store(id="gang-screening"),
         ],

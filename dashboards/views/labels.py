@@ -10,11 +10,12 @@ import yaml
 from dash import Dash, Input, Output, State, callback_context, dcc, html, no_update
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
             dcc.Dropdown(id="tag-pick", placeholder="选择标签 Pick a tag"),

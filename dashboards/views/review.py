@@ -14,6 +14,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError
 
 STATUSES = [("待复核 Open", "open"), ("已确认 Confirmed", "confirmed"), ("已否决 Rejected", "rejected")]
@@ -29,7 +30,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
     return html.Div(
         style={"display": "flex", "gap": "8px", "alignItems": "flex-start"},
         children=[
-            html.Div(
+            ui.card(
                 style={**panel, "flex": "1 1 0", "minWidth": 0},
                 children=[
                     html.Div(
@@ -59,7 +60,7 @@ def layout(panel: dict[str, Any]) -> html.Div:
                     html.Div(id="review-list", style={"maxHeight": "70vh", "overflowY": "auto"}),
                 ],
             ),
-            html.Div(
+            ui.card(
                 style={**panel, "flex": "1 1 0", "minWidth": 0},
                 children=[
                     dcc.Store(id="review-items", data=[]),

@@ -10,14 +10,15 @@ from typing import Any
 from dash import Dash, Input, Output, dcc, html
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
-            html.H4("快速检索 Quick search"),
+            ui.title("快速检索 Quick search"),
             dcc.Input(
                 id="search-text",
                 placeholder="企业名称、车牌、代码 name, plate, code",

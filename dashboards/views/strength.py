@@ -10,14 +10,15 @@ from typing import Any
 from dash import Dash, Input, Output, State, callback_context, html
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
-            html.H4("关系强度 Relation strength"),
+            ui.title("关系强度 Relation strength"),
             html.Div(id="pair", children="点击两个节点 Click two nodes"),
             html.Button("计算 Compute", id="strength-go"),
             html.Div(id="strength"),

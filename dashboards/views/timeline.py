@@ -8,6 +8,7 @@ from typing import Any
 import plotly.graph_objects as go
 from dash import Dash, Input, Output, State, callback_context, dcc, html, no_update
 
+from dashboards import ui
 from dashboards.client import ApiError, GraphQLClient
 from dashboards.style import stylesheet
 
@@ -74,10 +75,10 @@ def figure(events: list[dict[str, Any]], title: str = "") -> go.Figure:
 
 
 def layout(panel: dict[str, Any]) -> html.Div:
-    return html.Div(
+    return ui.card(
         style=panel,
         children=[
-            html.H4("时间线 Timeline"),
+            ui.title("时间线 Timeline"),
             html.Div(
                 "点选节点显示其时间线；框选时段过滤画布 Pick a node to see its timeline; select a time range "
                 "to filter the canvas",

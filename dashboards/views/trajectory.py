@@ -12,6 +12,7 @@ from typing import Any
 from dash import Dash, Input, Output, State, callback_context, dcc, html, no_update
 from shapely.geometry import Point, Polygon
 
+from dashboards import ui
 from dashboards.basemap import provinces_file
 from dashboards.client import ApiError, GraphQLClient
 from dashboards.views.trajmap import SLOTS, base_figure, tracks_patch
@@ -39,7 +40,7 @@ def layout(panel: dict[str, Any], settings: Settings) -> html.Div:
     figure = base_figure(provinces_file(settings))
     return html.Div(
         children=[
-            html.Div(  # one row of controls, so that the map fits the window below them
+            ui.card(  # one row of controls, so that the map fits the window below them
                 style={**panel, "display": "flex", "alignItems": "center", "gap": "8px", "flexWrap": "wrap"},
                 children=[
                     html.Span("目标 Target"),
@@ -95,7 +96,7 @@ def layout(panel: dict[str, Any], settings: Settings) -> html.Div:
             ),
             # what the map shows: its target, and where its track slots start among its traces
             dcc.Store(id="traj-drawn", data={"target": None, "slots": len(figure["data"]) - SLOTS}),
-            html.Div(id="traj-fence", className="fence-report", style=panel),
+            ui.card(id="traj-fence", className="fence-report", style=panel),
         ]
     )
 

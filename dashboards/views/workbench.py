@@ -8,6 +8,7 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
 
 from dashboards import client as q
+from dashboards import ui
 from dashboards.client import Api, ApiError
 from dashboards.officer import officer
 from dashboards.views import search
@@ -20,29 +21,29 @@ def layout(panel: dict[str, Any]) -> list[Any]:
         html.Div(
             style={"display": "flex", "gap": "8px"},
             children=[
-                html.Div(
+                ui.card(
                     style={**panel, "flex": "1"},
-                    children=[html.H4("我的任务 My tasks"), html.Div(id="my-tasks")],
+                    children=[ui.title("我的任务 My tasks"), html.Div(id="my-tasks")],
                 ),
-                html.Div(
+                ui.card(
                     style={**panel, "flex": "1"},
-                    children=[html.H4("我的关注 My watches"), html.Div(id="my-watches")],
+                    children=[ui.title("我的关注 My watches"), html.Div(id="my-watches")],
                 ),
-                html.Div(
+                ui.card(
                     style={**panel, "flex": "1"},
-                    children=[html.H4("关注的团伙 Watched gangs"), html.Div(id="watched-gangs")],
+                    children=[ui.title("关注的团伙 Watched gangs"), html.Div(id="watched-gangs")],
                 ),
-                html.Div(
+                ui.card(
                     style={**panel, "flex": "1"},
                     children=[
-                        html.H4("常用分析 Common analyses: latest drift"),
+                        ui.title("常用分析 Common analyses: latest drift"),
                         html.Div(id="common-analyses"),
                     ],
                 ),
-                html.Div(
+                ui.card(
                     style={**panel, "flex": "1"},
                     children=[
-                        html.H4("自定义标签 Custom tags"),
+                        ui.title("自定义标签 Custom tags"),
                         html.Div(id="custom-tags"),
                         dcc.Input(id="custom-tag-text", placeholder="给所选节点加标签 tag the picked node"),
                         html.Button("加标签 Add", id="custom-tag-add"),
@@ -50,8 +51,8 @@ def layout(panel: dict[str, Any]) -> list[Any]:
                 ),
             ],
         ),
-        html.Div(style=panel, children=[html.H4("最新预警 Recent alerts"), html.Div(id="recent-alerts")]),
-        html.Div(style=panel, children=[html.H4("团伙 Gangs"), html.Div(id="gang-list")]),
+        ui.card(style=panel, children=[ui.title("最新预警 Recent alerts"), html.Div(id="recent-alerts")]),
+        ui.card(style=panel, children=[ui.title("团伙 Gangs"), html.Div(id="gang-list")]),
     ]
 
 

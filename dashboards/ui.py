@@ -1,0 +1,43 @@
+"""The dashboards' one look: the Mantine theme (dash-mantine-components) every page is wrapped in, and
+the few building blocks the views share, so a panel, a heading or a badge looks the same in every view.
+Native buttons, inputs and lists take the theme's colours, radius and font from ``assets/tianji.css``,
+which reads Mantine's CSS variables."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import dash_mantine_components as dmc
+
+FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
+
+THEME: dict[str, Any] = {
+    "fontFamily": FONT,
+    "headings": {"fontFamily": FONT, "fontWeight": "600"},
+    "primaryColor": "indigo",
+    "defaultRadius": "sm",
+    "fontSizes": {"xs": "11px", "sm": "13px", "md": "14px", "lg": "16px", "xl": "18px"},
+}
+
+
+def provider(children: Any) -> dmc.MantineProvider:
+    return dmc.MantineProvider(theme=THEME, forceColorScheme="light", children=children)
+
+
+def card(children: Any = None, style: dict[str, Any] | None = None, **props: Any) -> dmc.Paper:
+    """A panel: a bordered sheet with the theme's radius, shadow and padding."""
+    return dmc.Paper(
+        children=children,
+        withBorder=True,
+        shadow="xs",
+        radius="md",
+        p="sm",
+        mb="sm",
+        style={"boxSizing": "border-box", "maxWidth": "100%", **(style or {})},
+        **props,
+    )
+
+
+def title(text: str, **props: Any) -> dmc.Title:
+    """A panel's heading."""
+    return dmc.Title(text, order=4, mb="xs", **props)
