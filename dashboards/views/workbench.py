@@ -51,9 +51,24 @@ def layout(panel: dict[str, Any]) -> list[Any]:
                 ),
             ],
         ),
-        ui.card(style=panel, children=[ui.title("最新预警 Recent alerts"), html.Div(id="recent-alerts")]),
+        html.Div(
+            style={"display": "flex", "gap": "8px"},
+            children=[
+                ui.card(
+                    style={**panel, "flex": "2 1 0", "minWidth": 0},
+                    children=[ui.title("最新预警 Recent alerts"), html.Div(id="recent-alerts")],
+                ),
+                ui.card(
+                    style={**panel, "flex": "1 1 0", "minWidth": 0},
+                    children=[ui.title("最近案卷 Recent case files"), html.Div(id="recent-cases")],
+                ),
+            ],
+        ),
         ui.card(style=panel, children=[ui.title("团伙 Gangs"), html.Div(id="gang-list")]),
     ]
+
+
+RECENT_CASES = 6  # case files listed on the home page
 
 
 def alert_entry(alert: dict[str, Any], where: str) -> html.Li:
@@ -175,6 +190,47 @@ def register(app: Dash, api: Api) -> None:
             ]
         )
         return tasks, my_watches, watched, drift or "暂无 None", [problem, tags]
+
+    @app.callback(
+        Output("recent-cases", "children"),
+        Input("tick", "n_intervals"),
+        Input("case-msg", "children"),  # a case file just saved is listed at once
+    )
+    def recent_cases(_: int, _saved: Any) -> Any:
+        """The unit's case files, most recently saved first; each reopens on the canvas."""
+        try:
+            files = api()(q.CASE_FILES)["caseFiles"][:RECENT_CASES]
+        except ApiError as exc:
+            return html.Div(str(exc), className="recent-cases-refused", style={"fontSize": "11px"})
+        if not files:
+            return "暂无 None"
+        return html.Ul(
+            [
+                html.Li(
+                    html.Button(
+                        f"{f['name']} · {f['owner']} · {f['updatedAt'][:16].replace('T', ' ')}",
+                        id={"type": "open-case", "index": f["id"]},
+                        className="case-entry",
+                        title="在分析中心打开 Open on the canvas",
+                        style={"textAlign": "left", "whiteSpace": "normal"},
+                    )
+                )
+                for f in files
+            ]
+        )
+
+    @app.callback(
+        Output("case-pick", "value"),
+        Output("tabs", "value", allow_duplicate=True),
+        Input({"type": "open-case", "index": ALL}, "n_clicks"),
+        prevent_initial_call=True,
+    )
+    def open_case(_: Any) -> Any:
+        """A recent case file, reopened on the canvas of the analysis centre."""
+        trigger = callback_context.triggered_id
+        if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
+            return no_update, no_update
+        return trigger["index"], "analysis"
 
     @app.callback(
         Output("gang-select", "value"),
