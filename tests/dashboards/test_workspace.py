@@ -43,6 +43,7 @@ __all__ = ["browser"]  # the headless Chromium fixture (tests/dashboards/site.py
 
 SMALL = (1366, 768)
 LARGE = (1600, 1057)
+WIDE = (1920, 1080)
 
 
 @pytest.fixture(scope="module")
@@ -218,7 +219,7 @@ def test_paths_from_one_node_to_another_are_drawn_from_the_context_menu(
     no_console_errors(driver)
 
 
-@pytest.mark.parametrize("size", [SMALL, LARGE], ids=["1366x768", "1600x1057"])
+@pytest.mark.parametrize("size", [SMALL, LARGE, WIDE], ids=["1366x768", "1600x1057", "1920x1080"])
 def test_the_right_hand_column_fits_the_window(
     server: Site, browser: webdriver.Chrome, size: tuple[int, int]
 ) -> None:
