@@ -172,3 +172,17 @@ def test_workers_get_the_parents_settings(monkeypatch: pytest.MonkeyPatch, tmp_p
     monkeypatch.setenv(SETTINGS_ENV, given.model_dump_json())
     monkeypatch.setenv("TIANJI_GRAPH_NAME", "not-this-one")
     assert worker_settings() == given
+
+
+def test_requests_leave_no_line_each_in_the_log(served: Served) -> None:
+    import httpx
+
+    before = served.log.read_text()
+    for _ in range(5):
+        assert httpx.get(served.url + "/healthz", timeout=30).status_code == 200
+        query = {"query": "{ me { name } }"}
+        headers = {"Authorization": f"Bearer {served.token}"}
+        assert httpx.post(served.url + "/graphql", json=query, headers=headers, timeout=30).status_code == 200
+    time.sleep(1)
+    added = served.log.read_text()[len(before) :]
+    assert "/healthz" not in added and "/graphql" not in added and "HTTP/1.1" not in added, added
