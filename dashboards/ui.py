@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 import dash_mantine_components as dmc
+from dash import callback_context, html
 
 FONT = "Noto Sans CJK SC, Noto Sans, sans-serif"
 
@@ -41,3 +42,25 @@ def card(children: Any = None, style: dict[str, Any] | None = None, **props: Any
 def title(text: str, **props: Any) -> dmc.Title:
     """A panel's heading."""
     return dmc.Title(text, order=4, mb="xs", **props)
+
+
+def entry(text: str, kind: str, index: Any, *, className: str, title: str | None = None) -> html.Li:
+    """A list entry that opens what it names: a button with the pattern-matching id ``{type: kind,
+    index}`` (``clicked_index`` reads which one was clicked)."""
+    button = html.Button(
+        text,
+        id={"type": kind, "index": index},
+        className=className,
+        style={"textAlign": "left", "whiteSpace": "normal"},
+        title=title,
+    )
+    return html.Li(button)
+
+
+def clicked_index() -> Any | None:
+    """The index of the pattern-matched button this callback fires for, if it was clicked (not merely
+    drawn, with ``n_clicks`` still None)."""
+    trigger = callback_context.triggered_id
+    if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
+        return None
+    return trigger["index"]

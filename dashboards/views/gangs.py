@@ -168,15 +168,12 @@ def register(app: Dash, api: Api) -> None:
             html.H5("漂移事件 Drift events"),
             html.Ul(
                 [
-                    html.Li(
-                        html.Button(
-                            f"{e['kind']} {e.get('port') or ''} · {drift_date(e)} · "
-                            f"{'; '.join(e['evidence'][:3])}",
-                            id={"type": "drift", "index": e["id"]},
-                            className="drift-event",
-                            title="在画布中展开 Open on the canvas",
-                            style={"textAlign": "left", "whiteSpace": "normal"},
-                        )
+                    ui.entry(
+                        f"{e['kind']} {e.get('port') or ''} · {drift_date(e)} · {'; '.join(e['evidence'][:3])}",
+                        "drift",
+                        e["id"],
+                        className="drift-event",
+                        title="在画布中展开 Open on the canvas",
                     )
                     for e in events
                 ]

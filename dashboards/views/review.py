@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from dash import ALL, Dash, Input, Output, State, callback_context, dcc, html, no_update
+from dash import ALL, Dash, Input, Output, State, dcc, html, no_update
 
 from dashboards import client as q
 from dashboards import ui
@@ -207,10 +207,10 @@ def register(app: Dash, api: Api) -> None:
         prevent_initial_call=True,
     )
     def picked(_clicks: Any, found: list[dict[str, Any]]) -> Any:
-        trigger = callback_context.triggered_id
-        if not isinstance(trigger, dict) or not (callback_context.triggered[0]["value"]):
+        index = ui.clicked_index()
+        if index is None:
             return no_update, no_update
-        item = next((i for i in found or [] if i["id"] == trigger["index"]), None)
+        item = next((i for i in found or [] if i["id"] == index), None)
         if item is None:
             return html.Div("已不在此列表 No longer in this list", style=SMALL), None
         return card(item), item["id"]
@@ -222,13 +222,13 @@ def register(app: Dash, api: Api) -> None:
         prevent_initial_call=True,
     )
     def decided(_clicks: Any, item: int | None) -> Any:
-        trigger = callback_context.triggered_id
-        if not isinstance(trigger, dict) or not (callback_context.triggered[0]["value"]):
+        decision = ui.clicked_index()
+        if decision is None:
             return no_update
         if item is None:
             return "先选择一对记录 Pick a pair first"
         try:
-            done = api()(q.DECIDE, id=item, d=trigger["index"])["decideMatch"]
+            done = api()(q.DECIDE, id=item, d=decision)["decideMatch"]
         except ApiError as exc:
             return html.Span(str(exc), style={"color": "red"}, className="review-error")
         return html.Span(f"#{done['id']} → {done['status']} ({done['decidedBy']})", className="review-done")

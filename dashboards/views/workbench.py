@@ -99,13 +99,12 @@ def register(app: Dash, api: Api) -> None:
         alert_list = html.Ul([alert_entry(a, "recent") for a in alerts]) if alerts else "暂无 None"
         gang_list = html.Ul(
             [
-                html.Li(
-                    html.Button(
-                        f"{g['id']} · {g['size']} 企业 enterprises · risk {g['risk']}",
-                        id={"type": "open-gang", "index": g["id"]},
-                        className="gang-entry",
-                        title="在分析中心打开 Open in the analysis centre",
-                    )
+                ui.entry(
+                    f"{g['id']} · {g['size']} 企业 enterprises · risk {g['risk']}",
+                    "open-gang",
+                    g["id"],
+                    className="gang-entry",
+                    title="在分析中心打开 Open in the analysis centre",
                 )
                 for g in gangs[:15]
             ]
@@ -206,14 +205,12 @@ def register(app: Dash, api: Api) -> None:
             return "暂无 None"
         return html.Ul(
             [
-                html.Li(
-                    html.Button(
-                        f"{f['name']} · {f['owner']} · {f['updatedAt'][:16].replace('T', ' ')}",
-                        id={"type": "open-case", "index": f["id"]},
-                        className="case-entry",
-                        title="在分析中心打开 Open on the canvas",
-                        style={"textAlign": "left", "whiteSpace": "normal"},
-                    )
+                ui.entry(
+                    f"{f['name']} · {f['owner']} · {f['updatedAt'][:16].replace('T', ' ')}",
+                    "open-case",
+                    f["id"],
+                    className="case-entry",
+                    title="在分析中心打开 Open on the canvas",
                 )
                 for f in files
             ]
@@ -227,10 +224,8 @@ def register(app: Dash, api: Api) -> None:
     )
     def open_case(_: Any) -> Any:
         """A recent case file, reopened on the canvas of the analysis centre."""
-        trigger = callback_context.triggered_id
-        if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
-            return no_update, no_update
-        return trigger["index"], "analysis"
+        index = ui.clicked_index()
+        return (no_update, no_update) if index is None else (index, "analysis")
 
     @app.callback(
         Output("gang-select", "value"),
@@ -241,7 +236,5 @@ def register(app: Dash, api: Api) -> None:
     )
     def open_gang(_w: Any, _g: Any) -> Any:
         """A watched gang or a gang of the list, opened in the analysis centre."""
-        trigger = callback_context.triggered_id
-        if not isinstance(trigger, dict) or not callback_context.triggered[0]["value"]:
-            return no_update, no_update
-        return trigger["index"], "analysis"
+        index = ui.clicked_index()
+        return (no_update, no_update) if index is None else (index, "analysis")
