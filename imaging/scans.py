@@ -28,7 +28,7 @@ from imaging.scan_features import NAMES, SEGMENTS, stretch_features
 from imaging.scan_images import Scan, dataset
 
 NONE = len(GROUPS)  # the class of a stretch holding no goods
-SEEN = 1.3  # a group is seen when its probability summed over the stretches reaches this many stretches'
+SEEN = 1.2  # a group is seen when the stretches read as it add up to this many stretches' confidence
 IGNORE = -1  # a stretch two groups share (a mixed load's boundary): not a training target
 
 
@@ -170,14 +170,18 @@ def train(
 
 def read_groups(probs: np.ndarray) -> tuple[list[str], float]:
     """The cargo groups a scan shows, from its stretches' class probabilities (classes × stretches): those
-    whose probability summed over the stretches reaches ``SEEN``, the most first (the likeliest one when
-    none does), and the mean confidence of the stretches read as goods."""
-    mass = probs[:NONE].sum(axis=1)
+    that are the likeliest reading of stretches whose confidences add up to ``SEEN``, the most first (the
+    likeliest group over the whole load when none does), and the mean confidence of the stretches read as
+    goods. Only a stretch's likeliest reading counts for it: probability spread thinly over a group on
+    every stretch of a noisy scan is not that group being there."""
+    best, confidence = probs.argmax(axis=0), probs.max(axis=0)
+    loaded = best != NONE
+    mass = np.zeros(NONE)
+    np.add.at(mass, best[loaded], confidence[loaded])
     order = [int(i) for i in np.argsort(-mass)]
-    seen = [GROUPS[i] for i in order if mass[i] >= SEEN] or [GROUPS[order[0]]]
-    loaded = probs.argmax(axis=0) != NONE
-    confidence = float(probs[:NONE].max(axis=0)[loaded].mean()) if loaded.any() else float(probs[:NONE].max())
-    return seen, confidence
+    seen = [GROUPS[i] for i in order if mass[i] >= SEEN] or [GROUPS[int(np.argmax(probs[:NONE].sum(axis=1)))]]
+    mean = float(probs[:NONE].max(axis=0)[loaded].mean()) if loaded.any() else float(probs[:NONE].max())
+    return seen, mean
 
 
 def undeclared(seen: list[str], declared: set[str]) -> list[str]:
