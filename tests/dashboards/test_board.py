@@ -39,6 +39,25 @@ def test_a_member_reached_again_as_a_plain_node_stays_one_marked_node() -> None:
     assert b.drawn(first_plain)[0]["data"]["size"] == 40
 
 
+def test_a_new_path_takes_the_highlight_from_the_old_one_and_keeps_its_nodes() -> None:
+    a, c, d = node("Enterprise|A"), node("Enterprise|C"), node("Enterprise|D")
+    first = b.marked_only(
+        b.replaced([a, node("Person|P1", "Person tag-high")]),
+        "path",
+        [a, c, edge("e1", "Enterprise|A", "Enterprise|C")],
+    )
+    assert {e["data"]["id"] for e in b.drawn(first) if "path" in e["classes"].split()} == {
+        "Enterprise|A",
+        "Enterprise|C",
+        "e1",
+    }
+    second = b.marked_only(first, "path", [c, d, edge("e2", "Enterprise|C", "Enterprise|D")])
+    marked = {e["data"]["id"] for e in b.drawn(second) if "path" in e["classes"].split()}
+    assert marked == {"Enterprise|C", "Enterprise|D", "e2"}  # A and e1 stay, unmarked
+    assert {e["data"]["id"] for e in b.drawn(second)} >= {"Enterprise|A", "e1", "Person|P1"}
+    assert "tag-high" in next(e for e in b.drawn(second) if e["data"]["id"] == "Person|P1")["classes"]
+
+
 def test_hidden_nodes_take_their_edges_and_kinds_with_them() -> None:
     board = b.replaced(
         [node("Enterprise|A"), node("Person|B", "Person"), edge("e1", "Enterprise|A", "Person|B")]
