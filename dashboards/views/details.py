@@ -6,6 +6,7 @@ properties stay behind a toggle. A declaration's score, reasons, scans and paper
 
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import yaml
@@ -35,6 +36,12 @@ def layout(panel: dict[str, Any]) -> html.Div:
     )
 
 
+def short_label(description: str) -> str:
+    """A property's description up to its first aside (a parenthesis or a semicolon): the card's label;
+    the whole description is its tooltip."""
+    return re.split(r" \(|; |, where ", description, maxsplit=1)[0].strip()
+
+
 def key_facts(label: str, props: dict[str, Any]) -> html.Table:
     """The type's own properties that the node holds, in the ontology's order, each with its description."""
     node_type = get_ontology().node(label)
@@ -47,7 +54,11 @@ def key_facts(label: str, props: dict[str, Any]) -> html.Table:
         rows.append(
             html.Tr(
                 [
-                    html.Td(prop.description or name, style={"color": "#666", "paddingRight": "8px"}),
+                    html.Td(
+                        short_label(prop.description) or name,
+                        title=prop.description or name,
+                        style={"color": "#666", "paddingRight": "8px"},
+                    ),
                     html.Td(shown[:120]),
                 ],
                 className="fact",

@@ -286,6 +286,8 @@ def test_first_start_shows_watches_alerts_and_a_node_can_be_watched(
         shot(driver, "24a-details-card")
     card = driver.find_element(By.ID, "details")
     assert len(card.find_elements(By.CSS_SELECTOR, ".key-facts .fact")) >= 3
+    labels = [td.text for td in card.find_elements(By.CSS_SELECTOR, ".key-facts .fact td:first-child")]
+    assert labels and not [label for label in labels if " (" in label]  # short labels; the rest in the tooltip
     assert card.find_elements(By.CSS_SELECTOR, ".tags .tag")  # tags with their levels
     assert "L" in card.find_element(By.CSS_SELECTOR, ".tags .tag").text
     assert "source" in card.find_element(By.CSS_SELECTOR, ".sources").text
