@@ -81,6 +81,7 @@ GANG = """query($id: ID!) { gang(id: $id) { id size risk screenedAt algorithm ve
 PATHS = """query($fl: String!, $fi: ID!, $tl: String!, $ti: ID!) { paths(fromLabel: $fl, fromId: $fi,
   toLabel: $tl, toId: $ti, first: 5) { types nodes { id label caption }
   edges { id type source sourceLabel target targetLabel } } }"""
+FACTS = """query($n: [String!]!) { nodesByKey(nodes: $n) { id label properties } }"""
 CASE_FILES = """{ caseFiles(first: 20) { id name owner updatedAt } }"""
 RESCREEN = """mutation($id: ID!) { rescreenGang(id: $id) { previousRisk gang { id risk } } }"""
 ALERTS = """{ alerts(first: 100) { id title severity status cause raisedAt assignee } }"""

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import asyncio
+
 import strawberry
 from strawberry.types import Info
 
@@ -49,6 +51,20 @@ class Query:
         node = await ctx.visible_node(label, str(id))
         ctx.result_size += 1
         return to_node(node)
+
+    @strawberry.field(
+        description="Nodes by their canvas keys (`Label|id`), in the order asked: those your unit may see "
+        "(a key of an unknown label, a missing node or one you may not see is left out)."
+    )
+    async def nodes_by_key(self, info: Info, nodes: list[str]) -> list[Node]:
+        ctx = need(info, "read")
+        wanted = [key.split("|", 1) for key in dict.fromkeys(nodes) if "|" in key]
+        known = [(label, nid) for label, nid in wanted if label in ctx.store.ontology.nodes]
+        found = await asyncio.gather(
+            *(ctx.nodes_loader(label).load(nid) for label, nid in known)
+        )  # one query a label
+        ctx.result_size += len(found)
+        return [to_node(node) for node in found if node is not None]
 
     @strawberry.field(
         description="Search names (Chinese or English; spacing, case, full-width and legal-suffix "

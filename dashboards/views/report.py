@@ -1,5 +1,6 @@
 """The case report: the canvas as one self-contained HTML file (the canvas picture, the subjects and
-their types, the alerts and drift events on it, the ties, and where every node came from).
+their types, the alerts and drift events on it, the ties, the timeline of every dated node on it by its
+own date, and where every node came from: its source file, line and load time).
 
 *Report* asks the canvas for its picture (a JPEG of at most 900×700, kept in ``imageData``); when the picture
 arrives the report is built from it and the board and offered as a download.
@@ -9,16 +10,47 @@ from __future__ import annotations
 
 import html as escape
 from collections import Counter
+from collections.abc import Sequence
 from typing import Any
 
 from dash import Dash, Input, Output, State, dcc, html, no_update
 
 from dashboards import board as b
-from dashboards.client import Api
+from dashboards import client as q
+from dashboards.client import Api, ApiError
 from dashboards.officer import officer
+from ontology import get_ontology
 from tianji.core.clock import utc_now_iso
 
 FINDINGS = ("Alert", "DriftEvent", "Gang", "Tag")
+FACTS_AT_ONCE = 2000  # the most nodes whose facts one request reads (the API's bound on a list of nodes)
+
+
+def timeline(facts: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """The dated nodes, oldest first: (date, type, name, id), each dated by its type's own date (the
+    ontology's ``temporal`` property: a declaration's date, a case's opening, the drift's day)."""
+    onto = get_ontology()
+    out = []
+    for key, props in facts.items():
+        label, nid = key.split("|", 1)
+        when = onto.temporal(label) if label in onto.nodes else None
+        if when and props.get(when):
+            caption = props.get(onto.node(label).caption) or nid
+            out.append((str(props[when])[:19], label, str(caption), nid))
+    return sorted(out)
+
+
+def sources(facts: dict[str, dict[str, Any]]) -> list[tuple[str, str, str, str]]:
+    """Where each node came from: (type, id, source file and line, loaded at); derived nodes (gangs,
+    tags, alerts) name the analysis that wrote them."""
+    out = []
+    for key, props in sorted(facts.items()):
+        label, nid = key.split("|", 1)
+        line = f":{props['source_line']}" if props.get("source_line") else ""
+        out.append(
+            (label, nid, f"{props.get('source') or '-'}{line}", str(props.get("ingested_at") or "")[:16])
+        )
+    return out
 
 
 def layout() -> list[Any]:
@@ -29,8 +61,16 @@ def layout() -> list[Any]:
     ]
 
 
-def report(board: b.Board, picture: str | None, title: str, author: str) -> str:
-    """The report's HTML: every value escaped, the picture embedded as a data URI."""
+def report(
+    board: b.Board,
+    picture: str | None,
+    title: str,
+    author: str,
+    facts: dict[str, dict[str, Any]] | None = None,
+) -> str:
+    """The report's HTML: every value escaped, the picture embedded as a data URI; ``facts`` are the
+    nodes' properties by canvas key (``Label|id``), for the timeline and the sources."""
+    facts = facts or {}
     elements = b.visible(board)  # every node, a folded group's members too
     nodes = [e for e in elements if not b.is_edge(e)]
     edges = [e for e in elements if b.is_edge(e)]
@@ -39,6 +79,9 @@ def report(board: b.Board, picture: str | None, title: str, author: str) -> str:
 
     def cell(value: Any) -> str:
         return f"<td>{escape.escape(str(value))}</td>"
+
+    def plain(table: Sequence[tuple[str, ...]]) -> str:
+        return "".join("<tr>" + "".join(cell(v) for v in row) + "</tr>" for row in table)
 
     def rows(items: list[dict[str, Any]]) -> str:
         return "".join(
@@ -80,8 +123,12 @@ def report(board: b.Board, picture: str | None, title: str, author: str) -> str:
         f"<h2>发现 Findings</h2><table class='findings'>{head}{rows(findings)}</table>"
         f"<h2>主体 Subjects</h2><table class='subjects'>{head}{rows(subjects)}</table>"
         f"<h2>关系 Ties</h2><table class='ties'><tr><th>from</th><th>type</th><th>to</th></tr>{ties}</table>"
-        "<p>来源 Sources: every node's source file, line and load time are on its details card and in the "
-        "exported GraphML.</p></body></html>"
+        "<h2>时间线 Timeline</h2><table class='timeline'><tr><th>date</th><th>type</th><th>name</th>"
+        f"<th>id</th></tr>{plain(timeline(facts))}</table>"
+        "<h2>来源 Sources</h2><table class='sources'><tr><th>type</th><th>id</th><th>source</th>"
+        f"<th>loaded</th></tr>{plain(sources(facts))}</table>"
+        + ("" if facts else "<p>(the nodes' facts could not be read: no timeline or sources)</p>")
+        + "</body></html>"
     )
 
 
@@ -111,4 +158,11 @@ def register(app: Dash, api: Api) -> None:
             return no_update, no_update
         who = getattr(officer(), "name", "")
         title = f"案件报告 Case report · {name or 'canvas'}"
-        return {"content": report(board, picture, title, who), "filename": "tianji-case-report.html"}, False
+        keys = [e["data"]["id"] for e in b.visible(board) if not b.is_edge(e) and "|" in e["data"]["id"]]
+        try:
+            found = api()(q.FACTS, n=keys[:FACTS_AT_ONCE])["nodesByKey"]
+            facts = {f"{n['label']}|{n['id']}": n["properties"] for n in found}
+        except ApiError:
+            facts = {}
+        content = report(board, picture, title, who, facts)
+        return {"content": content, "filename": "tianji-case-report.html"}, False

@@ -564,3 +564,26 @@ def test_paths_between_two_subjects_come_with_their_edges_hop_by_hop(api: ApiSer
     assert codes(body) == ["INVALID_INPUT"] and "KNOWS" in body["errors"][0]["message"]
     _, body = gql(token, query, {"a": uscc(1), "b": "nope", "n": 3, "len": 6, "t": None})
     assert codes(body) == ["NOT_FOUND"] and "no Enterprise with id 'nope'" in body["errors"][0]["message"]
+
+
+def test_nodes_by_key_keep_the_order_asked_and_leave_out_what_a_unit_may_not_see(
+    api: ApiServer, gql: Any
+) -> None:
+    query = "query($n: [String!]!) { nodesByKey(nodes: $n) { label id } }"
+    keys = [
+        "Case|C0001",
+        f"Enterprise|{uscc(2)}",
+        "Colour|red",
+        "Enterprise|nope",
+        f"Enterprise|{ENTERPRISE}",
+    ]
+    gz = gql(api.tokens["inv_gz"], query, {"n": keys})[1]["data"]["nodesByKey"]
+    assert [(n["label"], n["id"]) for n in gz] == [
+        ("Case", "C0001"),
+        ("Enterprise", uscc(2)),
+        ("Enterprise", ENTERPRISE),
+    ]
+    sz = gql(api.tokens["inv_sz"], query, {"n": keys})[1]["data"]["nodesByKey"]
+    assert [n["id"] for n in sz] == [uscc(2), ENTERPRISE]  # the restricted case of GZ is not there
+    _, body = gql(api.tokens["inv_gz"], query, {"n": [f"Enterprise|{i}" for i in range(2001)]})
+    assert codes(body) == ["LIMIT_EXCEEDED"]

@@ -97,6 +97,37 @@ def test_the_case_report_embeds_the_picture_and_escapes_every_value() -> None:
     assert "2 nodes (1 Enterprise, 1 DriftEvent), 1 ties" in page
     findings = page.split("class='findings'>")[1].split("</table>")[0]
     assert "DriftEvent" in findings and "Enterprise" not in findings
+    assert "could not be read" in page  # no facts given: said, not left blank
+
+
+def test_the_case_report_dates_each_node_by_its_own_date_and_names_its_source() -> None:
+    from dashboards.views.report import report
+
+    board = b.replaced(
+        [node("Enterprise|A"), node("DriftEvent|D", "DriftEvent drift"), node("Declaration|X")]
+    )
+    facts: dict[str, dict[str, Any]] = {
+        "Enterprise|A": {
+            "name": "A <Co>",
+            "registered_on": "2023-05-01",
+            "source": "enterprises.csv",
+            "source_line": 7,
+            "ingested_at": "2026-01-02T03:04:05",
+        },
+        "DriftEvent|D": {
+            "occurred_on": "2025-02-01",
+            "detected_at": "2026-12-01T00:00:00",
+            "source": "algorithms.drift",
+        },
+        "Declaration|X": {"date": "2024-09-30", "source": "declarations.csv", "source_line": 12},
+    }
+    page = report(board, None, "t", "me", facts)
+    timeline = page.split("class='timeline'>")[1].split("</table>")[0]
+    dates = [cell.split("<")[0] for cell in timeline.split("<tr><td>")[1:]]
+    assert dates == ["2023-05-01", "2024-09-30", "2025-02-01"]  # oldest first, the drift on its own day
+    assert "A &lt;Co&gt;" in timeline and "2026-12-01" not in timeline
+    found = page.split("class='sources'>")[1].split("</table>")[0]
+    assert "enterprises.csv:7" in found and "declarations.csv:12" in found and "algorithms.drift" in found
 
 
 def test_the_layout_runs_again_only_when_elements_come_or_go() -> None:

@@ -159,6 +159,9 @@ def test_a_gang_with_drift_events_draws_marked_and_its_drift_joins_it(
     page = next(downloads.glob("tianji-case-report*.html")).read_text(encoding="utf-8")
     assert 'src="data:image/jpeg;base64,' in page or 'src="data:image/jpg;base64,' in page  # the picture
     assert f"{len(after)} nodes" in page and "DriftEvent" in page and gang["id"] in page
+    timeline = page.split("class='timeline'>")[1].split("</table>")[0]
+    assert timeline.count("<tr><td>") >= 2 and "DriftEvent" in timeline  # dated nodes, the drift among them
+    assert ".csv:" in page.split("class='sources'>")[1]  # each subject's source file and line
     no_console_errors(driver)
 
 
@@ -287,7 +290,9 @@ def test_first_start_shows_watches_alerts_and_a_node_can_be_watched(
     card = driver.find_element(By.ID, "details")
     assert len(card.find_elements(By.CSS_SELECTOR, ".key-facts .fact")) >= 3
     labels = [td.text for td in card.find_elements(By.CSS_SELECTOR, ".key-facts .fact td:first-child")]
-    assert labels and not [label for label in labels if " (" in label]  # short labels; the rest in the tooltip
+    assert labels and not [
+        label for label in labels if " (" in label
+    ]  # short labels; the rest in the tooltip
     assert card.find_elements(By.CSS_SELECTOR, ".tags .tag")  # tags with their levels
     assert "L" in card.find_element(By.CSS_SELECTOR, ".tags .tag").text
     assert "source" in card.find_element(By.CSS_SELECTOR, ".sources").text
