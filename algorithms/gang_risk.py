@@ -25,6 +25,9 @@ from pydantic import BaseModel, Field, model_validator
 from graph.store import GraphStore
 from tianji.core.resources import package_path
 
+#: the ontology's inspection outcome for a discrepancy found (Inspection.outcome: hit or clear; a source's own
+#: codes are mapped to these in its mapping)
+HIT = "hit"
 TAGGED_LEVEL = 3  # a member counts as tagged when it holds an active tag of at least this level
 
 
@@ -225,23 +228,19 @@ def facts(
     controllers: int = 0,
 ) -> GangFacts:
     """The members' active tags, cases and inspections, read in one query."""
-    ent, tag, case = store.label("Enterprise"), store.label("Tag"), store.label("Case")
-    decl, insp = store.label("Declaration"), store.label("Inspection")
-    has_tag, involved = store.rtype("HAS_TAG"), store.rtype("INVOLVED_IN")
-    consignee, inspected = store.rtype("CONSIGNEE"), store.rtype("INSPECTION_OF")
     rows = store.query(
-        f"MATCH (e:{ent}) WHERE e.id IN $ids "
-        f"OPTIONAL MATCH (e)-[h:{has_tag}]->(t:{tag}) WHERE h.ended_at IS NULL "
+        f"MATCH (e:{store.label('Enterprise')}) WHERE e.id IN $ids "
+        f"OPTIONAL MATCH (e)-[h:{store.rtype('HAS_TAG')}]->(t:{store.label('Tag')}) WHERE h.ended_at IS NULL "
         "WITH e, t ORDER BY t.level DESC "
         "WITH e, max(t.level) AS level, head(collect(t.name)) AS top "
-        f"OPTIONAL MATCH (e)-[:{involved}]->(c:{case}) "
+        f"OPTIONAL MATCH (e)-[:{store.rtype('INVOLVED_IN')}]->(c:{store.label('Case')}) "
         "WITH e, level, top, count(DISTINCT c) AS cases "
-        f"OPTIONAL MATCH (d:{decl})-[:{consignee}]->(e) "
-        f"OPTIONAL MATCH (i:{insp})-[:{inspected}]->(d) "
+        f"OPTIONAL MATCH (d:{store.label('Declaration')})-[:{store.rtype('CONSIGNEE')}]->(e) "
+        f"OPTIONAL MATCH (i:{store.label('Inspection')})-[:{store.rtype('INSPECTION_OF')}]->(d) "
         "RETURN e.id AS id, level, top, cases, count(i) AS inspections, "
-        "sum(CASE WHEN i.outcome = 'hit' THEN 1 ELSE 0 END) AS hits, "
+        "sum(CASE WHEN i.outcome = $hit THEN 1 ELSE 0 END) AS hits, "
         "sum(coalesce(i.recovered_duty, 0.0)) AS duty",
-        {"ids": members},
+        {"ids": members, "hit": HIT},
         read_only=True,
     )
     found = GangFacts(

@@ -201,11 +201,10 @@ def rescreen(store: GraphStore, gang_id: str) -> tuple[float | None, gang_risk.G
     """Screen a written gang again by what its members' records say now (after tags, cases or
     inspections changed), without detecting again; write the new risk and reasons and return the old
     risk with the new one."""
-    ent, person, gang_label = store.label("Enterprise"), store.label("Person"), store.label("Gang")
-    member_of = store.rtype("MEMBER_OF")
     rows = store.query(
-        f"MATCH (g:{gang_label} {{id: $id}}) OPTIONAL MATCH (e:{ent})-[:{member_of}]->(g) "
-        f"WITH g, collect(e.id) AS members OPTIONAL MATCH (p:{person})-[:{member_of}]->(g) "
+        f"MATCH (g:{store.label('Gang')} {{id: $id}}) "
+        f"OPTIONAL MATCH (e:{store.label('Enterprise')})-[:{store.rtype('MEMBER_OF')}]->(g) "
+        f"WITH g, collect(e.id) AS members OPTIONAL MATCH (p:{store.label('Person')})-[:{store.rtype('MEMBER_OF')}]->(g) "
         "RETURN g.risk AS risk, g.trade_loops AS trade, g.ownership_loops AS own, members, "
         "count(p) AS controllers",
         {"id": gang_id},

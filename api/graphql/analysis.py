@@ -340,7 +340,7 @@ class Mutation:
     )
     async def rescreen_gang(self, info: Info, id: strawberry.ID) -> GangScreening:
         ctx = need(info, "rescreen")
-        await ctx.run(_gang, ctx.store, str(id), ctx.viewer)  # the gang exists and the caller sees it
+        await ctx.visible_node("Gang", str(id))  # the gang exists and the caller sees it
         previous, _ = await ctx.run(gangs.rescreen, ctx.store, str(id))
         return GangScreening(
             previous_risk=previous, gang=await ctx.run(_gang, ctx.store, str(id), ctx.viewer)
