@@ -22,6 +22,7 @@ from typing import Any
 import yaml
 from pydantic import BaseModel, Field, model_validator
 
+from algorithms.visibility import Viewer
 from graph.store import GraphStore
 from tianji.core.resources import package_path
 
@@ -227,20 +228,23 @@ def facts(
     ownership_loops: int = 0,
     controllers: int = 0,
 ) -> GangFacts:
-    """The members' active tags, cases and inspections, read in one query."""
+    """The members' active tags, cases and inspections, read in one query. The risk is stored on the gang
+    and shown to every unit, so only cases every unit may see count (a restricted case stays its unit's)."""
+    anyone = Viewer.anyone(store.ontology)
     rows = store.query(
         f"MATCH (e:{store.label('Enterprise')}) WHERE e.id IN $ids "
         f"OPTIONAL MATCH (e)-[h:{store.rtype('HAS_TAG')}]->(t:{store.label('Tag')}) WHERE h.ended_at IS NULL "
         "WITH e, t ORDER BY t.level DESC "
         "WITH e, max(t.level) AS level, head(collect(t.name)) AS top "
         f"OPTIONAL MATCH (e)-[:{store.rtype('INVOLVED_IN')}]->(c:{store.label('Case')}) "
+        f"WHERE {anyone.where_label('Case', 'c')} "
         "WITH e, level, top, count(DISTINCT c) AS cases "
         f"OPTIONAL MATCH (d:{store.label('Declaration')})-[:{store.rtype('CONSIGNEE')}]->(e) "
         f"OPTIONAL MATCH (i:{store.label('Inspection')})-[:{store.rtype('INSPECTION_OF')}]->(d) "
         "RETURN e.id AS id, level, top, cases, count(i) AS inspections, "
         "sum(CASE WHEN i.outcome = $hit THEN 1 ELSE 0 END) AS hits, "
         "sum(coalesce(i.recovered_duty, 0.0)) AS duty",
-        {"ids": members, "hit": HIT},
+        {"ids": members, "hit": HIT, **anyone.params},
         read_only=True,
     )
     found = GangFacts(

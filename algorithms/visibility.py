@@ -26,6 +26,7 @@ from graph.store import GraphStore
 from ontology import Ontology
 
 EVERY_UNIT = "*"
+NO_UNIT = ""  # a reader of no unit: sees only what no rule hides (results stored for every reader)
 EVIDENCE = "evidence"  # the property, on nodes and relationships, that lists references to other nodes
 _REFERENCE = re.compile(r"([A-Za-z][A-Za-z0-9_]*):(.+)")
 _STEP = re.compile(r" [<>] ")
@@ -67,6 +68,11 @@ class Viewer:
     def everyone(cls, ontology: Ontology) -> Viewer:
         """A reader of every unit (scheduled jobs, headquarters)."""
         return cls(ontology, EVERY_UNIT)
+
+    @classmethod
+    def anyone(cls, ontology: Ontology) -> Viewer:
+        """A reader of no unit: what every reader may see (for results stored once and shown to all)."""
+        return cls(ontology, NO_UNIT)
 
     @property
     def sees_all(self) -> bool:

@@ -157,3 +157,19 @@ def test_the_declaration_model_reads_the_members_records_not_their_outcomes_or_s
     assert risk.score > 0.3 and risk.record == 0  # the model learns outcomes itself, as of each date
     records = assess(GangFacts(members=4, tag_level=5, tagged=4, in_case=4))
     assert records.record == pytest.approx(1.0) and records.score == pytest.approx(0.55)
+
+
+def test_a_restricted_case_does_not_count_in_a_risk_every_unit_reads(store: GraphStore) -> None:
+    store.query(
+        "CREATE (:Enterprise {id: 'E1'}), (:Enterprise {id: 'E2'}), (:Enterprise {id: 'E3'}), "
+        "(:Case {id: 'C-OPEN', kind: 'administrative', restricted: false, unit: 'U1'}), "
+        "(:Case {id: 'C-HELD', kind: 'criminal', restricted: true, unit: 'U1'})"
+    )
+    store.query(
+        "MATCH (e1:Enterprise {id: 'E1'}), (e2:Enterprise {id: 'E2'}), (o:Case {id: 'C-OPEN'}), "
+        "(h:Case {id: 'C-HELD'}) CREATE (e1)-[:INVOLVED_IN]->(o), (e2)-[:INVOLVED_IN]->(h)"
+    )
+    found = gang_risk.facts(store, ["E1", "E2", "E3"])
+    assert (found.members, found.in_case) == (3, 1)  # E2's case is its unit's alone
+    reasons = {r.code: r for r in assess(found).reasons}
+    assert reasons["GR-CASE"].detail_en == "1 of 3 members party to a case"
