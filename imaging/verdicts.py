@@ -12,6 +12,7 @@ from imaging import scans
 from imaging.cargo import group_of_hs
 from imaging.errors import UnknownDeclaration
 from imaging.scan_images import H, W, anomaly_regions, dataset
+from imaging.thresholds import EMPTY_ABOVE, SUSPECT_ABOVE
 from tianji.core.clock import graph_now
 from tianji.core.settings import Settings
 
@@ -75,10 +76,14 @@ def record_verdicts(
     np.save(path, image)
     now = graph_now()
     regions = [",".join(map(str, r)) for r in anomaly_regions(image)]
-    loaded = prediction["empty"] <= 0.5
+    loaded = prediction["empty"] <= EMPTY_ABOVE
     unlike = scans.undeclared(prediction["groups"], {declared} if declared else set()) if loaded else []
     verdicts = [
-        ("concealment", "suspect" if prediction["concealment"] > 0.5 else "clear", prediction["concealment"]),
+        (
+            "concealment",
+            "suspect" if prediction["concealment"] > SUSPECT_ABOVE else "clear",
+            prediction["concealment"],
+        ),
         (
             "empty_container",
             "loaded" if loaded else "empty",
@@ -93,7 +98,7 @@ def record_verdicts(
         ),
         (
             "controlled_goods",
-            "suspect" if prediction["controlled"] > 0.5 else "clear",
+            "suspect" if prediction["controlled"] > SUSPECT_ABOVE else "clear",
             prediction["controlled"],
         ),
     ]

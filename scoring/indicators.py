@@ -16,6 +16,7 @@ import pandas as pd
 import yaml
 from pydantic import BaseModel, Field
 
+from imaging.thresholds import SUSPECT_ABOVE
 from tianji.core.resources import package_path
 
 INDICATORS = package_path("scoring", "indicators.yaml")
@@ -113,9 +114,10 @@ def expand(expression: str, lists: dict[str, Any]) -> str:
 
 def load(path: Path = INDICATORS, code_lists: Path | None = None) -> list[Indicator]:
     """The indicators, their code lists (``lists:`` in the file) overridden by an administration's own
-    (``code_lists``: a YAML file of list name → codes), expanded into the expressions."""
+    (``code_lists``: a YAML file of list name → codes), expanded into the expressions. ``scan_suspect_above``
+    is the scan verdicts' own threshold (``imaging.thresholds``) unless a file names another."""
     doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    lists = dict(doc.get("lists") or {})
+    lists = {"scan_suspect_above": SUSPECT_ABOVE, **(doc.get("lists") or {})}
     if code_lists is not None:
         lists.update(_read_lists(code_lists))
     return [

@@ -29,13 +29,17 @@ def floor(indicator: Indicator, thresholds: tuple[float, ...]) -> float:
     return float(thresholds[int(indicator.at_least_level or 2) - 2])
 
 
+#: how an expert rule's reason begins (the declaration view sets rule reasons apart by it)
+RULE_REASON = "规则 rule "
+
+
 def reason(indicator: Indicator, values: dict[str, Any]) -> str:
     """ "规则 IND-025 扫描图像疑似管制物品 Scan shows a controlled-goods silhouette (扫描图像管制物品置信度 scan
     controlled-goods confidence = 0.98) → 至少 5 级 at least level 5"."""
     read = "; ".join(reasons.said(name, values.get(name)) for name in indicator.features() if name in values)
     level = indicator.at_least_level
     return (
-        f"规则 rule {indicator.code} {indicator.name_zh} {indicator.name_en}"
+        f"{RULE_REASON}{indicator.code} {indicator.name_zh} {indicator.name_en}"
         + (f" ({read})" if read else "")
         + f" → 至少 {level} 级 at least level {level}"
     )

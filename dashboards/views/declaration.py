@@ -15,6 +15,7 @@ from PIL import Image
 
 from dashboards import client as q
 from dashboards.client import ApiError, GraphQLClient
+from scoring.rules import RULE_REASON
 
 #: the scan model's tasks (``imaging.verdicts``) as the card names them
 TASKS = {
@@ -101,8 +102,8 @@ def risk(scores: list[dict[str, Any]]) -> html.Div:
                 children=[
                     html.Li(
                         r,
-                        className="reason-rule" if r.startswith("规则") else "reason",
-                        style={"color": "#b10026"} if r.startswith("规则") else {},
+                        className="reason-rule" if r.startswith(RULE_REASON) else "reason",
+                        style={"color": "#b10026"} if r.startswith(RULE_REASON) else {},
                     )
                     for r in score["reasons"]
                 ]
