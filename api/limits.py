@@ -15,6 +15,7 @@ from typing import Any, BinaryIO
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from api.sending import WatchedSend
 from tianji.core.settings import Settings
 
 UPLOAD_PREFIXES = ("/certificates/", "/documents/", "/ingest/")
@@ -68,35 +69,26 @@ class BodyLimit:
             await _answer(send, refusal(limit, upload, int(declared)))
             return
         received = 0
-        refused = False
-        started = False
+        guarded = WatchedSend(send)  # closed once refused: what the application answers after is dropped
 
         async def counted() -> Message:
-            nonlocal received, refused
-            if refused:
+            nonlocal received
+            if guarded.closed:
                 return {"type": "http.disconnect"}
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > limit:
-                    refused = True
-                    if not started:
+                    guarded.closed = True
+                    if not guarded.started:
                         await _answer(send, refusal(limit, upload))
                     return {"type": "http.disconnect"}  # the application stops reading here
             return message
 
-        async def guarded(message: Message) -> None:
-            nonlocal started
-            if refused:
-                return  # the 413 has been sent: what the application answers after it is dropped
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
         try:
             await self.app(scope, counted, guarded)
         except Exception:
-            if not refused:
+            if not guarded.closed:
                 raise
             # the application failed on the body cut short; the client already has its 413
 

@@ -23,6 +23,7 @@ from api.audit_chain import chain_key
 from api.auth import User
 from api.deps import identify
 from api.errors import ApiError, LimitExceeded, error_response
+from api.sending import WatchedSend
 from api.trail import SCOPE_KEY, Trail, outcome_of
 from tianji.core.settings import Settings
 
@@ -47,20 +48,13 @@ class TimeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        started = False
-
-        async def watched(message: Message) -> None:
-            nonlocal started
-            if message["type"] == "http.response.start":
-                started = True
-            await send(message)
-
+        watched = WatchedSend(send)
         limit = asyncio.timeout(self.settings.api_timeout_s)
         try:
             async with limit:
                 await self.app(scope, receive, watched)
         except TimeoutError:
-            if not limit.expired() or started:
+            if not limit.expired() or watched.started:
                 raise
             refusal = LimitExceeded(
                 f"request took longer than {self.settings.api_timeout_s:.0f}s; narrow the query", status=504
