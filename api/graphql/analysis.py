@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 
 import strawberry
@@ -10,6 +11,7 @@ from strawberry.types import Info
 
 from algorithms import gangs, paths, rings
 from algorithms import timeline as timelines
+from algorithms.gang_risk import Reason
 from algorithms.visibility import Viewer
 from api.errors import InvalidInput, LimitExceeded, NotFound
 from api.graphql.entities import need
@@ -31,15 +33,8 @@ class GangMember:
     description="One factor of a gang's risk (algorithms/gang_risk.yaml): what it measured, scaled to 0–1, "
     "and its contribution (weight × value); the contributions add up to the risk."
 )
-class GangRiskReason:
-    code: str
-    name_zh: str
-    name_en: str
-    value: float
-    weight: float
-    contribution: float
-    detail_zh: str
-    detail_en: str
+class GangRiskReason(Reason):
+    """The scorecard's own reason (``algorithms.gang_risk.Reason``), its fields served as they are."""
 
 
 @strawberry.type(description="A gang found by community detection, with provenance.")
@@ -101,7 +96,7 @@ def reasons_of(stored: str | None) -> list[GangRiskReason]:
         rows = json.loads(stored or "[]")
     except ValueError:
         return []
-    fields = set(GangRiskReason.__annotations__)
+    fields = {f.name for f in dataclasses.fields(Reason)}
     return [GangRiskReason(**{k: v for k, v in r.items() if k in fields}) for r in rows if fields <= set(r)]
 
 
