@@ -78,7 +78,11 @@ def link(
     cannot_link = list(cannot_link)
     clusters = Clusters(ids, constraints(cannot_link), keys)
     result = Resolution(clusters={}, unresolved=prepared.unresolved)
-    result.notes = {"generic": prepared.generic, "dropped_block_keys": prepared.dropped_keys}
+    result.notes = {
+        "generic": prepared.generic,
+        "dropped_block_keys": prepared.dropped_keys,
+        "placeholder_keys": prepared.placeholder_keys,
+    }
     known = set(ids)
     refused_must = []
     for a, b in must_link:

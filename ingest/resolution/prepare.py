@@ -15,7 +15,7 @@ from ingest.resolution import normalize
 from ingest.resolution.config import BlockKey, FieldKind, LinkageConfig
 
 ID = "unique_id"
-KEY_PAIRS = "_key_pairs"  # the strong key, less values held by more than max_block records (placeholders)
+KEY_PAIRS = "_key_pairs"  # the strong key, less values held by more than max_block records
 _CJK = r"[\u3000-\u9fff\uf900-\ufaff]"
 _KEEP = r"[^\w\s&']+"
 
@@ -31,6 +31,7 @@ class Prepared:
     generic: dict[str, dict[str, int]] = field(default_factory=dict)  # column -> generic value -> records
     generic_of: dict[str, dict[str, str]] = field(default_factory=dict)  # column -> record id -> its value
     dropped_keys: dict[str, int] = field(default_factory=dict)  # blocking rule -> keys too common to block
+    placeholder_keys: dict[str, int] = field(default_factory=dict)  # strong key value -> records (not a key)
     sources: list[str] = field(default_factory=list)
 
 
@@ -128,10 +129,16 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
     keep &= informative > 0
     table = table[keep].reset_index(drop=True)
     _set_generic_aside(table, config, result)
-    if config.strong_key:  # the key's pairs teach m and the prior: a placeholder on every record must not
-        # make them quadratic
+    if config.strong_key:
+        # a key value on more records than a cluster may hold names no one subject (a source's placeholder,
+        # "000000000000000000"): it is no key, so it neither merges those records nor keeps them apart
         key = table[config.strong_key]
-        table[KEY_PAIRS] = key.where(key.map(key.value_counts()) <= config.max_block)
+        held = key.map(key.value_counts())
+        placeholder = held > config.max_cluster
+        result.placeholder_keys = {str(v): int(n) for v, n in key[placeholder].value_counts().items()}
+        table[config.strong_key] = key.where(~placeholder)
+        # the key's pairs teach m and the prior: a common value must not make them quadratic
+        table[KEY_PAIRS] = table[config.strong_key].where(held <= config.max_block)
     for number, rule in enumerate(config.blocking):
         key = block_column(table, rule, names)
         counts = key.map(key.value_counts())

@@ -152,3 +152,15 @@ def test_a_placeholder_key_on_many_records_teaches_nothing() -> None:
     keyed = [r for r in records[250:] if r["uscc"]]
     expected = sum(n * (n - 1) // 2 for n in Counter(r["uscc"] for r in keyed).values())
     assert key_pairs(prepared, config) == expected  # not 250 * 249 / 2 more
+
+
+def test_a_placeholder_key_merges_no_records_and_is_named() -> None:
+    records, truth = register(300, 10, 0.0, (1, 1), recorded=0.5, keyed=1.0)
+    for record in records[:250]:
+        record["uscc"] = "000000000000000000"  # a source's placeholder on 250 different enterprises
+    result = link(records, enterprise_config())
+    assert result.notes["placeholder_keys"] == {"000000000000000000": 250}
+    sizes = Counter(result.clusters[r["record_id"]] for r in records[:250])
+    assert max(sizes.values()) < 5  # not one subject of 250 (nor clusters up to the size limit)
+    held = {r["record_id"] for r in records[:250]}
+    assert not [p for p in result.pairs if p.method == "strong_key" and {p.a, p.b} <= held]
