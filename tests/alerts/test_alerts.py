@@ -19,7 +19,7 @@ from graph.store import GraphStore
 from ingest.loader import Loader
 from ingest.synthetic.declarations import DECLARATION_COLUMNS
 from tests.alerts.conftest import alert_settings
-from tests.ingest.builders import uscc, write_csv
+from tests.ingest.builders import ENTERPRISE_COLUMNS, uscc, write_csv
 from tianji.core.settings import Settings
 
 HEADER = DECLARATION_COLUMNS
@@ -36,20 +36,7 @@ def drift_batch(directory: Path, person: str) -> Path:
     )
     write_csv(
         directory / "enterprises.csv",
-        [
-            "uscc",
-            "name",
-            "name_en",
-            "region",
-            "industry",
-            "registered_on",
-            "status",
-            "credit_rating",
-            "unit",
-            "address",
-            "phone",
-            "bank_account",
-        ],
+        ENTERPRISE_COLUMNS,
         [
             [
                 uscc(9),

@@ -12,6 +12,7 @@ import socket
 import threading
 import time
 from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,6 +70,27 @@ def serve(settings: Settings) -> tuple[uvicorn.Server, threading.Thread, str]:
     return server, thread, f"http://127.0.0.1:{port}"
 
 
+@contextmanager
+def running_api(
+    store: GraphStore, settings: Settings, users: dict[str, tuple[str, str]]
+) -> Iterator[ApiServer]:
+    """The API served on a free port over ``store``, with ``users`` (name -> role, unit) signed up, each
+    with an API key and a token; afterwards the server stopped and the graph cleared and closed."""
+    engine = open_users(settings)
+    result = ApiServer(url="", store=store, settings=settings)
+    for name, (role, unit) in users.items():
+        result.keys[name] = create_user(engine, name, role, unit)
+        result.tokens[name] = issue_jwt(settings, User(name, role, unit))
+    server, thread, result.url = serve(settings)
+    try:
+        yield result
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        store.clear()
+        store.close()
+
+
 @pytest.fixture(scope="module")
 def api(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) -> Iterator[ApiServer]:
     settings = settings_for(
@@ -87,18 +109,8 @@ def api(graph_server: EmbeddedServer, tmp_path_factory: pytest.TempPathFactory) 
     world = tmp_path_factory.mktemp("api_world")
     tiny_world(world)
     Loader(store, settings, progress=False).load_dir(world)
-    engine = open_users(settings)
-    result = ApiServer(url="", store=store, settings=settings)
-    for name, (role, unit) in USERS.items():
-        result.keys[name] = create_user(engine, name, role, unit)
-        result.tokens[name] = issue_jwt(settings, User(name, role, unit))
-    server, thread, url = serve(settings)
-    result.url = url
-    yield result
-    server.should_exit = True
-    thread.join(timeout=10)
-    store.clear()
-    store.close()
+    with running_api(store, settings, USERS) as result:
+        yield result
 
 
 @pytest.fixture

@@ -10,6 +10,21 @@ from ingest.keys import hash_id_number
 from ingest.synthetic.declarations import DECLARATION_COLUMNS
 from ontology.types import USCCType
 
+ENTERPRISE_COLUMNS = [
+    "uscc",
+    "name",
+    "name_en",
+    "region",
+    "industry",
+    "registered_on",
+    "status",
+    "credit_rating",
+    "unit",
+    "address",
+    "phone",
+    "bank_account",
+]
+
 
 def uscc(n: int) -> str:
     first = f"91440101MA{n:07d}"[:17]
@@ -44,20 +59,7 @@ def tiny_world(directory: Path, declarations: int = 40) -> dict[str, int]:
     ents = [uscc(i) for i in range(1, 6)]
     write_csv(
         directory / "enterprises.csv",
-        [
-            "uscc",
-            "name",
-            "name_en",
-            "region",
-            "industry",
-            "registered_on",
-            "status",
-            "credit_rating",
-            "unit",
-            "address",
-            "phone",
-            "bank_account",
-        ],
+        ENTERPRISE_COLUMNS,
         [
             [
                 u,

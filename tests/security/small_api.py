@@ -22,12 +22,11 @@ import pytest
 from alerts.findings import Finding
 from alerts.raising import raise_alert
 from alerts.watches import WatchSpec, create_watch
-from api.auth import User, create_user, issue_jwt, open_users
 from graph.embedded import EmbeddedServer
 from graph.open import open_store
 from ingest.loader import Loader
 from tagging.service import retag_all
-from tests.api.conftest import ApiServer, serve
+from tests.api.conftest import ApiServer, running_api
 from tests.conftest import settings_for
 
 USERS = {
@@ -87,18 +86,8 @@ def small_api(
     )
     alert, _ = raise_alert(store, watch, finding, scan_id="security-scan")
     WORLD["watch"], WORLD["alert"] = watch["id"], alert["id"]
-    engine = open_users(settings)
-    result = ApiServer(url="", store=store, settings=settings)
-    for user, (role, unit) in USERS.items():
-        result.keys[user] = create_user(engine, user, role, unit)
-        result.tokens[user] = issue_jwt(settings, User(user, role, unit))
-    server, thread, url = serve(settings)
-    result.url = url
-    yield result
-    server.should_exit = True
-    thread.join(timeout=10)
-    store.clear()
-    store.close()
+    with running_api(store, settings, USERS) as result:
+        yield result
 
 
 @pytest.fixture
