@@ -11,6 +11,8 @@ import time
 from pathlib import Path
 from typing import Any
 
+from rich.console import Console
+
 from bench import people
 from bench.common import peak_rss_mb, world_dir
 from bench.people import SYLLABLES
@@ -58,10 +60,17 @@ LARGE = {"small": 20_000, "medium": 1_000_000, "large": 1_000_000}
 def run(scale: str = "medium") -> dict[str, Any]:
     """Every figure in one line: the large person set first (so the peak memory is its own), then the
     synthetic world's kinds, the Febrl datasets, and the overseas spellings."""
+    console = Console(stderr=True)
+    console.print(f"resolve: {LARGE[scale]:,} generated person records, then again with one shared phone")
     out: dict[str, Any] = {"benchmark": "resolve", **large_people(LARGE[scale])}
+    console.print(
+        f"resolve: {out['large_seconds']} s and {out['same_phone_seconds']} s; the world's subjects"
+    )
     out |= people_and_enterprises(scale)
     out |= vehicles_and_vessels(scale)
+    console.print("resolve: Febrl 1, 2 and 4")
     out |= febrl_scores()
+    console.print("resolve: overseas spellings")
     records, truth = mentions(scale)
     started = time.perf_counter()
     result = resolve(records, normalise=normalize.overseas, same=["country"])
