@@ -32,11 +32,27 @@ class FontMissing(RuntimeError):
 
 @lru_cache(maxsize=8)
 def font(size: int) -> ImageFont.FreeTypeFont:
+    """The page's font: a CJK face with the glyph forms of Simplified Chinese, as Chinese papers are printed
+    (a collection's first face is often the Japanese one, whose 门 an OCR model trained on Chinese reads as
+    内)."""
     for folder in FONT_DIRS:
         for path in sorted(Path(folder).rglob("*.tt[cf]")):
             if "CJK" in path.name or "wqy" in path.name.lower():
-                return ImageFont.truetype(str(path), size)
+                return ImageFont.truetype(str(path), size, index=_simplified_face(path))
     raise FontMissing("no CJK font found: install fonts-noto-cjk or fonts-wqy-zenhei (make test does)")
+
+
+@lru_cache(maxsize=8)
+def _simplified_face(path: Path) -> int:
+    """The index of the collection's Simplified Chinese face (its family name ends in SC), else 0."""
+    for index in range(16 if path.suffix == ".ttc" else 1):
+        try:
+            family = ImageFont.truetype(str(path), 12, index=index).getname()[0] or ""
+        except OSError:
+            break
+        if family.endswith(" SC"):
+            return index
+    return 0
 
 
 @dataclass
