@@ -117,7 +117,7 @@ def _stretches(scans: list[Scan]) -> tuple[np.ndarray, np.ndarray]:
 
 
 def train(
-    n: int = 800, epochs: int = 5, seed: int = 1, difficulty: str | None = None, iterations: int = 400
+    n: int = 800, epochs: int = 10, seed: int = 1, difficulty: str | None = None, iterations: int = 400
 ) -> tuple[ScanModel, dict[str, Any]]:
     """Train on ``n`` generated scans at ``difficulty`` (None: easy, medium and hard in turn): the CNN for
     ``epochs``, the cargo head for ``iterations`` boosting rounds."""

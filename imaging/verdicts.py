@@ -20,7 +20,7 @@ SCAN_MODEL = "scannet-3"
 
 
 def scan_model(
-    settings: Settings, *, n: int = 800, epochs: int = 5, iterations: int = 400, retrain: bool = False
+    settings: Settings, *, n: int = 800, epochs: int = 10, iterations: int = 400, retrain: bool = False
 ) -> scans.ScanModel:
     """The scan model under <data_dir>/models/scans, trained (and its held-out metrics recorded) when missing
     or trained on other cargo groups than ``imaging/cargo_groups.yaml`` holds."""
