@@ -99,6 +99,12 @@ class LinkageConfig(BaseModel):
         0.2, gt=0, lt=1, description="match probability at which a pair is 'possibly the same' (never merges)"
     )
     max_cluster: int = Field(60, ge=2, description="no cluster grows past this many records")
+    placeholder_above: int | None = Field(
+        None,
+        ge=2,
+        description="a strong key value held by more records than this names no one subject (a source's "
+        "placeholder): it is read as no key (default: max_cluster)",
+    )
     far_names: float = Field(
         0.5,
         ge=0,

@@ -134,7 +134,7 @@ def prepare(records: list[dict[str, Any]] | pd.DataFrame, config: LinkageConfig)
         # "000000000000000000"): it is no key, so it neither merges those records nor keeps them apart
         key = table[config.strong_key]
         held = key.map(key.value_counts())
-        placeholder = held > config.max_cluster
+        placeholder = held > (config.placeholder_above or config.max_cluster)
         result.placeholder_keys = {str(v): int(n) for v, n in key[placeholder].value_counts().items()}
         table[config.strong_key] = key.where(~placeholder)
         # the key's pairs teach m and the prior: a common value must not make them quadratic

@@ -164,3 +164,6 @@ def test_a_placeholder_key_merges_no_records_and_is_named() -> None:
     assert max(sizes.values()) < 5  # not one subject of 250 (nor clusters up to the size limit)
     held = {r["record_id"] for r in records[:250]}
     assert not [p for p in result.pairs if p.method == "strong_key" and {p.a, p.b} <= held]
+    kept = link(records, enterprise_config().model_copy(update={"placeholder_above": 300}))
+    assert not kept.notes["placeholder_keys"]  # an administration whose subjects hold that many records
+    assert len({kept.clusters[r] for r in held}) == 1
