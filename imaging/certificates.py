@@ -19,7 +19,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
-from PIL import Image, ImageOps
+from PIL import Image, ImageFilter
 
 from imaging.certificate_kinds import catalogue
 from tianji.core.settings import get_settings
@@ -137,15 +137,28 @@ def _skew(gray: np.ndarray) -> float:
     return angle
 
 
-PAPER = 170  # after stretching, paper reads 255 and red ink about 200: anything this light is paper
+PAPER = (
+    180  # after the light is flattened paper reads 255 and red ink about 210: anything this light is paper
+)
+
+
+def _flattened(channel: Image.Image) -> np.ndarray:
+    """The channel divided by its local paper level (the lightest value around each point, over about 56 px,
+    smoothed), times 255: uneven light (a phone photograph lit from one side) no longer shifts what reads
+    as paper from one side of the page to the other."""
+    w, h = channel.size
+    small = channel.resize((max(1, w // 8), max(1, h // 8)), Image.Resampling.BILINEAR)
+    paper = small.filter(ImageFilter.MaxFilter(7)).filter(ImageFilter.GaussianBlur(2))
+    level = np.asarray(paper.resize(channel.size, Image.Resampling.BILINEAR), dtype=np.float32)
+    return np.asarray(channel, dtype=np.float32) / np.maximum(level, 1.0) * 255.0
 
 
 def straighten(image: Image.Image) -> Image.Image:
     """What a reader does before reading a photograph: red stamp ink lifted (the page read through its
     red channel, where red ink is nearly as light as paper and black text stays dark), the light
-    stretched to the full range, the page turned level."""
-    red = ImageOps.autocontrast(image.convert("RGB").getchannel("R"), cutoff=1)
-    page = red.point(lambda v: min(255, v * 255 // PAPER)).convert("RGB")
+    flattened against the paper around each point, the page turned level."""
+    red = _flattened(image.convert("RGB").getchannel("R"))
+    page = Image.fromarray(np.clip(red * 255.0 / PAPER, 0, 255).astype(np.uint8)).convert("RGB")
     angle = _skew(np.asarray(page.convert("L").resize((max(1, page.width // 3), max(1, page.height // 3)))))
     if not angle:
         return page
