@@ -137,9 +137,8 @@ def _skew(gray: np.ndarray) -> float:
     return angle
 
 
-PAPER = (
-    180  # after the light is flattened paper reads 255 and red ink about 210: anything this light is paper
-)
+#: after the light is flattened paper reads 255 and red ink about 210: anything this light is paper
+PAPER = 180
 
 
 def _flattened(channel: Image.Image) -> np.ndarray:
