@@ -73,7 +73,7 @@ PROFILE = """query($l: String!, $id: ID!) { profile(label: $l, id: $id) { declar
 NODE = """query($l: String!, $id: ID!) { node(label: $l, id: $id) { id label caption properties } }"""
 TAGS = """query($l: String!, $id: ID!) { subjectTags(label: $l, id: $id) { code name level layer category evidence
   taggedAt heldFrom } }"""
-SCORES = """query($id: ID!) { riskScores(entryNo: $id) { score level modelVersion reasons } }"""
+SCORES = """query($id: ID!) { riskScores(entryNo: $id) { score level modelVersion reasons rules } }"""
 GANGS = """{ gangs(first: 100) { id size risk tradeLoops members { node { id label caption } role pagerank } } }"""
 GANG = """query($id: ID!) { gang(id: $id) { id size risk screenedAt algorithm version tradeLoops ownershipLoops
   riskReasons { code nameZh nameEn value weight contribution detailZh detailEn }

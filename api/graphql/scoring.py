@@ -13,6 +13,7 @@ from api.graphql.entities import need
 from scoring.instructions import record_result
 from scoring.model import ModelError, load
 from scoring.monitor import score_drift
+from scoring.rules import RULE_REASON
 from scoring.service import score_one
 
 SCORES_PER_DECLARATION = 100  # the most scores (one per model version) listed for one declaration
@@ -25,6 +26,10 @@ class RiskScoreView:
     model_version: str
     computed_at: str | None
     reasons: list[str]
+    rules: list[str] = strawberry.field(
+        description="The reasons that are expert rules (each also in reasons): a fired rule lifts the score "
+        "to at least its level."
+    )
 
 
 @strawberry.input(description="Declared fields of one declaration; history and graph figures may be added.")
@@ -110,6 +115,7 @@ class Query:
                 model_version=p["model_version"],
                 computed_at=p.get("computed_at"),
                 reasons=list(p.get("features") or []),
+                rules=[r for r in p.get("features") or [] if str(r).startswith(RULE_REASON)],
             )
             for p in (r["r"]["properties"] for r in rows)
         ]

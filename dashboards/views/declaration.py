@@ -15,7 +15,6 @@ from PIL import Image
 
 from dashboards import client as q
 from dashboards.client import ApiError, GraphQLClient
-from scoring.rules import RULE_REASON
 
 #: the scan model's tasks (``imaging.verdicts``) as the card names them
 TASKS = {
@@ -70,6 +69,7 @@ def risk(scores: list[dict[str, Any]]) -> html.Div:
         return html.Div("未评分 Not scored yet", className="declaration-risk")
     score = scores[0]
     level = int(score["level"])
+    rules = set(score.get("rules") or [])
     return html.Div(
         className="declaration-risk",
         children=[
@@ -102,8 +102,8 @@ def risk(scores: list[dict[str, Any]]) -> html.Div:
                 children=[
                     html.Li(
                         r,
-                        className="reason-rule" if r.startswith(RULE_REASON) else "reason",
-                        style={"color": "#b10026"} if r.startswith(RULE_REASON) else {},
+                        className="reason-rule" if r in rules else "reason",
+                        style={"color": "#b10026"} if r in rules else {},
                     )
                     for r in score["reasons"]
                 ]

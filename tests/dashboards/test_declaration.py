@@ -107,6 +107,8 @@ def test_the_declaration_view_shows_score_reasons_scan_and_papers(
     first = card.find_element(By.CSS_SELECTOR, ".reasons li").text
     assert "扫描图像疑似管制物品" in first and "Scan shows a controlled-goods silhouette" in first, first
     assert "0.97" in first and "至少 5 级 at least level 5" in first
+    rules = [li.text for li in card.find_elements(By.CSS_SELECTOR, ".reasons li.reason-rule")]
+    assert rules and rules[0] == first  # the expert rules, as the API names them, set apart
     reasons = [li.text for li in card.find_elements(By.CSS_SELECTOR, ".reasons li")]
     assert any("证书与申报不符" in r and "certificate disagrees" in r for r in reasons), reasons
     assert not any("-1.00" in r for r in reasons)
