@@ -52,9 +52,11 @@ def test_training_reports_what_the_issue_asks(trained) -> None:  # type: ignore[
     assert metrics["train_rows"] > 0 and metrics["test_rows"] > 0
     for key in ("auc", "precision@1%", "recall@5%", "revenue@10%", "calibration"):
         assert key in metrics
-    # the small world holds about 56 labelled declarations after the split: above chance is what it can
-    # show; `tianji bench scoring` measures the model's quality on the medium world
-    assert metrics["auc"] > 0.6
+    # the small world holds about 56 labelled declarations after the split (an AUC's standard error there is
+    # about 0.08): above chance is what it can show; `tianji bench scoring` measures the model's quality on
+    # the medium world. Measured: 0.638 while the gang risk counted restricted cases, 0.582 since it counts
+    # only the cases every unit may see.
+    assert metrics["auc"] > 0.55
     assert {"hs2", "hs4", "hs6", "hs8", "agent"} <= set(trained.meta["categorical"])
     # every candidate is either a feature or left out with its reason (a constant on the small world)
     for name in ("in_gang", "gang_risk", "IND-001", "IND-014"):
