@@ -86,19 +86,21 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
     for slot, label in enumerate(dict.fromkeys(map(store.label, labels))):
         found.params[f"label_{slot}"] = label
         spec = store.ontology.node(label)
-        seen = viewer.where_label(label, "n")
         if key_searchable(spec):
-            key_of = f"n.{store.prop(label, key_property(spec))}"
+            key_prop = key_property(spec)
             forms = key_forms(spec, text)
             found.add(
-                slot, f"MATCH (n:{store.label(label)}) WHERE {key_of} IN $keys_{slot} AND {seen}", EXACT_KEY
+                slot,
+                f"MATCH (n:{store.label(label)}) WHERE n.{store.prop(label, key_prop)} IN $keys_{slot} "
+                f"AND {viewer.where_label(label, 'n')}",
+                EXACT_KEY,
             )
             found.params[f"keys_{slot}"] = forms
             for i, form in enumerate(forms):  # one or two: few query texts, each planned once by the server
                 found.add(
                     slot,
-                    f"MATCH (n:{store.label(label)}) WHERE {key_of} >= $from_{slot}_{i} "
-                    f"AND {key_of} < $to_{slot}_{i} AND {seen}",
+                    f"MATCH (n:{store.label(label)}) WHERE n.{store.prop(label, key_prop)} >= $from_{slot}_{i} "
+                    f"AND n.{store.prop(label, key_prop)} < $to_{slot}_{i} AND {viewer.where_label(label, 'n')}",
                     KEY_PREFIX,
                 )
                 found.params.update({f"from_{slot}_{i}": form, f"to_{slot}_{i}": after(form)})
@@ -106,11 +108,15 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
             found.add(
                 slot,
                 f"MATCH (n:{store.label(label)}) WHERE n.{SEARCH_TEXT} >= $key "
-                f"AND n.{SEARCH_TEXT} < $key_end AND {seen}",
+                f"AND n.{SEARCH_TEXT} < $key_end AND {viewer.where_label(label, 'n')}",
                 NAME_BEGINS,
             )
             if tokens.clauses:
-                found.add(slot, f"{store.token_match(label, 'n', 'tokens')} WITH n WHERE {seen}", NAME_PARTS)
+                found.add(
+                    slot,
+                    f"{store.token_match(label, 'n', 'tokens')} WITH n WHERE {viewer.where_label(label, 'n')}",
+                    NAME_PARTS,
+                )
     return found
 
 

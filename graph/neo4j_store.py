@@ -152,9 +152,13 @@ class Neo4jStore(GraphStore):
         import igraph as ig
 
         checked_labels, checked_types = self.ontology.check_labels(labels), self.ontology.check_types(types)
-        label_filter = " OR ".join(f"n:{lb}" for lb in checked_labels)
         nodes = [
-            r["id"] for r in self.query(f"MATCH (n) WHERE {label_filter} RETURN n.id AS id", read_only=True)
+            r["id"]
+            for r in self.query(
+                "MATCH (n) WHERE any(l IN labels(n) WHERE l IN $labels) RETURN n.id AS id",
+                {"labels": list(checked_labels)},
+                read_only=True,
+            )
         ]
         index = {n: i for i, n in enumerate(nodes)}
         edges = self.query(

@@ -98,14 +98,13 @@ def backfill(
     for label in token_labels(store.ontology):
         node = store.ontology.node(label)
         props = [store.prop(label, p) for p in node.search_properties]
-        missing = "true" if everything else f"n.{SEARCH_TOKENS} IS NULL"
         returned = ", ".join(f"n.{p} AS {p}" for p in props)
         count, after = 0, ""
         while True:
             rows = store.query(
-                f"MATCH (n:{store.label(label)}) WHERE {missing} AND n.id > $after "
-                f"RETURN n.id AS id, {returned} ORDER BY n.id LIMIT $batch",
-                {"after": after, "batch": BACKFILL_BATCH},
+                f"MATCH (n:{store.label(label)}) WHERE ($everything OR n.{SEARCH_TOKENS} IS NULL) "
+                f"AND n.id > $after RETURN n.id AS id, {returned} ORDER BY n.id LIMIT $batch",
+                {"after": after, "batch": BACKFILL_BATCH, "everything": everything},
                 read_only=True,
             )
             if not rows:

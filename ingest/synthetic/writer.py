@@ -14,6 +14,21 @@ from ingest.synthetic.builder import WorldBuilder
 from ingest.synthetic.declarations import HEADINGS
 from ingest.synthetic.reference import COUNTRIES, PORTS
 
+ENTERPRISE_COLUMNS = [
+    "uscc",
+    "name",
+    "name_en",
+    "region",
+    "industry",
+    "registered_on",
+    "status",
+    "credit_rating",
+    "unit",
+    "address",
+    "phone",
+    "bank_account",
+]
+
 
 def _csv(path: Path, header: list[str], rows: list[list[Any]]) -> None:
     with path.open("w", encoding="utf-8", newline="") as handle:
@@ -46,20 +61,7 @@ def write_files(
     )
     _csv(
         out / "enterprises.csv",
-        [
-            "uscc",
-            "name",
-            "name_en",
-            "region",
-            "industry",
-            "registered_on",
-            "status",
-            "credit_rating",
-            "unit",
-            "address",
-            "phone",
-            "bank_account",
-        ],
+        ENTERPRISE_COLUMNS,
         [
             [
                 e.uscc,

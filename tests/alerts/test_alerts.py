@@ -18,8 +18,9 @@ from alerts.watches import WatchError, WatchSpec, create_watch, tune_watch
 from graph.store import GraphStore
 from ingest.loader import Loader
 from ingest.synthetic.declarations import DECLARATION_COLUMNS
+from ingest.synthetic.writer import ENTERPRISE_COLUMNS
 from tests.alerts.conftest import alert_settings
-from tests.ingest.builders import ENTERPRISE_COLUMNS, uscc, write_csv
+from tests.ingest.builders import uscc, write_csv
 from tianji.core.settings import Settings
 
 HEADER = DECLARATION_COLUMNS

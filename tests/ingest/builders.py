@@ -8,22 +8,8 @@ from pathlib import Path
 
 from ingest.keys import hash_id_number
 from ingest.synthetic.declarations import DECLARATION_COLUMNS
+from ingest.synthetic.writer import ENTERPRISE_COLUMNS
 from ontology.types import USCCType
-
-ENTERPRISE_COLUMNS = [
-    "uscc",
-    "name",
-    "name_en",
-    "region",
-    "industry",
-    "registered_on",
-    "status",
-    "credit_rating",
-    "unit",
-    "address",
-    "phone",
-    "bank_account",
-]
 
 
 def uscc(n: int) -> str:
