@@ -18,7 +18,7 @@ from typing import Any
 
 from graph.records import NodeTable, RelationshipTable, table_rows
 from graph.search_index import add_search_columns
-from graph.values import memoised
+from graph.values import MEMO_LIMIT, memoised
 from ingest.mapping import EndpointMapping, Mapping, NodeMapping, ValueSpec
 from ingest.readers import BadRow, SourceRow
 from ingest.scope import UnitScope
@@ -72,6 +72,29 @@ class KnownIds:
         return known
 
 
+class Refusal:
+    """Why a value of a row does not convert or clean: kept in place of the value, raised when the row is
+    planned (so a row is refused for its first failing value, in the mapping's order)."""
+
+    __slots__ = ("reason",)
+
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+@dataclass(slots=True)
+class _Row:
+    """One row while it is planned: its values, and where it sits in the chunk's computed columns."""
+
+    values: dict[str, str]
+    columns: dict[int, list[Any]]
+    at: int
+
+
+def _then(extract: Extractor, clean: Callable[[Any], Any]) -> Extractor:
+    return lambda row: clean(extract(row))
+
+
 class RowPlanner:
     """Plans rows of any mapping against one ontology. ``bulk``: the graph was empty when the load began,
     so a node id not yet planned is new and can be created rather than merged."""
@@ -91,11 +114,13 @@ class RowPlanner:
         self.scope = scope
         self.bulk = bulk
         self._extractors: dict[int, Extractor] = {}
-        self._compiled: dict[int, list[tuple[str, Extractor, Any, bool, str]]] = {}
+        self._compiled: dict[int, list[tuple[str, ValueSpec, bool, str]]] = {}
+        self._mapping_fields: dict[int, list[tuple[int, list[str], Extractor]]] = {}
+        self._memo: dict[int, dict[Any, Any]] = {}
         self._id_cleaners: dict[str, Any] = {}
         self._used_columns: dict[str, set[str]] = {}
 
-    # -- values ----------------------------------------------------------------------------------
+    # -- values, column by column -----------------------------------------------------------------
 
     def _fn(self, spec: ValueSpec) -> Extractor:
         fn = self._extractors.get(id(spec))
@@ -120,20 +145,81 @@ class RowPlanner:
         except ValueError as exc:
             raise RowError(f"{label} key: {exc}") from None
 
-    def _compiled_node(self, node: NodeMapping) -> list[tuple[str, Extractor, Any, bool, str]]:
-        if id(node) not in self._compiled:
+    def _fields(self, mapping: Mapping) -> list[tuple[int, list[str], Extractor]]:
+        """Every value the mapping reads from a row: (key, its source columns, row -> value). A property's
+        value is extracted and cleaned by its type in one step; a key or endpoint id is only extracted."""
+        fields = self._mapping_fields.get(id(mapping))
+        if fields is not None:
+            return fields
+        fields = []
+        for node in mapping.nodes:
+            fields.append((id(node.id), node.id.source_columns, self._fn(node.id)))
             spec = self.ontology.node(node.label)
-            self._compiled[id(node)] = [
-                (
-                    name,
-                    vspec.compile(self.secret),
-                    memoised(spec.prop(name).clean),
-                    spec.prop(name).required,
-                    ", ".join(vspec.source_columns) or name,
-                )
-                for name, vspec in node.properties.items()
-            ]
-        return self._compiled[id(node)]
+            for name, vspec in node.properties.items():
+                extract, clean = self._fn(vspec), spec.prop(name).clean
+                fields.append((id(vspec), vspec.source_columns, _then(extract, clean)))
+        for rel in mapping.relationships:
+            for end in (rel.start, rel.end):
+                if end.id is None:
+                    continue
+                fields.append((id(end.id), end.id.source_columns, self._fn(end.id)))
+                if end.label is not None and not end.label_column:  # its id cleaned once per value too
+                    from_column = end.id.column is not None and end.id.derive is None
+                    cleaned = self._endpoint_id(end.label, self._fn(end.id), from_column)
+                    fields.append((id(end), end.id.source_columns, cleaned))
+            if rel.properties and rel.type_column is None:
+                rspec = self.ontology.relationship(rel.type)
+                for name, vspec in rel.properties.items():
+                    fields.append(
+                        (id(vspec), vspec.source_columns, _then(self._fn(vspec), rspec.prop(name).clean))
+                    )
+        self._mapping_fields[id(mapping)] = fields
+        return fields
+
+    def _endpoint_id(self, label: str, extract: Extractor, from_column: bool) -> Extractor:
+        """Row -> the endpoint's clean id (None when empty); a refusal of the key's type says so."""
+
+        def clean(row: dict[str, str]) -> Any:
+            raw = extract(row)
+            if raw is None:
+                return None
+            try:
+                return self._clean_id(label, raw, from_column)
+            except RowError as exc:
+                return Refusal(str(exc))  # the whole message: raised as it is
+
+        return clean
+
+    def _columns(self, mapping: Mapping, rows: list[dict[str, str]]) -> dict[int, list[Any]]:
+        """Each field's value for every row, or the ``Refusal`` of its conversion or type. A value is a pure
+        function of its source columns, so each distinct combination is computed once (remembered across
+        chunks, up to ``MEMO_LIMIT`` per field): most columns of an export repeat their values."""
+        out: dict[int, list[Any]] = {}
+        for key, columns, fn in self._fields(mapping):
+            memo = self._memo.setdefault(key, {})
+            if len(memo) > MEMO_LIMIT:
+                memo.clear()
+            if len(columns) == 1:
+                column = columns[0]
+                keys: list[Any] = [row.get(column) for row in rows]
+            else:
+                keys = [tuple(row.get(c) for c in columns) for row in rows]
+            values: list[Any] = []
+            for k, row in zip(keys, rows, strict=True):
+                try:
+                    values.append(memo[k])
+                    continue
+                except KeyError:
+                    pass
+                value: Any
+                try:
+                    value = fn(row)
+                except ValueError as exc:  # a conversion, the identifier's scheme or the type refused it
+                    value = Refusal(str(exc))
+                memo[k] = value
+                values.append(value)
+            out[key] = values
+        return out
 
     def _used(self, mapping: Mapping) -> set[str]:
         if mapping.source not in self._used_columns:
@@ -142,13 +228,13 @@ class RowPlanner:
 
     # -- one row ---------------------------------------------------------------------------------
 
-    def _raw(self, spec: ValueSpec, row: dict[str, str]) -> Any:
-        try:
-            return self._fn(spec)(row)
-        except ValueError as exc:  # a conversion or the identifier's scheme refused it
-            raise RowError(f"{', '.join(spec.source_columns)}: {exc}") from None
+    def _raw(self, spec: ValueSpec, row: _Row) -> Any:
+        value = row.columns[id(spec)][row.at]
+        if isinstance(value, Refusal):
+            raise RowError(f"{', '.join(spec.source_columns)}: {value.reason}")
+        return value
 
-    def _node(self, node: NodeMapping, row: dict[str, str]) -> tuple[str, dict[str, Any]] | None:
+    def _node(self, node: NodeMapping, row: _Row) -> tuple[str, dict[str, Any]] | None:
         raw_id = self._raw(node.id, row)
         if raw_id is None:
             if node.optional:
@@ -157,11 +243,10 @@ class RowPlanner:
                 f"missing key for {node.label}: column {', '.join(node.id.source_columns)} is empty"
             )
         props: dict[str, Any] = {}
-        for name, extract, clean, required, columns in self._compiled_node(node):
-            try:
-                value = clean(extract(row))
-            except ValueError as exc:
-                raise RowError(f"{columns}: {exc}") from None
+        for name, vspec, required, columns in self._compiled_node(node):
+            value = row.columns[id(vspec)][row.at]
+            if isinstance(value, Refusal):
+                raise RowError(f"{columns}: {value.reason}")
             if value is None and required:
                 raise RowError(f"missing required {node.label}.{name} (column {columns})")
             props[name] = value
@@ -170,13 +255,22 @@ class RowPlanner:
         key_given = any(props.get(name) is not None for name in id_from if name != "id")
         from_column = node.id.column is not None and node.id.derive is None
         node_id = self._clean_id(node.label, raw_id, from_column or not key_given)
-        for name in self.ontology.node(node.label).id_from:
+        for name in id_from:
             if name != "id" and props.get(name) is None:
                 props[name] = node_id
         return node_id, props
 
+    def _compiled_node(self, node: NodeMapping) -> list[tuple[str, ValueSpec, bool, str]]:
+        if id(node) not in self._compiled:
+            spec = self.ontology.node(node.label)
+            self._compiled[id(node)] = [
+                (name, vspec, spec.prop(name).required, ", ".join(vspec.source_columns) or name)
+                for name, vspec in node.properties.items()
+            ]
+        return self._compiled[id(node)]
+
     def _endpoint(
-        self, end: EndpointMapping, row: dict[str, str], own: dict[str, tuple[str, str]]
+        self, end: EndpointMapping, row: _Row, own: dict[str, tuple[str, str]]
     ) -> tuple[str, str] | None:
         if end.node is not None:
             return own.get(end.node)
@@ -184,16 +278,24 @@ class RowPlanner:
         raw = self._raw(end.id, row)
         if raw is None:
             return None
+        if end.label is not None and not end.label_column:
+            clean = row.columns[id(end)][row.at]
+            if isinstance(clean, Refusal):
+                raise RowError(clean.reason)
+            return end.label, clean
         label = end.label
         if end.label_column:
-            label = (row.get(end.label_column) or "").strip()
+            label = (row.values.get(end.label_column) or "").strip()
             if label not in end.labels:
                 raise RowError(f"{end.label_column}: {label!r} is not one of {', '.join(end.labels)}")
         assert label is not None
         return label, self._clean_id(label, raw, end.id.column is not None and end.id.derive is None)
 
     def plan(self, mapping: Mapping, source: SourceRow) -> Planned:
-        row = source.values
+        """One row's nodes and relationships, or ``RowError`` with the first reason it cannot load."""
+        return self._plan(mapping, source, _Row(source.values, self._columns(mapping, [source.values]), 0))
+
+    def _plan(self, mapping: Mapping, source: SourceRow, row: _Row) -> Planned:
         own: dict[str, tuple[str, str]] = {}
         nodes: list[PlannedNode] = []
         for node in mapping.nodes:
@@ -203,22 +305,23 @@ class RowPlanner:
                 nodes.append((node.label, made[0], made[1]))
         if mapping.keep_unmapped and nodes:
             used = self._used(mapping)
-            extra = {k: v for k, v in row.items() if k and k not in used and v not in (None, "")}
+            extra = {k: v for k, v in row.values.items() if k and k not in used and v not in (None, "")}
             if extra:
                 label, node_id, props = nodes[0]
                 raw = json.dumps(extra, ensure_ascii=False, sort_keys=True)
                 nodes[0] = (label, node_id, {**props, "raw": raw})
         own_nodes = set(own.values())
+        known = self.known
         rels: list[PlannedRelationship] = []
         for rel in mapping.relationships:
             rtype = rel.type
             if rel.type_column:
-                key = (row.get(rel.type_column) or "").strip()
+                key = (row.values.get(rel.type_column) or "").strip()
                 if key not in rel.types:
                     raise RowError(f"{rel.type_column}: {key!r} is not one of {', '.join(sorted(rel.types))}")
                 rtype = rel.types[key]
-            start = self._endpoint(rel.start, row, own)
-            end = self._endpoint(rel.end, row, own)
+            start = own.get(rel.start.node) if rel.start.node else self._endpoint(rel.start, row, own)
+            end = own.get(rel.end.node) if rel.end.node else self._endpoint(rel.end, row, own)
             if start is None or end is None:
                 if rel.optional:
                     continue
@@ -226,17 +329,23 @@ class RowPlanner:
                 cols = ", ".join(missing.id.source_columns) if missing.id else missing.node
                 raise RowError(f"missing {rtype} endpoint: {cols} is empty")
             for endpoint in (start, end):
-                if endpoint not in own_nodes and endpoint[1] not in self.known(endpoint[0]):
+                if endpoint not in own_nodes and endpoint[1] not in known(endpoint[0]):
                     raise RowError(f"{rtype}: {endpoint[0]} {endpoint[1]!r} does not exist")
-            props = {}
+            rel_props: dict[str, Any] = {}
             if rel.properties:
                 rspec = self.ontology.relationship(rtype)
                 for name, vspec in rel.properties.items():
-                    try:
-                        props[name] = rspec.prop(name).clean(self._fn(vspec)(row))
+                    if rel.type_column is None:  # computed with the chunk's columns
+                        value = row.columns[id(vspec)][row.at]
+                        if isinstance(value, Refusal):
+                            raise RowError(f"{', '.join(vspec.source_columns)}: {value.reason}")
+                        rel_props[name] = value
+                        continue
+                    try:  # the type, and so the property's value type, depends on the row
+                        rel_props[name] = rspec.prop(name).clean(self._fn(vspec)(row.values))
                     except ValueError as exc:
                         raise RowError(f"{', '.join(vspec.source_columns)}: {exc}") from None
-            rels.append((rtype, start[0], start[1], end[0], end[1], props))
+            rels.append((rtype, start[0], start[1], end[0], end[1], rel_props))
         if self.scope is not None:
             refusal = self.scope.refusal(nodes, rels)
             if refusal is not None:
@@ -250,14 +359,20 @@ class RowPlanner:
         batch = WriteBatch()
         planned: list[Planned] = []
         fresh: set[tuple[str, str]] = set()  # nodes no earlier row planned and the graph did not hold
-        for item in rows:
+        items = list(rows)
+        good = [item for item in items if not isinstance(item, BadRow)]
+        columns = self._columns(mapping, [item.values for item in good])
+        at = 0
+        for item in items:
             batch.read += 1
             batch.last_line = item.line
             if isinstance(item, BadRow):
                 batch.refused.append((item.line, item.reason, item.raw))
                 continue
+            row = _Row(item.values, columns, at)
+            at += 1
             try:
-                made = self.plan(mapping, item)
+                made = self._plan(mapping, item, row)
             except RowError as exc:
                 batch.refused.append((item.line, str(exc), item.values))
                 continue
@@ -289,7 +404,8 @@ class RowPlanner:
         for p in planned:
             for rtype, sl, sid, el, eid, props in p.relationships:
                 merged = rels[(rtype, sl, el)].setdefault((sid, eid), {})
-                merged.update({k: v for k, v in props.items() if v is not None})
+                if props:
+                    merged.update({k: v for k, v in props.items() if v is not None})
         for (rtype, sl, el), by_pair in rels.items():
             # a relationship touching a node created by this chunk cannot exist yet
             new_pairs = {k: v for k, v in by_pair.items() if (sl, k[0]) in fresh or (el, k[1]) in fresh}
