@@ -71,6 +71,9 @@ class FalkorStore(FalkorSchema):
                 decode_responses=True,
                 max_connections=pool_size(self.settings),
                 timeout=self.settings.graph_timeout_ms / 1000,
+                # the longest query any caller may ask for, and then some (redis' own default is 5 s,
+                # which cut off every long analysis as "unreachable")
+                socket_timeout=self.settings.graph_timeout_max_ms / 1000 + 5,
             )
         else:
             self.where = str(sentinel)

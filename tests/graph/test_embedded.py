@@ -12,7 +12,9 @@ from pathlib import Path
 import redis
 
 from graph.embedded import EmbeddedServer
+from graph.falkor import FalkorStore
 from graph.open import open_store
+from graph.store import GraphStore
 from tests.ingest.builders import tiny_world, uscc
 from tianji.core.settings import Settings
 
@@ -143,3 +145,15 @@ def test_kill_9_during_ingest_loses_no_acknowledged_batch(tmp_path: Path) -> Non
         assert dupes[0]["n"] == 0
         assert store.query("MATCH ()-[r:CONSIGNEE]->() RETURN count(r) AS c")[0]["c"] == 30_000
     server.stop()
+
+
+def test_a_reply_is_awaited_as_long_as_the_longest_query_may_run(store: GraphStore) -> None:
+    """redis' own default reply timeout (5 s) cut off long analyses as "unreachable"; a connection waits
+    for as long as the longest query timeout any caller may ask for."""
+    assert isinstance(store, FalkorStore)
+    connection = store.pool.make_connection()
+    try:
+        waits = getattr(connection, "socket_timeout", None)
+        assert waits is not None and waits > store.settings.graph_timeout_max_ms / 1000
+    finally:
+        connection.disconnect()
