@@ -9,6 +9,8 @@ overhead costs on one machine; the speed-up comes from the executors of a cluste
 
 from __future__ import annotations
 
+import json
+import os
 import tempfile
 import time
 from collections.abc import Callable
@@ -36,6 +38,7 @@ PEOPLE = {"small": 2_000, "medium": 20_000, "large": 200_000}
 TRUCKS = {"small": 300, "medium": 2_000, "large": 2_000}
 EXACT_U_PAIRS = 250_000_000  # every pair of up to about 22,000 records
 SAMPLED_U_PAIRS = 5_000_000
+LARGE_DRIVER_MEMORY = "8g"
 
 
 def _timed(work: Callable[[], Any]) -> tuple[Any, float]:
@@ -117,10 +120,25 @@ def scoring(spark: Any, scale: str, folder: Path) -> dict[str, Any]:
 
 def run(scale: str = "medium") -> dict[str, Any]:
     settings = get_settings()
-    out: dict[str, Any] = {"benchmark": "spark", "scale": scale, "spark_master": settings.spark_master}
+    if scale == "large" and "TIANJI_SPARK_DRIVER_MEMORY" not in os.environ:
+        # Splink's EM over the large world's record pairs needs more than the default heap (1g ran out)
+        settings = settings.model_copy(update={"spark_driver_memory": LARGE_DRIVER_MEMORY})
+    out: dict[str, Any] = {
+        "benchmark": "spark",
+        "scale": scale,
+        "spark_master": settings.spark_master,
+        "spark_driver_memory": settings.spark_driver_memory,
+    }
     spark, out["spark_start_s"] = _timed(lambda: spark_session(settings))
     with tempfile.TemporaryDirectory() as tmp:
-        out |= companion_scan(spark, TRUCKS[scale], Path(tmp) / "tracks")
-        out |= scoring(spark, scale, Path(tmp) / "scoring")
-        out |= resolution(spark, PEOPLE[scale])
+        parts: list[tuple[str, Callable[[], dict[str, Any]]]] = [
+            ("companion scan", lambda: companion_scan(spark, TRUCKS[scale], Path(tmp) / "tracks")),
+            ("batch scoring", lambda: scoring(spark, scale, Path(tmp) / "scoring")),
+            ("entity resolution", lambda: resolution(spark, PEOPLE[scale])),
+        ]
+        for number, (name, part) in enumerate(parts, 1):
+            print(f"part {number}/{len(parts)}: {name}", flush=True)
+            figures = part()
+            print(json.dumps(figures), flush=True)  # kept in the log should a later part fail
+            out |= figures
     return out
