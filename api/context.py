@@ -17,7 +17,8 @@ from strawberry.fastapi import BaseContext
 from alerts.live import Feed
 from alerts.outbox import open_outbox
 from algorithms.visibility import Viewer
-from api.audit import open_audit
+from api.audit import GroupCommit, open_audit
+from api.audit_chain import chain_key
 from api.auth import User, open_users
 from api.errors import NotFound
 from graph import store as graph_store
@@ -36,18 +37,21 @@ class Services:
     users: Engine  # the users, their password hashes and their browser sessions
     audit: Engine
     outbox: Engine
+    audit_log: GroupCommit | None = None  # the request audit's writer (made with the services)
     running: Counter[str] = field(default_factory=Counter)  # operations under way, by user
     feeds: dict[str, Feed] = field(default_factory=dict)  # in-app events, one reader per topic
 
 
 def open_services(settings: Settings, store: GraphStore) -> Services:
     """The services over ``store``, with the users, audit and outbox databases of ``settings`` opened."""
+    audit = open_audit(settings)
     return Services(
         settings=settings,
         store=store,
         users=open_users(settings),
-        audit=open_audit(settings),
+        audit=audit,
         outbox=open_outbox(settings),
+        audit_log=GroupCommit(audit, chain_key(settings)),
     )
 
 

@@ -89,12 +89,41 @@ def signed_in(conn: HTTPConnection) -> User | None:
         return None
 
 
-SettingsDep = Annotated[Settings, Depends(settings)]
-StoreDep = Annotated[GraphStore, Depends(store)]
-ServicesDep = Annotated[Services, Depends(services)]
-UserDep = Annotated[User, Depends(current_user)]
-GraphQLUserDep = Annotated[User | None, Depends(graphql_user)]
-PageUserDep = Annotated[User | None, Depends(signed_in)]
+# The dependencies are awaited on the event loop: FastAPI runs a plain function in its thread pool, a hop
+# per dependency per request that cost more than the work (a token check and a user looked up at most
+# every few seconds, api.auth.CACHE_SECONDS).
+
+
+async def _settings(conn: HTTPConnection) -> Settings:
+    return settings(conn)
+
+
+async def _store(conn: HTTPConnection) -> GraphStore:
+    return store(conn)
+
+
+async def _services(conn: HTTPConnection) -> Services:
+    return services(conn)
+
+
+async def _current_user(conn: HTTPConnection) -> User:
+    return current_user(conn)
+
+
+async def _graphql_user(conn: HTTPConnection) -> User | None:
+    return graphql_user(conn)
+
+
+async def _signed_in(conn: HTTPConnection) -> User | None:
+    return signed_in(conn)
+
+
+SettingsDep = Annotated[Settings, Depends(_settings)]
+StoreDep = Annotated[GraphStore, Depends(_store)]
+ServicesDep = Annotated[Services, Depends(_services)]
+UserDep = Annotated[User, Depends(_current_user)]
+GraphQLUserDep = Annotated[User | None, Depends(_graphql_user)]
+PageUserDep = Annotated[User | None, Depends(_signed_in)]
 
 
 def require(user: User, permission: str, action: str) -> None:

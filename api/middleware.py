@@ -36,9 +36,9 @@ STATIC = ("/dash/_dash-component-suites/", "/dash/assets/", "/dash/_favicon.ico"
 
 class TimeLimit:
     """Answer 504 ``LIMIT_EXCEEDED`` to a request still running after ``api_timeout_s``, and cancel its
-    work (pure ASGI: no task group or stream per request, as an ``http`` middleware would add). A
-    response already started when the time runs out is cut off instead. Body sizes are
-    ``api.limits.BodyLimit``'s, outside this."""
+    work (pure ASGI: no task group or stream per request, as an ``http`` middleware would add). Once a
+    response has started the limit is over: its audit row and its body are written in full. Body sizes
+    are ``api.limits.BodyLimit``'s, outside this."""
 
     def __init__(self, app: ASGIApp, settings: Settings) -> None:
         self.app = app
@@ -48,8 +48,9 @@ class TimeLimit:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        watched = WatchedSend(send)
         limit = asyncio.timeout(self.settings.api_timeout_s)
+        # once the answer has begun the limit is over: its audit row and its body are not cut off
+        watched = WatchedSend(send, on_start=lambda: limit.reschedule(None))
         try:
             async with limit:
                 await self.app(scope, receive, watched)
@@ -85,7 +86,11 @@ class AuditTrail:
                 written = True
                 status = int(message["status"])
                 if not (path.startswith(STATIC) and status < 400):
-                    await asyncio.to_thread(write, scope, trail, status)
+                    services = scope["app"].state.services
+                    if services.audit_log is not None:  # with other requests' rows, in one transaction
+                        await services.audit_log.append(*entries(scope, trail, status))
+                    else:
+                        await asyncio.to_thread(write, scope, trail, status)
             await send(message)
 
         try:
@@ -103,6 +108,11 @@ class AuditTrail:
 def write(scope: Scope, trail: Trail, status: int | None) -> None:
     """Append the rows of one request: its GraphQL operations, or the request itself."""
     services = scope["app"].state.services
+    record(services.audit, chain_key(services.settings), *entries(scope, trail, status))
+
+
+def entries(scope: Scope, trail: Trail, status: int | None) -> list[AuditEntry]:
+    """The audit rows of one request: its GraphQL operations, or the request itself."""
     user = trail.user or _claimed(scope, trail) or ANONYMOUS
     duration = (time.perf_counter() - trail.started) * 1000
     common = {
@@ -144,7 +154,7 @@ def write(scope: Scope, trail: Trail, status: int | None) -> None:
                 **common,  # type: ignore[arg-type]
             )
         ]
-    record(services.audit, chain_key(services.settings), *rows)
+    return rows
 
 
 def _claimed(scope: Scope, trail: Trail) -> User | None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 import os
 import subprocess
@@ -12,7 +13,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import create_engine, insert, text
 
-from api.audit import AuditEntry, audit, entries, open_audit, record, record_for, redact
+from api.audit import AuditEntry, GroupCommit, audit, entries, open_audit, record, record_for, redact
 from api.audit_chain import GENESIS, chain_key, verify
 from tianji.core import db
 from tianji.core.settings import Settings
@@ -181,3 +182,28 @@ def test_secrets_are_never_stored() -> None:
         "password": "[redacted]",
         "input": {"apiKey": "[redacted]", "nested": [{"token": "[redacted]"}]},
     }
+
+
+def test_requests_answered_together_are_audited_in_one_transaction_and_the_chain_holds(
+    tmp_path: Path,
+) -> None:
+    settings = Settings(data_dir=tmp_path)
+    engine = open_audit(settings)
+    log = GroupCommit(engine, chain_key(settings))
+
+    async def many() -> None:
+        await asyncio.gather(*(log.append(entry(n), entry(n + 1000)) for n in range(1, 101)))
+
+    asyncio.run(many())
+    verdict = verify(engine, chain_key(settings))
+    assert (
+        verdict.broken_id is None and verdict.rows == 200
+    )  # every row, once, each chained to the one before
+    with engine.connect() as conn:
+        names = {r[0] for r in conn.execute(text("SELECT operation_name FROM audit"))}
+    assert names == {f"Op{n}" for n in range(1, 101)} | {f"Op{n + 1000}" for n in range(1, 101)}
+    assert 1 <= log.batches < 100  # requests waiting together shared transactions
+
+    broken = GroupCommit(create_engine(f"sqlite:///{tmp_path / 'missing' / 'audit.db'}"), chain_key(settings))
+    with pytest.raises(Exception, match="unable to open database"):  # the request hears of the failure
+        asyncio.run(broken.append(entry(1)))
