@@ -36,6 +36,12 @@ class Node:
     caption: str | None = strawberry.field(description="what to show for it (its name, number…)")
     properties: JSON = strawberry.field(description="every stored property, as a JSON object")
 
+    @classmethod
+    def resolve_type(cls, obj: Any, info: Any, abstract: Any) -> str:
+        """The GraphQL type of a node is its label's (``to_node`` makes it): named at once, not searched
+        for among every label's type for each node of a list."""
+        return str(obj.label)
+
     @strawberry.field(description="This node's relations (batched across the request with a DataLoader).")
     async def relations(
         self, info: strawberry.Info, types: list[str] | None = None, first: int = 20
@@ -97,6 +103,19 @@ def _node_types() -> dict[str, type]:
 NODE_TYPES: dict[str, type] = _node_types()
 
 
+_FIELDS: dict[str, dict[str, str]] = {}  # per label: stored property -> its field's Python name
+
+
+def _fields(label: str) -> dict[str, str]:
+    fields = _FIELDS.get(label)
+    if fields is None:
+        spec = get_ontology().node(label)
+        fields = _FIELDS[label] = {
+            k: _python_name(k) for k in spec.properties if k not in ("id", SEARCH_TOKENS)
+        }
+    return fields
+
+
 def to_node(node: dict[str, Any]) -> Node:
     """A store node (plain dict) as the GraphQL object of its label."""
     label = node["labels"][0]
@@ -104,7 +123,8 @@ def to_node(node: dict[str, Any]) -> Node:
     props = node["properties"]
     if SEARCH_TOKENS in props:
         props = {k: v for k, v in props.items() if k != SEARCH_TOKENS}
-    kwargs = {_python_name(k): v for k, v in props.items() if k in spec.properties and k != "id"}
+    fields = _fields(label)
+    kwargs = {fields[k]: v for k, v in props.items() if k in fields}
     caption = props.get(spec.caption)
     return NODE_TYPES[label](
         id=node["id"],
@@ -141,10 +161,25 @@ def to_edge(edge: dict[str, Any], by_element: dict[str, dict[str, Any]]) -> Edge
 
 @strawberry.type(description="Nodes and edges around one or more subjects, with a notice when a cap was hit.")
 class Subgraph:
-    nodes: list[Node]
-    edges: list[Edge]
+    """Holds the store's nodes and edges as they came: each becomes a GraphQL object only when the query
+    selects it (a client asking for the nodes' ids does not pay for the edges)."""
+
     truncated: bool
     notice: str | None
+    elements: strawberry.Private[dict[str, dict[str, Any]]]  # store nodes by element id
+    relationships: strawberry.Private[list[dict[str, Any]]]  # store edges between them
+
+    @strawberry.field
+    def nodes(self) -> list[Node]:
+        return [to_node(n) for n in self.elements.values()]
+
+    @strawberry.field
+    def edges(self) -> list[Edge]:
+        return [to_edge(e, self.elements) for e in self.relationships]
+
+    @property
+    def size(self) -> int:
+        return len(self.elements)
 
 
 def comments_loader(ctx: Any, label: str, comment_label: str) -> Any:
@@ -211,17 +246,16 @@ def relations_loader(ctx: Any, label: str, types: tuple[str, ...], first: int) -
             for row in grouped[key]:
                 elements[row["a"]["element_id"]] = row["a"]
                 elements[row["b"]["element_id"]] = row["b"]
-            edges = [to_edge(row["r"], elements) for row in grouped[key]]
             truncated = len([r for r in rows if r["key"] == key]) > first
             out.append(
                 Subgraph(
-                    nodes=[to_node(n) for n in elements.values()],
-                    edges=edges,
+                    elements=elements,
+                    relationships=[row["r"] for row in grouped[key]],
                     truncated=truncated,
                     notice=f"showing the first {first} relations" if truncated else None,
                 )
             )
-        ctx.result_size += sum(len(s.nodes) for s in out)
+        ctx.result_size += sum(s.size for s in out)
         return out
 
     return ctx.loader(f"relations:{label}:{','.join(checked)}:{first}", batch)

@@ -11,7 +11,7 @@ from algorithms.relations import Scope, expand, profile
 from algorithms.search import SearchTextTooShort, search_nodes, search_page
 from api.errors import InvalidInput, LimitExceeded, NotFound
 from api.graphql.access import need
-from api.nodes import Node, Subgraph, relations_loader, to_edge, to_node
+from api.nodes import Node, Subgraph, relations_loader, to_node
 from api.types import Connection, decode_cursor, page
 
 __all__ = ["Profile", "Query", "need", "relations_loader", "search_nodes"]
@@ -130,8 +130,8 @@ class Query:
             raise NotFound(f"no {label} with id {id!r}")
         ctx.result_size += len(graph.nodes)
         return Subgraph(
-            nodes=[to_node(n) for n in graph.nodes.values()],
-            edges=[to_edge(e, graph.nodes) for e in graph.edges.values()],
+            elements=graph.nodes,
+            relationships=list(graph.edges.values()),
             truncated=graph.truncated,
             notice=graph.notice or None,
         )

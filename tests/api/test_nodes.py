@@ -68,9 +68,9 @@ def test_relations_are_cut_to_first_per_node_in_one_query(hub: GraphStore) -> No
     before = hub.round_trips
     busy, quiet, missing = asyncio.run(relations())
     assert hub.round_trips == before + 1
-    assert (len(busy.edges), busy.truncated, busy.notice) == (3, True, "showing the first 3 relations")  # type: ignore[attr-defined]
-    assert (len(quiet.edges), quiet.truncated) == (2, False)  # type: ignore[attr-defined]
-    assert (missing.edges, missing.nodes) == ([], [])  # type: ignore[attr-defined]
+    assert (len(busy.edges()), busy.truncated, busy.notice) == (3, True, "showing the first 3 relations")  # type: ignore[attr-defined]
+    assert (len(quiet.edges()), quiet.truncated) == (2, False)  # type: ignore[attr-defined]
+    assert (missing.edges(), missing.nodes()) == ([], [])  # type: ignore[attr-defined]
 
 
 def test_a_context_made_outside_a_request_leaves_no_deadline_behind(hub: GraphStore) -> None:
