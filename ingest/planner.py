@@ -115,7 +115,7 @@ class RowPlanner:
         self.bulk = bulk
         self._extractors: dict[int, Extractor] = {}
         self._compiled: dict[int, list[tuple[str, ValueSpec, bool, str]]] = {}
-        self._mapping_fields: dict[int, list[tuple[int, list[str], Extractor]]] = {}
+        self._mapping_fields: dict[int, tuple[Mapping, list[tuple[int, list[str], Extractor]]]] = {}
         self._memo: dict[int, dict[Any, Any]] = {}
         self._id_cleaners: dict[str, Any] = {}
         self._used_columns: dict[str, set[str]] = {}
@@ -148,10 +148,10 @@ class RowPlanner:
     def _fields(self, mapping: Mapping) -> list[tuple[int, list[str], Extractor]]:
         """Every value the mapping reads from a row: (key, its source columns, row -> value). A property's
         value is extracted and cleaned by its type in one step; a key or endpoint id is only extracted."""
-        fields = self._mapping_fields.get(id(mapping))
-        if fields is not None:
-            return fields
-        fields = []
+        cached = self._mapping_fields.get(id(mapping))
+        if cached is not None and cached[0] is mapping:
+            return cached[1]
+        fields: list[tuple[int, list[str], Extractor]] = []
         for node in mapping.nodes:
             fields.append((id(node.id), node.id.source_columns, self._fn(node.id)))
             spec = self.ontology.node(node.label)
@@ -173,7 +173,8 @@ class RowPlanner:
                     fields.append(
                         (id(vspec), vspec.source_columns, _then(self._fn(vspec), rspec.prop(name).clean))
                     )
-        self._mapping_fields[id(mapping)] = fields
+        # the mapping is kept: the ids its specs key the memos by stay theirs while this planner lives
+        self._mapping_fields[id(mapping)] = (mapping, fields)
         return fields
 
     def _endpoint_id(self, label: str, extract: Extractor, from_column: bool) -> Extractor:
