@@ -14,6 +14,7 @@ the file; a lock per process keeps this process's threads from waiting on SQLite
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import queue
 import re
@@ -198,7 +199,9 @@ class GroupCommit:
             except Exception as exc:  # every waiting request is told
                 error = exc
             for _, loop, done in batch:
-                loop.call_soon_threadsafe(_settle, done, error)
+                # a request whose loop has closed is waited for by no one any more
+                with contextlib.suppress(RuntimeError):
+                    loop.call_soon_threadsafe(_settle, done, error)
 
 
 GROUP_MAX = 256  # requests per transaction at most
