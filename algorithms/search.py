@@ -114,7 +114,7 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
             if tokens.clauses:
                 found.add(
                     slot,
-                    f"{store.token_match(label, 'n', 'tokens')} WITH n WHERE {viewer.where_label(label, 'n')}",
+                    f"{store.token_match(label)} WITH n WHERE {viewer.where_label(label, 'n')}",
                     NAME_PARTS,
                 )
     return found

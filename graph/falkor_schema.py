@@ -81,10 +81,8 @@ class FalkorSchema(GraphStore):
                 created.append(f"full-text index {label}.{SEARCH_TOKENS}")
         return created
 
-    def token_match(self, label: str, var: str, param: str) -> str:
-        if not var.isidentifier() or not param.isidentifier():
-            raise ValueError(f"not a Cypher variable: {var!r}, {param!r}")
-        return f"CALL db.idx.fulltext.queryNodes('{self.label(label)}', ${param}) YIELD node AS {var}"
+    def token_match(self, label: str) -> str:
+        return f"CALL db.idx.fulltext.queryNodes('{self.label(label)}', $tokens) YIELD node AS n"
 
     def token_param(self, query: TokenQuery) -> Any:
         return query.fulltext()

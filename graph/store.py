@@ -255,15 +255,13 @@ class GraphStore(abc.ABC):
 
     # -- search ---------------------------------------------------------------------------------
 
-    def token_match(self, label: str, var: str, param: str) -> str:
-        """Cypher binding ``var`` to the nodes of ``label`` whose search tokens satisfy the query bound as
-        ``$param`` (``token_param``'s value). This portable form reads every node of the label; a backend
+    def token_match(self, label: str) -> str:
+        """Cypher binding ``n`` to the nodes of ``label`` whose search tokens satisfy the query bound as
+        ``$tokens`` (``token_param``'s value). This portable form reads every node of the label; a backend
         with a full-text index answers from the index instead."""
-        if not var.isidentifier() or not param.isidentifier():
-            raise ValueError(f"not a Cypher variable: {var!r}, {param!r}")
         return (
-            f"MATCH ({var}:{self.label(label)}) WHERE all(c IN ${param} WHERE any(a IN c WHERE "
-            f"all(t IN a WHERE {var}.{SEARCH_TOKENS} CONTAINS t)))"
+            f"MATCH (n:{self.label(label)}) WHERE all(c IN $tokens WHERE any(a IN c WHERE "
+            f"all(t IN a WHERE n.{SEARCH_TOKENS} CONTAINS t)))"
         )
 
     def token_param(self, query: TokenQuery) -> Any:

@@ -33,9 +33,10 @@ class UnitScope:
         if rule is None:
             return None
         if label not in self._owners:
-            prop = self.store.prop(label, rule.unit_property)
-            rows = self.store.query(
-                f"MATCH (n:{self.store.label(label)}) WHERE n.{prop} IS NOT NULL RETURN n.id AS id, n.{prop} AS unit",
+            store = self.store
+            rows = store.query(
+                f"MATCH (n:{store.label(label)}) WHERE n.{store.prop(label, rule.unit_property)} IS NOT NULL "
+                f"RETURN n.id AS id, n.{store.prop(label, rule.unit_property)} AS unit",
                 read_only=True,
             )
             self._owners[label] = {r["id"]: str(r["unit"]) for r in rows}

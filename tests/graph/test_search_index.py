@@ -56,9 +56,9 @@ def test_backfill_gives_tokens_to_nodes_written_without_them(store: GraphStore) 
 
 def _found(store: GraphStore, text: str, *, portable: bool) -> set[str]:
     query = query_tokens(text)
-    match = (GraphStore.token_match if portable else type(store).token_match)(store, "Enterprise", "n", "q")
+    match = (GraphStore.token_match if portable else type(store).token_match)(store, "Enterprise")
     param = (GraphStore.token_param if portable else type(store).token_param)(store, query)
-    return {r["id"] for r in store.query(f"{match} RETURN n.id AS id", {"q": param}, read_only=True)}
+    return {r["id"] for r in store.query(f"{match} RETURN n.id AS id", {"tokens": param}, read_only=True)}
 
 
 def test_the_token_index_and_the_portable_match_agree(store: GraphStore) -> None:
