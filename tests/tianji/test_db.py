@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import sqlite3
 import subprocess
 import sys
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -90,6 +93,29 @@ def test_two_processes_opening_a_new_file_migrate_it_once(tmp_path: Path) -> Non
     outputs = [p.communicate(timeout=120)[0].strip() for p in procs]
     assert [p.returncode for p in procs] == [0, 0]
     assert outputs == [db.head(db.OUTBOX)] * 2
+
+
+def test_opening_a_file_another_process_holds_waits_for_it_instead_of_failing(tmp_path: Path) -> None:
+    # SQLite refuses the switch to WAL at once, busy timeout or not, while another connection holds a
+    # rollback-journal file's write lock: what a second process meets when two open a new file together.
+    path = tmp_path / "held.sqlite"
+    holder = sqlite3.connect(path, isolation_level=None, check_same_thread=False)
+    holder.execute("CREATE TABLE t (x)")
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO t VALUES (1)")
+    with pytest.raises(sqlite3.OperationalError, match="locked"):
+        sqlite3.connect(path, timeout=5).execute("PRAGMA journal_mode=WAL")
+    release = threading.Timer(0.5, holder.commit)
+    release.start()
+    started = time.monotonic()
+    engine = db.sqlite_engine(path, db.OUTBOX)
+    assert time.monotonic() - started >= 0.4
+    assert db.current(engine) == db.head(db.OUTBOX)
+    with engine.connect() as conn:
+        assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    release.join()
+    holder.close()
+    db.dispose_engines()
 
 
 def test_the_job_store_shares_the_engine(tmp_path: Path) -> None:

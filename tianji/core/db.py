@@ -12,7 +12,9 @@ Tests that give each case its own data directory call :func:`dispose_engines` to
 
 from __future__ import annotations
 
+import sqlite3
 import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -46,6 +48,7 @@ OUTBOX = SideDatabase("alerts", "alerts.sqlite")
 REVIEW = SideDatabase("resolution", "resolution.sqlite")
 SIDE_DATABASES = (USERS, AUDIT, CASE_FILES, CUSTOM_TAGS, OUTBOX, REVIEW)
 JOBS_FILE = "jobs.sqlite"
+WAL_SWITCH_S = 30.0
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
@@ -105,11 +108,26 @@ def _wal_engine(url: str, synchronous: str) -> Engine:
     @event.listens_for(engine, "connect")
     def _pragmas(conn: Any, _record: Any) -> None:
         cursor = conn.cursor()
-        cursor.execute("PRAGMA journal_mode=WAL")
+        _enter_wal(cursor)
         cursor.execute(f"PRAGMA synchronous={synchronous}")
         cursor.close()
 
     return engine
+
+
+def _enter_wal(cursor: Any, *, within_s: float = WAL_SWITCH_S) -> None:
+    """Put the file in WAL mode. Switching a new file needs its exclusive lock, and SQLite answers "database
+    is locked" at once, without waiting out the busy timeout, while another process holds the file (it is
+    switching or migrating it at the same moment): retried until ``within_s`` has passed."""
+    deadline = time.monotonic() + within_s
+    while True:
+        try:
+            cursor.execute("PRAGMA journal_mode=WAL")
+            return
+        except sqlite3.OperationalError as error:
+            if "locked" not in str(error) or time.monotonic() > deadline:
+                raise
+            time.sleep(0.02)
 
 
 def alembic_config(database: SideDatabase) -> Config:
