@@ -198,7 +198,7 @@ class FalkorStore(FalkorSchema):
 
     def _create_graph(self) -> None:
         self.graph.execute_command(
-            "GRAPH.QUERY", self.graph.name, "CREATE (n:Tianji_init) DELETE n", "--compact"
+            "GRAPH.QUERY", self.graph.name, "CREATE (n) DELETE n", "--compact"
         )
 
     def execute(self, *command: Any) -> Any:
