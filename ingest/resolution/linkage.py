@@ -33,7 +33,7 @@ import pandas as pd
 from rapidfuzz import fuzz
 from splink import Linker
 
-from ingest.resolution.backends import Backend
+from ingest.resolution.backends import Backend, scratch
 from ingest.resolution.clusters import Clusters, constraints
 from ingest.resolution.config import LinkageConfig
 from ingest.resolution.contradictions import contradictions
@@ -95,35 +95,48 @@ def link(
         and len(table) >= 2
         and (not effective.source_field or len(prepared.sources) >= 2)
     ):
-        # the strong key is input too: the prior, u and m are counted over the subjects it names
-        trained_on = [ID, *(f.column for f in effective.fields)]
-        if effective.strong_key and effective.strong_key not in trained_on:
-            trained_on.append(effective.strong_key)
-        digest = pd.util.hash_pandas_object(table[trained_on], index=False)
-        # a trained model holds SQL in its backend's dialect: each backend keeps its own checkpoint
-        fingerprint = effective.fingerprint(extra=[str(int(digest.sum())), backend])
-        path = checkpoint / f"model-{fingerprint}.json" if checkpoint else None
-        model = _load(path)
-        if model is None:
-            model, result.notes["training_rules_skipped"] = train(prepared, effective, backend, spark)
-            if path is not None:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_text(json.dumps(model), encoding="utf-8")
-        linker = open_linker(prepared, effective, model, 0.0, backend, spark)
-        register_frequencies(linker, prepared, effective)
-        version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
-        result.notes["model_version"] = version
-        result.notes["prior"] = model["probability_two_random_records_match"]
-        result.notes["backend"] = backend
-        predicted = linker.inference.predict(
-            threshold_match_probability=effective.possible
-        ).as_pandas_dataframe()
-        result.pairs += _decide(predicted, effective, linker, model, prepared, clusters, version, result)
+        with scratch(spark if backend == "spark" else None):
+            _predict(prepared, effective, clusters, result, checkpoint, backend, spark)
     result.contradictions = contradictions(
         result.pairs, clusters, cannot_link, config.accept, refused_must, keys
     )
     result.clusters = {i: clusters.find(i) for i in ids}
     return result
+
+
+def _predict(
+    prepared: Prepared,
+    effective: LinkageConfig,
+    clusters: Clusters,
+    result: Resolution,
+    checkpoint: Path | None,
+    backend: Backend,
+    spark: Any,
+) -> None:
+    """Train (or reuse the saved model), predict and decide every pair above ``possible``."""
+    table = prepared.table
+    # the strong key is input too: the prior, u and m are counted over the subjects it names
+    trained_on = [ID, *(f.column for f in effective.fields)]
+    if effective.strong_key and effective.strong_key not in trained_on:
+        trained_on.append(effective.strong_key)
+    digest = pd.util.hash_pandas_object(table[trained_on], index=False)
+    # a trained model holds SQL in its backend's dialect: each backend keeps its own checkpoint
+    fingerprint = effective.fingerprint(extra=[str(int(digest.sum())), backend])
+    path = checkpoint / f"model-{fingerprint}.json" if checkpoint else None
+    model = _load(path)
+    if model is None:
+        model, result.notes["training_rules_skipped"] = train(prepared, effective, backend, spark)
+        if path is not None:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(json.dumps(model), encoding="utf-8")
+    linker = open_linker(prepared, effective, model, 0.0, backend, spark)
+    register_frequencies(linker, prepared, effective)
+    version = hashlib.sha256(json.dumps(model, sort_keys=True).encode()).hexdigest()[:12]
+    result.notes["model_version"] = version
+    result.notes["prior"] = model["probability_two_random_records_match"]
+    result.notes["backend"] = backend
+    predicted = linker.inference.predict(threshold_match_probability=effective.possible).as_pandas_dataframe()
+    result.pairs += _decide(predicted, effective, linker, model, prepared, clusters, version, result)
 
 
 def _effective(config: LinkageConfig, prepared: Prepared, result: Resolution) -> LinkageConfig | None:

@@ -90,6 +90,12 @@ class Settings(BaseSettings):
         "a cluster)",
     )
     spark_driver_memory: str = Field("1g", description="memory of the Spark driver (local: of the whole job)")
+    spark_scratch: str = Field(
+        "",
+        description="folder where Spark jobs write their intermediate tables (a cluster: one every executor "
+        "reaches, hdfs://… or s3a://…); empty: <data_dir>/spark/scratch on local[N], kept in Spark's cache "
+        "on a cluster",
+    )
 
     smtp_host: str = Field("", description="SMTP server for alert e-mail; empty turns the e-mail channel off")
     smtp_port: int = Field(25, description="SMTP port")

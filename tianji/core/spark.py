@@ -26,6 +26,8 @@ Backend = Literal["duckdb", "spark"]
 BACKENDS: tuple[Backend, ...] = get_args(Backend)
 _lock = threading.Lock()
 LOCAL_SHUFFLE_PARTITIONS = 4
+# the session's conf key naming the folder jobs write their intermediate tables under (settings.spark_scratch)
+SCRATCH_CONF = "spark.tianji.scratch"
 # Spark's own log: errors only, to stderr (its default prints warnings about the host and native code)
 QUIET_LOG = """\
 rootLogger.level = error
@@ -91,6 +93,9 @@ def spark_session(settings: Settings) -> SparkSession:
             .config("spark.sql.legacy.parquet.nanosAsLong", "true")
             .config("spark.driver.extraJavaOptions", f"-Dlog4j2.configurationFile={log.as_uri()}")
         )
+        scratch = settings.spark_scratch or (str(folder / "scratch") if local else "")
+        if scratch:
+            builder = builder.config(SCRATCH_CONF, scratch)
         if local:
             builder = (
                 builder.config("spark.sql.shuffle.partitions", str(LOCAL_SHUFFLE_PARTITIONS))

@@ -3,14 +3,18 @@ pairs, probabilities and clusters."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
 from ingest.resolution import febrl, link
+from ingest.resolution.backends import database_api, scratch
 from ingest.resolution.config import enterprise_config, vessel_config
 from ingest.resolution.prepare import prepare
 from ingest.resolution.training import train
 from tests.ingest.resolution.test_craft import fleet_of_vessels
 from tests.ingest.resolution.test_enterprises import register
+from tianji.core.spark import SCRATCH_CONF
 
 pytestmark = pytest.mark.spark
 
@@ -59,3 +63,17 @@ def test_training_goes_on_on_spark_after_an_expectation_maximisation_pass_fails(
     assert any("expectation maximisation failed" in s for s in skipped)
     # the passes after it and the saved model stay on Spark (its SQL is Spark's, as the checkpoint says)
     assert model["sql_dialect"] == "spark"
+
+
+def test_splinks_tables_are_written_under_a_folder_of_the_runs_own_and_deleted_after(spark) -> None:
+    records, truth = febrl.load("febrl1")
+    chosen = [r for r in records if int(truth[r["rec_id"]]) % SHARE == 0]
+    base = Path(spark.conf.get(SCRATCH_CONF))
+    with scratch(spark) as folder:
+        assert folder is not None and Path(folder).parent == base
+        assert database_api("spark", spark).break_lineage_method == "parquet"
+        train(prepare(chosen, febrl.config()), febrl.config(), "spark", spark)
+        # the blocked pairs and each pass's comparison vectors, as Parquet, not held in the driver's heap
+        assert any(Path(folder).rglob("*.parquet"))
+    assert not Path(folder).exists()
+    assert database_api("spark", spark).break_lineage_method == "persist"  # no run folder: Spark's cache
