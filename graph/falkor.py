@@ -197,9 +197,7 @@ class FalkorStore(FalkorSchema):
         )
 
     def _create_graph(self) -> None:
-        self.graph.execute_command(
-            "GRAPH.QUERY", self.graph.name, "CREATE (n) DELETE n", "--compact"
-        )
+        self.graph.execute_command("GRAPH.QUERY", self.graph.name, "CREATE (n) DELETE n", "--compact")
 
     def execute(self, *command: Any) -> Any:
         self.round_trips += 1

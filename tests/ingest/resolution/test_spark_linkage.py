@@ -4,6 +4,7 @@ pairs, probabilities and clusters."""
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,15 +66,24 @@ def test_training_goes_on_on_spark_after_an_expectation_maximisation_pass_fails(
     assert model["sql_dialect"] == "spark"
 
 
+def _lineage(spark: Any) -> str:
+    # lazy: Splink's Spark backend imports pyspark
+    from splink.backends.spark import SparkAPI
+
+    api = database_api("spark", spark)
+    assert isinstance(api, SparkAPI)
+    return str(api.break_lineage_method)
+
+
 def test_splinks_tables_are_written_under_a_folder_of_the_runs_own_and_deleted_after(spark) -> None:
     records, truth = febrl.load("febrl1")
     chosen = [r for r in records if int(truth[r["rec_id"]]) % SHARE == 0]
     base = Path(spark.conf.get(SCRATCH_CONF))
     with scratch(spark) as folder:
         assert folder is not None and Path(folder).parent == base
-        assert database_api("spark", spark).break_lineage_method == "parquet"
+        assert _lineage(spark) == "parquet"
         train(prepare(chosen, febrl.config()), febrl.config(), "spark", spark)
         # the blocked pairs and each pass's comparison vectors, as Parquet, not held in the driver's heap
         assert any(Path(folder).rglob("*.parquet"))
     assert not Path(folder).exists()
-    assert database_api("spark", spark).break_lineage_method == "persist"  # no run folder: Spark's cache
+    assert _lineage(spark) == "persist"  # no run folder: Spark's cache
