@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import fcntl
 import json
 import os
 import subprocess
@@ -143,6 +144,22 @@ def test_writers_in_several_threads_and_processes_keep_one_chain(tmp_path: Path)
     assert [p.wait(timeout=120) for p in procs] == [0, 0]
     verdict = verify(open_audit(settings), chain_key(settings))
     assert verdict.ok and verdict.rows == 350
+
+
+def test_a_writer_waits_for_the_process_holding_the_writers_lock(tmp_path: Path) -> None:
+    # every appending process takes its turn by flock on a file beside the log, woken as soon as it is free
+    settings = Settings(data_dir=tmp_path)
+    engine = open_audit(settings)
+    holder = os.open(f"{engine.url.database}.lock", os.O_RDWR | os.O_CREAT)
+    fcntl.flock(holder, fcntl.LOCK_EX)
+    writer = threading.Thread(target=record_for, args=(settings, entry(1)))
+    writer.start()
+    writer.join(timeout=1.0)
+    assert writer.is_alive() and entries(engine) == []  # it waits for its turn
+    fcntl.flock(holder, fcntl.LOCK_UN)
+    os.close(holder)
+    writer.join(timeout=30)
+    assert not writer.is_alive() and [e["operation_name"] for e in entries(engine)] == ["Op1"]
 
 
 def test_rows_from_before_the_chain_are_sealed_at_the_next_write(tmp_path: Path) -> None:
