@@ -34,6 +34,7 @@ from ingest.scope import EVERY_UNIT, UnitScope
 from ingest.summary import FileSummary, RunSummary
 from ingest.workers import planned_in_worker
 from tianji.core.clock import graph_now, utc_now
+from tianji.core.collector import fewer_collections
 from tianji.core.settings import Settings
 
 __all__ = ["FileSummary", "Loader", "Planned", "RowError", "RunSummary", "ingest"]
@@ -197,7 +198,7 @@ class Loader:
                 f"({', '.join(m.source for m in mappings)})"
             )
         self.bulk = run.bulk = self.settings.ingest_bulk and self.store.is_empty()
-        with _progress(self.progress) as progress:
+        with _progress(self.progress) as progress, fewer_collections():
             for path, mapping in todo:
                 try:
                     run.files.append(self.load_file(path, mapping, progress))
