@@ -20,6 +20,7 @@ from api.routes.graphql import graphql_router
 from dashboards.app import create_dash
 from graph.open import open_store
 from ontology.tokens import warm as warm_tokens
+from tianji.core.collector import fewer_collections
 from tianji.core.settings import Settings, get_settings
 
 
@@ -32,7 +33,10 @@ def create_app(settings: Settings | None = None, *, start_graph: bool = True) ->
         await asyncio.to_thread(warm_tokens)  # the first search would otherwise load the pinyin tables
         app.state.services = open_services(settings, store)
         try:
-            yield
+            # what the app holds once started (modules, ontology, models) is left out of the collector's
+            # walks, and a request's garbage is collected less often (tianji.core.collector)
+            with fewer_collections(freeze=True):
+                yield
         finally:
             store.close()
 

@@ -36,3 +36,14 @@ def test_cycles_made_inside_are_still_collected() -> None:
         del a, b
         alive = sum(isinstance(o, Node) for o in gc.get_objects())
     assert alive < THRESHOLDS[0] * 2  # young collections ran inside the block
+
+
+def test_overlapping_blocks_restore_the_first_ones_thresholds_when_the_last_ends() -> None:
+    before = gc.get_threshold()
+    first, second = fewer_collections(freeze=True), fewer_collections()
+    first.__enter__()
+    second.__enter__()
+    first.__exit__(None, None, None)  # the first app stops while the second still serves
+    assert gc.get_threshold() == THRESHOLDS and gc.get_freeze_count() > 0
+    second.__exit__(None, None, None)
+    assert gc.get_threshold() == before and gc.get_freeze_count() == 0
