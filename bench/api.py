@@ -15,8 +15,11 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
+
+import psutil
 
 from algorithms.relations import Scope, expand
 from algorithms.search import search_nodes
@@ -77,6 +80,20 @@ class Served:
                 raise RuntimeError(f"the API did not start with {workers} workers:\n{self.log.read_text()}")
             time.sleep(0.5)
 
+    def split(self) -> list[int]:
+        """Client connections held by each worker process, most first (the kernel hands a new connection
+        to whichever worker accepts first; a kept-alive connection stays with it)."""
+        held = []
+        for child in psutil.Process(self.proc.pid).children(recursive=True):
+            try:
+                mine = child.net_connections(kind="tcp")
+            except psutil.Error:
+                continue
+            count = sum(1 for c in mine if c.status == psutil.CONN_ESTABLISHED and c.laddr.port == self.port)
+            if count:
+                held.append(count)
+        return sorted(held, reverse=True)
+
     def stop(self) -> None:
         self.proc.terminate()
         self.proc.wait(timeout=60)
@@ -104,13 +121,22 @@ def _request(port: int, token: str, query: str, variables: dict[str, Any]) -> by
     ).encode() + body
 
 
-def measure(port: int, tokens: list[str], kind: str, values: list[str], clients: int) -> dict[str, Any]:
+def measure(
+    port: int,
+    tokens: list[str],
+    kind: str,
+    values: list[str],
+    clients: int,
+    split: Callable[[], list[int]] | None = None,
+) -> dict[str, Any]:
     """``clients`` concurrent clients (each its own user and kept-alive connection) sending one ``kind``
-    request at a time. The client is a few lines of asyncio, so that it takes little of the CPU it measures."""
+    request at a time. The client is a few lines of asyncio, so that it takes little of the CPU it measures.
+    ``split``: how the warm connections are spread over the workers, read before the clients start."""
     query, var = QUERIES[kind]
     wanted = [values[i % len(values)] for i in range(REQUESTS[clients])]
     latencies: list[float] = []
     errors = 0
+    spread: list[int] = []
 
     async def one(w: int, warm: asyncio.Queue[int], go: asyncio.Event) -> None:
         nonlocal errors
@@ -140,6 +166,8 @@ def measure(port: int, tokens: list[str], kind: str, values: list[str], clients:
         tasks = [asyncio.create_task(one(w, warm, go)) for w in range(clients)]
         for _ in range(clients):
             await warm.get()
+        if split is not None:
+            spread.extend(split())
         started = time.perf_counter()
         go.set()
         await asyncio.gather(*tasks)
@@ -151,7 +179,7 @@ def measure(port: int, tokens: list[str], kind: str, values: list[str], clients:
         "p99_ms": pct(latencies, 99),
         "rps": round(len(latencies) / elapsed, 1),
         "errors": errors,
-    }
+    } | ({"connections_per_worker": spread} if split is not None else {})
 
 
 def direct(store: GraphStore, ids: list[str], names: list[str]) -> dict[str, float]:
@@ -202,7 +230,8 @@ def run(scale: str = "medium") -> dict[str, Any]:
         try:
             for clients in CLIENTS if count == workers else (32,):
                 for kind in QUERIES:
-                    figures = measure(served.port, tokens, kind, names if kind == "search" else ids, clients)
+                    values = names if kind == "search" else ids
+                    figures = measure(served.port, tokens, kind, values, clients, served.split)
                     errors += figures.pop("errors")
                     runs.setdefault(count, {})[f"{kind}_c{clients}"] = figures
         finally:
