@@ -6,6 +6,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import subprocess
 import sys
 import time
@@ -157,6 +158,26 @@ def test_an_alert_reaches_a_subscriber_on_every_worker(served: Served) -> None:
             "告警1",
             "告警2",
         ]
+
+
+def test_each_worker_listens_on_a_socket_of_its_own_and_new_connections_reach_both(served: Served) -> None:
+    port = int(served.url.rsplit(":", 1)[1])
+    listening = {
+        worker.pid: [c for c in worker.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+        for worker in _workers(served.parent)
+    }
+    assert all(len(socks) == 1 and socks[0].laddr.port == port for socks in listening.values()), listening
+    parents = [c for c in served.parent.net_connections("tcp") if c.status == psutil.CONN_LISTEN]
+    assert not [c for c in parents if c.laddr.port == port]  # none left in the parent, unaccepted
+    clients = [socket.create_connection(("127.0.0.1", port), timeout=30) for _ in range(16)]
+    try:
+        time.sleep(1)
+        holders = [_socket_holder(served, c.getsockname()[1]) for c in clients]
+        # spread by a hash of each connection's addresses: all 16 on one worker has odds of 1 in 32,768
+        assert set(holders) == {w.pid for w in _workers(served.parent)}, holders
+    finally:
+        for c in clients:
+            c.close()
 
 
 def test_workers_get_the_parents_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
