@@ -1,4 +1,4 @@
-"""Serving the platform: the ASGI app (API, dashboards) in several uvicorn worker processes on one socket.
+"""Serving the platform: the ASGI app (API, dashboards) in several uvicorn worker processes on one port.
 
 The parent starts what the workers share, once: the embedded graph server (workers only connect to it,
 ``create_app(start_graph=False)``), the side databases' migrations (so that workers never race to
@@ -126,7 +126,23 @@ class BalancedWorkers(Multiprocess):
 
     def __init__(self, config: uvicorn.Config) -> None:
         self._handed: list[socket.socket] = []
+        # a listener already on the port (another platform left running, say) would otherwise be joined,
+        # not refused, and would take its share of the connections: a plain bind finds it first
+        probe = socket.socket(socket.AF_INET6 if ":" in config.host else socket.AF_INET, socket.SOCK_STREAM)
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((config.host, config.port))
+        except OSError as exc:
+            raise SystemExit(f"cannot listen on {config.host}:{config.port}: {exc}") from None
+        finally:
+            probe.close()
         super().__init__(config, sockets=[])
+        logging.getLogger("uvicorn.error").info(
+            "Uvicorn running on http://%s:%d, a socket per worker (%d workers)",
+            config.host,
+            config.port,
+            config.workers,
+        )
 
     @property
     def sockets(self) -> list[socket.socket]:

@@ -180,6 +180,23 @@ def test_each_worker_listens_on_a_socket_of_its_own_and_new_connections_reach_bo
             c.close()
 
 
+def test_a_port_another_listener_holds_is_refused_not_shared() -> None:
+    from uvicorn import Config
+
+    from tianji.serving import BalancedWorkers
+
+    other = socket.socket()
+    other.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEPORT, 1)  # joinable, were it not checked first
+    other.bind(("127.0.0.1", 0))
+    other.listen()
+    port = other.getsockname()[1]
+    try:
+        with pytest.raises(SystemExit, match=f"cannot listen on 127.0.0.1:{port}"):
+            BalancedWorkers(Config("tianji.serving:worker_app", host="127.0.0.1", port=port, workers=2))
+    finally:
+        other.close()
+
+
 def test_workers_get_the_parents_settings(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     from tianji.serving import SETTINGS_ENV, worker_settings
 
