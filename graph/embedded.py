@@ -293,10 +293,19 @@ class EmbeddedServer:
             self.state_file.unlink(missing_ok=True)
             return False
         client = redis.Redis(host="127.0.0.1", port=state["port"], socket_timeout=timeout_s)
-        with contextlib.suppress(redis.exceptions.ConnectionError):
-            client.shutdown()  # flushes the AOF; the connection drops as the server exits
-        client.close()
         deadline = time.monotonic() + timeout_s
+        while time.monotonic() < deadline:
+            try:
+                client.shutdown()  # flushes the AOF; the connection drops as the server exits
+            except redis.exceptions.ConnectionError:
+                break
+            except redis.exceptions.ResponseError:
+                # it cannot exit yet: a replica that has just synchronised is writing its first AOF
+                # ("Writing initial AOF, can't exit"), which takes moments; asked again until it can
+                time.sleep(0.1)
+                continue
+            break
+        client.close()
         while _pid_alive(state["pid"]) and time.monotonic() < deadline:
             time.sleep(0.05)
         if _pid_alive(state["pid"]):

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 from selenium import webdriver
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -128,10 +129,18 @@ def choose(driver: webdriver.Chrome, dropdown: str, text: str) -> None:
         EC.presence_of_element_located((By.CSS_SELECTOR, "input.dash-dropdown-search"))
     )
     search.send_keys(text)
-    option = WebDriverWait(driver, 20).until(
-        EC.element_to_be_clickable((By.XPATH, f"//*[@role='option' and contains(., '{text}')]"))
-    )
+    # the list is drawn again as the typed text filters it: an option found just before may be replaced
+    # by the time it is looked at or clicked, so the wait and the click look it up again
+    wait = WebDriverWait(driver, 20, ignored_exceptions=(StaleElementReferenceException,))
+    wait.until(lambda d: _click_option(d, text))
+
+
+def _click_option(driver: webdriver.Chrome, text: str) -> bool:
+    option = EC.element_to_be_clickable((By.XPATH, f"//*[@role='option' and contains(., '{text}')]"))(driver)
+    if not option:
+        return False
     option.click()
+    return True
 
 
 def test_investigator_journey(server: Site, browser: webdriver.Chrome, world_store: GraphStore) -> None:
