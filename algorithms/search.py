@@ -79,31 +79,32 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
     if len(key) < MIN_KEY:
         raise SearchTextTooShort("search text needs at least two characters after normalisation")
     tokens = query_tokens(text)
-    found = Plan([], {"pool": POOL, "key": key, "key_end": after(key), **viewer.params})
+    params = {"pool": POOL, "key": key, "key_end": after(key), "keys": {}, "prefixes": {}, **viewer.params}
+    found = Plan([], params)
     if tokens.clauses:
         found.params["tokens"] = store.token_param(tokens)
-    # only ontology labels reach the Cypher below; parameters are named by the label's slot, not its name
+    # only ontology labels (store.label) and properties (store.prop) reach the Cypher below
     for slot, label in enumerate(dict.fromkeys(map(store.label, labels))):
         found.params[f"label_{slot}"] = label
         spec = store.ontology.node(label)
         if key_searchable(spec):
-            key_prop = key_property(spec)
+            key_prop = store.prop(label, key_property(spec))
             forms = key_forms(spec, text)
+            # the forms of the key each label's branches compare with, by label: ontology names only
+            found.params["keys"][label] = forms
+            found.params["prefixes"][label] = [[form, after(form)] for form in forms]
             found.add(
                 slot,
-                f"MATCH (n:{store.label(label)}) WHERE n.{store.prop(label, key_prop)} IN $keys_{slot} "
+                f"MATCH (n:{store.label(label)}) WHERE n.{key_prop} IN $keys.{store.label(label)} "
                 f"AND {viewer.where_label(label, 'n')}",
                 EXACT_KEY,
             )
-            found.params[f"keys_{slot}"] = forms
-            for i, form in enumerate(forms):  # one or two: few query texts, each planned once by the server
-                found.add(
-                    slot,
-                    f"MATCH (n:{store.label(label)}) WHERE n.{store.prop(label, key_prop)} >= $from_{slot}_{i} "
-                    f"AND n.{store.prop(label, key_prop)} < $to_{slot}_{i} AND {viewer.where_label(label, 'n')}",
-                    KEY_PREFIX,
-                )
-                found.params.update({f"from_{slot}_{i}": form, f"to_{slot}_{i}": after(form)})
+            found.add(
+                slot,
+                f"UNWIND $prefixes.{store.label(label)} AS prefix MATCH (n:{store.label(label)}) "
+                f"WHERE n.{key_prop} >= prefix[0] AND n.{key_prop} < prefix[1] AND {viewer.where_label(label, 'n')}",
+                KEY_PREFIX,
+            )
         if name_properties(spec):
             found.add(
                 slot,

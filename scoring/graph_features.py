@@ -20,9 +20,9 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     out = pd.DataFrame(index=frame.index)
     # a few consignees (the scheduler re-scoring new declarations): look up only them; many: scan once
     ids = frame["consignee"].dropna().astype(str).unique().tolist()
-    consignees = scope(store, "Enterprise", "e", ids, FEW_CONSIGNEES)
+    consignees = scope(store, "Enterprise", ids, FEW_CONSIGNEES)
     gang = consignees.frame(
-        "MATCH (e)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN e.id AS consignee, "
+        "MATCH (n)-[:MEMBER_OF]->(g:Gang {status: 'active'}) RETURN n.id AS consignee, "
         "coalesce(g.record_risk, g.risk) AS gang_risk, g.size AS gang_size",
         ["consignee", "gang_risk", "gang_size"],
     ).drop_duplicates("consignee")
@@ -31,22 +31,22 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     out["gang_risk"] = merged["gang_risk"].fillna(0).to_numpy()
     out["gang_size"] = merged["gang_size"].fillna(0).to_numpy()
     ties = consignees.frame(
-        f"MATCH (e)-[r:{alternation(store.ontology.ties('office', 'shared', 'trade'))}]-() "
-        "RETURN e.id AS consignee, count(r) AS ties",
+        f"MATCH (n)-[r:{alternation(store.ontology.ties('office', 'shared', 'trade'))}]-() "
+        "RETURN n.id AS consignee, count(r) AS ties",
         ["consignee", "ties"],
     )
     out["ties"] = frame[["consignee"]].merge(ties, on="consignee", how="left")["ties"].fillna(0).to_numpy()
     shared = consignees.frame(
-        "MATCH (e)-[:LOCATED_AT]->(a:Address)<-[:LOCATED_AT]-(o:Enterprise) "
-        "RETURN e.id AS consignee, count(DISTINCT o) AS n",
-        ["consignee", "n"],
+        "MATCH (n)-[:LOCATED_AT]->(a:Address)<-[:LOCATED_AT]-(o:Enterprise) "
+        "RETURN n.id AS consignee, count(DISTINCT o) AS others",
+        ["consignee", "others"],
     )
     out["shared_address_count"] = (
-        frame[["consignee"]].merge(shared, on="consignee", how="left")["n"].fillna(0).to_numpy()
+        frame[["consignee"]].merge(shared, on="consignee", how="left")["others"].fillna(0).to_numpy()
     )
     # cases count only from the day they were opened
     own = consignees.frame(
-        "MATCH (e)-[:INVOLVED_IN]->(c:Case) RETURN e.id AS consignee, min(c.opened_on) AS opened",
+        "MATCH (n)-[:INVOLVED_IN]->(c:Case) RETURN n.id AS consignee, min(c.opened_on) AS opened",
         ["consignee", "opened"],
     )
     # from the few case enterprises outward (starting from every enterprise took seconds)
@@ -69,8 +69,8 @@ def graph_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     out["case_before"] = (own_opened < dates).astype(int)
     out["tie_to_case_enterprise"] = (near_opened < dates).astype(int)
     level = consignees.frame(
-        "MATCH (e)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
-        "RETURN e.id AS consignee, max(t.level) AS level",
+        "MATCH (n)-[h:HAS_TAG]->(t:Tag {category: 'blacklist'}) WHERE h.ended_at IS NULL "
+        "RETURN n.id AS consignee, max(t.level) AS level",
         ["consignee", "level"],
     )
     # a blacklist tag stands on a case: it counts from the case's opening, like the case itself

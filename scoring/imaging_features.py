@@ -26,20 +26,20 @@ FEW_DECLARATIONS = 2_000  # up to this many, look the declarations up one by one
 def imaging_features(store: GraphStore, frame: pd.DataFrame) -> pd.DataFrame:
     """The imaging features of every row of ``frame`` (by ``entry_no``); missing where nothing was read."""
     ids = frame["entry_no"].astype(str).unique().tolist()
-    declarations = scope(store, "Declaration", "d", ids, FEW_DECLARATIONS)
+    declarations = scope(store, "Declaration", ids, FEW_DECLARATIONS)
     verdicts = declarations.frame(
-        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(d) "
-        "RETURN d.id AS entry_no, v.task AS task, v.verdict AS verdict, v.confidence AS confidence",
+        "MATCH (v:ImageVerdict)-[:VERDICT_ON]->(n) "
+        "RETURN n.id AS entry_no, v.task AS task, v.verdict AS verdict, v.confidence AS confidence",
         ["entry_no", "task", "verdict", "confidence"],
     )
     documents = declarations.frame(
-        "MATCH (x:Document)-[:DOCUMENT_OF]->(d) "
-        "RETURN d.id AS entry_no, sum(size(coalesce(x.flags, []))) AS document_flags",
+        "MATCH (x:Document)-[:DOCUMENT_OF]->(n) "
+        "RETURN n.id AS entry_no, sum(size(coalesce(x.flags, []))) AS document_flags",
         ["entry_no", "document_flags"],
     )
     certificates = declarations.frame(
-        "MATCH (x:Certificate)-[:CERTIFIES]->(d) "
-        "RETURN d.id AS entry_no, sum(size(coalesce(x.mismatches, []))) AS certificate_mismatches",
+        "MATCH (x:Certificate)-[:CERTIFIES]->(n) "
+        "RETURN n.id AS entry_no, sum(size(coalesce(x.mismatches, []))) AS certificate_mismatches",
         ["entry_no", "certificate_mismatches"],
     )
     found = _scan_columns(verdicts).merge(documents, on="entry_no", how="outer")

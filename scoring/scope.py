@@ -12,7 +12,7 @@ from graph.store import GraphStore
 
 @dataclass(frozen=True)
 class Scope:
-    """Cypher binding a variable to the nodes being scored, and its parameters; ``frame`` runs a query
+    """Cypher binding ``n`` to the nodes being scored, and its parameters; ``frame`` runs a query
     that goes on from them."""
 
     store: GraphStore
@@ -26,14 +26,10 @@ class Scope:
         )
 
 
-def scope(store: GraphStore, label: str, var: str, ids: list[str], few: int) -> Scope:
-    """``var`` bound to the ``label`` nodes with these ids. Up to ``few`` ids (the scheduler re-scoring new
-    declarations) are looked up one by one; more are read in one scan of every node of the label, and the
-    caller's merge on its own ids keeps what it asked for."""
-    if not var.isidentifier():
-        raise ValueError(f"not a Cypher variable: {var!r}")
+def scope(store: GraphStore, label: str, ids: list[str], few: int) -> Scope:
+    """``n`` bound to the ``label`` nodes with these ids: the queries that go on from it start at ``(n)``. Up
+    to ``few`` ids (the scheduler re-scoring new declarations) are looked up one by one; more are read in one
+    scan of every node of the label, and the caller's merge on its own ids keeps what it asked for."""
     if len(ids) <= few:
-        return Scope(
-            store, f"UNWIND $ids AS key MATCH ({var}:{store.label(label)} {{id: key}}) ", {"ids": ids}
-        )
-    return Scope(store, f"MATCH ({var}:{store.label(label)}) ")
+        return Scope(store, f"UNWIND $ids AS key MATCH (n:{store.label(label)} {{id: key}}) ", {"ids": ids})
+    return Scope(store, f"MATCH (n:{store.label(label)}) ")

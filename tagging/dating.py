@@ -26,10 +26,10 @@ def held_from(store: GraphStore, evidence: dict[str, list[str]]) -> dict[str, st
                     wanted[label].add(node_id)
     dated: dict[tuple[str, str], str] = {}
     for label, ids in wanted.items():
-        prop = store.prop(label, store.ontology.temporal(label) or "")
+        temporal = store.ontology.temporal(label) or ""
         for row in store.query(
-            f"MATCH (n:{store.label(label)}) WHERE n.id IN $ids AND n.{prop} IS NOT NULL "
-            f"RETURN n.id AS id, n.{prop} AS at",
+            f"MATCH (n:{store.label(label)}) WHERE n.id IN $ids AND n.{store.prop(label, temporal)} IS NOT NULL "
+            f"RETURN n.id AS id, n.{store.prop(label, temporal)} AS at",
             {"ids": sorted(ids)},
             read_only=True,
         ):
