@@ -14,12 +14,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 from ontology.model import get_ontology
+from tests.tianji.test_layers import ROOT, modules
 
-ROOT = Path(__file__).resolve().parents[2]
-PACKAGES = (
-    *("tianji", "ontology", "graph", "ingest", "algorithms", "tagging", "scoring", "imaging"),
-    *("tracks", "alerts", "api", "dashboards", "bench"),
-)
 CYPHER = re.compile(r"\b(MATCH|MERGE|CREATE|UNWIND|DETACH DELETE)\b")
 # a node pattern's labels: "(" then an optional variable, then ":Label" (more than one may follow)
 NODE = re.compile(r"\(\s*[A-Za-z_]\w*\s*((?::\s*`?[A-Za-z_]\w*`?\s*)+)|\(\s*((?::\s*`?[A-Za-z_]\w*`?\s*)+)")
@@ -68,15 +64,14 @@ def test_every_label_and_type_in_the_projects_cypher_is_in_the_ontology() -> Non
     known_labels, known_types = set(ontology.nodes), set(ontology.relationships)
     unknown: list[str] = []
     scanned = 0
-    for package in PACKAGES:
-        for path in sorted((ROOT / package).rglob("*.py")):
-            for line, text in literals(path):
-                if not CYPHER.search(text):
-                    continue
-                scanned += 1
-                labels, types = names_used(text)
-                where = f"{path.relative_to(ROOT)}:{line}"
-                unknown += [f"{where}: label {x}" for x in sorted(labels - known_labels)]
-                unknown += [f"{where}: relationship type {x}" for x in sorted(types - known_types)]
+    for path in sorted(modules().values()):  # every module of the project's packages
+        for line, text in literals(path):
+            if not CYPHER.search(text):
+                continue
+            scanned += 1
+            labels, types = names_used(text)
+            where = f"{path.relative_to(ROOT)}:{line}"
+            unknown += [f"{where}: label {x}" for x in sorted(labels - known_labels)]
+            unknown += [f"{where}: relationship type {x}" for x in sorted(types - known_types)]
     assert scanned > 100  # the project's queries were read
     assert not unknown, "\n".join(unknown)
