@@ -21,6 +21,7 @@ import sys
 import uvicorn
 from fastapi import FastAPI
 from rich.console import Console
+from uvicorn.config import STARTUP_FAILURE
 from uvicorn.supervisors import Multiprocess
 
 from tianji.core.settings import Settings, get_settings
@@ -105,7 +106,10 @@ def serve(settings: Settings, *, with_scheduler: bool = False, workers: int | No
         if count > 1:
             BalancedWorkers(config).run()
         else:
-            uvicorn.Server(config).run()
+            server = uvicorn.Server(config)
+            server.run()
+            if not server.started:  # it could not start (the port is taken, the app failed): say so
+                raise SystemExit(STARTUP_FAILURE)
     except KeyboardInterrupt:
         pass
     finally:
