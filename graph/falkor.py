@@ -14,7 +14,8 @@ from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
 from graph.falkor_schema import FalkorSchema
-from graph.falkor_values import params_header, to_plain
+from graph.falkor_values import ParamText, encode_rows, params_header, to_plain
+from graph.records import RowEncoder
 from graph.replication import ReplicasBehind, SentinelAddress, acknowledged, retrying, sentinel_pools
 from graph.store import remaining_ms
 from graph.types import GraphError, GraphTimeout, GraphUnavailable, Row
@@ -161,6 +162,12 @@ class FalkorStore(FalkorSchema):
         names = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
         names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
         return [dict(zip(names, (to_plain(v) for v in row), strict=True)) for row in result.result_set]
+
+    def row_encoder(self) -> RowEncoder:
+        return encode_rows
+
+    def _rows(self, chunk: list[list[Any]] | str) -> Any:
+        return ParamText(chunk) if isinstance(chunk, str) else super()._rows(chunk)
 
     def _run(
         self,

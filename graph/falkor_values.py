@@ -47,17 +47,35 @@ def to_plain(value: Any) -> Any:
     return value
 
 
+class ParamText(str):
+    """A parameter's value already written as ``params_header`` writes it (``param_text``): sent as is.
+    The loader's planning worker encodes big tables so, where the text costs little to move between
+    processes, instead of the rows, whose unpickling would hold the writer's interpreter for tens of ms."""
+
+
+def param_text(value: Any) -> str:
+    """The text of one parameter's value in a ``CYPHER`` header. ``Plain`` values (no maps) are JSON,
+    which is much faster than the client's encoder and reads back identically, except for control
+    characters (those fall back to the client's encoder)."""
+    if isinstance(value, ParamText):
+        return value
+    if isinstance(value, Plain):
+        text = json.dumps(value, ensure_ascii=False, allow_nan=False)
+        if "\\u00" not in text:  # an escaped control character: FalkorDB would not unescape it
+            return text
+    return str(stringify_param_value(value))
+
+
+def encode_rows(rows: list[list[Any]]) -> str:
+    """A chunk of table rows as the text of a ``$rows`` parameter (``GraphStore.row_encoder``)."""
+    return param_text(Plain(rows))
+
+
 def params_header(params: Mapping[str, Any]) -> str:
-    """``CYPHER a=… b=…``. ``Plain`` values (no maps) are encoded as JSON text, which is much faster than
-    the client's encoder and reads back identically, except for control characters (those fall back)."""
+    """``CYPHER a=… b=…``, each value as ``param_text`` writes it."""
     parts = []
     for key, value in params.items():
         if not IDENTIFIER.fullmatch(key):
             raise GraphError(f"parameter name {key!r} is not an identifier")
-        text = None
-        if isinstance(value, Plain):
-            text = json.dumps(value, ensure_ascii=False, allow_nan=False)
-            if "\\u00" in text:  # a control character was escaped: FalkorDB would not unescape it
-                text = None
-        parts.append(f"{key}={text if text is not None else stringify_param_value(value)}")
+        parts.append(f"{key}={param_text(value)}")
     return "CYPHER " + " ".join(parts) + " "

@@ -58,7 +58,10 @@ def token_labels(ontology: Ontology) -> list[str]:
 def add_search_columns(ontology: Ontology, table: NodeTable) -> NodeTable:
     """A table of clean nodes with ``search_text`` (where a row has none) and ``search_tokens`` added from
     each row's searchable values. A row without any of them gets ``None``, so a partial write leaves the
-    stored text and tokens as they are."""
+    stored text and tokens as they are. An encoded table (``graph.records.Encoded``) is returned as it
+    is: only a planner's tables are encoded, after it has added them."""
+    if table.encoded is not None:
+        return table
     node = ontology.node(table.label)
     at = {name: i + 1 for i, name in enumerate(table.names)}  # a row is [id, *values]
     searchable = [at[p] for p in node.search_properties if p in at]

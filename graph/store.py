@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import abc
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from contextvars import ContextVar
 from typing import Any
 
-from graph.records import NodeTable, RelationshipTable
+from graph.records import NodeTable, RelationshipTable, RowEncoder, chunks
 from graph.search_index import SEARCH_TOKENS, add_search_columns
-from graph.types import GraphTimeout, Plain, Row, WriteResult
+from graph.types import GraphError, GraphTimeout, Plain, Row, WriteResult
 from graph.values import ValueCleaner
 from ontology import Ontology, OntologyError, get_ontology
 from ontology.tokens import TokenQuery
@@ -52,11 +52,6 @@ def _set_clause(
         value = f"{source}[{i + offset}]"
         parts.append(f"{var}.{name} = " + (f"coalesce({value}, {var}.{name})" if keep_existing else value))
     return f" {keyword} " + ", ".join(parts) if parts else ""
-
-
-def batched(rows: Sequence[Any], size: int) -> Iterator[Sequence[Any]]:
-    for start in range(0, len(rows), size):
-        yield rows[start : start + size]
 
 
 class GraphStore(abc.ABC):
@@ -170,9 +165,9 @@ class GraphStore(abc.ABC):
                 + " RETURN count(n) AS c"
             )
         result = WriteResult()
-        for chunk in batched(table.rows, batch_size or self.settings.graph_batch_size):
-            done = self.query(cypher, {"rows": Plain(chunk), "created": Plain(list(created.values()))})
-            result += WriteResult(sent=len(chunk), written=int(done[0]["c"]) if done else 0)
+        for chunk, size in chunks(table, batch_size or self.settings.graph_batch_size):
+            done = self.query(cypher, {"rows": self._rows(chunk), "created": Plain(list(created.values()))})
+            result += WriteResult(sent=size, written=int(done[0]["c"]) if done else 0)
         return result
 
     def merge_relationships(
@@ -235,23 +230,35 @@ class GraphStore(abc.ABC):
                 + " RETURN count(r) AS c"
             )
         result = WriteResult()
-        for chunk in batched(table.rows, batch_size or self.settings.graph_batch_size):
+        for chunk, size in chunks(table, batch_size or self.settings.graph_batch_size):
+            rows = self._rows(chunk)
             written = int(
-                self.query(cypher, {"rows": Plain(chunk), "created": Plain(list(created.values()))})[0]["c"]
+                self.query(cypher, {"rows": rows, "created": Plain(list(created.values()))})[0]["c"]
             )
             missing: list[int] = []
-            if written != len(chunk):  # find the rows whose endpoints are missing (rare; costs one read)
+            if written != size:  # find the rows whose endpoints are missing (rare; costs one read)
                 found = self.query(
                     "UNWIND range(0, size($rows) - 1) AS i "
                     f"MATCH (a:{self.label(start_label)} {{id: $rows[i][0]}}) "
                     f"MATCH (b:{self.label(end_label)} {{id: $rows[i][1]}}) RETURN i",
-                    {"rows": Plain([p[:2] for p in chunk])},
+                    {"rows": rows if isinstance(chunk, str) else Plain([p[:2] for p in chunk])},
                     read_only=True,
                 )
                 present = {int(r["i"]) for r in found}
-                missing = [i for i in range(len(chunk)) if i not in present]
-            result += WriteResult(sent=len(chunk), written=written, missing=missing)
+                missing = [i for i in range(size) if i not in present]
+            result += WriteResult(sent=size, written=written, missing=missing)
         return result
+
+    def row_encoder(self) -> RowEncoder | None:
+        """A picklable function that encodes a chunk of table rows as this backend sends them (see
+        ``graph.records.Encoded``), or None when the backend takes rows only as they are."""
+        return None
+
+    def _rows(self, chunk: list[list[Any]] | str) -> Any:
+        """The ``$rows`` parameter of one chunk: the rows, or an encoded chunk (``row_encoder``'s)."""
+        if isinstance(chunk, str):
+            raise GraphError(f"{type(self).__name__} takes no encoded rows")
+        return Plain(chunk)
 
     # -- search ---------------------------------------------------------------------------------
 

@@ -13,6 +13,7 @@ lines or more) is planned in a worker process, so that parsing and validation us
 
 from __future__ import annotations
 
+import contextlib
 import json
 import time
 import uuid
@@ -32,7 +33,7 @@ from ingest.quarantine import Quarantine
 from ingest.readers import SourceError, SourceRow, read_rows
 from ingest.scope import EVERY_UNIT, UnitScope
 from ingest.summary import FileSummary, RunSummary
-from ingest.workers import planned_in_worker
+from ingest.workers import PlanningWorker, PlanTask, chunk_sizes
 from tianji.core.clock import graph_now, utc_now
 from tianji.core.collector import fewer_collections
 from tianji.core.settings import Settings
@@ -73,6 +74,7 @@ class Loader:
             self.ontology, self.ids, secret=settings.hash_secret, scope=self.scope, bulk=False
         )
         self.recorder: list[tuple[str, str, Any, bool]] | None = None  # benchmarks replay the writes
+        self.planning: PlanningWorker | None = None  # load_dir's, for every big file it loads
 
     def _graph_ids(self, label: str) -> set[str]:
         rows = self.store.query(f"MATCH (n:{self.store.label(label)}) RETURN n.id AS id", read_only=True)
@@ -98,7 +100,7 @@ class Loader:
             for rel in mapping.relationships:
                 labels.update(rel.start.possible_labels() + rel.end.possible_labels())
             ids = {label: self.ids(label) for label in sorted(labels)}
-            yield from planned_in_worker(
+            task = PlanTask(
                 path,
                 mapping,
                 self.ontology,
@@ -106,12 +108,17 @@ class Loader:
                 secret=self.settings.hash_secret,
                 bulk=self.bulk,
                 chunk_rows=self.chunk_rows,
+                encode=self.store.row_encoder(),
+                batch_rows=self.settings.graph_batch_size,
             )
+            with contextlib.ExitStack() as own:
+                worker = self.planning or own.enter_context(PlanningWorker())
+                yield from worker.plan(task)
             return
         rows = read_rows(path, fmt=mapping.format, encoding=mapping.encoding, delimiter=mapping.delimiter)
-        while True:
+        for size in chunk_sizes(self.chunk_rows):
             tick = time.perf_counter()
-            chunk = list(islice(rows, self.chunk_rows))
+            chunk = list(islice(rows, size))
             if not chunk:
                 return
             yield self.planner.chunk(mapping, chunk), time.perf_counter() - tick
@@ -136,7 +143,7 @@ class Loader:
                     self.quarantine.add(path.name, line, reason, raw)
                 if summary.planned_in == "worker":  # the worker's ids, for later files of this run
                     for table, _ in batch.nodes:
-                        self.ids(table.label).update(row[0] for row in table.rows)
+                        self.ids(table.label).update(table.ids())
                 if pending is not None:
                     self._acknowledge(pending, path, summary, progress, task)
                 pending = (writer.submit(self._write, batch, lineage, summary), batch)
@@ -198,12 +205,18 @@ class Loader:
                 f"({', '.join(m.source for m in mappings)})"
             )
         self.bulk = run.bulk = self.settings.ingest_bulk and self.store.is_empty()
-        with _progress(self.progress) as progress, fewer_collections():
-            for path, mapping in todo:
-                try:
-                    run.files.append(self.load_file(path, mapping, progress))
-                except SourceError as exc:
-                    run.errors.append(str(exc))
+        with _progress(self.progress) as progress, fewer_collections(), PlanningWorker() as planning:
+            if any(self._in_worker(_count_lines(path)) for path, _ in todo):
+                planning.start()  # while the small files load, so the first big one need not wait for it
+            self.planning = planning
+            try:
+                for path, mapping in todo:
+                    try:
+                        run.files.append(self.load_file(path, mapping, progress))
+                    except SourceError as exc:
+                        run.errors.append(str(exc))
+            finally:
+                self.planning = None
         self.quarantine.close()
         self.store.compact()  # a bulk load's log is replayed after a crash: keep it short
         run.denied = self.scope.denied
