@@ -55,6 +55,13 @@ def key_forms(node_type: NodeType, text: str) -> list[str]:
     return list(dict.fromkeys([compact, str(cleaned) if cleaned else compact.upper()]))
 
 
+def key_ranges(forms: list[str]) -> list[list[str]]:
+    """The ranges of keys a key branch reads, in order: each form exactly (up to the keys that continue
+    it with a control character or nothing, which a space bounds), then each form's prefix range. A branch
+    reads its ranges in turn, so its ``LIMIT`` never cuts an exact key off behind a thousand longer ones."""
+    return [[form, form + " "] for form in forms] + [[form, after(form)] for form in forms]
+
+
 @dataclass
 class Plan:
     """The branches of the one candidate query and their parameters."""
@@ -62,11 +69,12 @@ class Plan:
     branches: list[str]
     params: dict[str, Any]
 
-    def add(self, slot: int, cypher: str, rank: int) -> None:
-        """Add a branch of the label in ``slot``: its name comes back as the parameter ``label_<slot>``."""
+    def add(self, slot: int, cypher: str, rank: int | str) -> None:
+        """Add a branch of the label in ``slot``: its name comes back as the parameter ``label_<slot>``;
+        ``rank`` is a rank, or the expression that ranks each of the branch's nodes."""
         self.branches.append(
             f"{cypher} RETURN $label_{int(slot)} AS label, n.id AS id, n.{SEARCH_TEXT} AS text, "
-            f"{int(rank)} AS rank LIMIT $pool"
+            f"{rank if isinstance(rank, str) else int(rank)} AS rank LIMIT $pool"
         )
 
     @property
@@ -79,7 +87,7 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
     if len(key) < MIN_KEY:
         raise SearchTextTooShort("search text needs at least two characters after normalisation")
     tokens = query_tokens(text)
-    params = {"pool": POOL, "key": key, "key_end": after(key), "keys": {}, "prefixes": {}, **viewer.params}
+    params = {"pool": POOL, "key": key, "key_end": after(key), "keys": {}, "ranges": {}, **viewer.params}
     found = Plan([], params)
     if tokens.clauses:
         found.params["tokens"] = store.token_param(tokens)
@@ -89,22 +97,19 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
         spec = store.ontology.node(label)
         if key_searchable(spec):
             key_prop = store.prop(label, key_property(spec))
-            forms = key_forms(spec, text)
-            # the forms of the key each label's branches compare with, by label: ontology names only
-            found.params["keys"][label] = forms
-            found.params["prefixes"][label] = [[form, after(form)] for form in forms]
-            found.add(
-                slot,
-                f"MATCH (n:{store.label(label)}) WHERE n.{key_prop} IN $keys.{store.label(label)} "
-                f"AND {viewer.where_label(label, 'n')}",
-                EXACT_KEY,
-            )
-            found.add(
-                slot,
-                f"UNWIND $prefixes.{store.label(label)} AS prefix MATCH (n:{store.label(label)}) "
-                f"WHERE n.{key_prop} >= prefix[0] AND n.{key_prop} < prefix[1] AND {viewer.where_label(label, 'n')}",
-                KEY_PREFIX,
-            )
+            # only forms some stored key could begin with: a name in Chinese is not looked for among plates
+            forms = [f for f in key_forms(spec, text) if spec.prop(key_property(spec)).could_begin(f)]
+            if forms:
+                # the forms of the key each label's branch compares with, by label: ontology names only
+                found.params["keys"][label] = forms
+                found.params["ranges"][label] = key_ranges(forms)
+                found.add(
+                    slot,
+                    f"UNWIND $ranges.{store.label(label)} AS range MATCH (n:{store.label(label)}) "
+                    f"WHERE n.{key_prop} >= range[0] AND n.{key_prop} < range[1] "
+                    f"AND {viewer.where_label(label, 'n')}",
+                    f"CASE WHEN n.{key_prop} IN $keys.{store.label(label)} THEN {EXACT_KEY} ELSE {KEY_PREFIX} END",
+                )
         if name_properties(spec):
             found.add(
                 slot,

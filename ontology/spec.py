@@ -29,6 +29,9 @@ class Property:
     def clean(self, value: Any) -> Any:
         return self.type.clean(value)
 
+    def could_begin(self, text: str) -> bool:
+        return self.type.could_begin(text)
+
 
 ROLES = ("subject", "event", "evidence", "reference", "derived")
 TIE_KINDS = ("office", "shared", "trade", "activity", "contact", "funds", "movement")

@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Any, ClassVar
+
+import regex
 
 INT64_MAX = 2**63 - 1
 
@@ -24,6 +27,11 @@ class ValueType:
         text = to_halfwidth(str(value)).strip()
         return text or None
 
+    def could_begin(self, text: str) -> bool:
+        """Whether a clean value of this type could begin with ``text`` as it is (a search by prefix
+        compares it with stored, clean values): any text, for a type without a shape."""
+        return True
+
 
 class PatternType(ValueType):
     """Text that must match a pattern after normalisation."""
@@ -42,3 +50,14 @@ class PatternType(ValueType):
         if not self.pattern.fullmatch(text):
             raise ValueError(f"not a valid {self.what}: {value!r}")
         return text
+
+    def could_begin(self, text: str) -> bool:
+        """Whether ``text`` is the beginning of some text matching the pattern: a name in Chinese is never
+        the beginning of a plate's letters or a phone number's digits."""
+        return _partial(self.pattern.pattern, self.pattern.flags).fullmatch(text, partial=True) is not None
+
+
+@lru_cache(maxsize=256)
+def _partial(pattern: str, flags: int) -> regex.Pattern[str]:
+    """``pattern`` compiled by ``regex``, which can tell a partial match (the standard ``re`` cannot)."""
+    return regex.compile(pattern, flags)

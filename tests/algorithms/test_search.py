@@ -135,3 +135,21 @@ def test_every_part_of_the_query_reads_a_bounded_number_of_nodes(world: GraphSto
     assert EXACT_KEY < KEY_PREFIX < NAME_BEGINS < NAME_CONTAINS < NAME_PARTS
     with pytest.raises(SearchTextTooShort):
         plan(world, " Co., Ltd. ", ["Enterprise"], Viewer(world.ontology, "GZ"))
+
+
+def test_a_key_is_looked_for_only_where_a_stored_key_could_begin_with_it(world: GraphStore) -> None:
+    labels = world.ontology.searchable_labels()
+    by_name = plan(world, "华信贸易", labels, Viewer(world.ontology, "GZ"))
+    assert "Vehicle" not in by_name.params["keys"] and "Enterprise" not in by_name.params["keys"]
+    assert "Case" in by_name.params["keys"]  # a key of no fixed shape may begin with anything
+    by_plate = plan(world, "粤a 123", labels, Viewer(world.ontology, "GZ"))
+    assert by_plate.params["keys"]["Vehicle"] == ["粤A123"] and "Phone" not in by_plate.params["keys"]
+    assert len(by_name.branches) < len(by_plate.branches)
+
+
+def test_an_exact_key_is_never_cut_off_behind_the_keys_it_begins(store: GraphStore) -> None:
+    many = [{"id": f"C7{i:03d}", "title": f"案{i}"} for i in range(POOL + 50)]
+    store.merge_nodes("Case", [*many, {"id": "C7", "title": "最短的案"}])
+    found = _found(store, "C7", limit=3)
+    assert found[0] == ("Case", "C7")  # the key itself, though 150 keys begin with it
+    assert all(label == "Case" and key.startswith("C7") and len(key) == 5 for label, key in found[1:])

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from ontology.types import scheme_type, value_type
+from ontology.types import IMOType, PlateType, USCCType, scheme_type, value_type
 
 CASES = [
     ("string", "  ＡＢＣ　公司 ", "ABC 公司"),
@@ -105,3 +105,10 @@ def test_identifier_schemes_validate_their_own_shape(
     else:
         with pytest.raises(ValueError, match=message):
             scheme_type(scheme).clean(raw)
+
+
+def test_a_shaped_type_tells_whether_a_text_could_begin_one_of_its_values() -> None:
+    assert PlateType().could_begin("粤B12") and not PlateType().could_begin("华信贸易")
+    assert USCCType().could_begin("9144") and not USCCType().could_begin("华信")
+    assert IMOType().could_begin("93") and not IMOType().could_begin("IMO")  # stored without its prefix
+    assert PlateType().could_begin("")  # nothing typed yet begins everything
