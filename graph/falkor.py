@@ -10,11 +10,11 @@ from typing import Any, TypeVar
 import redis
 from falkordb import FalkorDB, Graph
 from falkordb.exceptions import SchemaVersionMismatchException
-from falkordb.query_result import QueryResult
 
 from graph.embedded import EmbeddedServer
+from graph.falkor_results import plain_result
 from graph.falkor_schema import FalkorSchema
-from graph.falkor_values import ParamText, encode_rows, params_header, to_plain
+from graph.falkor_values import ParamText, encode_rows, params_header
 from graph.records import RowEncoder
 from graph.replication import ReplicasBehind, SentinelAddress, acknowledged, retrying, sentinel_pools
 from graph.store import remaining_ms
@@ -159,9 +159,8 @@ class FalkorStore(FalkorSchema):
                 if "timed out" in str(exc).lower():
                     raise GraphTimeout(f"the query ran out of time ({timeout or 'default'} ms)") from exc
                 raise GraphError(str(exc)) from exc
-        names = [h[1] if isinstance(h, list | tuple) else h for h in result.header]
-        names = [n.decode() if isinstance(n, bytes) else str(n) for n in names]
-        return [dict(zip(names, (to_plain(v) for v in row), strict=True)) for row in result.result_set]
+        names, rows = result
+        return [dict(zip(names, row, strict=True)) for row in rows]
 
     def row_encoder(self) -> RowEncoder:
         return encode_rows
@@ -176,7 +175,7 @@ class FalkorStore(FalkorSchema):
         params: Mapping[str, Any] | None,
         read_only: bool,
         timeout: int | None,
-    ) -> QueryResult:
+    ) -> tuple[list[str], list[list[Any]]]:
         self.round_trips += 1
         header = params_header(params) if params else ""
         command: list[Any] = [
@@ -189,12 +188,12 @@ class FalkorStore(FalkorSchema):
             command += ["timeout", int(timeout)]
         replicated = not read_only and self.settings.graph_min_replicas > 0
         try:
-            return QueryResult(
+            return plain_result(
                 graph, self._acknowledged(command) if replicated else graph.execute_command(*command)
             )
         except SchemaVersionMismatchException as exc:
             graph.schema.refresh(exc.version)
-            return QueryResult(
+            return plain_result(
                 graph, self._acknowledged(command) if replicated else graph.execute_command(*command)
             )
 
