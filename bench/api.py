@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import socket
 import statistics
 import subprocess
 import sys
@@ -53,6 +54,14 @@ def _load_average() -> list[float]:
     return [round(v, 2) for v in os.getloadavg()]
 
 
+def _listening(port: int) -> bool:
+    try:
+        with socket.create_connection(("127.0.0.1", port), timeout=1):
+            return True
+    except OSError:
+        return False
+
+
 class Served:
     """``tianji serve --workers N`` in a process of its own, on the benchmark's graph and a free port."""
 
@@ -74,7 +83,10 @@ class Served:
                 stderr=subprocess.STDOUT,
             )
         deadline = time.monotonic() + STARTUP_S
-        while self.log.read_text().count("Application startup complete") < workers:
+        # every worker started its app, and the port takes connections (one worker binds it only after)
+        while self.log.read_text().count("Application startup complete") < workers or not _listening(
+            self.port
+        ):
             if self.proc.poll() is not None or time.monotonic() > deadline:
                 self.stop()
                 raise RuntimeError(f"the API did not start with {workers} workers:\n{self.log.read_text()}")
@@ -138,12 +150,20 @@ def measure(
     errors = 0
     spread: list[int] = []
 
-    async def one(w: int, warm: asyncio.Queue[int], go: asyncio.Event) -> None:
+    async def one(w: int, warm: asyncio.Queue[int | BaseException], go: asyncio.Event) -> None:
         nonlocal errors
         token = tokens[w % len(tokens)]
-        reader, writer = await asyncio.open_connection("127.0.0.1", port)
         try:
-            await _post(reader, writer, _request(port, token, query, {var: wanted[w]}))  # a warm connection
+            reader, writer = await asyncio.open_connection("127.0.0.1", port)
+        except OSError as exc:  # told to the run, which would otherwise wait for this client forever
+            warm.put_nowait(exc)
+            return
+        try:
+            try:
+                await _post(reader, writer, _request(port, token, query, {var: wanted[w]}))  # warm it
+            except (OSError, asyncio.IncompleteReadError) as exc:
+                warm.put_nowait(exc)
+                return
             warm.put_nowait(w)
             await go.wait()
             for i in range(w, len(wanted), clients):
@@ -161,11 +181,15 @@ def measure(
             writer.close()
 
     async def run() -> float:
-        warm: asyncio.Queue[int] = asyncio.Queue()
+        warm: asyncio.Queue[int | BaseException] = asyncio.Queue()
         go = asyncio.Event()
         tasks = [asyncio.create_task(one(w, warm, go)) for w in range(clients)]
         for _ in range(clients):
-            await warm.get()
+            ready = await warm.get()
+            if isinstance(ready, BaseException):
+                for task in tasks:
+                    task.cancel()
+                raise RuntimeError(f"a {kind} client could not warm its connection: {ready!r}") from ready
         if split is not None:
             spread.extend(split())
         started = time.perf_counter()
