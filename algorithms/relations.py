@@ -75,64 +75,93 @@ def start_nodes(store: GraphStore, seeds: list[tuple[str, str]], unit: str) -> l
     return [node for label, node_id in seeds if (node := viewer.node(store, label, node_id)) is not None]
 
 
-def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, unit: str) -> Subgraph:
-    """Expand from the seeds layer by layer; every node and edge returned is visible to ``unit``."""
+def expand(
+    store: GraphStore,
+    seeds: list[tuple[str, str]],
+    scope: Scope,
+    *,
+    unit: str,
+    node_properties: bool = True,
+    edge_properties: bool = True,
+) -> Subgraph:
+    """Expand from the seeds layer by layer; every node and edge returned is visible to ``unit``.
+
+    Each layer is one query from the frontier's nodes by element id, reading the neighbours light (key,
+    labels, element id): which of them are kept is decided on those, and only the kept nodes are then
+    read whole, in one query, so a layer cut at its cap costs no more than its rows' keys.
+    ``node_properties``/``edge_properties`` False: the nodes (but the seeds) or the edges come back
+    without their properties (empty), for a caller that shows keys and labels only."""
     types = store.ontology.check_types(scope.types)
     labels = store.ontology.check_labels(scope.labels)
     viewer = Viewer(store.ontology, unit)
     graph = Subgraph()
-    frontier: list[dict[str, Any]] = []
+    frontier: list[str] = []  # element ids of the nodes the next layer expands from
     for node in start_nodes(store, seeds, unit):
         graph.nodes[node["element_id"]] = node
-        frontier.append(node)
+        frontier.append(node["element_id"])
+    seeded = set(graph.nodes)
     hubs = [h for h in store.ontology.hubs() if h not in labels] if not scope.through_hubs else []
+    eid = store.element_id
+    edge = (
+        "r"
+        if edge_properties
+        else f"{eid('r')} AS r_id, type(r) AS r_type, {eid('startNode(r)')} AS r_start, {eid('endNode(r)')} AS r_end"
+    )
     for _layer in range(scope.depth):
         if not frontier:
             break
-        by_label: dict[str, list[str]] = {}
-        for node in frontier:
-            by_label.setdefault(node["labels"][0], []).append(node["id"])
-        nxt: list[dict[str, Any]] = []
-        for label, ids in sorted(by_label.items()):
-            room = scope.max_nodes - len(graph.nodes)
-            if room <= 0:
-                graph.truncated = True
-                break
-            cap = room * 4 + 50
-            rows = store.query(
-                f"MATCH (a:{store.label(label)}) WHERE a.id IN $ids WITH a MATCH (a)-[r]-(b) "
-                "WHERE ($types = [] OR type(r) IN $types) AND ($labels = [] OR any(l IN labels(b) WHERE l IN $labels)) "
-                f"AND {viewer.where('b')} AND {_window(store.ontology, 'b')} "
-                "RETURN r, b, any(l IN labels(b) WHERE l IN $hubs) AS hub LIMIT $cap",
-                {
-                    "ids": ids,
-                    "types": types,
-                    "labels": labels,
-                    **viewer.params,
-                    "since": scope.since,
-                    "until": scope.until,
-                    "hubs": hubs,
-                    "cap": cap,
-                },
-                read_only=True,
-                timeout_ms=20_000,
-            )
-            if len(rows) >= cap:
-                graph.truncated = True
-            if scope.tags or scope.min_level:
-                rows = _tag_filter(store, rows, scope)
-            for row in rows:
-                node, edge = row["b"], row["r"]
-                if node["element_id"] not in graph.nodes:
-                    if len(graph.nodes) >= scope.max_nodes:
-                        graph.truncated = True
-                        continue
-                    graph.nodes[node["element_id"]] = node
-                    if not row["hub"]:
-                        nxt.append(node)
-                graph.edges[edge["element_id"]] = edge
+        room = scope.max_nodes - len(graph.nodes)
+        if room <= 0:
+            graph.truncated = True
+            break
+        cap = room * 4 + 50
+        rows = store.query(
+            f"UNWIND $frontier AS at {store.match_element('a', 'at')} WITH a MATCH (a)-[r]-(b) "
+            "WHERE ($types = [] OR type(r) IN $types) AND ($labels = [] OR any(l IN labels(b) WHERE l IN $labels)) "
+            f"AND {viewer.where('b')} AND {_window(store.ontology, 'b')} "
+            f"RETURN {edge}, {eid('b')} AS b_id, b.id AS b_key, labels(b) AS b_labels, "
+            "any(l IN labels(b) WHERE l IN $hubs) AS hub LIMIT $cap",
+            {
+                "frontier": store.element_param(frontier),
+                "types": types,
+                "labels": labels,
+                **viewer.params,
+                "since": scope.since,
+                "until": scope.until,
+                "hubs": hubs,
+                "cap": cap,
+            },
+            read_only=True,
+            timeout_ms=20_000,
+        )
+        if len(rows) >= cap:
+            graph.truncated = True
+        if scope.tags or scope.min_level:
+            rows = _tag_filter(store, rows, scope)
+        nxt: list[str] = []
+        for row in rows:
+            key = store.element_key(row["b_id"])
+            if key not in graph.nodes:
+                if len(graph.nodes) >= scope.max_nodes:
+                    graph.truncated = True
+                    continue
+                graph.nodes[key] = {"id": row["b_key"], "element_id": key, "labels": row["b_labels"], "properties": {}}
+                if not row["hub"]:
+                    nxt.append(key)
+            if edge_properties:
+                graph.edges[row["r"]["element_id"]] = row["r"]
+            else:
+                graph.edges[store.element_key(row["r_id"])] = {
+                    "element_id": store.element_key(row["r_id"]),
+                    "type": row["r_type"],
+                    "start": store.element_key(row["r_start"]),
+                    "end": store.element_key(row["r_end"]),
+                    "properties": {},
+                }
         graph.layers.append(len(graph.nodes))
         frontier = nxt
+    if node_properties:
+        _read_whole(store, graph, [key for key in graph.nodes if key not in seeded])
     # keep only edges whose two ends are in the result
     graph.edges = {
         k: e for k, e in graph.edges.items() if e["start"] in graph.nodes and e["end"] in graph.nodes
@@ -147,6 +176,24 @@ def expand(store: GraphStore, seeds: list[tuple[str, str]], scope: Scope, *, uni
     return graph
 
 
+def _read_whole(store: GraphStore, graph: Subgraph, keys: list[str]) -> None:
+    """Replace the light nodes of ``keys`` by the whole nodes, in one query; a node deleted since its
+    layer was read is left out."""
+    if not keys:
+        return
+    rows = store.query(
+        f"UNWIND $keys AS at {store.match_element('n', 'at')} RETURN n",
+        {"keys": store.element_param(keys)},
+        read_only=True,
+    )
+    whole = {row["n"]["element_id"]: row["n"] for row in rows}
+    for key in keys:
+        if key in whole:
+            graph.nodes[key] = whole[key]
+        else:
+            del graph.nodes[key]
+
+
 def principal_subjects(ontology: Ontology) -> list[str]:
     """The subjects an officer follows (enterprises, people, vehicles…): subjects that can be watched,
     as opposed to the addresses, phones and accounts they share."""
@@ -159,9 +206,9 @@ def _tag_filter(store: GraphStore, rows: list[dict[str, Any]], scope: Scope) -> 
     principal = set(principal_subjects(store.ontology))
     by_label: dict[str, set[str]] = {}
     for row in rows:
-        label = row["b"]["labels"][0]
+        label = row["b_labels"][0]
         if label in principal:
-            by_label.setdefault(label, set()).add(row["b"]["id"])
+            by_label.setdefault(label, set()).add(row["b_key"])
     if not by_label:
         return rows
     keep: set[tuple[str, str]] = set()
@@ -174,7 +221,7 @@ def _tag_filter(store: GraphStore, rows: list[dict[str, Any]], scope: Scope) -> 
         )
         keep.update((label, r["s"]) for r in held)
     return [
-        r for r in rows if r["b"]["labels"][0] not in principal or (r["b"]["labels"][0], r["b"]["id"]) in keep
+        r for r in rows if r["b_labels"][0] not in principal or (r["b_labels"][0], r["b_key"]) in keep
     ]
 
 

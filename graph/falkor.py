@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any, TypeVar
 
 import redis
@@ -161,6 +161,15 @@ class FalkorStore(FalkorSchema):
                 raise GraphError(str(exc)) from exc
         names, rows = result
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+    def element_id(self, var: str) -> str:
+        return f"id({var})"
+
+    def match_element(self, var: str, value: str) -> str:
+        return f"MATCH ({var}) WHERE id({var}) = {value}"  # a node-by-id seek
+
+    def element_param(self, keys: Iterable[str]) -> list[Any]:
+        return [int(k) for k in keys]
 
     def row_encoder(self) -> RowEncoder:
         return encode_rows

@@ -260,6 +260,26 @@ class GraphStore(abc.ABC):
             raise GraphError(f"{type(self).__name__} takes no encoded rows")
         return Plain(chunk)
 
+    # -- element ids ----------------------------------------------------------------------------
+
+    def element_id(self, var: str) -> str:
+        """Cypher for ``var``'s element id (a node's or a relationship's), which ``element_key`` turns into
+        the text results carry as ``element_id``."""
+        return f"elementId({var})"
+
+    def element_key(self, value: Any) -> str:
+        """The ``element_id`` text of a value ``element_id``'s Cypher returned."""
+        return str(value)
+
+    def match_element(self, var: str, value: str) -> str:
+        """Cypher binding node ``var`` to the node whose element id is ``value`` (a Cypher expression
+        holding what ``element_param`` made), read by id rather than searched for."""
+        return f"MATCH ({var}) WHERE elementId({var}) = {value}"
+
+    def element_param(self, keys: Iterable[str]) -> list[Any]:
+        """The parameter ``match_element`` compares with, from ``element_id`` texts."""
+        return list(keys)
+
     # -- search ---------------------------------------------------------------------------------
 
     def token_match(self, label: str) -> str:

@@ -11,10 +11,15 @@ from algorithms.relations import Scope, expand, profile
 from algorithms.search import SearchTextTooShort, search_nodes, search_page
 from api.errors import InvalidInput, LimitExceeded, NotFound
 from api.graphql.access import need
+from api.graphql.selection import selected
 from api.nodes import Node, Subgraph, relations_loader, to_node
 from api.types import Connection, decode_cursor, page
 
 __all__ = ["Profile", "Query", "need", "relations_loader", "search_nodes"]
+
+#: what a node or an edge answers without its properties: a neighbourhood asking for no more is read light
+KEY_FIELDS_OF_NODES = {"__typename", "id", "label", "relations", "comments"}
+KEY_FIELDS_OF_EDGES = {"__typename", "id", "type", "source", "sourceLabel", "target", "targetLabel"}
 
 
 @strawberry.type(description="Behavioural and relational figures of a subject.")
@@ -125,7 +130,15 @@ class Query:
             tags=tags or [],
             min_level=min_level,
         )
-        graph = await ctx.run(expand, ctx.store, [(label, str(id))], scope, unit=ctx.user.unit)
+        graph = await ctx.run(
+            expand,
+            ctx.store,
+            [(label, str(id))],
+            scope,
+            unit=ctx.user.unit,
+            node_properties=not selected(info, "nodes") <= KEY_FIELDS_OF_NODES,
+            edge_properties=not selected(info, "edges") <= KEY_FIELDS_OF_EDGES,
+        )
         if not graph.nodes:
             raise NotFound(f"no {label} with id {id!r}")
         ctx.result_size += len(graph.nodes)

@@ -162,6 +162,34 @@ def test_neighbourhood_scope_and_truncation(api: ApiServer, gql: Any) -> None:
     assert codes(body) == ["LIMIT_EXCEEDED"]
 
 
+def test_a_neighbourhood_read_light_or_whole_answers_the_same_nodes_and_edges(api: ApiServer, gql: Any) -> None:
+    """Keys only (read light), captions (nodes whole), and a fragment or edge properties (read whole):
+    the same nodes and edges, and properties wherever a selection asks for them."""
+    shape = "nodes { label id %s } edges { type source target %s }"
+    asked = {
+        "keys": shape % ("", ""),
+        "captions": shape % ("caption", ""),
+        "fragment": shape % ("...named", "properties"),
+    }
+    found = {}
+    for name, selection in asked.items():
+        fragment = " fragment named on Node { properties ... on Enterprise { name } }" if name == "fragment" else ""
+        _, body = gql(
+            api.tokens["inv_gz"],
+            f'query($id: ID!) {{ neighbourhood(label: "Enterprise", id: $id, depth: 2) {{ {selection} }} }}{fragment}',
+            {"id": ENTERPRISE},
+        )
+        found[name] = body["data"]["neighbourhood"]
+    keys = {name: {(n["label"], n["id"]) for n in hood["nodes"]} for name, hood in found.items()}
+    ends = {name: {(e["type"], e["source"], e["target"]) for e in hood["edges"]} for name, hood in found.items()}
+    assert keys["keys"] == keys["captions"] == keys["fragment"] and len(keys["keys"]) > 10
+    assert ends["keys"] == ends["captions"] == ends["fragment"] and ends["keys"]
+    assert all(n["caption"] for n in found["captions"]["nodes"] if n["label"] == "Enterprise")
+    whole = [n for n in found["fragment"]["nodes"] if n["label"] == "Enterprise"]
+    assert whole and all(n["name"] and n["properties"]["name"] == n["name"] for n in whole)
+    assert any(e["properties"] for e in found["fragment"]["edges"])
+
+
 def test_profile_has_behavioural_and_relational_figures(api: ApiServer, gql: Any) -> None:
     _, body = gql(
         api.tokens["inv_gz"],
