@@ -18,7 +18,9 @@ Visibility is the reader's (``algorithms.visibility.Viewer``): what the unit may
 from __future__ import annotations
 
 import unicodedata
+from collections import Counter
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
 
 from algorithms.visibility import Viewer
@@ -30,6 +32,7 @@ from ontology.tokens import query_tokens
 
 MIN_KEY = 2  # characters a query keeps after normalisation
 POOL = 100  # candidates read per part of the query: the most a search can page through per label and part
+FEW = 10  # nodes a part of the query reads whole at first: when no part finds more, that read is the answer
 EXACT_KEY, KEY_PREFIX, EXACT_NAME, NAME_BEGINS, NAME_CONTAINS, NAME_PARTS = range(6)
 
 
@@ -62,20 +65,72 @@ def key_ranges(forms: list[str]) -> list[list[str]]:
     return [[form, form + " "] for form in forms] + [[form, after(form)] for form in forms]
 
 
+Branch = tuple[int, str, str]  # the label's slot, what the branch matches, the rank it gives
+
+
+@lru_cache(maxsize=512)
+def _branches(
+    store: GraphStore, labels: tuple[str, ...], unit: str, keyed: frozenset[str], with_tokens: bool
+) -> tuple[Branch, ...]:
+    """The branches of a query over ``labels`` as ``unit`` sees them: a key branch for each label in
+    ``keyed`` (some form of the text could begin its keys), a name branch for each label with names and,
+    when the text has tokens, a token branch. They depend on the query's shape, not on its text (that is
+    bound as parameters), so a shape is built once."""
+    viewer = Viewer(store.ontology, unit)
+    found: list[Branch] = []
+    # only ontology labels (store.label) and properties (store.prop) reach the Cypher below
+    for slot, label in enumerate(labels):
+        spec = store.ontology.node(label)
+        var = store.label(label)
+        if label in keyed:
+            key_prop = store.prop(label, key_property(spec))
+            found.append(
+                (
+                    slot,
+                    f"UNWIND $ranges.{var} AS range MATCH (n:{var}) "
+                    f"WHERE n.{key_prop} >= range[0] AND n.{key_prop} < range[1] "
+                    f"AND {viewer.where_label(label, 'n')}",
+                    f"CASE WHEN n.{key_prop} IN $keys.{var} THEN {EXACT_KEY} ELSE {KEY_PREFIX} END",
+                )
+            )
+        if name_properties(spec):
+            found.append(
+                (
+                    slot,
+                    f"MATCH (n:{var}) WHERE n.{SEARCH_TEXT} >= $key "
+                    f"AND n.{SEARCH_TEXT} < $key_end AND {viewer.where_label(label, 'n')}",
+                    str(NAME_BEGINS),
+                )
+            )
+            if with_tokens:
+                found.append(
+                    (
+                        slot,
+                        f"{store.token_match(label)} WITH n WHERE {viewer.where_label(label, 'n')}",
+                        str(NAME_PARTS),
+                    )
+                )
+    return tuple(found)
+
+
 @dataclass
 class Plan:
-    """The branches of the one candidate query and their parameters."""
+    """The branches of the candidate query and their parameters. The query is written two ways: light
+    (label, key and names of up to ``POOL`` nodes a branch) and whole (the nodes themselves, up to
+    ``FEW`` a branch, and which branch found each)."""
 
     branches: list[str]
     params: dict[str, Any]
+    whole: str = ""
 
-    def add(self, slot: int, cypher: str, rank: int | str) -> None:
-        """Add a branch of the label in ``slot``: its name comes back as the parameter ``label_<slot>``;
-        ``rank`` is a rank, or the expression that ranks each of the branch's nodes."""
-        self.branches.append(
-            f"{cypher} RETURN $label_{int(slot)} AS label, n.id AS id, n.{SEARCH_TEXT} AS text, "
-            f"{rank if isinstance(rank, str) else int(rank)} AS rank LIMIT $pool"
-        )
+    @classmethod
+    def of(cls, shape: tuple[Branch, ...], params: dict[str, Any]) -> Plan:
+        light, whole = [], []
+        for at, (slot, match, rank) in enumerate(shape):
+            found = f"RETURN $label_{int(slot)} AS label, n.id AS id, n.{SEARCH_TEXT} AS text, {rank} AS rank"
+            light.append(f"{match} {found} LIMIT $pool")
+            whole.append(f"{match} {found}, n, {int(at)} AS branch LIMIT $few")
+        return cls(light, params, " UNION ALL ".join(whole))
 
     @property
     def cypher(self) -> str:
@@ -87,43 +142,32 @@ def plan(store: GraphStore, text: str, labels: list[str], viewer: Viewer) -> Pla
     if len(key) < MIN_KEY:
         raise SearchTextTooShort("search text needs at least two characters after normalisation")
     tokens = query_tokens(text)
-    params = {"pool": POOL, "key": key, "key_end": after(key), "keys": {}, "ranges": {}, **viewer.params}
-    found = Plan([], params)
+    params = {
+        "pool": POOL,
+        "few": FEW,
+        "key": key,
+        "key_end": after(key),
+        "keys": {},
+        "ranges": {},
+        **viewer.params,
+    }
     if tokens.clauses:
-        found.params["tokens"] = store.token_param(tokens)
-    # only ontology labels (store.label) and properties (store.prop) reach the Cypher below
-    for slot, label in enumerate(dict.fromkeys(map(store.label, labels))):
-        found.params[f"label_{slot}"] = label
+        params["tokens"] = store.token_param(tokens)
+    wanted = tuple(dict.fromkeys(map(store.label, labels)))
+    keyed = set()
+    for slot, label in enumerate(wanted):
+        params[f"label_{slot}"] = label
         spec = store.ontology.node(label)
         if key_searchable(spec):
-            key_prop = store.prop(label, key_property(spec))
             # only forms some stored key could begin with: a name in Chinese is not looked for among plates
             forms = [f for f in key_forms(spec, text) if spec.prop(key_property(spec)).could_begin(f)]
             if forms:
                 # the forms of the key each label's branch compares with, by label: ontology names only
-                found.params["keys"][label] = forms
-                found.params["ranges"][label] = key_ranges(forms)
-                found.add(
-                    slot,
-                    f"UNWIND $ranges.{store.label(label)} AS range MATCH (n:{store.label(label)}) "
-                    f"WHERE n.{key_prop} >= range[0] AND n.{key_prop} < range[1] "
-                    f"AND {viewer.where_label(label, 'n')}",
-                    f"CASE WHEN n.{key_prop} IN $keys.{store.label(label)} THEN {EXACT_KEY} ELSE {KEY_PREFIX} END",
-                )
-        if name_properties(spec):
-            found.add(
-                slot,
-                f"MATCH (n:{store.label(label)}) WHERE n.{SEARCH_TEXT} >= $key "
-                f"AND n.{SEARCH_TEXT} < $key_end AND {viewer.where_label(label, 'n')}",
-                NAME_BEGINS,
-            )
-            if tokens.clauses:
-                found.add(
-                    slot,
-                    f"{store.token_match(label)} WITH n WHERE {viewer.where_label(label, 'n')}",
-                    NAME_PARTS,
-                )
-    return found
+                params["keys"][label] = forms
+                params["ranges"][label] = key_ranges(forms)
+                keyed.add(label)
+    shape = _branches(store, wanted, viewer.unit, frozenset(keyed), bool(tokens.clauses))
+    return Plan.of(shape, params)
 
 
 @dataclass(frozen=True, order=True)
@@ -178,29 +222,44 @@ def _fetch(store: GraphStore, hits: list[Hit], viewer: Viewer) -> list[dict[str,
     return [found[(h.label, h.id)] for h in hits if (h.label, h.id) in found]
 
 
+def _ranked(rows: list[dict[str, Any]], key: str) -> list[Hit]:
+    """Candidate rows ranked best first, a node found by several parts at its best."""
+    best: dict[tuple[str, str], Hit] = {}
+    for row in rows:
+        candidate = hit(row, key)
+        held = best.get((candidate.label, candidate.id))
+        if held is None or candidate < held:
+            best[(candidate.label, candidate.id)] = candidate
+    return sorted(best.values())
+
+
 def search_page(
     store: GraphStore, text: str, labels: list[str], unit: str, *, offset: int = 0, first: int = 20
 ) -> Page:
     """The ``first`` nodes from ``offset`` on of what ``text`` finds in ``labels`` and ``unit`` may see,
     best first. ``SearchTextTooShort`` when the text normalises to fewer than two characters.
 
-    Candidates are read light (label, key, names) up to ``POOL`` per part of the query, ranked, and only
-    the page's nodes are read whole; the pool does not depend on the page, so pages never overlap."""
+    Most texts find a few nodes: the query first reads up to ``FEW`` nodes a part whole, and when no part
+    found that many, those are all there are and the page is cut from them (one round trip). Otherwise
+    candidates are read light (label, key, names) up to ``POOL`` a part, ranked, and only the page's nodes
+    are read whole. Either way the candidates do not depend on the page, so pages never overlap."""
     viewer = Viewer(store.ontology, unit)
     query = plan(store, text, labels, viewer)
     if not query.branches:
         return Page([], False)
     key = query.params["key"]
-    best: dict[tuple[str, str], Hit] = {}
-    for row in store.query(query.cypher, query.params, read_only=True):
-        candidate = hit(row, key)
-        held = best.get((candidate.label, candidate.id))
-        if held is None or candidate < held:
-            best[(candidate.label, candidate.id)] = candidate
-    ranked = sorted(best.values())
-    window = ranked[offset : offset + first]
-    nodes = viewer.redact(store, _fetch(store, window, viewer)) if window else []
-    return Page(nodes, has_more=len(ranked) > offset + first)
+    rows = store.query(query.whole, query.params, read_only=True)
+    found = Counter(row["branch"] for row in rows)
+    if all(count < FEW for count in found.values()):
+        ranked = _ranked(rows, key)
+        window = ranked[offset : offset + first]
+        whole = {(row["label"], str(row["id"])): row["n"] for row in rows}
+        nodes = [whole[(h.label, h.id)] for h in window]
+    else:
+        ranked = _ranked(store.query(query.cypher, query.params, read_only=True), key)
+        window = ranked[offset : offset + first]
+        nodes = _fetch(store, window, viewer) if window else []
+    return Page(viewer.redact(store, nodes) if nodes else [], has_more=len(ranked) > offset + first)
 
 
 def search_nodes(

@@ -6,6 +6,7 @@ import pytest
 
 from algorithms.search import (
     EXACT_KEY,
+    FEW,
     KEY_PREFIX,
     NAME_BEGINS,
     NAME_CONTAINS,
@@ -132,6 +133,9 @@ def test_every_part_of_the_query_reads_a_bounded_number_of_nodes(world: GraphSto
     query = plan(world, "华信", world.ontology.searchable_labels(), Viewer(world.ontology, "GZ"))
     assert all(branch.endswith("LIMIT $pool") for branch in query.branches)
     assert query.params["pool"] == POOL
+    parts = query.whole.split(" UNION ALL ")
+    assert len(parts) == len(query.branches) and all(part.endswith("LIMIT $few") for part in parts)
+    assert query.params["few"] == FEW < POOL
     assert EXACT_KEY < KEY_PREFIX < NAME_BEGINS < NAME_CONTAINS < NAME_PARTS
     with pytest.raises(SearchTextTooShort):
         plan(world, " Co., Ltd. ", ["Enterprise"], Viewer(world.ontology, "GZ"))
@@ -153,3 +157,22 @@ def test_an_exact_key_is_never_cut_off_behind_the_keys_it_begins(store: GraphSto
     found = _found(store, "C7", limit=3)
     assert found[0] == ("Case", "C7")  # the key itself, though 150 keys begin with it
     assert all(label == "Case" and key.startswith("C7") and len(key) == 5 for label, key in found[1:])
+
+
+@pytest.mark.parametrize("text", ["华信", "huaxin", "5100202400", "粤A123"])
+def test_pages_read_whole_at_once_or_light_then_whole_are_the_same(
+    world: GraphStore, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    labels = world.ontology.searchable_labels()
+
+    def pages() -> list[tuple[list[tuple[str, str, dict[str, object]]], bool]]:
+        found = []
+        for offset in range(0, 16, 3):
+            page = search_page(world, text, labels, "GZ", offset=offset, first=3)
+            found.append(([(n["labels"][0], n["id"], n["properties"]) for n in page.nodes], page.has_more))
+        return found
+
+    at_once = pages()  # every text here finds fewer than FEW nodes a part, but the twelve entry numbers
+    monkeypatch.setattr("algorithms.search.FEW", 1)  # any part that finds a node reads light first
+    assert pages() == at_once
+    assert at_once[0][0], f"{text!r} finds something"
