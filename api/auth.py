@@ -10,6 +10,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import secrets
+import time
 from dataclasses import dataclass
 
 import jwt
@@ -174,8 +175,6 @@ CACHE_SECONDS = 10.0
 def _user(engine: Engine, **where: str) -> User:
     """The active user a token names; looked up at most every few seconds per token (a revoked user's
     tokens stop working within ``CACHE_SECONDS``)."""
-    import time
-
     column, value = next(iter(where.items()))
     key = (id(engine), column, value)
     hit = _CACHE.get(key)
@@ -199,6 +198,31 @@ def _lookup(engine: Engine, column: str, value: str) -> User:
     return User(row["name"], row["role"], row["unit"])
 
 
+_VERIFIED: dict[tuple[str, str], tuple[str, float]] = {}  # (secret, token) -> (subject, expiry)
+VERIFIED_MAX = 10_000  # tokens kept verified; the cache starts again when full
+
+
+def _jwt_subject(settings: Settings, token: str) -> str:
+    """The subject of a signed, unexpired JWT, or ``Unauthenticated`` saying why not. A token's signature
+    is checked once; after that only its expiry, until it expires (and is checked in full again)."""
+    key = (settings.auth_secret, token)
+    held = _VERIFIED.get(key)
+    if held is not None and time.time() < held[1]:
+        return held[0]
+    try:
+        claims = jwt.decode(
+            token, settings.auth_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
+        )
+    except jwt.ExpiredSignatureError:
+        raise Unauthenticated("the token has expired; sign in again for a new one") from None
+    except jwt.InvalidTokenError as exc:
+        raise Unauthenticated(f"the token is not valid ({exc})") from None
+    if len(_VERIFIED) >= VERIFIED_MAX:
+        _VERIFIED.clear()
+    _VERIFIED[key] = (str(claims["sub"]), float(claims["exp"]))
+    return str(claims["sub"])
+
+
 def authenticate(settings: Settings, engine: Engine, header: str | None) -> User:
     """The user behind an ``Authorization: Bearer …`` header, or ``Unauthenticated`` saying why not."""
     if not header:
@@ -209,15 +233,7 @@ def authenticate(settings: Settings, engine: Engine, header: str | None) -> User
     token = token.strip()
     modes = {m.strip() for m in settings.auth_modes.split(",")}
     if token.count(".") == 2 and "jwt" in modes:
-        try:
-            claims = jwt.decode(
-                token, settings.auth_secret, algorithms=["HS256"], options={"require": ["exp", "sub"]}
-            )
-        except jwt.ExpiredSignatureError:
-            raise Unauthenticated("the token has expired; sign in again for a new one") from None
-        except jwt.InvalidTokenError as exc:
-            raise Unauthenticated(f"the token is not valid ({exc})") from None
-        return _user(engine, name=str(claims["sub"]))
+        return _user(engine, name=_jwt_subject(settings, token))
     if token.startswith("tjk_") and "apikey" in modes:
         return _user(engine, key_hash=_hash(token))
     raise Unauthenticated("unrecognised token; send a JWT or an API key issued by `tianji users create`")

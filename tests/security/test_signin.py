@@ -311,3 +311,29 @@ def test_demo_officers_get_passwords_in_development_only(officers: ApiServer, tm
     assert not (other.data_dir / "demo-officers.json").exists()
     with pytest.raises(Unauthenticated):
         check_password(open_users(other), "demo_investigator", printed["demo_investigator"]["password"])
+
+
+def test_a_token_checked_once_still_expires_and_its_forgery_is_still_refused(tmp_path: Any) -> None:
+    import time
+
+    import jwt as pyjwt
+
+    from api.auth import User, authenticate, issue_jwt
+    from api.errors import Unauthenticated
+    from tianji.core.settings import Settings
+
+    settings = Settings(data_dir=tmp_path)
+    engine = open_users(settings)
+    create_user(engine, "brief", "investigator", "GZ")
+    token = issue_jwt(settings, User("brief", "investigator", "GZ"), hours=1.5 / 3600)
+    assert authenticate(settings, engine, f"Bearer {token}").name == "brief"
+    assert authenticate(settings, engine, f"Bearer {token}").name == "brief"  # its signature checked once
+    head, claims, _ = token.split(".")
+    with pytest.raises(Unauthenticated, match="not valid"):
+        authenticate(settings, engine, f"Bearer {head}.{claims}.{'A' * 43}")
+    other = settings.model_copy(update={"auth_secret": "y" * 40})  # the same token under another secret
+    with pytest.raises(Unauthenticated, match="not valid"):
+        authenticate(other, engine, f"Bearer {token}")
+    time.sleep(max(0.0, pyjwt.decode(token, options={"verify_signature": False})["exp"] - time.time()) + 0.1)
+    with pytest.raises(Unauthenticated, match="expired"):
+        authenticate(settings, engine, f"Bearer {token}")
