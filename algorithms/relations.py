@@ -145,7 +145,12 @@ def expand(
                 if len(graph.nodes) >= scope.max_nodes:
                     graph.truncated = True
                     continue
-                graph.nodes[key] = {"id": row["b_key"], "element_id": key, "labels": row["b_labels"], "properties": {}}
+                graph.nodes[key] = {
+                    "id": row["b_key"],
+                    "element_id": key,
+                    "labels": row["b_labels"],
+                    "properties": {},
+                }
                 if not row["hub"]:
                     nxt.append(key)
             if edge_properties:
@@ -220,9 +225,7 @@ def _tag_filter(store: GraphStore, rows: list[dict[str, Any]], scope: Scope) -> 
             read_only=True,
         )
         keep.update((label, r["s"]) for r in held)
-    return [
-        r for r in rows if r["b_labels"][0] not in principal or (r["b_labels"][0], r["b_key"]) in keep
-    ]
+    return [r for r in rows if r["b_labels"][0] not in principal or (r["b_labels"][0], r["b_key"]) in keep]
 
 
 @dataclass

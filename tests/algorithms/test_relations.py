@@ -69,7 +69,9 @@ def test_the_time_window_reads_each_label_s_temporal_property(units: GraphStore)
 
 def test_an_expansion_read_light_keeps_the_same_nodes_and_edges_without_properties(units: GraphStore) -> None:
     whole = expand(units, [("Enterprise", "E1")], Scope(), unit="SZ")
-    light = expand(units, [("Enterprise", "E1")], Scope(), unit="SZ", node_properties=False, edge_properties=False)
+    light = expand(
+        units, [("Enterprise", "E1")], Scope(), unit="SZ", node_properties=False, edge_properties=False
+    )
     assert light.nodes.keys() == whole.nodes.keys() and light.edges.keys() == whole.edges.keys()
     assert {(n["labels"][0], n["id"]) for n in light.nodes.values()} == {
         (n["labels"][0], n["id"]) for n in whole.nodes.values()
@@ -77,5 +79,8 @@ def test_an_expansion_read_light_keeps_the_same_nodes_and_edges_without_properti
     assert [(e["type"], e["start"], e["end"]) for e in light.edges.values()] == [
         (e["type"], e["start"], e["end"]) for e in whole.edges.values()
     ]
-    assert whole.nodes[next(k for k, n in whole.nodes.items() if n["id"] == "C1")]["properties"]["kind"] == "criminal"
+    assert (
+        whole.nodes[next(k for k, n in whole.nodes.items() if n["id"] == "C1")]["properties"]["kind"]
+        == "criminal"
+    )
     assert all(not n["properties"] for n in light.nodes.values() if n["id"] != "E1")  # the seed is read whole

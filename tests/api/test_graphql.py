@@ -162,7 +162,9 @@ def test_neighbourhood_scope_and_truncation(api: ApiServer, gql: Any) -> None:
     assert codes(body) == ["LIMIT_EXCEEDED"]
 
 
-def test_a_neighbourhood_read_light_or_whole_answers_the_same_nodes_and_edges(api: ApiServer, gql: Any) -> None:
+def test_a_neighbourhood_read_light_or_whole_answers_the_same_nodes_and_edges(
+    api: ApiServer, gql: Any
+) -> None:
     """Keys only (read light), captions (nodes whole), and a fragment or edge properties (read whole):
     the same nodes and edges, and properties wherever a selection asks for them."""
     shape = "nodes { label id %s } edges { type source target %s }"
@@ -173,7 +175,9 @@ def test_a_neighbourhood_read_light_or_whole_answers_the_same_nodes_and_edges(ap
     }
     found = {}
     for name, selection in asked.items():
-        fragment = " fragment named on Node { properties ... on Enterprise { name } }" if name == "fragment" else ""
+        fragment = (
+            " fragment named on Node { properties ... on Enterprise { name } }" if name == "fragment" else ""
+        )
         _, body = gql(
             api.tokens["inv_gz"],
             f'query($id: ID!) {{ neighbourhood(label: "Enterprise", id: $id, depth: 2) {{ {selection} }} }}{fragment}',
@@ -181,7 +185,9 @@ def test_a_neighbourhood_read_light_or_whole_answers_the_same_nodes_and_edges(ap
         )
         found[name] = body["data"]["neighbourhood"]
     keys = {name: {(n["label"], n["id"]) for n in hood["nodes"]} for name, hood in found.items()}
-    ends = {name: {(e["type"], e["source"], e["target"]) for e in hood["edges"]} for name, hood in found.items()}
+    ends = {
+        name: {(e["type"], e["source"], e["target"]) for e in hood["edges"]} for name, hood in found.items()
+    }
     assert keys["keys"] == keys["captions"] == keys["fragment"] and len(keys["keys"]) > 10
     assert ends["keys"] == ends["captions"] == ends["fragment"] and ends["keys"]
     assert all(n["caption"] for n in found["captions"]["nodes"] if n["label"] == "Enterprise")
